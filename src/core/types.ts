@@ -1,0 +1,125 @@
+// The data the Raft core consumes and produces. Plain objects only: the core does no IO, so
+// these are what the shell persists, sends and applies.
+
+/** A node's id: 1-based, as in `/status` and on the command line. 0 means "none". */
+export type NodeId = number;
+export const NONE: NodeId = 0;
+
+/** A log entry. An entry with empty `data` is the no-op a new leader appends on election. */
+export interface Entry {
+  readonly index: number;
+  readonly term: number;
+  readonly data: Uint8Array;
+}
+
+/** What must be durable before a node votes or acknowledges (Raft §5, Figure 2 "persistent state"). */
+export interface HardState {
+  readonly term: number;
+  readonly vote: NodeId;
+  readonly commit: number;
+}
+
+export interface SnapshotMeta {
+  /** Index and term of the last entry the snapshot covers. */
+  readonly index: number;
+  readonly term: number;
+  /** The cluster's voters at `index` (membership is static; kept so a snapshot is self-describing). */
+  readonly voters: readonly NodeId[];
+}
+
+export interface Snapshot {
+  readonly meta: SnapshotMeta;
+  /** The state machine's serialized state at `meta.index`; opaque to the core. */
+  readonly data: Uint8Array;
+}
+
+export const enum MessageType {
+  /** Leader → follower: AppendEntries. */
+  App = 1,
+  AppResp = 2,
+  /** Candidate → all: RequestVote. */
+  Vote = 3,
+  VoteResp = 4,
+  /** Pre-candidate → all: would you vote for me? (thesis §9.6). Changes no state on the receiver. */
+  PreVote = 5,
+  PreVoteResp = 6,
+  /** Leader → follower: keep-alive, carries commit and the ReadIndex round (`ctx`). */
+  Heartbeat = 7,
+  HeartbeatResp = 8,
+  /** Leader → follower: InstallSnapshot. */
+  Snap = 9,
+  /** Follower → leader: timeout-now (leadership transfer); reserved, unused by the lab. */
+  TimeoutNow = 10,
+}
+
+/**
+ * One flat message type for every RPC (as etcd-io/raft's `raftpb.Message`), so the codec is one
+ * function. Fields not meaningful for a type are 0 / empty.
+ */
+export interface Message {
+  readonly type: MessageType;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly term: number;
+  /** App: term of the entry at `index` (prevLogTerm). Vote/PreVote: candidate's last log term. */
+  readonly logTerm: number;
+  /** App: prevLogIndex. AppResp: the acknowledged (or rejected) index. Vote: candidate's last index. */
+  readonly index: number;
+  readonly entries: readonly Entry[];
+  /** Leader's commit index (App, Heartbeat). */
+  readonly commit: number;
+  readonly reject: boolean;
+  /** AppResp rejection: the follower's hint for fast backtracking (index to probe next). */
+  readonly rejectHint: number;
+  /** AppResp rejection: term of the follower's entry at `rejectHint` (0 when none). */
+  readonly hintTerm: number;
+  /** Heartbeat/HeartbeatResp: the ReadIndex round being confirmed (0 = none). */
+  readonly ctx: number;
+  /** Snap only. */
+  readonly snapshot: Snapshot | null;
+}
+
+export type Role = "follower" | "precandidate" | "candidate" | "leader";
+
+/** Volatile state the shell may want to observe; changes appear in `Ready.softState`. */
+export interface SoftState {
+  readonly role: Role;
+  readonly leader: NodeId;
+}
+
+/** A ReadIndex request that is now safe to serve once `appliedIndex >= index`. */
+export interface ReadState {
+  /** The opaque request context given to `readIndex(ctx)`. */
+  readonly ctx: number;
+  readonly index: number;
+}
+
+/**
+ * The work the core hands to the shell (etcd-io/raft `Ready`, numbered as in tikv/raft-rs).
+ *
+ * Order of duty for the shell:
+ *  1. send `messages` at once;
+ *  2. persist `snapshot` (if any), then `entries` (truncating the log from `entries[0].index`), then
+ *     `hardState`; once all of it is durable, call `onPersisted(seq)` and only then send
+ *     `persistedMessages` (durability order is data, not timing);
+ *  3. apply `committedEntries` in order (inline or on an apply loop), then call `onApplied(index)`;
+ *  4. serve `readStates` once the applied index reaches each one's `index`.
+ * `advance(ready)` must be called right after the Ready is taken, before the next `ready()`.
+ */
+export interface Ready {
+  readonly seq: number;
+  readonly softState: SoftState | null;
+  /** Set only when it changed since the last Ready. */
+  readonly hardState: HardState | null;
+  readonly snapshot: Snapshot | null;
+  readonly entries: readonly Entry[];
+  readonly messages: readonly Message[];
+  readonly persistedMessages: readonly Message[];
+  readonly committedEntries: readonly Entry[];
+  readonly readStates: readonly ReadState[];
+}
+
+/** Outcome of `propose` / `readIndex`. */
+export type ProposeResult =
+  | { readonly ok: true; readonly index: number; readonly term: number }
+  | { readonly ok: false; readonly reason: "not_leader" | "too_large" };
