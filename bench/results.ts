@@ -1,0 +1,97 @@
+// The result records of a benchmark run (DESIGN.md "Results and reports"). People script against
+// `results.json`: change these types only compatibly (add fields; never rename or remove one).
+
+import type { MachineInfo } from "./machine.ts";
+
+export interface LatencyMs {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** CPU time and event-loop utilization of one process over a cell's measured window. */
+export interface ProcessUsage {
+  /** `node-1`, …, or `loadgen`. */
+  readonly process: string;
+  readonly role: string;
+  /** CPU time (user + system) divided by wall time: 1.0 = one core busy. */
+  readonly cpu: number;
+  /** Event-loop utilization, 0..1. */
+  readonly elu: number;
+}
+
+/** Per-stage latency on the leader, in ms (see src/node/stage-stats.ts for the stage definitions). */
+export interface StageTimings {
+  readonly queue: { readonly p50: number; readonly p99: number; readonly mean: number };
+  readonly append: { readonly p50: number; readonly p99: number; readonly mean: number };
+  readonly replicate: { readonly p50: number; readonly p99: number; readonly mean: number };
+  readonly apply: { readonly p50: number; readonly p99: number; readonly mean: number };
+  readonly total: { readonly p50: number; readonly p99: number; readonly mean: number };
+}
+
+/** One point of the latency distribution (HDR percentile plot). */
+export interface PercentilePoint {
+  readonly percentile: number;
+  readonly ms: number;
+}
+
+export interface CellConfig {
+  /** `raftlab` or a peer baseline such as `etcd`. */
+  readonly system: string;
+  readonly flags: string;
+  readonly size: number;
+  /** Closed loop: concurrent connections. Open loop: null (see `rate`). */
+  readonly connections: number | null;
+  /** Open loop: requests per second offered. Closed loop: null. */
+  readonly rate: number | null;
+  readonly rep: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly valueSize: number;
+  readonly keys: number;
+  readonly keyDist: "uniform" | "zipf";
+  readonly readRatio: number;
+  readonly netDelayMs: number;
+  readonly netJitterMs: number;
+  readonly netLoss: number;
+  readonly fsyncDelayUs: number;
+  readonly applyCostUs: number;
+}
+
+export interface Cell extends CellConfig {
+  readonly status: "ok" | "failed";
+  /** Why the cell failed (status "failed"). */
+  readonly error?: string;
+  /** Acknowledged operations per second over the measured window. */
+  readonly throughput: number;
+  readonly latencyMs: LatencyMs;
+  readonly percentiles: readonly PercentilePoint[];
+  /** Requests that failed (non-2xx other than 404 reads, socket errors, timeouts). */
+  readonly errors: number;
+  readonly requests: number;
+  readonly stagesMs: StageTimings | null;
+  readonly cpu: readonly ProcessUsage[];
+  /** ELU per process, keyed by process name (the same numbers as in `cpu`, kept for scripts). */
+  readonly elu: Readonly<Record<string, number>>;
+  readonly startedAt: string;
+}
+
+export interface Run {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly machine: MachineInfo;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly commit: string | null;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface Results {
+  readonly run: Run;
+  readonly cells: readonly Cell[];
+  /** Micro-benchmark figures, when the run included them. */
+  readonly micro?: readonly { readonly file: string; readonly task: string; readonly opsPerSec: number; readonly latencyMsP50: number }[];
+}
