@@ -1,5 +1,5 @@
-// The replicated state machine: an in-memory key-value map. Applying is synchronous here; where the
-// cost of applying is paid (inline or on an apply loop) is the driver's policy, not this class's.
+// The replicated state machine: an in-memory key-value map. Applying is synchronous and cheap here;
+// where (and at what modelled cost) it runs is the appliers' business (appliers.ts).
 
 import type { Entry } from "../core/types.ts";
 import { decodeCommand, type ApplyResult } from "./kv-command.ts";
@@ -17,16 +17,9 @@ export class KvStateMachine {
   /** Index of the last entry applied (or restored from a snapshot). */
   appliedIndex = 0;
 
-  /**
-   * @param applyCostUs extra CPU time burned per applied command, to model a costly state machine
-   *   (the lab's `--apply-cost-us`). Busy-waits: it stands for real work on whatever thread applies.
-   */
-  constructor(private readonly applyCostUs = 0) {}
-
   apply(entry: Entry): ApplyResult {
     this.appliedIndex = entry.index;
     if (entry.data.length === 0) return NOOP_RESULT; // a new leader's no-op
-    if (this.applyCostUs > 0) burn(this.applyCostUs);
     const cmd = decodeCommand(entry.data);
     const current = this.data.get(cmd.key) ?? null;
     switch (cmd.op) {
@@ -93,9 +86,4 @@ export class KvStateMachine {
       off += 4 + vl;
     }
   }
-}
-
-function burn(us: number): void {
-  const end = performance.now() + us / 1000;
-  while (performance.now() < end);
 }

@@ -1,0 +1,333 @@
+// The client HTTP API (DESIGN.md "The client HTTP API") on uWebSockets.js.
+// A client's mistake gets a 4xx with a JSON `{"error": …}`; nothing a client sends can crash the node.
+
+import type { HttpRequest, HttpResponse, TemplatedApp } from "../transport/uws.ts";
+import type { KvCommand } from "../node/kv-command.ts";
+import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
+
+/** What the API needs from the node behind it. */
+export interface ApiBackend {
+  propose(cmd: KvCommand, cb: (o: ProposalOutcome) => void): void;
+  read(key: string, cb: (o: ReadOutcome) => void): void;
+  /** A local read of the applied state, possibly stale (`?stale=1`). */
+  readLocal(key: string): Uint8Array | null;
+  /** The client URL of node `id`, or null when unknown. */
+  clientUrlOf(id: number): string | null;
+  status(): object;
+  metrics(): Promise<string>;
+  /** Stage latencies, CPU and event-loop utilization since the last reset (for the bench). */
+  stats(): object;
+  resetStats(): void;
+  /** Counts a response by status code. */
+  countResponse(code: number): void;
+  /** Extra JSON endpoints under `/admin/…`, present only when the node runs with `--admin`. */
+  readonly admin: Record<string, (body: unknown) => object> | null;
+}
+
+export interface ApiLimits {
+  readonly maxKeyBytes: number;
+  readonly maxValueBytes: number;
+  /** How long a request waits for commit + apply before answering 503 `timeout`. */
+  readonly requestTimeoutMs: number;
+  /** How long a request body may take to arrive before 408. */
+  readonly bodyTimeoutMs: number;
+  /** Bearer token required on the client API (null: none). */
+  readonly clientToken: string | null;
+  /** Bearer token required on `/admin/…` (null: none; then admin is loopback-only by the caller's choice). */
+  readonly adminToken: string | null;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  maxKeyBytes: 1024,
+  maxValueBytes: 1 << 20,
+  requestTimeoutMs: 5000,
+  bodyTimeoutMs: 10_000,
+  clientToken: null,
+  adminToken: null,
+};
+
+const STATUS: Record<number, string> = {
+  200: "200 OK",
+  204: "204 No Content",
+  307: "307 Temporary Redirect",
+  400: "400 Bad Request",
+  401: "401 Unauthorized",
+  404: "404 Not Found",
+  405: "405 Method Not Allowed",
+  408: "408 Request Timeout",
+  409: "409 Conflict",
+  411: "411 Length Required",
+  413: "413 Payload Too Large",
+  500: "500 Internal Server Error",
+  503: "503 Service Unavailable",
+};
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** One in-flight request: answers at most once, and never after the client went away. */
+class Exchange {
+  private done = false;
+  private aborted = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly res: HttpResponse,
+    private readonly onSend: (status: number) => void,
+  ) {
+    res.onAborted(() => {
+      this.aborted = true;
+      this.clearTimers();
+    });
+  }
+
+  get open(): boolean {
+    return !this.done && !this.aborted;
+  }
+
+  after(ms: number, fn: () => void): void {
+    this.timers.push(setTimeout(fn, ms));
+  }
+
+  send(status: number, body: string | Uint8Array = "", headers: Record<string, string> = {}, close = false): void {
+    if (!this.open) return;
+    this.done = true;
+    this.clearTimers();
+    this.onSend(status);
+    this.res.cork(() => {
+      this.res.writeStatus(STATUS[status] ?? `${status}`);
+      for (const [k, v] of Object.entries(headers)) this.res.writeHeader(k, v);
+      this.res.end(body, close);
+    });
+  }
+
+  json(status: number, body: object, headers: Record<string, string> = {}, close = false): void {
+    this.send(status, JSON.stringify(body), { "content-type": "application/json", ...headers }, close);
+  }
+
+  error(status: number, message: string, extra: object = {}, close = false): void {
+    this.json(status, { error: message, ...extra }, {}, close);
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.length = 0;
+  }
+}
+
+interface Parsed {
+  readonly method: string;
+  readonly url: string;
+  readonly query: string;
+  readonly contentLength: string;
+  readonly auth: string;
+}
+
+export function mountApi(app: TemplatedApp, backend: ApiBackend, limits: ApiLimits = DEFAULT_LIMITS): void {
+  app.any("/*", (res, req) => {
+    const x = new Exchange(res, (code) => backend.countResponse(code));
+    // uWS requests live only during this call: read everything now.
+    const p = parseRequest(req);
+    try {
+      route(x, p, backend, limits);
+    } catch (err) {
+      x.error(500, `internal error: ${(err as Error).message}`);
+    }
+  });
+}
+
+function parseRequest(req: HttpRequest): Parsed {
+  return {
+    method: req.getCaseSensitiveMethod(),
+    url: req.getUrl(),
+    query: req.getQuery() ?? "",
+    contentLength: req.getHeader("content-length"),
+    auth: req.getHeader("authorization"),
+  };
+}
+
+function route(x: Exchange, p: Parsed, b: ApiBackend, limits: ApiLimits): void {
+  const { method, url } = p;
+  if (url.startsWith("/admin/")) return adminRoute(x, p, b, limits);
+  if (limits.clientToken !== null && p.auth !== `Bearer ${limits.clientToken}`) {
+    return x.error(401, "missing or wrong bearer token");
+  }
+  if (url === "/status") {
+    if (method !== "GET") return methodNotAllowed(x, "GET");
+    return x.json(200, b.status());
+  }
+  if (url === "/stats") {
+    if (method !== "GET") return methodNotAllowed(x, "GET");
+    return x.json(200, b.stats());
+  }
+  if (url === "/stats/reset") {
+    if (method !== "POST") return methodNotAllowed(x, "POST");
+    b.resetStats();
+    return x.json(200, { ok: true });
+  }
+  if (url === "/metrics") {
+    if (method !== "GET") return methodNotAllowed(x, "GET");
+    b.metrics().then(
+      (text) => x.send(200, text, { "content-type": "text/plain; version=0.0.4" }),
+      (err: Error) => x.error(500, `metrics failed: ${err.message}`),
+    );
+    return;
+  }
+  const kv = /^\/(kv|cas)\/(.*)$/.exec(url);
+  if (!kv) return x.error(404, `unknown route ${method} ${url}; the API serves /kv/{key}, /cas/{key}, /status, /metrics, /stats`);
+  const key = decodeKey(kv[2]!);
+  if (key === null) return x.error(400, "the key is not valid percent-encoded UTF-8");
+  if (key.length === 0) return x.error(400, "the key is empty");
+  const keyBytes = utf8.encode(key).length;
+  if (keyBytes > limits.maxKeyBytes) return x.error(400, `the key is ${keyBytes} bytes; the limit is ${limits.maxKeyBytes}`);
+  const target = `${url}${p.query ? `?${p.query}` : ""}`;
+
+  if (kv[1] === "cas") {
+    if (method !== "POST") return methodNotAllowed(x, "POST");
+    return readBody(x, p, limits, (body) => {
+      const cmd = parseCas(key, body);
+      if (typeof cmd === "string") return x.error(400, cmd);
+      propose(x, b, limits, cmd, target, (o) => {
+        if (o.ok) x.json(200, { ok: true });
+        else x.json(409, { ok: false, current: o.current === null ? null : new TextDecoder().decode(o.current) });
+      });
+    });
+  }
+  switch (method) {
+    case "GET": {
+      if (new URLSearchParams(p.query).get("stale") === "1") {
+        const v = b.readLocal(key);
+        return v === null ? x.error(404, "not found") : x.send(200, v, { "content-type": "application/octet-stream" });
+      }
+      x.after(limits.requestTimeoutMs, () => x.error(503, "timed out waiting for a read index", { code: "timeout" }));
+      return b.read(key, (o) => {
+        if (!o.ok) return redirectOrFail(x, b, o.code === "not_leader" ? "not_leader" : "unknown", o.leader, target);
+        if (o.value === null) return x.error(404, "not found");
+        x.send(200, o.value, { "content-type": "application/octet-stream" });
+      });
+    }
+    case "PUT":
+      return readBody(x, p, limits, (body) => {
+        propose(x, b, limits, { op: "put", key, value: body }, target, () => x.send(204));
+      });
+    case "DELETE":
+      return propose(x, b, limits, { op: "del", key }, target, () => x.send(204));
+    default:
+      return methodNotAllowed(x, "GET, PUT, DELETE");
+  }
+}
+
+function propose(
+  x: Exchange,
+  b: ApiBackend,
+  limits: ApiLimits,
+  cmd: KvCommand,
+  target: string,
+  onApplied: (r: { ok: true } | { ok: false; current: Uint8Array | null }) => void,
+): void {
+  x.after(limits.requestTimeoutMs, () =>
+    x.error(503, "timed out waiting for commit; the write may or may not take effect", { code: "timeout" }),
+  );
+  b.propose(cmd, (o) => {
+    if (o.ok) return onApplied(o.result);
+    if (o.code === "too_large") return x.error(413, "the entry is larger than the node accepts");
+    redirectOrFail(x, b, o.code, o.leader, target);
+  });
+}
+
+function redirectOrFail(x: Exchange, b: ApiBackend, code: string, leader: number, target: string): void {
+  if (code === "not_leader") {
+    const url = leader ? b.clientUrlOf(leader) : null;
+    if (url) return x.json(307, { error: "not the leader", leader }, { location: `${url}${target}` });
+    return x.error(503, "no leader is known; nothing was proposed, retry later", { code: "no_leader" });
+  }
+  if (code === "lost") return x.error(503, "leadership changed before the request committed; it did not take effect", { code: "lost" });
+  x.error(503, "the outcome is unknown (the node lost track of the request)", { code: "unknown" });
+}
+
+function methodNotAllowed(x: Exchange, allow: string): void {
+  x.json(405, { error: `method not allowed; use ${allow}` }, { allow });
+}
+
+function decodeKey(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the whole body within the size and time limits; the callback runs only on success. */
+function readBody(x: Exchange, p: Parsed, limits: ApiLimits, cb: (body: Uint8Array) => void): void {
+  const declared = p.contentLength === "" ? null : Number(p.contentLength);
+  if (declared !== null && (!Number.isSafeInteger(declared) || declared < 0)) {
+    return x.error(400, "invalid content-length", {}, true);
+  }
+  if (declared !== null && declared > limits.maxValueBytes) {
+    return x.error(413, `the body is ${declared} bytes; the limit is ${limits.maxValueBytes}`, {}, true);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  x.after(limits.bodyTimeoutMs, () => x.error(408, "the request body did not arrive in time", {}, true));
+  x.res.onData((chunk, isLast) => {
+    if (!x.open) return;
+    size += chunk.byteLength;
+    if (size > limits.maxValueBytes) {
+      return x.error(413, `the body exceeds the limit of ${limits.maxValueBytes} bytes`, {}, true);
+    }
+    // uWS reuses the chunk's memory after this callback returns: copy it.
+    chunks.push(new Uint8Array(chunk.slice(0)));
+    if (!isLast) return;
+    const body = chunks.length === 1 ? chunks[0]! : concat(chunks, size);
+    cb(body);
+  });
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/** Parses a CAS body `{"expect": string|null, "value": string}` into a command, or an error message. */
+export function parseCas(key: string, body: Uint8Array): KvCommand | string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fromUtf8.decode(body));
+  } catch {
+    return 'the body is not valid JSON; expected {"expect": string|null, "value": string}';
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return 'expected a JSON object {"expect": …, "value": …}';
+  const { expect, value } = doc as Record<string, unknown>;
+  if (!("expect" in doc)) return 'missing "expect" (a string, or null for "absent")';
+  if (expect !== null && typeof expect !== "string") return '"expect" must be a string or null';
+  if (typeof value !== "string") return '"value" must be a string';
+  return { op: "cas", key, expect: expect === null ? null : utf8.encode(expect), value: utf8.encode(value) };
+}
+
+function adminRoute(x: Exchange, p: Parsed, b: ApiBackend, limits: ApiLimits): void {
+  if (b.admin === null) return x.error(404, "admin endpoints are disabled; start the node with --admin");
+  if (limits.adminToken !== null && p.auth !== `Bearer ${limits.adminToken}`) {
+    return x.error(401, "missing or wrong admin bearer token");
+  }
+  const handler = b.admin[p.url.slice("/admin/".length)];
+  if (!handler) return x.error(404, `unknown admin endpoint ${p.url}; known: ${Object.keys(b.admin).map((k) => `/admin/${k}`).join(", ")}`);
+  if (p.method !== "POST") return methodNotAllowed(x, "POST");
+  readBody(x, p, limits, (body) => {
+    let doc: unknown;
+    try {
+      doc = body.length === 0 ? {} : JSON.parse(fromUtf8.decode(body));
+    } catch {
+      return x.error(400, "the body is not valid JSON");
+    }
+    try {
+      x.json(200, handler(doc));
+    } catch (err) {
+      x.error(400, (err as Error).message);
+    }
+  });
+}

@@ -1,0 +1,165 @@
+// `raftlab node`: runs one Raft key-value node in this process.
+
+import { parseArgs } from "node:util";
+import { DEFAULT_LIMITS } from "../api/http-api.ts";
+import { formatFlags, parseFlags } from "../core/flags.ts";
+import type { NodeOptions, PeerAddress } from "../node/raft-node.ts";
+import { UsageError, intOption, numberOption } from "./options.ts";
+
+export const NODE_USAGE = `Usage: raftlab node --id I --peers LIST --data-dir D [options]
+
+Runs one raftlab node: a durable Raft key-value store serving the client HTTP API.
+
+Required:
+  --id I                  this node's id (1-based)
+  --peers LIST            every member, this node included: ID=HOST:CLIENT_PORT:PEER_PORT,...
+                          e.g. 1=127.0.0.1:7001:7101,2=127.0.0.1:7002:7102,3=127.0.0.1:7003:7103
+  --data-dir D            this node's data directory (created if absent)
+
+Options:
+  --flags COMBO           none, all, or batch/pipeline/parallel-append/async-apply joined by "+" (default all)
+  --host H                address to bind (default 127.0.0.1)
+  --cluster-id NAME       peers must present the same id (default raftlab)
+  --tick-ms N             milliseconds per Raft tick (default 15)
+  --election-ticks N      election timeout in ticks, randomized up to 2N (default 10: 150-300 ms)
+  --heartbeat-ticks N     heartbeat interval in ticks (default 1)
+  --no-pre-vote           disable PreVote
+  --no-check-quorum       disable CheckQuorum (leader step-down without a majority)
+  --fsync-delay-us N      add N microseconds to every fsync (emulates a real SSD; default 0)
+  --apply-cost-us N       CPU time per applied command (default 0)
+  --snapshot-every N      compact the log every N applied entries (default 10000)
+  --max-value-bytes N     largest value accepted (default 1048576)
+  --max-key-bytes N       largest key accepted (default 1024)
+  --request-timeout-ms N  answer 503 "timeout" after waiting this long for commit (default 5000)
+  --net-delay MS          one-way delay added to every outgoing peer message (default 0)
+  --net-jitter MS         delay varies uniformly by +/- this much (default 0)
+  --net-loss P            drop outgoing peer messages with probability P in [0,1] (default 0)
+  --admin                 serve /admin/links (link shaping at run time)
+  --admin-token T         bearer token for /admin (required with --admin on a non-loopback --host)
+  --client-token T        bearer token required on the client API
+  --seed N                seed for election timeouts and link shaping (default 1)
+  --exit-with-parent      exit when the parent process goes away (used by 'raftlab cluster')
+  -h, --help              show this help`;
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+export function parsePeers(text: string): PeerAddress[] {
+  const peers = text.split(",").map((part) => {
+    const m = /^(\d+)=([^:]+|\[[^\]]+\]):(\d+):(\d+)$/.exec(part.trim());
+    if (!m) throw new UsageError(`--peers: "${part}" is not ID=HOST:CLIENT_PORT:PEER_PORT`);
+    const port = (s: string): number => intOption(`--peers port in "${part}"`, s, 1, 65535);
+    return { id: Number(m[1]), host: m[2]!, clientPort: port(m[3]!), peerPort: port(m[4]!) };
+  });
+  const ids = new Set(peers.map((p) => p.id));
+  if (ids.size !== peers.length) throw new UsageError("--peers names the same id twice");
+  if (peers.some((p) => p.id < 1)) throw new UsageError("--peers ids start at 1");
+  return peers;
+}
+
+export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      id: { type: "string" },
+      peers: { type: "string" },
+      "data-dir": { type: "string" },
+      flags: { type: "string", default: "all" },
+      host: { type: "string", default: "127.0.0.1" },
+      "cluster-id": { type: "string", default: "raftlab" },
+      "tick-ms": { type: "string", default: "15" },
+      "election-ticks": { type: "string", default: "10" },
+      "heartbeat-ticks": { type: "string", default: "1" },
+      "no-pre-vote": { type: "boolean" },
+      "no-check-quorum": { type: "boolean" },
+      "fsync-delay-us": { type: "string", default: "0" },
+      "apply-cost-us": { type: "string", default: "0" },
+      "snapshot-every": { type: "string", default: "10000" },
+      "max-value-bytes": { type: "string", default: String(DEFAULT_LIMITS.maxValueBytes) },
+      "max-key-bytes": { type: "string", default: String(DEFAULT_LIMITS.maxKeyBytes) },
+      "request-timeout-ms": { type: "string", default: String(DEFAULT_LIMITS.requestTimeoutMs) },
+      "net-delay": { type: "string", default: "0" },
+      "net-jitter": { type: "string", default: "0" },
+      "net-loss": { type: "string", default: "0" },
+      admin: { type: "boolean" },
+      "admin-token": { type: "string" },
+      "client-token": { type: "string" },
+      seed: { type: "string", default: "1" },
+      "exit-with-parent": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (!values.id) throw new UsageError("--id is required");
+  if (!values.peers) throw new UsageError("--peers is required");
+  if (!values["data-dir"]) throw new UsageError("--data-dir is required");
+  const id = intOption("--id", values.id, 1, 1_000_000);
+  const peers = parsePeers(values.peers);
+  if (!peers.some((p) => p.id === id)) throw new UsageError(`--peers must include this node (id ${id})`);
+  let flags;
+  try {
+    flags = parseFlags(values.flags);
+  } catch (err) {
+    throw new UsageError(`--flags: ${(err as Error).message}`);
+  }
+  const admin = values.admin ?? false;
+  if (admin && !LOOPBACK.test(values.host) && !values["admin-token"]) {
+    throw new UsageError(`--admin on a non-loopback --host (${values.host}) requires --admin-token`);
+  }
+  const electionTicks = intOption("--election-ticks", values["election-ticks"], 2, 10_000);
+  return {
+    id,
+    peers,
+    dataDir: values["data-dir"],
+    flags,
+    clusterId: values["cluster-id"],
+    host: values.host,
+    tickMs: intOption("--tick-ms", values["tick-ms"], 1, 10_000),
+    electionTicks,
+    heartbeatTicks: intOption("--heartbeat-ticks", values["heartbeat-ticks"], 1, electionTicks - 1),
+    preVote: !values["no-pre-vote"],
+    checkQuorum: !values["no-check-quorum"],
+    fsyncDelayUs: intOption("--fsync-delay-us", values["fsync-delay-us"], 0, 10_000_000),
+    applyCostUs: intOption("--apply-cost-us", values["apply-cost-us"], 0, 10_000_000),
+    snapshotEvery: intOption("--snapshot-every", values["snapshot-every"], 0, 1_000_000_000),
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxValueBytes: intOption("--max-value-bytes", values["max-value-bytes"], 1, 64 << 20),
+      maxKeyBytes: intOption("--max-key-bytes", values["max-key-bytes"], 1, 0xffff),
+      requestTimeoutMs: intOption("--request-timeout-ms", values["request-timeout-ms"], 1, 3_600_000),
+      clientToken: values["client-token"] ?? null,
+      adminToken: values["admin-token"] ?? null,
+    },
+    links: {
+      delayMs: numberOption("--net-delay", values["net-delay"], 0, 60_000),
+      jitterMs: numberOption("--net-jitter", values["net-jitter"], 0, 60_000),
+      lossRate: numberOption("--net-loss", values["net-loss"], 0, 1),
+    },
+    admin,
+    seed: intOption("--seed", values.seed, 0, 2 ** 31 - 1),
+    exitWithParent: values["exit-with-parent"] ?? false,
+  };
+}
+
+export async function nodeCommand(argv: string[]): Promise<number> {
+  const opts = parseNodeOptions(argv);
+  if (opts === "help") {
+    process.stdout.write(`${NODE_USAGE}\n`);
+    return 0;
+  }
+  // Loaded only now: it loads the native uWS binary, which `--help` must not need.
+  const { startNode } = await import("../node/raft-node.ts");
+  const node = await startNode(opts);
+  const self = opts.peers.find((p) => p.id === opts.id)!;
+  process.stdout.write(
+    `node ${opts.id}: clients on http://${self.host}:${self.clientPort}, peers on ws://${self.host}:${self.peerPort}, ` +
+      `flags ${formatFlags(opts.flags)}, data in ${opts.dataDir}, pid ${process.pid}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    if (opts.exitWithParent) process.once("disconnect", stop);
+  });
+  await node.stop();
+  return 0;
+}

@@ -1,0 +1,608 @@
+// The Raft protocol as a state machine (Raft §5, thesis §6.4, §9.6, §10.2.1; modelled on
+// etcd-io/raft raft.go). Inputs are tick(), step(), propose() and readIndex(); outputs accumulate in
+// `msgs` (send now), `msgsAfterPersist` (send once the current unstable state is durable) and
+// `readStates`, which RawNode turns into Readies.
+
+import type { RaftConfig } from "./config.ts";
+import type { LogReader } from "./log-reader.ts";
+import { isWellFormed } from "./message-check.ts";
+import { Progress } from "./progress.ts";
+import { isMajority, majorityIndex, voteResult } from "./quorum.ts";
+import { payloadBytes, RaftLog } from "./raft-log.ts";
+import { ReadOnly } from "./read-only.ts";
+import { seededRng, type Rng } from "./rng.ts";
+import type { FollowerStatus, RaftStatus } from "./status.ts";
+import {
+  MessageType,
+  NONE,
+  type Entry,
+  type HardState,
+  type Message,
+  type NodeId,
+  type ProposeResult,
+  type ReadState,
+  type Role,
+  type SoftState,
+} from "./types.ts";
+
+const EMPTY = new Uint8Array(0);
+
+type MessageFields = Partial<Message> & Pick<Message, "type" | "to">;
+
+export class Raft {
+  readonly id: NodeId;
+  readonly voters: readonly NodeId[];
+  term: number;
+  vote: NodeId;
+  lead: NodeId = NONE;
+  role: Role = "follower";
+  readonly log: RaftLog;
+
+  /** Messages to send at once. */
+  msgs: Message[] = [];
+  /**
+   * Messages that acknowledge (or, with parallelAppend off, carry) state that is not durable yet:
+   * the shell sends them only after the Ready they travel in has been persisted.
+   */
+  msgsAfterPersist: Message[] = [];
+  /** Messages to this node itself that count only once durable (a candidate's own vote). */
+  stepsAfterPersist: Message[] = [];
+  readStates: ReadState[] = [];
+
+  private readonly rng: Rng;
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private progress = new Map<NodeId, Progress>();
+  private readonly votes = new Map<NodeId, boolean>();
+  private readonly readOnly = new ReadOnly();
+  /** ReadIndex requests waiting until the leader has committed an entry of its term. */
+  private readsAwaitingCommit: number[] = [];
+
+  constructor(
+    readonly cfg: RaftConfig,
+    reader: LogReader,
+  ) {
+    this.id = cfg.id;
+    this.voters = cfg.voters.slice();
+    this.rng = seededRng(cfg.seed);
+    this.log = new RaftLog(reader);
+    const hs = reader.initialState().hardState;
+    this.term = hs.term;
+    this.vote = hs.vote;
+    this.becomeFollower(this.term, NONE);
+  }
+
+  // --- state views ---
+
+  softState(): SoftState {
+    return { role: this.role, leader: this.lead };
+  }
+
+  hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  status(): RaftStatus {
+    let progress: Record<NodeId, FollowerStatus> | null = null;
+    if (this.role === "leader") {
+      progress = {};
+      for (const [id, pr] of this.progress) {
+        progress[id] = { match: pr.match, next: pr.next, state: pr.state, inflight: pr.inflights.count };
+      }
+    }
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.lead,
+      commit: this.log.committed,
+      applied: this.log.applied,
+      firstIndex: this.log.firstIndex(),
+      lastIndex: this.log.lastIndex(),
+      stableIndex: this.log.stableIndex(),
+      progress,
+    };
+  }
+
+  // --- local inputs ---
+
+  tick(): void {
+    if (this.role === "leader") this.tickHeartbeat();
+    else this.tickElection();
+  }
+
+  propose(data: readonly Uint8Array[]): ProposeResult {
+    if (this.role !== "leader") return { ok: false, reason: "not_leader" };
+    if (data.length === 0) throw new RangeError("propose: no entries");
+    for (const d of data) if (d.length > this.cfg.maxEntryBytes) return { ok: false, reason: "too_large" };
+    const first = this.appendEntries(data);
+    this.bcastAppend();
+    return { ok: true, index: first, term: this.term };
+  }
+
+  readIndex(ctx: number): boolean {
+    if (this.role !== "leader") return false;
+    // Thesis §6.4: until an entry of its term is committed, the leader may not know the latest commit.
+    if (!this.committedCurrentTerm()) this.readsAwaitingCommit.push(ctx);
+    else this.serveRead(ctx);
+    return true;
+  }
+
+  /** Everything written by Readies up to `seq` is durable; `selfSteps` are the votes that waited for it. */
+  onPersisted(seq: number, selfSteps: readonly Message[]): void {
+    this.log.persisted(seq);
+    for (const m of selfSteps) {
+      if (this.role === "candidate" && m.term === this.term) this.handleVoteResponse(m);
+    }
+    if (this.role === "leader") {
+      // Thesis §10.2.1: the leader may send entries to followers before writing them itself (and may
+      // commit them once a majority of *followers* has them), but it counts its own log in the quorum
+      // only for what is durable on its own disk. This is the one place its match index moves.
+      if (this.progress.get(this.id)!.maybeUpdate(this.log.stableIndex()) && this.maybeCommit()) {
+        this.onCommitAdvanced();
+      }
+    }
+  }
+
+  // --- messages from peers ---
+
+  step(m: Message): void {
+    if (!isWellFormed(m, this.id, this.voters)) return;
+    if (m.term > this.term) {
+      if (m.type === MessageType.Vote || m.type === MessageType.PreVote) {
+        // Leader lease (thesis §4.2.3, etcd): having heard from a leader within the election timeout,
+        // ignore candidates entirely, neither granting nor adopting their term.
+        const inLease = this.cfg.checkQuorum && this.lead !== NONE && this.electionElapsed < this.cfg.electionTicks;
+        if (inLease) return;
+      }
+      if (m.type === MessageType.PreVote) {
+        // A pre-vote never changes the receiver's term.
+      } else if (m.type === MessageType.PreVoteResp && !m.reject) {
+        // A granted pre-vote carries the term we asked for; we adopt it only if we win.
+      } else {
+        const fromLeader = m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap;
+        this.becomeFollower(m.term, fromLeader ? m.from : NONE);
+      }
+    } else if (m.term < this.term) {
+      this.respondToStale(m);
+      return;
+    }
+
+    switch (m.type) {
+      case MessageType.Vote:
+      case MessageType.PreVote:
+        this.handleVoteRequest(m);
+        return;
+      default:
+        if (this.role === "leader") this.stepLeader(m);
+        else if (this.role === "follower") this.stepFollower(m);
+        else this.stepCandidate(m);
+    }
+  }
+
+  private respondToStale(m: Message): void {
+    if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === MessageType.App || m.type === MessageType.Heartbeat)) {
+      // A leader of an older term is still sending. With checkQuorum or preVote our higher term may
+      // never reach it through votes (they are ignored), so tell it directly: it steps down.
+      this.send({ type: MessageType.AppResp, to: m.from });
+    } else if (m.type === MessageType.PreVote) {
+      // Rejecting (rather than ignoring) keeps a pre-candidate with a lower term from waiting forever.
+      this.send({ type: MessageType.PreVoteResp, to: m.from, reject: true });
+    }
+  }
+
+  private handleVoteRequest(m: Message): void {
+    const pre = m.type === MessageType.PreVote;
+    const respType = pre ? MessageType.PreVoteResp : MessageType.VoteResp;
+    const canVote =
+      this.vote === m.from ||
+      (this.vote === NONE && this.lead === NONE) ||
+      (pre && m.term > this.term);
+    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+      const grant = this.message({ type: respType, to: m.from, term: m.term });
+      if (pre) {
+        this.msgs.push(grant);
+      } else {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+        this.msgsAfterPersist.push(grant);
+      }
+    } else {
+      const rej = this.message({ type: respType, to: m.from, reject: true });
+      if (pre) this.msgs.push(rej);
+      else this.msgsAfterPersist.push(rej);
+    }
+  }
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case MessageType.App:
+      case MessageType.Heartbeat:
+      case MessageType.Snap:
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleFromLeader(m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private stepCandidate(m: Message): void {
+    switch (m.type) {
+      case MessageType.App:
+      case MessageType.Heartbeat:
+      case MessageType.Snap:
+        // A leader exists for our term (or a newer one; step() already adopted it).
+        this.becomeFollower(m.term, m.from);
+        this.handleFromLeader(m);
+        return;
+      case MessageType.PreVoteResp:
+        // A grant echoes the term we asked for (ours + 1); a rejection carries the voter's term.
+        if (this.role === "precandidate" && m.term === (m.reject ? this.term : this.term + 1)) {
+          this.handleVoteResponse(m);
+        }
+        return;
+      case MessageType.VoteResp:
+        if (this.role === "candidate") this.handleVoteResponse(m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private handleVoteResponse(m: Message): void {
+    if (!this.votes.has(m.from)) this.votes.set(m.from, !m.reject);
+    const res = voteResult(this.voters, this.votes);
+    if (res === "won") {
+      if (this.role === "precandidate") {
+        this.campaign("election");
+      } else {
+        this.becomeLeader();
+        this.bcastAppend();
+      }
+    } else if (res === "lost") {
+      this.becomeFollower(this.term, NONE);
+    }
+  }
+
+  private handleFromLeader(m: Message): void {
+    if (m.type === MessageType.App) this.handleAppendEntries(m);
+    else if (m.type === MessageType.Heartbeat) this.handleHeartbeat(m);
+    else this.handleSnapshot(m);
+  }
+
+  private handleAppendEntries(m: Message): void {
+    if (m.index < this.log.committed) {
+      this.ack({ type: MessageType.AppResp, to: m.from, index: this.log.committed });
+      return;
+    }
+    const last = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+    if (last !== undefined) {
+      this.ack({ type: MessageType.AppResp, to: m.from, index: last });
+      return;
+    }
+    // Fast backtracking: point the leader at the last entry that could still match its log.
+    const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
+    this.ack({
+      type: MessageType.AppResp,
+      to: m.from,
+      index: m.index,
+      reject: true,
+      rejectHint: hint.index,
+      hintTerm: hint.term,
+    });
+  }
+
+  private handleHeartbeat(m: Message): void {
+    // The leader sends min(its commit, our match), so everything up to it is in our log.
+    this.log.commitTo(m.commit);
+    this.send({ type: MessageType.HeartbeatResp, to: m.from, ctx: m.ctx });
+  }
+
+  private handleSnapshot(m: Message): void {
+    const s = m.snapshot!;
+    if (s.meta.index <= this.log.committed) {
+      this.ack({ type: MessageType.AppResp, to: m.from, index: this.log.committed });
+    } else if (this.log.matchTerm(s.meta.index, s.meta.term)) {
+      // We already have the entries it covers: only the commit index moves.
+      this.log.commitTo(s.meta.index);
+      this.ack({ type: MessageType.AppResp, to: m.from, index: this.log.committed });
+    } else {
+      this.log.restore(s);
+      this.ack({ type: MessageType.AppResp, to: m.from, index: s.meta.index });
+    }
+  }
+
+  private stepLeader(m: Message): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    if (m.type === MessageType.AppResp) this.handleAppendResponse(m, pr);
+    else if (m.type === MessageType.HeartbeatResp) this.handleHeartbeatResponse(m, pr);
+  }
+
+  private handleAppendResponse(m: Message, pr: Progress): void {
+    pr.recentActive = true;
+    if (m.index > this.log.lastIndex()) return;
+    if (m.reject) {
+      let next = m.rejectHint;
+      if (m.hintTerm > 0) next = this.log.findConflictByTerm(Math.min(m.rejectHint, m.index), m.hintTerm).index;
+      if (pr.maybeDecrTo(m.index, next)) {
+        if (pr.state === "replicate") pr.becomeProbe();
+        this.sendAppends(m.from);
+      }
+      return;
+    }
+    if (pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === "probe")) {
+      if (pr.state === "probe") {
+        pr.becomeReplicate();
+      } else if (pr.state === "snapshot") {
+        if (pr.match + 1 >= this.log.firstIndex()) {
+          pr.becomeProbe();
+          pr.becomeReplicate();
+        }
+      } else {
+        pr.inflights.freeLE(m.index);
+      }
+      if (this.maybeCommit()) this.onCommitAdvanced();
+      this.sendAppends(m.from);
+    }
+  }
+
+  private handleHeartbeatResponse(m: Message, pr: Progress): void {
+    pr.recentActive = true;
+    pr.probeSent = false;
+    if (pr.state === "replicate" && pr.inflights.full() && pr.match < this.log.lastIndex()) {
+      // The whole window may have been lost: an empty append at `next` is acknowledged (the follower
+      // has everything) or rejected (it does not), and either answer frees the window.
+      this.maybeSendAppend(m.from, true);
+    } else {
+      this.sendAppends(m.from);
+    }
+    if (m.ctx > 0) {
+      for (const rs of this.readOnly.recvAck(m.from, m.ctx, this.id, this.voters)) this.readStates.push(rs);
+    }
+  }
+
+  // --- leader: replication ---
+
+  /** Sends as many appends to `to` as its progress state and window allow. */
+  private sendAppends(to: NodeId): void {
+    while (this.maybeSendAppend(to, false));
+  }
+
+  private bcastAppend(): void {
+    for (const v of this.voters) if (v !== this.id) this.sendAppends(v);
+  }
+
+  /**
+   * Sends one AppendEntries (or an InstallSnapshot if the entries it needs are compacted). `force`
+   * sends even when flow control would wait (an empty append when the window is full).
+   */
+  private maybeSendAppend(to: NodeId, force: boolean): boolean {
+    const pr = this.progress.get(to)!;
+    if (pr.state === "snapshot") return false;
+    if (!force && !pr.shouldSendAppend(this.log.lastIndex(), this.log.committed)) return false;
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    if (prevTerm === undefined) return this.sendSnapshot(to, pr);
+    let ents: Entry[] = [];
+    if (pr.canSendEntries()) {
+      const got = this.log.entriesFrom(pr.next, this.cfg.maxBatchEntries, this.cfg.maxBatchBytes);
+      if (got === null) return this.sendSnapshot(to, pr);
+      ents = got;
+    }
+    const commit = this.log.committed;
+    const m = this.message({ type: MessageType.App, to, index: prevIndex, logTerm: prevTerm, entries: ents, commit });
+    const last = ents.length > 0 ? ents[ents.length - 1]!.index : prevIndex;
+    // parallelAppend is only this choice: may entries leave before the leader's own write is durable?
+    if (!this.cfg.parallelAppend && last > this.log.stableIndex()) this.msgsAfterPersist.push(m);
+    else this.msgs.push(m);
+    pr.sentAppend(ents.length, payloadBytes(ents), commit);
+    return true;
+  }
+
+  private sendSnapshot(to: NodeId, pr: Progress): boolean {
+    const snap = this.log.snapshot();
+    if (snap.meta.index === 0) return false;
+    pr.becomeSnapshot(snap.meta.index);
+    this.send({ type: MessageType.Snap, to, snapshot: snap });
+    return true;
+  }
+
+  private bcastHeartbeat(): void {
+    const ctx = this.readOnly.currentRound();
+    for (const v of this.voters) {
+      if (v === this.id) continue;
+      const pr = this.progress.get(v)!;
+      this.send({ type: MessageType.Heartbeat, to: v, commit: Math.min(pr.match, this.log.committed), ctx });
+    }
+  }
+
+  /** Appends entries of the current term; returns the first one's index. */
+  private appendEntries(data: readonly Uint8Array[]): number {
+    const first = this.log.lastIndex() + 1;
+    const ents: Entry[] = data.map((d, i) => ({ index: first + i, term: this.term, data: d }));
+    this.log.append(ents);
+    return first;
+  }
+
+  /** Raft §5.3/§5.4.2: commit the highest index on a majority, if it is of the current term. */
+  private maybeCommit(): boolean {
+    const matches = this.voters.map((v) => this.progress.get(v)!.match);
+    return this.log.maybeCommit(majorityIndex(matches), this.term);
+  }
+
+  private onCommitAdvanced(): void {
+    if (this.readsAwaitingCommit.length > 0 && this.committedCurrentTerm()) {
+      const ctxs = this.readsAwaitingCommit;
+      this.readsAwaitingCommit = [];
+      for (const ctx of ctxs) this.serveRead(ctx);
+    }
+    this.bcastAppend();
+  }
+
+  private committedCurrentTerm(): boolean {
+    return this.log.term(this.log.committed) === this.term;
+  }
+
+  private serveRead(ctx: number): void {
+    const index = this.log.committed;
+    if (this.voters.length === 1 || this.cfg.readOnly === "lease") {
+      // Alone, the leader is the majority. With a lease, CheckQuorum makes a partitioned leader step
+      // down within an election timeout, before a new one can be elected (bounded clock drift assumed).
+      this.readStates.push({ ctx, index });
+      return;
+    }
+    this.readOnly.add(ctx, index);
+    this.bcastHeartbeat();
+  }
+
+  // --- timers ---
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.campaign(this.cfg.preVote ? "pre-election" : "election");
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.cfg.electionTicks) {
+      this.electionElapsed = 0;
+      if (this.cfg.checkQuorum && !this.quorumActive()) {
+        this.becomeFollower(this.term, NONE);
+        return;
+      }
+      for (const [id, pr] of this.progress) {
+        if (id === this.id) continue;
+        pr.recentActive = false;
+        // An InstallSnapshot unanswered for a whole election timeout was probably lost: retry.
+        if (pr.state === "snapshot") {
+          if (pr.snapshotStale) pr.becomeProbe();
+          else pr.snapshotStale = true;
+        }
+      }
+    }
+    if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.bcastHeartbeat();
+    }
+  }
+
+  private quorumActive(): boolean {
+    let active = 0;
+    for (const [id, pr] of this.progress) if (id === this.id || pr.recentActive) active++;
+    return isMajority(active, this.voters.length);
+  }
+
+  // --- role changes ---
+
+  private campaign(kind: "pre-election" | "election"): void {
+    let term: number;
+    let type: MessageType;
+    if (kind === "pre-election") {
+      this.becomePreCandidate();
+      // Pre-votes ask for the next term without adopting it (thesis §9.6).
+      term = this.term + 1;
+      type = MessageType.PreVote;
+      this.votes.set(this.id, true);
+      if (voteResult(this.voters, this.votes) === "won") {
+        this.campaign("election");
+        return;
+      }
+    } else {
+      this.becomeCandidate();
+      term = this.term;
+      type = MessageType.Vote;
+      // Our own vote counts only once term and vote are durable: it comes back through onPersisted.
+      this.stepsAfterPersist.push(this.message({ type: MessageType.VoteResp, to: this.id, from: this.id }));
+    }
+    const index = this.log.lastIndex();
+    const logTerm = this.log.lastTerm();
+    for (const v of this.voters) {
+      if (v !== this.id) this.send({ type, to: v, term, index, logTerm });
+    }
+  }
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = NONE;
+    }
+    this.lead = NONE;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.rng.int(this.cfg.electionTicks, 2 * this.cfg.electionTicks);
+    this.votes.clear();
+    const next = this.log.lastIndex() + 1;
+    this.progress = new Map();
+    for (const v of this.voters) {
+      const pr = new Progress(next, this.cfg.maxInflight, this.cfg.maxInflightBytes);
+      if (v === this.id) pr.match = this.log.stableIndex();
+      this.progress.set(v, pr);
+    }
+    this.readOnly.reset();
+    this.readsAwaitingCommit = [];
+  }
+
+  private becomeFollower(term: number, lead: NodeId): void {
+    this.reset(term);
+    this.lead = lead;
+    this.role = "follower";
+  }
+
+  private becomePreCandidate(): void {
+    this.votes.clear();
+    this.lead = NONE;
+    this.role = "precandidate";
+  }
+
+  private becomeCandidate(): void {
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = "candidate";
+  }
+
+  private becomeLeader(): void {
+    this.reset(this.term);
+    this.lead = this.id;
+    this.role = "leader";
+    this.progress.get(this.id)!.becomeReplicate();
+    // The no-op of the new term: committing it commits every earlier entry (§5.4.2) and unblocks reads.
+    this.appendEntries([EMPTY]);
+  }
+
+  // --- output ---
+
+  private message(f: MessageFields): Message {
+    return {
+      from: this.id,
+      term: this.term,
+      logTerm: 0,
+      index: 0,
+      entries: [],
+      commit: 0,
+      reject: false,
+      rejectHint: 0,
+      hintTerm: 0,
+      ctx: 0,
+      snapshot: null,
+      ...f,
+    };
+  }
+
+  private send(f: MessageFields): void {
+    this.msgs.push(this.message(f));
+  }
+
+  /** A response acknowledging our log: it may leave only once the log it acknowledges is durable. */
+  private ack(f: MessageFields): void {
+    this.msgsAfterPersist.push(this.message(f));
+  }
+}

@@ -1,0 +1,405 @@
+// The node driver: runs the pure Raft core's Readies through a store, a network and a state machine.
+// It holds no IO of its own (callbacks only), so the deterministic simulator runs exactly this code
+// and the networked node runs it on real disks and sockets. Two of the four flags are policies here:
+//
+//   batch        — proposals that arrive while a write+fsync is in flight wait and go in as one
+//                  group (one propose, one write, one fsync); off: one proposal per Ready, and each
+//                  Ready is its own write and fsync.
+//   async-apply  — committed entries go to an apply loop (the `asyncApplier`), and replication goes on
+//                  meanwhile; off: the same apply queue is drained inline before anything else.
+// (`pipeline` and `parallel-append` are core config: the inflight window and where the leader's
+// AppendEntries wait.)
+
+import type { RawNode } from "../core/raw-node.ts";
+import type { Entry, Message, Ready, Snapshot } from "../core/types.ts";
+import type { Flags } from "../core/flags.ts";
+import type { RaftStore } from "../storage/store.ts";
+import { encodeCommand, type ApplyResult, type KvCommand } from "./kv-command.ts";
+import type { KvStateMachine } from "./kv-state-machine.ts";
+import { inlineApplier, type Applier } from "./appliers.ts";
+
+export type { Applier } from "./appliers.ts";
+
+
+
+export type FailCode =
+  /** Not the leader; nothing was proposed. */
+  | "not_leader"
+  /** Larger than the core's `maxEntryBytes`; nothing was proposed. */
+  | "too_large"
+  /** Certainly not committed: its log slot was taken by another leader's entry. */
+  | "lost"
+  /** Outcome unknown (e.g. a snapshot replaced the log past it, or the node stopped). */
+  | "unknown";
+
+export type ProposalOutcome =
+  | { readonly ok: true; readonly result: ApplyResult }
+  | { readonly ok: false; readonly code: FailCode; readonly leader: number };
+
+export type ReadOutcome =
+  | { readonly ok: true; readonly value: Uint8Array | null }
+  | { readonly ok: false; readonly code: "not_leader" | "unknown"; readonly leader: number };
+
+/** Time points of one proposal through the pipeline, for the stage breakdown. */
+export interface ProposalTimings {
+  readonly queued: number;
+  readonly proposed: number;
+  readonly persisted: number;
+  readonly committed: number;
+  readonly applied: number;
+}
+
+export interface DriverOptions {
+  readonly core: RawNode;
+  readonly store: RaftStore;
+  readonly flags: Flags;
+  readonly stateMachine: KvStateMachine;
+  /** The cluster's voters, written into snapshots. */
+  readonly voters: readonly number[];
+  /** Sends messages to peers (through the network; Raft tolerates loss). */
+  send(msgs: readonly Message[]): void;
+  /** The apply loop used when `flags.asyncApply` is on. */
+  readonly asyncApplier: Applier;
+  /** How entries are applied when `flags.asyncApply` is off (default: on this stack, at no extra cost). */
+  readonly inlineApplier?: Applier;
+  /** Runs `fn` soon, after the current event (setImmediate on a real node; an event in the simulator). */
+  schedule(fn: () => void): void;
+  /** Called when the store fails to write: the node must stop (it can no longer promise durability). */
+  onFatal(err: Error): void;
+  /** Take a snapshot and compact the log after this many applied entries (0 = never). */
+  readonly snapshotEvery?: number;
+  /** A clock for stage timings (any monotonic unit); timings are recorded only when given. */
+  now?(): number;
+  /** Receives the stage timings of every proposal this node led to apply. */
+  onTimings?(t: ProposalTimings): void;
+}
+
+interface Waiter {
+  readonly term: number;
+  readonly cb: (o: ProposalOutcome) => void;
+  readonly queued: number;
+  readonly proposed: number;
+  persisted: number;
+  committed: number;
+}
+
+interface QueuedProposal {
+  readonly data: Uint8Array;
+  readonly cb: (o: ProposalOutcome) => void;
+  readonly queued: number;
+}
+
+/** One Ready's share of work that must wait for durability, in Ready order. */
+interface PersistJob {
+  readonly seq: number;
+  readonly ready: Ready;
+}
+
+type ApplyItem = { readonly entries: readonly Entry[] } | { readonly snapshot: Snapshot };
+
+export class RaftDriver {
+  private readonly core: RawNode;
+  private readonly store: RaftStore;
+  private readonly sm: KvStateMachine;
+  private readonly o: DriverOptions;
+  private readonly applier: Applier;
+  private readonly proposals: QueuedProposal[] = [];
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly readWaiters = new Map<number, { key: string; cb: (o: ReadOutcome) => void }>();
+  /** ReadStates confirmed by a quorum, waiting for the applied index to reach them. */
+  private readonly readyReads: { index: number; ctx: number }[] = [];
+  private readonly persistJobs: PersistJob[] = [];
+  private readonly applyQueue: ApplyItem[] = [];
+  private nextReadCtx = 1;
+  private persisting = false;
+  private applying = false;
+  private pumpScheduled = false;
+  private stopped = false;
+  private isLeader = false;
+  private lastSnapshotIndex: number;
+
+  constructor(o: DriverOptions) {
+    this.o = o;
+    this.core = o.core;
+    this.store = o.store;
+    this.sm = o.stateMachine;
+    this.applier = o.flags.asyncApply ? o.asyncApplier : (o.inlineApplier ?? inlineApplier(o.stateMachine));
+    this.lastSnapshotIndex = o.store.snapshot().meta.index;
+  }
+
+  /** Proposes a command; `cb` runs once it is applied (or certainly failed). */
+  propose(cmd: KvCommand, cb: (o: ProposalOutcome) => void): void {
+    if (this.stopped) return cb(this.fail("unknown"));
+    if (!this.isLeader) return cb(this.fail("not_leader"));
+    this.proposals.push({ data: encodeCommand(cmd), cb, queued: this.now() });
+    this.schedulePump();
+  }
+
+  /** A linearizable read (ReadIndex): `cb` runs once the read index is applied. */
+  read(key: string, cb: (o: ReadOutcome) => void): void {
+    if (this.stopped) return cb({ ok: false, code: "unknown", leader: this.core.status().leader });
+    const ctx = this.nextReadCtx++;
+    if (!this.core.readIndex(ctx)) return cb({ ok: false, code: "not_leader", leader: this.core.status().leader });
+    this.readWaiters.set(ctx, { key, cb });
+    this.schedulePump();
+  }
+
+  step(msgs: readonly Message[]): void {
+    if (this.stopped) return;
+    for (const m of msgs) this.core.step(m);
+    this.schedulePump();
+  }
+
+  tick(): void {
+    if (this.stopped) return;
+    this.core.tick();
+    this.schedulePump();
+  }
+
+  status() {
+    return this.core.status();
+  }
+
+  /** Stops processing; every pending request gets `unknown` (its outcome is not known here). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const p of this.proposals.splice(0)) p.cb(this.fail("unknown"));
+    for (const w of this.waiters.values()) w.cb(this.fail("unknown"));
+    this.waiters.clear();
+    for (const r of this.readWaiters.values()) r.cb({ ok: false, code: "unknown", leader: 0 });
+    this.readWaiters.clear();
+  }
+
+  private now(): number {
+    return this.o.now ? this.o.now() : 0;
+  }
+
+  private fail(code: FailCode): ProposalOutcome {
+    return { ok: false, code, leader: this.core.status().leader };
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    this.o.schedule(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    this.feedProposals();
+    this.drainReadies();
+  }
+
+  /**
+   * Batch on: everything queued goes in as one group, but only while no write is in flight (group
+   * commit). Batch off: each proposal becomes its own Ready, hence its own write, fsync and append.
+   */
+  private feedProposals(): void {
+    if (this.proposals.length === 0) return;
+    if (!this.isLeader) {
+      for (const p of this.proposals.splice(0)) p.cb(this.fail("not_leader"));
+      return;
+    }
+    if (this.o.flags.batch) {
+      if (this.persisting) return;
+      this.proposeGroup(this.proposals.splice(0));
+    } else {
+      for (const p of this.proposals.splice(0)) {
+        this.proposeGroup([p]);
+        this.drainReadies();
+      }
+    }
+  }
+
+  private proposeGroup(group: QueuedProposal[]): void {
+    const res = this.core.propose(group.map((p) => p.data));
+    if (!res.ok) {
+      for (const p of group) p.cb(this.fail(res.reason));
+      return;
+    }
+    const proposed = this.now();
+    group.forEach((p, i) => {
+      this.waiters.set(res.index + i, { term: res.term, cb: p.cb, queued: p.queued, proposed, persisted: 0, committed: 0 });
+    });
+  }
+
+  private drainReadies(): void {
+    while (!this.stopped && this.core.hasReady()) {
+      const rd = this.core.ready();
+      this.core.advance(rd);
+      this.handleReady(rd);
+    }
+  }
+
+  private handleReady(rd: Ready): void {
+    if (rd.softState) this.onRoleChange(rd.softState.role === "leader");
+    if (rd.messages.length > 0) this.o.send(rd.messages);
+    if (rd.snapshot || rd.entries.length > 0 || rd.hardState || rd.persistedMessages.length > 0) {
+      this.persistJobs.push({ seq: rd.seq, ready: rd });
+      this.startPersist();
+    }
+    if (rd.snapshot) this.enqueueApply({ snapshot: rd.snapshot });
+    if (rd.committedEntries.length > 0) {
+      this.markCommitted(rd.committedEntries);
+      this.enqueueApply({ entries: rd.committedEntries });
+    }
+    for (const rs of rd.readStates) this.readyReads.push({ index: rs.index, ctx: rs.ctx });
+    this.serveReads();
+  }
+
+  private onRoleChange(leader: boolean): void {
+    if (this.isLeader && !leader) {
+      // Reads not yet confirmed by a quorum can no longer be: the caller retries on the new leader.
+      const confirmed = new Set(this.readyReads.map((r) => r.ctx));
+      for (const [ctx, r] of this.readWaiters) {
+        if (confirmed.has(ctx)) continue;
+        this.readWaiters.delete(ctx);
+        r.cb({ ok: false, code: "not_leader", leader: this.core.status().leader });
+      }
+    }
+    this.isLeader = leader;
+  }
+
+  /**
+   * The persist loop. Jobs are written strictly in Ready order; while one fsync is in flight the next
+   * jobs wait, and then (batch on) all of them share one write and one fsync.
+   */
+  private startPersist(): void {
+    if (this.persisting || this.persistJobs.length === 0 || this.stopped) return;
+    const jobs = this.o.flags.batch ? this.persistJobs.splice(0) : this.persistJobs.splice(0, 1);
+    let wrote = false;
+    for (const { ready } of jobs) {
+      if (ready.snapshot) this.store.applySnapshot(ready.snapshot);
+      if (ready.entries.length > 0) this.store.append(ready.entries);
+      if (ready.hardState) this.store.setHardState(ready.hardState);
+      wrote ||= ready.snapshot !== null || ready.entries.length > 0 || ready.hardState !== null;
+    }
+    const finish = (): void => {
+      this.persisting = false;
+      if (this.stopped) return;
+      this.core.onPersisted(jobs[jobs.length - 1]!.seq);
+      this.markPersisted(jobs);
+      for (const { ready } of jobs) if (ready.persistedMessages.length > 0) this.o.send(ready.persistedMessages);
+      this.startPersist();
+      this.schedulePump();
+    };
+    if (!wrote) return finish();
+    this.persisting = true;
+    this.store.sync((err) => {
+      if (err) {
+        this.stop();
+        this.o.onFatal(err);
+        return;
+      }
+      finish();
+    });
+  }
+
+  private markPersisted(jobs: readonly PersistJob[]): void {
+    if (!this.o.onTimings) return;
+    const t = this.now();
+    for (const { ready } of jobs) {
+      for (const e of ready.entries) {
+        const w = this.waiters.get(e.index);
+        if (w && w.persisted === 0) w.persisted = t;
+      }
+    }
+  }
+
+  private markCommitted(entries: readonly Entry[]): void {
+    if (!this.o.onTimings) return;
+    const t = this.now();
+    for (const e of entries) {
+      const w = this.waiters.get(e.index);
+      if (w) w.committed = t;
+    }
+  }
+
+  private enqueueApply(item: ApplyItem): void {
+    this.applyQueue.push(item);
+    this.runApply();
+  }
+
+  /** The apply loop: one batch at a time, in log order. Inline (async-apply off) it completes on this stack. */
+  private runApply(): void {
+    while (!this.applying && this.applyQueue.length > 0 && !this.stopped) {
+      const item = this.applyQueue.shift()!;
+      if ("snapshot" in item) {
+        this.restoreSnapshot(item.snapshot);
+        continue;
+      }
+      this.applying = true;
+      this.applier.apply(item.entries, (results) => {
+        this.applying = false;
+        if (this.stopped) return;
+        this.finishApply(item.entries, results);
+        if (this.o.flags.asyncApply) this.runApply();
+      });
+    }
+  }
+
+  private restoreSnapshot(snap: Snapshot): void {
+    this.sm.restore(snap.data, snap.meta.index);
+    this.lastSnapshotIndex = snap.meta.index;
+    // Proposals the snapshot jumped over may or may not be in it.
+    for (const [index, w] of this.waiters) {
+      if (index > snap.meta.index) continue;
+      this.waiters.delete(index);
+      w.cb(this.fail("unknown"));
+    }
+    this.core.onApplied(snap.meta.index);
+    this.serveReads();
+  }
+
+  private finishApply(entries: readonly Entry[], results: readonly ApplyResult[]): void {
+    const applied = this.now();
+    entries.forEach((e, i) => {
+      const w = this.waiters.get(e.index);
+      if (!w) return;
+      this.waiters.delete(e.index);
+      if (e.term !== w.term) return w.cb(this.fail("lost"));
+      if (this.o.onTimings) {
+        this.o.onTimings({ queued: w.queued, proposed: w.proposed, persisted: w.persisted, committed: w.committed, applied });
+      }
+      w.cb({ ok: true, result: results[i]! });
+    });
+    const last = entries[entries.length - 1]!.index;
+    this.core.onApplied(last);
+    this.serveReads();
+    this.maybeCompact();
+    if (this.o.flags.asyncApply) this.schedulePump();
+  }
+
+  private serveReads(): void {
+    if (this.readyReads.length === 0) return;
+    const applied = this.sm.appliedIndex;
+    let kept = 0;
+    for (const r of this.readyReads) {
+      if (r.index > applied) {
+        this.readyReads[kept++] = r;
+        continue;
+      }
+      const w = this.readWaiters.get(r.ctx);
+      if (!w) continue;
+      this.readWaiters.delete(r.ctx);
+      w.cb({ ok: true, value: this.sm.get(w.key) });
+    }
+    this.readyReads.length = kept;
+  }
+
+  /** Snapshots the state machine and drops the log it covers, once enough has been applied and is durable. */
+  private maybeCompact(): void {
+    const every = this.o.snapshotEvery ?? 0;
+    const applied = this.sm.appliedIndex;
+    if (every <= 0 || applied - this.lastSnapshotIndex < every) return;
+    // The snapshot describes exactly `applied`, so that entry must already be in the stable log.
+    if (applied > this.store.lastIndex() || applied > this.core.status().stableIndex) return;
+    const meta = { index: applied, term: this.store.term(applied), voters: this.o.voters };
+    this.store.compact({ meta, data: this.sm.snapshot() });
+    this.lastSnapshotIndex = applied;
+  }
+}

@@ -1,0 +1,182 @@
+// A cluster of node processes on loopback: node i serves clients on basePort+i-1 and peers on
+// basePort+100+i-1, each in its own data directory. Used by `raftlab cluster`, the bench runner and the
+// multi-process tests. Children are tied to this process by an IPC channel and exit when it goes away.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { formatFlags, type Flags } from "../core/flags.ts";
+
+const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
+
+export interface LocalClusterOptions {
+  readonly nodes: number;
+  readonly flags: Flags;
+  readonly basePort: number;
+  /** Created if absent; one sub-directory per node. Default: a fresh temporary directory. */
+  readonly dataDir?: string;
+  /** Extra `raftlab node` options given to every node (e.g. `--fsync-delay-us 1000`). */
+  readonly nodeArgs?: readonly string[];
+  /** Where node output goes: inherited (the terminal) or ignored. */
+  readonly stdio?: "inherit" | "ignore";
+  /**
+   * Runs node `id` under a command prefix (e.g. a profiler: `["npx", "clinic", "doctor", "--"]`): the
+   * prefix's first word is the program, Node.js and the node's arguments follow. null: run it plainly.
+   */
+  wrap?(id: number): readonly string[] | null;
+  /** Called when a node process exits while the cluster is not stopping. */
+  onExit?(id: number, code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+export interface NodeStatus {
+  readonly id: number;
+  readonly role: string;
+  readonly term: number;
+  readonly leader: number | null;
+  readonly leaderUrl: string | null;
+  readonly clientUrl: string;
+  readonly pid: number;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly flags: string;
+}
+
+export class LocalCluster {
+  readonly dataDir: string;
+  private readonly procs = new Map<number, ChildProcess>();
+  private stopping = false;
+
+  constructor(readonly o: LocalClusterOptions) {
+    if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new Error(`--nodes must be a positive integer, got ${o.nodes}`);
+    if (!Number.isInteger(o.basePort) || o.basePort < 1 || o.basePort + 100 + o.nodes > 65535) {
+      throw new Error(`--base-port must leave room for ports up to base+100+nodes below 65536, got ${o.basePort}`);
+    }
+    this.dataDir = o.dataDir ?? mkdtempSync(path.join(tmpdir(), "raftlab-cluster-"));
+    mkdirSync(this.dataDir, { recursive: true });
+  }
+
+  get ids(): number[] {
+    return Array.from({ length: this.o.nodes }, (_, i) => i + 1);
+  }
+
+  clientUrl(id: number): string {
+    return `http://127.0.0.1:${this.o.basePort + id - 1}`;
+  }
+
+  nodeDir(id: number): string {
+    return path.join(this.dataDir, `node-${id}`);
+  }
+
+  /** The `--peers` value naming every member: `1=127.0.0.1:7001:7101,2=…`. */
+  peersArg(): string {
+    return this.ids.map((id) => `${id}=127.0.0.1:${this.o.basePort + id - 1}:${this.o.basePort + 100 + id - 1}`).join(",");
+  }
+
+  pid(id: number): number | undefined {
+    return this.procs.get(id)?.pid;
+  }
+
+  isRunning(id: number): boolean {
+    return this.procs.has(id);
+  }
+
+  /** Starts every node (each that is not running). */
+  start(): void {
+    for (const id of this.ids) if (!this.procs.has(id)) this.startNode(id);
+  }
+
+  startNode(id: number): void {
+    if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
+    const args = [
+      BIN,
+      "node",
+      "--id", String(id),
+      "--peers", this.peersArg(),
+      "--data-dir", this.nodeDir(id),
+      "--flags", formatFlags(this.o.flags),
+      "--exit-with-parent",
+      ...(this.o.nodeArgs ?? []),
+    ];
+    const stdio = this.o.stdio ?? "inherit";
+    const prefix = this.o.wrap?.(id) ?? null;
+    const child = prefix
+      ? spawn(prefix[0]!, [...prefix.slice(1), process.execPath, ...args], { stdio: ["ignore", stdio, stdio, "ipc"] })
+      : spawn(process.execPath, args, { stdio: ["ignore", stdio, stdio, "ipc"] });
+    this.procs.set(id, child);
+    child.on("exit", (code, signal) => {
+      if (this.procs.get(id) === child) this.procs.delete(id);
+      if (!this.stopping) this.o.onExit?.(id, code, signal);
+    });
+  }
+
+  /** Sends a signal to node `id` (SIGKILL for a crash, SIGSTOP/SIGCONT for a pause). */
+  signal(id: number, sig: NodeJS.Signals): void {
+    this.procs.get(id)?.kill(sig);
+  }
+
+  /** Kills node `id` with SIGKILL and resolves once it is gone. */
+  async kill(id: number): Promise<void> {
+    const child = this.procs.get(id);
+    if (!child) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGKILL");
+    await gone;
+  }
+
+  async status(id: number, timeoutMs = 1000): Promise<NodeStatus | null> {
+    try {
+      const res = await fetch(`${this.clientUrl(id)}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+      return res.ok ? ((await res.json()) as NodeStatus) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Waits until the running nodes agree on one leader of the highest term seen and it reports itself
+   * leader; returns its id. Rejects after `timeoutMs`.
+   */
+  async waitForLeader(timeoutMs = 10_000, among: readonly number[] = this.ids): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const statuses = (await Promise.all(among.filter((id) => this.isRunning(id)).map((id) => this.status(id)))).filter(
+        (s): s is NodeStatus => s !== null,
+      );
+      const leader = statuses.find((s) => s.role === "leader");
+      const majority = Math.floor(this.o.nodes / 2) + 1;
+      if (leader && statuses.filter((s) => s.leader === leader.id && s.term === leader.term).length >= Math.min(majority, statuses.length)) {
+        return leader.id;
+      }
+      if (Date.now() > deadline) {
+        const seen = statuses.map((s) => `node ${s.id}: ${s.role} term ${s.term} leader ${s.leader ?? "none"}`).join("; ");
+        throw new Error(`no leader elected within ${timeoutMs} ms (${seen || "no node answered /status"})`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Stops every node: SIGTERM, then SIGKILL for any still alive after `graceMs`. */
+  async stop(graceMs = 3000): Promise<void> {
+    this.stopping = true;
+    const children = [...this.procs.values()];
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+            child.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill("SIGCONT");
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
+    this.procs.clear();
+  }
+}

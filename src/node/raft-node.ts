@@ -1,0 +1,193 @@
+// One networked raftlab node: the durable store, the Raft core and its driver, the peer transport,
+// the client API, and the clock. This is the IO shell around the pure core: it owns time (the tick
+// timer), the disk, the sockets and the apply thread.
+
+import { performance } from "node:perf_hooks";
+import { configFromFlags } from "../core/config.ts";
+import { formatFlags, type Flags } from "../core/flags.ts";
+import { RawNode } from "../core/raw-node.ts";
+import { FileStore } from "../storage/file-store.ts";
+import { PeerTransport } from "../transport/peer-transport.ts";
+import { LinkShaper, type LinkSettings } from "../transport/link-shaper.ts";
+import { listenExclusive, uws } from "../transport/uws.ts";
+import { mountApi, type ApiLimits } from "../api/http-api.ts";
+import { parseLinkChange } from "../api/admin-links.ts";
+import { seededRng } from "../core/rng.ts";
+import { NodeMetrics } from "../api/metrics.ts";
+import { RaftDriver } from "./driver.ts";
+import { KvStateMachine } from "./kv-state-machine.ts";
+import { inlineApplier, loopApplier, workerApplier, type Applier } from "./appliers.ts";
+import { StageStats } from "./stage-stats.ts";
+
+export interface PeerAddress {
+  readonly id: number;
+  readonly host: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
+
+export interface NodeOptions {
+  readonly id: number;
+  /** Every member of the cluster, this node included. */
+  readonly peers: readonly PeerAddress[];
+  readonly dataDir: string;
+  readonly flags: Flags;
+  /** Peers must present the same cluster id; a stray node from another cluster is refused. */
+  readonly clusterId: string;
+  /** Address to bind (default 127.0.0.1). */
+  readonly host: string;
+  /** Milliseconds per core tick; election timeout = electionTicks..2×electionTicks ticks. */
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  /** Added to every fsync, to emulate a real SSD on a host-cached virtual disk. */
+  readonly fsyncDelayUs: number;
+  /** CPU time per applied command, to study costly state machines. */
+  readonly applyCostUs: number;
+  /** Compact the log every N applied entries. */
+  readonly snapshotEvery: number;
+  readonly limits: ApiLimits;
+  /** Link shaping applied to every outgoing peer link at start. */
+  readonly links: Partial<LinkSettings>;
+  /** Serve `/admin/…` (link shaping at run time). */
+  readonly admin: boolean;
+  /** Seed for election timeouts and link-shaping randomness. */
+  readonly seed: number;
+  /** Exit when the parent process goes away (the IPC channel of `raftlab cluster`). */
+  readonly exitWithParent: boolean;
+}
+
+export interface RunningNode {
+  readonly driver: RaftDriver;
+  stop(): Promise<void>;
+}
+
+export async function startNode(o: NodeOptions): Promise<RunningNode> {
+  const self = o.peers.find((p) => p.id === o.id);
+  if (!self) throw new Error(`--peers does not name this node's id ${o.id}`);
+  const clientUrl = (p: PeerAddress): string => `http://${p.host}:${p.clientPort}`;
+  const peerUrl = (p: PeerAddress): string => `ws://${p.host}:${p.peerPort}`;
+
+  const store = await FileStore.open(o.dataDir, { fsyncDelayUs: o.fsyncDelayUs });
+  const voters = o.peers.map((p) => p.id);
+  const cfg = configFromFlags(o.id, voters, o.flags, {
+    electionTicks: o.electionTicks,
+    heartbeatTicks: o.heartbeatTicks,
+    preVote: o.preVote,
+    checkQuorum: o.checkQuorum,
+    maxEntryBytes: o.limits.maxValueBytes + o.limits.maxKeyBytes + 64,
+    seed: o.seed * 1000 + o.id,
+  });
+  const core = new RawNode(cfg, store);
+  const sm = new KvStateMachine();
+  const snap = store.snapshot();
+  if (snap.meta.index > 0) sm.restore(snap.data, snap.meta.index);
+
+  let transport!: PeerTransport;
+  let driver!: RaftDriver;
+  const metrics = new NodeMetrics({
+    status: () => status(),
+    elu: () => stats.summary().elu,
+    transport: () => transport.stats(),
+  });
+  const stats = new StageStats((stage, us) => metrics.observeStage(stage, us));
+  const shaper = new LinkShaper({ defaults: o.links, rng: seededRng(o.seed * 7919 + o.id) });
+  transport = new PeerTransport({
+    selfId: o.id,
+    clusterId: o.clusterId,
+    host: o.host,
+    port: self.peerPort,
+    peers: new Map(o.peers.filter((p) => p.id !== o.id).map((p) => [p.id, peerUrl(p)])),
+    shaper,
+    onMessages: (msgs) => driver.step(msgs),
+  });
+
+  const asyncApplier: Applier = o.applyCostUs > 0 ? workerApplier(sm, o.applyCostUs) : loopApplier(sm);
+  driver = new RaftDriver({
+    core,
+    store,
+    flags: o.flags,
+    stateMachine: sm,
+    voters,
+    send: (msgs) => transport.send(msgs),
+    asyncApplier,
+    inlineApplier: inlineApplier(sm, o.applyCostUs),
+    schedule: setImmediate,
+    snapshotEvery: o.snapshotEvery,
+    onFatal: (err) => {
+      process.stderr.write(`node ${o.id}: storage failed, stopping: ${err.message}\n`);
+      process.exit(70);
+    },
+    now: () => performance.now(),
+    onTimings: (t) => stats.record(t),
+  });
+
+  const urlOf = new Map(o.peers.map((p) => [p.id, clientUrl(p)]));
+  const status = () => {
+    const s = driver.status();
+    const leader = s.leader || null;
+    return {
+      id: o.id,
+      role: s.role,
+      term: s.term,
+      leader,
+      leaderUrl: leader ? (urlOf.get(leader) ?? null) : null,
+      clientUrl: clientUrl(self),
+      peerUrl: peerUrl(self),
+      pid: process.pid,
+      commitIndex: s.commit,
+      appliedIndex: sm.appliedIndex,
+      lastIndex: s.lastIndex,
+      firstIndex: s.firstIndex,
+      flags: formatFlags(o.flags),
+      keys: sm.size,
+    };
+  };
+
+  const app = uws.App();
+  mountApi(
+    app,
+    {
+      propose: (cmd, cb) => driver.propose(cmd, cb),
+      read: (key, cb) => driver.read(key, cb),
+      readLocal: (key) => sm.get(key),
+      clientUrlOf: (id) => urlOf.get(id) ?? null,
+      status,
+      metrics: () => metrics.render(),
+      stats: () => ({ ...stats.summary(), status: status() }),
+      resetStats: () => stats.reset(),
+      countResponse: (code) => metrics.requests.inc({ code }),
+      admin: o.admin
+        ? {
+            links: (body) => {
+              const { to, change } = parseLinkChange(body);
+              const unknown = to?.find((id) => !urlOf.has(id) || id === o.id);
+              if (unknown !== undefined) throw new Error(`"to" names ${unknown}, which is not a peer of node ${o.id}`);
+              transport.setLinks(change, to);
+              return transport.links();
+            },
+          }
+        : null,
+    },
+    o.limits,
+  );
+
+  await transport.start();
+  const listenSocket = await listenExclusive(app, o.host, self.clientPort);
+
+  const ticker = setInterval(() => driver.tick(), o.tickMs);
+
+  return {
+    driver,
+    async stop() {
+      clearInterval(ticker);
+      driver.stop();
+      uws.us_listen_socket_close(listenSocket);
+      await transport.close();
+      asyncApplier.close?.();
+      store.close();
+    },
+  };
+}

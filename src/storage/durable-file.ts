@@ -1,0 +1,43 @@
+// Small whole-file writes that must be atomic and durable (hard state, snapshots), and the
+// directory fsyncs that make file creation, renames and removals durable.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export function fsyncDirSync(dir: string): void {
+  const fd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** `fsyncDirSync` on the libuv pool. */
+export function fsyncDir(dir: string, cb: (err: Error | null) => void): void {
+  fs.open(dir, "r", (err, fd) => {
+    if (err) return cb(err);
+    fs.fsync(fd, (syncErr) => fs.close(fd, (closeErr) => cb(syncErr ?? closeErr ?? null)));
+  });
+}
+
+export const TMP_SUFFIX = ".tmp";
+
+/**
+ * Replaces `dir/name` with `data` atomically and durably: a crash leaves either the old file or
+ * the new one, never a mix. Write a temporary file, fsync it, rename it over, fsync the directory.
+ */
+export function writeFileDurably(dir: string, name: string, data: Uint8Array): void {
+  const target = path.join(dir, name);
+  const tmp = target + TMP_SUFFIX;
+  const fd = fs.openSync(tmp, "w");
+  try {
+    let off = 0;
+    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, target);
+  fsyncDirSync(dir);
+}

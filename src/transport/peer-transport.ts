@@ -1,0 +1,412 @@
+// Peer messaging over WebSockets. Each node serves its peers with uWebSockets.js (route `/raft`)
+// and dials every peer with `ws`; a connection carries messages one way only, dialer → server, so
+// each pair of nodes holds two connections and every outbound path is a socket this node dialed.
+//
+// Handshake: the dialer names itself in the upgrade URL, `/raft?cluster=<clusterId>&from=<id>`.
+// The server upgrades only a configured peer id with this node's cluster id; anything else gets an
+// HTTP 403 whose body says why, and is counted (`stats().refusedHandshakes`; the dialer counts
+// `refusedByPeer` and keeps retrying with backoff, since the other side may be reconfigured).
+//
+// Sending: `send` routes each message by `to` through the link shaper into that peer's queue.
+// A queue is flushed once per event-loop turn (setImmediate, so everything produced while handling
+// one poll phase's I/O goes together) as few frames as possible: one frame unless the batch is
+// larger than `maxFrameBytes`. Back-pressure: while the socket's bufferedAmount is over
+// `highWaterBytes` the queue is held and flushed again when a write completes. Bound: a queue holds
+// at most `maxQueueBytes` (estimated encoded size); messages beyond it are dropped (tail drop) and
+// counted. Raft tolerates loss: a dropped AppendEntries is retried, a dropped vote times out.
+// Messages queue while the peer's connection is being set up; when a dial fails or a connection
+// closes, the queue is discarded, and messages sent while waiting to redial are dropped (both
+// counted in `droppedDisconnected`), so a peer coming back gets no burst of stale messages. A peer
+// that is down costs a reconnect timer, never a blocked send to anyone else.
+//
+// Reconnect: exponential backoff from `reconnectBaseMs` doubling to `reconnectMaxMs` (1 s), each
+// wait drawn uniformly from [d/2, d) so peers that went down together do not redial in lock-step.
+//
+// Receiving: a frame is copied once out of uWS's buffer (uWS neuters it after the callback),
+// decoded (payloads stay views into that copy) and handed to `onMessages`. A frame that does not
+// decode, or holds a message not addressed to this node or not from the connected peer, is
+// dropped whole and counted in `badFrames`.
+
+import WebSocket from "ws";
+import type { Message, NodeId } from "../core/types.ts";
+import { CodecError, decodeMessages, encodeMessages } from "./codec.ts";
+import { LinkShaper, type LinkSettings } from "./link-shaper.ts";
+import { listenExclusive, uws, type WebSocket as UwsSocket, type us_listen_socket } from "./uws.ts";
+
+export const PEER_PATH = "/raft";
+
+export interface PeerTransportOptions {
+  readonly selfId: NodeId;
+  /** Peers must present the same id; keeps stray nodes of another cluster out. */
+  readonly clusterId: string;
+  /** Address to serve peers on. */
+  readonly host: string;
+  /** Port to serve peers on; 0 picks a free one (see `port()`). */
+  readonly port: number;
+  /** Every peer (not this node): id → base URL of its peer server, e.g. `ws://127.0.0.1:7101`. */
+  readonly peers: ReadonlyMap<NodeId, string>;
+  /** Receives every well-formed inbound frame's messages, in order. */
+  readonly onMessages: (msgs: Message[]) => void;
+  /** Link shaping for outbound messages; the transport owns it (clears it on close). */
+  readonly shaper?: LinkShaper;
+  /** Connection events, for the node's log. */
+  readonly log?: (line: string) => void;
+  /** Default 16 MiB. */
+  readonly maxQueueBytes?: number;
+  /** Default 4 MiB. */
+  readonly highWaterBytes?: number;
+  /** Default 1 MiB; a single larger message (a snapshot) still goes as one frame. */
+  readonly maxFrameBytes?: number;
+  /** Largest inbound frame accepted; default 256 MiB. */
+  readonly maxInboundFrameBytes?: number;
+  /** Default 25 ms. */
+  readonly reconnectBaseMs?: number;
+  /** Default 1000 ms. */
+  readonly reconnectMaxMs?: number;
+}
+
+export interface PeerStats {
+  readonly id: NodeId;
+  readonly connected: boolean;
+  /** This peer has a connection open to us (the direction it sends on). */
+  readonly inbound: boolean;
+  readonly queuedMessages: number;
+  readonly bufferedBytes: number;
+  readonly connects: number;
+}
+
+export interface TransportStats {
+  readonly sentMessages: number;
+  readonly sentFrames: number;
+  readonly sentBytes: number;
+  readonly receivedMessages: number;
+  readonly receivedFrames: number;
+  readonly receivedBytes: number;
+  /** Inbound frames dropped: undecodable, or a message not addressed to us / not from the connected peer. */
+  readonly badFrames: number;
+  /** Outbound messages dropped because the peer's queue was over `maxQueueBytes`. */
+  readonly droppedQueueFull: number;
+  /** Outbound messages discarded because the peer's connection failed or closed. */
+  readonly droppedDisconnected: number;
+  /** Outbound messages to an id that is not a configured peer. */
+  readonly droppedUnroutable: number;
+  readonly droppedPartition: number;
+  readonly droppedLoss: number;
+  /** Inbound handshakes this node refused (wrong cluster id, unknown peer id). */
+  readonly refusedHandshakes: number;
+  /** Dials a peer refused. */
+  readonly refusedByPeer: number;
+  readonly peers: readonly PeerStats[];
+}
+
+interface InboundData {
+  readonly peer: NodeId;
+}
+
+/** Generous upper bound of a message's encoded size, for queue accounting and frame splitting. */
+function estimateBytes(m: Message): number {
+  let n = 48;
+  for (const e of m.entries) n += 24 + e.data.length;
+  if (m.snapshot !== null) n += 32 + 8 * m.snapshot.meta.voters.length + m.snapshot.data.length;
+  return n;
+}
+
+class OutboundPeer {
+  socket: WebSocket | null = null;
+  open = false;
+  queue: Message[] = [];
+  queuedBytes = 0;
+  attempts = 0;
+  connects = 0;
+  reconnectTimer: NodeJS.Timeout | null = null;
+  constructor(
+    readonly id: NodeId,
+    readonly url: string,
+  ) {}
+}
+
+export class PeerTransport {
+  private readonly opts: PeerTransportOptions;
+  private readonly shaper: LinkShaper;
+  private readonly outbound = new Map<NodeId, OutboundPeer>();
+  private readonly inbound = new Map<NodeId, UwsSocket<InboundData>>();
+  private readonly dirty = new Set<OutboundPeer>();
+  private flushImmediate: NodeJS.Immediate | null = null;
+  private listenSocket: us_listen_socket | null = null;
+  private listenPort = 0;
+  private closed = false;
+  private readonly maxQueueBytes: number;
+  private readonly highWaterBytes: number;
+  private readonly maxFrameBytes: number;
+  private readonly counters = {
+    sentMessages: 0,
+    sentFrames: 0,
+    sentBytes: 0,
+    receivedMessages: 0,
+    receivedFrames: 0,
+    receivedBytes: 0,
+    badFrames: 0,
+    droppedQueueFull: 0,
+    droppedDisconnected: 0,
+    droppedUnroutable: 0,
+    refusedHandshakes: 0,
+    refusedByPeer: 0,
+  };
+
+  constructor(opts: PeerTransportOptions) {
+    if (opts.peers.has(opts.selfId)) throw new Error(`peers must not include this node (${opts.selfId})`);
+    this.opts = opts;
+    this.shaper = opts.shaper ?? new LinkShaper();
+    this.maxQueueBytes = opts.maxQueueBytes ?? 16 * 1024 * 1024;
+    this.highWaterBytes = opts.highWaterBytes ?? 4 * 1024 * 1024;
+    this.maxFrameBytes = opts.maxFrameBytes ?? 1024 * 1024;
+    for (const [id, url] of opts.peers) this.outbound.set(id, new OutboundPeer(id, url));
+  }
+
+  /** Starts serving peers and dialing them. Resolves once listening; rejects if the port is taken. */
+  async start(): Promise<void> {
+    const app = uws.App().ws<InboundData>(PEER_PATH, {
+      maxPayloadLength: this.opts.maxInboundFrameBytes ?? 256 * 1024 * 1024,
+      idleTimeout: 0,
+      compression: uws.DISABLED,
+      upgrade: (res, req, context) => {
+        const cluster = req.getQuery("cluster") ?? "";
+        const from = Number(req.getQuery("from") ?? "");
+        const key = req.getHeader("sec-websocket-key");
+        const protocol = req.getHeader("sec-websocket-protocol");
+        const extensions = req.getHeader("sec-websocket-extensions");
+        const refusal = this.refusal(cluster, from);
+        if (refusal !== null) {
+          this.counters.refusedHandshakes++;
+          this.log(`refused a peer connection: ${refusal}`);
+          res.writeStatus("403 Forbidden").end(refusal, true);
+          return;
+        }
+        res.upgrade<InboundData>({ peer: from }, key, protocol, extensions, context);
+      },
+      open: (ws) => {
+        const peer = ws.getUserData().peer;
+        // A peer that restarted may reconnect before its old connection is noticed as dead.
+        this.inbound.get(peer)?.end(4000, "replaced by a new connection");
+        this.inbound.set(peer, ws);
+      },
+      message: (ws, data) => this.receive(ws.getUserData().peer, new Uint8Array(data.slice(0))),
+      close: (ws) => {
+        const peer = ws.getUserData().peer;
+        if (this.inbound.get(peer) === ws) this.inbound.delete(peer);
+      },
+    });
+    this.listenSocket = await listenExclusive(app, this.opts.host, this.opts.port).catch((err: Error) => {
+      throw new Error(`peer transport of node ${this.opts.selfId}: ${err.message}`);
+    });
+    this.listenPort = uws.us_socket_local_port(this.listenSocket as never);
+    for (const peer of this.outbound.values()) this.dial(peer);
+  }
+
+  /** The port peers are served on (useful with `port: 0`). */
+  port(): number {
+    return this.listenPort;
+  }
+
+  /** Sends each message to `msg.to`, through the link shaper and that peer's queue. Never blocks. */
+  send(msgs: readonly Message[]): void {
+    if (this.closed) return;
+    for (const m of msgs) {
+      const peer = this.outbound.get(m.to);
+      if (peer === undefined) {
+        this.counters.droppedUnroutable++;
+        continue;
+      }
+      this.shaper.shape(m.to, () => this.enqueue(peer, m));
+    }
+  }
+
+  /** Changes link shaping on the links to `to` (all links when omitted); see LinkShaper.set. */
+  setLinks(change: Partial<LinkSettings>, to?: readonly NodeId[]): void {
+    this.shaper.set(change, to);
+  }
+
+  links(): ReturnType<LinkShaper["snapshot"]> {
+    return this.shaper.snapshot();
+  }
+
+  stats(): TransportStats {
+    const shaped = this.shaper.stats();
+    return {
+      ...this.counters,
+      droppedPartition: shaped.droppedPartition,
+      droppedLoss: shaped.droppedLoss,
+      peers: [...this.outbound.values()].map((p) => ({
+        id: p.id,
+        connected: p.open,
+        inbound: this.inbound.has(p.id),
+        queuedMessages: p.queue.length,
+        bufferedBytes: p.socket?.bufferedAmount ?? 0,
+        connects: p.connects,
+      })),
+    };
+  }
+
+  /** Closes the listener and every socket and cancels timers, so the process can exit. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.shaper.clear();
+    if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
+    if (this.listenSocket !== null) uws.us_listen_socket_close(this.listenSocket);
+    for (const ws of [...this.inbound.values()]) ws.close();
+    this.inbound.clear();
+    const closing: Promise<void>[] = [];
+    for (const peer of this.outbound.values()) {
+      if (peer.reconnectTimer !== null) clearTimeout(peer.reconnectTimer);
+      const socket = peer.socket;
+      if (socket !== null && socket.readyState !== WebSocket.CLOSED) {
+        closing.push(new Promise((resolve) => socket.once("close", () => resolve())));
+        socket.terminate();
+      }
+    }
+    await Promise.all(closing);
+  }
+
+  private refusal(cluster: string, from: number): string | null {
+    if (cluster !== this.opts.clusterId) {
+      return `cluster id "${cluster}" is not this cluster's ("${this.opts.clusterId}")`;
+    }
+    if (!this.outbound.has(from)) return `node id "${from}" is not a configured peer of node ${this.opts.selfId}`;
+    return null;
+  }
+
+  private receive(peer: NodeId, frame: Uint8Array): void {
+    if (this.closed) return;
+    this.counters.receivedFrames++;
+    this.counters.receivedBytes += frame.length;
+    let msgs: Message[];
+    try {
+      msgs = decodeMessages(frame);
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      this.counters.badFrames++;
+      return;
+    }
+    for (const m of msgs) {
+      if (m.to !== this.opts.selfId || m.from !== peer) {
+        this.counters.badFrames++;
+        return;
+      }
+    }
+    this.counters.receivedMessages += msgs.length;
+    this.opts.onMessages(msgs);
+  }
+
+  private dial(peer: OutboundPeer): void {
+    if (this.closed) return;
+    peer.reconnectTimer = null;
+    const query = `cluster=${encodeURIComponent(this.opts.clusterId)}&from=${this.opts.selfId}`;
+    const socket = new WebSocket(`${peer.url}${PEER_PATH}?${query}`, {
+      perMessageDeflate: false,
+      handshakeTimeout: 1000,
+    });
+    peer.socket = socket;
+    let down = false;
+    const onDown = (why: string): void => {
+      if (down) return;
+      down = true;
+      const wasOpen = peer.open;
+      peer.open = false;
+      peer.socket = null;
+      this.counters.droppedDisconnected += peer.queue.length;
+      peer.queue = [];
+      peer.queuedBytes = 0;
+      if (wasOpen) this.log(`connection to peer ${peer.id} closed: ${why}`);
+      if (!this.closed) this.scheduleReconnect(peer);
+    };
+    socket.on("open", () => {
+      peer.open = true;
+      peer.attempts = 0;
+      peer.connects++;
+      this.log(`connected to peer ${peer.id} at ${peer.url}`);
+      if (peer.queue.length > 0) this.markDirty(peer);
+    });
+    socket.on("unexpected-response", (req, res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        if (body.length < 1024) body += chunk;
+      });
+      res.on("end", () => {
+        this.counters.refusedByPeer++;
+        this.log(`peer ${peer.id} refused the connection (${res.statusCode}): ${body}`);
+        req.destroy();
+        onDown(`refused (${res.statusCode})`);
+      });
+    });
+    socket.on("error", (err) => onDown(err.message));
+    socket.on("close", (code, reason) => onDown(`code ${code} ${reason.toString()}`));
+  }
+
+  private scheduleReconnect(peer: OutboundPeer): void {
+    const base = this.opts.reconnectBaseMs ?? 25;
+    const max = this.opts.reconnectMaxMs ?? 1000;
+    const ceiling = Math.min(max, base * 2 ** peer.attempts);
+    peer.attempts = Math.min(peer.attempts + 1, 30);
+    const wait = ceiling / 2 + (Math.random() * ceiling) / 2;
+    peer.reconnectTimer = setTimeout(() => this.dial(peer), wait);
+  }
+
+  private enqueue(peer: OutboundPeer, m: Message): void {
+    if (this.closed) return;
+    if (peer.socket === null) {
+      this.counters.droppedDisconnected++;
+      return;
+    }
+    const bytes = estimateBytes(m);
+    if (peer.queuedBytes + bytes > this.maxQueueBytes) {
+      this.counters.droppedQueueFull++;
+      return;
+    }
+    peer.queue.push(m);
+    peer.queuedBytes += bytes;
+    if (peer.open) this.markDirty(peer);
+  }
+
+  private markDirty(peer: OutboundPeer): void {
+    this.dirty.add(peer);
+    this.flushImmediate ??= setImmediate(this.flushAll);
+  }
+
+  private readonly flushAll = (): void => {
+    this.flushImmediate = null;
+    const peers = [...this.dirty];
+    this.dirty.clear();
+    for (const peer of peers) this.flush(peer);
+  };
+
+  private flush(peer: OutboundPeer): void {
+    const socket = peer.socket;
+    if (!peer.open || socket === null || peer.queue.length === 0) return;
+    // Held: the write callback below flushes again once the socket drains.
+    if (socket.bufferedAmount > this.highWaterBytes) return;
+    const queue = peer.queue;
+    peer.queue = [];
+    peer.queuedBytes = 0;
+    let start = 0;
+    while (start < queue.length) {
+      let end = start;
+      let bytes = 0;
+      do bytes += estimateBytes(queue[end++]!);
+      while (end < queue.length && bytes + estimateBytes(queue[end]!) <= this.maxFrameBytes);
+      const frame = encodeMessages(end - start === queue.length ? queue : queue.slice(start, end));
+      this.counters.sentMessages += end - start;
+      this.counters.sentFrames++;
+      this.counters.sentBytes += frame.length;
+      socket.send(frame, { binary: true }, () => {
+        if (peer.queue.length > 0 && peer.socket === socket) this.markDirty(peer);
+      });
+      start = end;
+    }
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(`transport[${this.opts.selfId}]: ${line}`);
+  }
+}

@@ -1,0 +1,115 @@
+import * as fs from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { StorageCorruptionError } from "../../src/storage/errors.ts";
+import { FileStore } from "../../src/storage/file-store.ts";
+import { scanRecords } from "../../src/storage/record.ts";
+import { dump, entry, removeTempDirs, segmentFiles, syncOf, tempDir } from "./helpers.ts";
+
+afterEach(removeTempDirs);
+
+/** A directory with entries 1..n, one record each, all durable; returns its segment files. */
+async function writeLog(dir: string, n: number, segmentBytes?: number): Promise<string[]> {
+  const s = FileStore.open(dir, segmentBytes ? { segmentBytes } : {});
+  for (let i = 1; i <= n; i++) s.append([entry(i, 1, `payload-${i}`)]);
+  await syncOf(s);
+  s.close();
+  return segmentFiles(dir);
+}
+
+function recordOffsets(file: string): { offset: number; end: number }[] {
+  return scanRecords(fs.readFileSync(file)).records.map(({ offset, end }) => ({ offset, end }));
+}
+
+function flipBit(file: string, byte: number, bit: number): void {
+  const buf = fs.readFileSync(file);
+  buf[byte]! ^= 1 << bit;
+  fs.writeFileSync(file, buf);
+}
+
+function openError(dir: string): unknown {
+  try {
+    FileStore.open(dir).close();
+  } catch (err) {
+    return err;
+  }
+  return null;
+}
+
+describe("recovery", () => {
+  it("truncating the last record at every byte offset recovers to the last whole record", async () => {
+    const dir = tempDir();
+    const [seg] = await writeLog(dir, 3);
+    const original = fs.readFileSync(seg!);
+    const last = recordOffsets(seg!).at(-1)!;
+    expect(last.end).toBe(original.length);
+    for (let cut = last.offset; cut < last.end; cut++) {
+      fs.writeFileSync(seg!, original.subarray(0, cut));
+      const s = FileStore.open(dir);
+      expect(s.lastIndex(), `cut at byte ${cut}`).toBe(2);
+      expect(fs.statSync(seg!).size, `cut at byte ${cut}`).toBe(last.offset); // the torn bytes are gone
+      // The log carries on from the repaired tail.
+      s.append([entry(3, 2, "again")]);
+      await syncOf(s);
+      s.close();
+      const again = FileStore.open(dir);
+      expect(dump(again).at(-1), `cut at byte ${cut}`).toEqual([3, 2, "again"]);
+      again.close();
+    }
+  });
+
+  it("a flipped bit anywhere in a record before the tail is refused as corruption", async () => {
+    const dir = tempDir();
+    const [seg] = await writeLog(dir, 3);
+    const original = fs.readFileSync(seg!);
+    const [first, second] = recordOffsets(seg!);
+    for (const rec of [first!, second!]) {
+      for (let byte = rec.offset; byte < rec.end; byte++) {
+        flipBit(seg!, byte, byte % 8);
+        const err = openError(dir);
+        expect(err, `flip at byte ${byte}`).toBeInstanceOf(StorageCorruptionError);
+        expect((err as StorageCorruptionError).offset).toBe(rec.offset);
+        expect((err as Error).message).toContain(seg!);
+        expect((err as Error).message).toContain(`at byte ${rec.offset}`);
+        fs.writeFileSync(seg!, original);
+      }
+    }
+    expect(fs.readFileSync(seg!).equals(original)).toBe(true); // refusing never repairs
+    expect(openError(dir)).toBeNull();
+  });
+
+  it("a flipped bit in the final record is a torn write: that record alone is dropped", async () => {
+    const dir = tempDir();
+    const [seg] = await writeLog(dir, 3);
+    const original = fs.readFileSync(seg!);
+    const last = recordOffsets(seg!).at(-1)!;
+    for (let byte = last.offset; byte < last.end; byte++) {
+      flipBit(seg!, byte, (byte * 3) % 8);
+      const s = FileStore.open(dir);
+      expect(s.lastIndex(), `flip at byte ${byte}`).toBe(2);
+      s.close();
+      fs.writeFileSync(seg!, original);
+    }
+  });
+
+  it("damage at the end of a segment that is not the last is corruption, not a torn tail", async () => {
+    const dir = tempDir();
+    const segs = await writeLog(dir, 20, 128);
+    expect(segs.length).toBeGreaterThan(1);
+    const last = recordOffsets(segs[0]!).at(-1)!;
+    flipBit(segs[0]!, last.end - 1, 0);
+    const err = openError(dir);
+    expect(err).toBeInstanceOf(StorageCorruptionError);
+    expect((err as Error).message).toContain(segs[0]!);
+    expect((err as Error).message).toContain("not the last segment");
+  });
+
+  it("a missing segment in the middle is reported as a gap in the log", async () => {
+    const dir = tempDir();
+    const segs = await writeLog(dir, 20, 128);
+    expect(segs.length).toBeGreaterThan(2);
+    fs.rmSync(segs[1]!);
+    const err = openError(dir);
+    expect(err).toBeInstanceOf(StorageCorruptionError);
+    expect((err as Error).message).toMatch(/records are missing/);
+  });
+});

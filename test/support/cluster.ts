@@ -1,0 +1,94 @@
+// Helpers for tests that run real node processes: free port blocks, a started cluster, and a small
+// HTTP client that speaks the DESIGN.md API.
+
+import { createServer } from "node:net";
+import { rmSync } from "node:fs";
+import { LocalCluster } from "../../src/node/local-cluster.ts";
+import { parseFlags } from "../../src/core/flags.ts";
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/** A base port P with P..P+n-1 and P+100..P+100+n-1 free (the cluster's client and peer ports). */
+export async function freeBasePort(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 35_000);
+    const ports = Array.from({ length: n }, (_, i) => [base + i, base + 100 + i]).flat();
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error("no free block of ports found");
+}
+
+/** Resolves once `cond()` is truthy, with its value; rejects naming `what` after `timeoutMs`. */
+export async function waitUntil<T>(cond: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface TestCluster {
+  readonly cluster: LocalCluster;
+  leader: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a cluster with node output hidden, waits for a leader; `stop()` also removes its data. */
+export async function startCluster(nodes: number, flags = "all", nodeArgs: string[] = []): Promise<TestCluster> {
+  const cluster = new LocalCluster({
+    nodes,
+    flags: parseFlags(flags),
+    basePort: await freeBasePort(nodes),
+    nodeArgs,
+    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+  });
+  cluster.start();
+  const t: TestCluster = {
+    cluster,
+    leader: await cluster.waitForLeader(20_000),
+    async stop() {
+      await cluster.stop();
+      rmSync(cluster.dataDir, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body: string;
+  readonly location: string | null;
+}
+
+/** One request, redirects not followed (the tests look at them). */
+export async function request(url: string, init: RequestInit = {}): Promise<Reply> {
+  const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000), ...init });
+  return { status: res.status, body: await res.text(), location: res.headers.get("location") };
+}
+
+/** Follows 307s to the leader (a few hops) as a client would. */
+export async function requestLeader(url: string, init: RequestInit = {}): Promise<Reply> {
+  let r = await request(url, init);
+  for (let hops = 0; r.status === 307 && r.location && hops < 3; hops++) r = await request(r.location, init);
+  return r;
+}
+
+export const put = (base: string, key: string, value: string): Promise<Reply> =>
+  requestLeader(`${base}/kv/${encodeURIComponent(key)}`, { method: "PUT", body: value });
+
+export const get = (base: string, key: string): Promise<Reply> => requestLeader(`${base}/kv/${encodeURIComponent(key)}`);
+
+export const getStale = (base: string, key: string): Promise<Reply> => request(`${base}/kv/${encodeURIComponent(key)}?stale=1`);

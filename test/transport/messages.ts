@@ -1,0 +1,56 @@
+// fast-check generators of every Message shape the codec must carry.
+import fc from "fast-check";
+import { MessageType, type Entry, type Message } from "../../src/core/types.ts";
+
+const ALL_TYPES = [
+  MessageType.App, MessageType.AppResp, MessageType.Vote, MessageType.VoteResp, MessageType.PreVote,
+  MessageType.PreVoteResp, MessageType.Heartbeat, MessageType.HeartbeatResp, MessageType.Snap,
+  MessageType.TimeoutNow,
+] as const;
+
+/** Small values most of the time, up to 2^53 - 1 sometimes (varint edges). */
+export const arbUint = fc.oneof(
+  { weight: 4, arbitrary: fc.nat(300) },
+  { weight: 2, arbitrary: fc.nat() },
+  { weight: 1, arbitrary: fc.maxSafeNat() },
+  { weight: 1, arbitrary: fc.constantFrom(127, 128, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 35, Number.MAX_SAFE_INTEGER) },
+);
+
+const arbBytes = fc.uint8Array({ maxLength: 300 });
+
+const arbEntries: fc.Arbitrary<Entry[]> = fc.oneof(
+  // Consecutive indexes, as in AppendEntries.
+  fc.tuple(fc.nat(1_000_000), fc.array(fc.tuple(arbUint, arbBytes), { maxLength: 40 })).map(([first, list]) =>
+    list.map(([term, data], i) => ({ index: first + i, term, data })),
+  ),
+  // Anything the type allows.
+  fc.array(fc.record({ index: arbUint, term: arbUint, data: arbBytes }), { maxLength: 10 }),
+);
+
+export const arbMessage: fc.Arbitrary<Message> = fc.record({
+  type: fc.constantFrom(...ALL_TYPES),
+  from: arbUint,
+  to: arbUint,
+  term: arbUint,
+  logTerm: arbUint,
+  index: arbUint,
+  entries: arbEntries,
+  commit: arbUint,
+  reject: fc.boolean(),
+  rejectHint: arbUint,
+  hintTerm: arbUint,
+  ctx: arbUint,
+  snapshot: fc.option(
+    fc.record({
+      meta: fc.record({ index: arbUint, term: arbUint, voters: fc.array(arbUint, { maxLength: 9 }) }),
+      data: fc.uint8Array({ maxLength: 2000 }),
+    }),
+  ),
+});
+
+export function message(fields: Partial<Message>): Message {
+  return {
+    type: MessageType.Heartbeat, from: 1, to: 2, term: 1, logTerm: 0, index: 0, entries: [], commit: 0,
+    reject: false, rejectHint: 0, hintTerm: 0, ctx: 0, snapshot: null, ...fields,
+  };
+}
