@@ -34,6 +34,7 @@ export interface StageTimings {
 
 /** One point of the latency distribution (HDR percentile plot). */
 export interface PercentilePoint {
+  /** In percent, 0–100 (as hdr-histogram's `getValueAtPercentile`): 99.9 is p99.9. */
   readonly percentile: number;
   readonly ms: number;
 }
@@ -92,6 +93,11 @@ export interface Run {
 export interface Results {
   readonly run: Run;
   readonly cells: readonly Cell[];
+  /**
+   * The verdict of a short checked run per combination (canonical spelling, e.g. `linearizable`,
+   * `not linearizable`), when the run included one; shown as the report's correctness column.
+   */
+  readonly correctness?: Readonly<Record<string, string>>;
   /** Micro-benchmark figures, when the run included them. */
   readonly micro?: readonly { readonly file: string; readonly task: string; readonly opsPerSec: number; readonly latencyMsP50: number }[];
 }

@@ -7,6 +7,7 @@ const USAGE = `Usage: raftlab <command> [options]
 Commands:
   node           run one Raft key-value node
   cluster        run N nodes as local processes
+  report         re-render, compare and publish benchmark reports
   check FILE     check a history (JSON Lines) for linearizability
   bench          run the micro-benchmarks (tinybench)
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   node: async () => (await import("./node.ts")).nodeCommand,
   cluster: async () => (await import("./cluster.ts")).clusterCommand,
   check: async () => (await import("./check.ts")).checkCommand,
+  report: async () => (await import("./report.ts")).reportCommand,
   bench: async () => (await import("../../bench/micro/run.ts")).runMicro,
 };
 

@@ -20,7 +20,8 @@ import { inlineApplier, type Applier } from "./appliers.ts";
 
 export type { Applier } from "./appliers.ts";
 
-
+/** Crash-test points in the driver (see src/node/failpoints.ts). */
+export type DriverFailpoint = "after-fsync" | "before-apply" | "after-apply";
 
 export type FailCode =
   /** Not the leader; nothing was proposed. */
@@ -72,6 +73,8 @@ export interface DriverOptions {
   now?(): number;
   /** Receives the stage timings of every proposal this node led to apply. */
   onTimings?(t: ProposalTimings): void;
+  /** Called at each crash-test point (only when a failpoint is armed). */
+  readonly failpoint?: (name: DriverFailpoint) => void;
 }
 
 interface Waiter {
@@ -116,7 +119,9 @@ export class RaftDriver {
   private pumpScheduled = false;
   private stopped = false;
   private isLeader = false;
-  private lastSnapshotIndex: number;
+  /** Term and vote as last handed to the store (made durable by the sync that follows). */
+  private durableTerm: number;
+  private durableVote: number;
 
   constructor(o: DriverOptions) {
     this.o = o;
@@ -124,7 +129,9 @@ export class RaftDriver {
     this.store = o.store;
     this.sm = o.stateMachine;
     this.applier = o.flags.asyncApply ? o.asyncApplier : (o.inlineApplier ?? inlineApplier(o.stateMachine));
-    this.lastSnapshotIndex = o.store.snapshot().meta.index;
+    const hs = o.store.initialState().hardState;
+    this.durableTerm = hs.term;
+    this.durableVote = hs.vote;
   }
 
   /** Proposes a command; `cb` runs once it is applied (or certainly failed). */
@@ -271,12 +278,20 @@ export class RaftDriver {
   private startPersist(): void {
     if (this.persisting || this.persistJobs.length === 0 || this.stopped) return;
     const jobs = this.o.flags.batch ? this.persistJobs.splice(0) : this.persistJobs.splice(0, 1);
-    let wrote = false;
+    let mustSync = false;
     for (const { ready } of jobs) {
+      const hs = ready.hardState;
       if (ready.snapshot) this.store.applySnapshot(ready.snapshot);
       if (ready.entries.length > 0) this.store.append(ready.entries);
-      if (ready.hardState) this.store.setHardState(ready.hardState);
-      wrote ||= ready.snapshot !== null || ready.entries.length > 0 || ready.hardState !== null;
+      if (hs) this.store.setHardState(hs);
+      // Raft needs term and vote durable, not the commit index (a restarted node relearns it), so a
+      // commit-only change rides along with the next sync instead of costing an fsync of its own.
+      const termOrVote = hs !== null && (hs.term !== this.durableTerm || hs.vote !== this.durableVote);
+      mustSync ||= ready.snapshot !== null || ready.entries.length > 0 || termOrVote;
+      if (hs) {
+        this.durableTerm = hs.term;
+        this.durableVote = hs.vote;
+      }
     }
     const finish = (): void => {
       this.persisting = false;
@@ -287,7 +302,7 @@ export class RaftDriver {
       this.startPersist();
       this.schedulePump();
     };
-    if (!wrote) return finish();
+    if (!mustSync) return finish();
     this.persisting = true;
     this.store.sync((err) => {
       if (err) {
@@ -295,6 +310,7 @@ export class RaftDriver {
         this.o.onFatal(err);
         return;
       }
+      this.o.failpoint?.("after-fsync");
       finish();
     });
   }
@@ -333,9 +349,11 @@ export class RaftDriver {
         continue;
       }
       this.applying = true;
+      this.o.failpoint?.("before-apply");
       this.applier.apply(item.entries, (results) => {
         this.applying = false;
         if (this.stopped) return;
+        this.o.failpoint?.("after-apply");
         this.finishApply(item.entries, results);
         if (this.o.flags.asyncApply) this.runApply();
       });
@@ -344,7 +362,6 @@ export class RaftDriver {
 
   private restoreSnapshot(snap: Snapshot): void {
     this.sm.restore(snap.data, snap.meta.index);
-    this.lastSnapshotIndex = snap.meta.index;
     // Proposals the snapshot jumped over may or may not be in it.
     for (const [index, w] of this.waiters) {
       if (index > snap.meta.index) continue;
@@ -395,11 +412,12 @@ export class RaftDriver {
   private maybeCompact(): void {
     const every = this.o.snapshotEvery ?? 0;
     const applied = this.sm.appliedIndex;
-    if (every <= 0 || applied - this.lastSnapshotIndex < every) return;
+    // The store's snapshot may be newer than `applied`: a leader's snapshot can be installed while an
+    // asynchronous apply of older entries is still running.
+    if (every <= 0 || applied - this.store.snapshot().meta.index < every) return;
     // The snapshot describes exactly `applied`, so that entry must already be in the stable log.
     if (applied > this.store.lastIndex() || applied > this.core.status().stableIndex) return;
     const meta = { index: applied, term: this.store.term(applied), voters: this.o.voters };
     this.store.compact({ meta, data: this.sm.snapshot() });
-    this.lastSnapshotIndex = applied;
   }
 }

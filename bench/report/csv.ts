@@ -1,0 +1,50 @@
+// results.csv: one row per cell, nested figures flattened into columns (RFC 4180: CRLF line ends,
+// fields with a comma, quote or line break quoted, quotes doubled). The percentile points are left
+// out (results.json has them); CPU and ELU get one column per process name found in the run.
+
+import type { Cell, Results } from "../results.ts";
+import { ENV_KNOBS } from "./aggregate.ts";
+
+type Column = readonly [header: string, value: (cell: Cell) => unknown];
+
+const LATENCY = ["p50", "p90", "p99", "p999", "max", "mean"] as const;
+const STAGES = ["queue", "append", "replicate", "apply", "total"] as const;
+const STAGE_FIGURES = ["p50", "p99", "mean"] as const;
+
+export function toCsv(results: Results): string {
+  const processes = [...new Set(results.cells.flatMap((c) => c.cpu.map((u) => u.process)))].sort();
+  const columns: Column[] = [
+    ["run_id", () => results.run.id],
+    ["system", (c) => c.system],
+    ["flags", (c) => c.flags],
+    ["size", (c) => c.size],
+    ["connections", (c) => c.connections],
+    ["rate", (c) => c.rate],
+    ["rep", (c) => c.rep],
+    ["duration_s", (c) => c.durationS],
+    ["warmup_s", (c) => c.warmupS],
+    ...ENV_KNOBS.map((k): Column => [k, (c) => c[k]]),
+    ["status", (c) => c.status],
+    ["error", (c) => c.error],
+    ["throughput", (c) => c.throughput],
+    ["requests", (c) => c.requests],
+    ["errors", (c) => c.errors],
+    ...LATENCY.map((q): Column => [`latency_ms_${q}`, (c) => c.latencyMs[q]]),
+    ...STAGES.flatMap((s) => STAGE_FIGURES.map((f): Column => [`stage_ms_${s}_${f}`, (c) => c.stagesMs?.[s][f]])),
+    ...processes.flatMap((p): Column[] => [
+      [`cpu_${p}`, (c) => c.cpu.find((u) => u.process === p)?.cpu],
+      [`elu_${p}`, (c) => c.cpu.find((u) => u.process === p)?.elu ?? c.elu[p]],
+    ]),
+    ["correctness", (c) => results.correctness?.[c.flags]],
+    ["started_at", (c) => c.startedAt],
+  ];
+  const lines = [columns.map(([h]) => csvField(h)), ...results.cells.map((cell) => columns.map(([, value]) => csvField(value(cell))))];
+  return lines.map((fields) => fields.join(",")).join("\r\n") + "\r\n";
+}
+
+/** One RFC 4180 field: null and undefined are empty. */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

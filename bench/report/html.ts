@@ -1,0 +1,126 @@
+// A run's report page: one self-contained HTML file (vega inlined) with the run's machine and
+// config, the generated summary, every chart, all cells, and the failed cells with their errors.
+
+import type { Cell, Results } from "../results.ts";
+import { loadOf, scenarioOf, sharedEnvironment, varyingKnobs } from "./aggregate.ts";
+import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type TableCell } from "./page.ts";
+import { runCharts } from "./specs.ts";
+import { combinationRows, summarize, type Verdict } from "./summary.ts";
+
+export function renderRunPage(results: Results): string {
+  const { run } = results;
+  const { charts, omitted } = runCharts(results);
+  const failed = results.cells.filter((c) => c.status !== "ok");
+  const body = `
+<h1>raftlab benchmark run ${escapeHtml(run.id)}</h1>
+<p class="subtitle">Started ${escapeHtml(run.startedAt)}${run.finishedAt ? `, finished ${escapeHtml(run.finishedAt)}` : ", not finished"} ·
+${results.cells.length} cells, ${failed.length} failed · commit ${escapeHtml(run.commit ?? "unknown")}</p>
+<p class="links"><a href="results.json">results.json</a><a href="results.csv">results.csv</a><a href="../index.html">all runs</a></p>
+${configPanel(results)}
+${summarySection(results)}
+${charts.map(chartSection).join("\n")}
+${omitted.length ? `<h2>Charts not shown</h2><ul>${omitted.map((o) => `<li>${escapeHtml(o)}</li>`).join("")}</ul>` : ""}
+${failedSection(failed)}
+${microSection(results)}
+${cellsSection(results)}
+`;
+  return htmlPage({ title: `raftlab run ${run.id}`, body, charts: charts.length > 0 });
+}
+
+function configPanel(results: Results): string {
+  const { run } = results;
+  const machine = Object.entries(run.machine).map(([k, v]) => [k, k === "memoryBytes" ? `${formatNumber(Number(v) / 1024 ** 3)} GiB` : display(v)]);
+  const versions = Object.entries(run.versions).map(([k, v]) => [k, v]);
+  const options = Object.entries(run.options).map(([k, v]) => [k, display(v)]);
+  const shared = sharedEnvironment(results.cells);
+  const varying = varyingKnobs(results.cells);
+  return `<h2>Machine, versions and configuration</h2>
+<div class="panel">
+<div><h3>Machine</h3>${htmlTable(["field", "value"], machine)}</div>
+<div><h3>Versions</h3>${htmlTable(["component", "version"], versions)}</div>
+<div><h3>Run options</h3>${htmlTable(["option", "value"], options)}
+<p class="note">Environment shared by every cell: ${escapeHtml(shared || "none")}.${varying.length ? ` Varies between cells: ${escapeHtml(varying.join(", "))}.` : ""}</p></div>
+</div>`;
+}
+
+const VERDICT_CLASS: Record<Verdict, string> = { helps: "helps", hurts: "hurts", mixed: "none", "no difference": "none", unknown: "none" };
+
+function summarySection(results: Results): string {
+  const summary = summarize(results);
+  const effects = summary.effects.length
+    ? `<ul class="summary">${summary.effects
+        .map((e, i) => `<li><span class="verdict-${VERDICT_CLASS[e.verdict]}">${escapeHtml(summary.lines[i]!.head)}</span> ${escapeHtml(summary.lines[i]!.figures)}</li>`)
+        .join("\n")}</ul>`
+    : `<p>No pair of combinations differing in a single flag succeeded in this run, so no flag's effect can be measured.</p>`;
+  const checks = htmlTable(
+    ["flag", "the literature expects", "this run", "figures"],
+    summary.checks.map((c) => [c.flag, c.expectation, { html: escapeHtml(c.outcome), className: c.outcome === "agrees" ? "good" : c.outcome === "disagrees" ? "failed" : "" }, c.detail]),
+  );
+  return `<h2>Summary: what each flag did</h2>
+<p class="note">For each flag, pairs of combinations that differ only in that flag (same size, load level and environment) are compared: ratios are flag on ÷ flag off, medians over the pairs. A difference counts as real only when the min–max ranges over the repetitions do not overlap.</p>
+${effects}
+<h3>Against the literature</h3>
+${checks}
+${glanceTable(results)}`;
+}
+
+function glanceTable(results: Results): string {
+  const { sizes, scenario, topLoad, lowLoad, rows } = combinationRows(results);
+  if (rows.length === 0) return "";
+  const hasCorrectness = results.correctness !== undefined;
+  const headers = [
+    "combination / system",
+    ...sizes.map((s) => `throughput, ${s} nodes (ops/s at ${topLoad})`),
+    ...sizes.map((s) => `p50, ${s} nodes (ms at ${lowLoad})`),
+    ...(hasCorrectness ? ["correctness"] : []),
+  ];
+  const body: TableCell[][] = rows.map((r) => [
+    r.series,
+    ...sizes.map((s) => r.throughput[s] ?? null),
+    ...sizes.map((s) => r.p50[s] ?? null),
+    ...(hasCorrectness ? [correctnessCell(r.correctness)] : []),
+  ]);
+  return `<h3>Combinations at a glance${scenario ? ` (${escapeHtml(scenario)})` : ""}</h3>${htmlTable(headers, body)}`;
+}
+
+function correctnessCell(verdict: string | null): TableCell {
+  if (verdict === null) return null;
+  return { html: escapeHtml(verdict), className: verdict === "linearizable" ? "good" : "failed" };
+}
+
+function failedSection(failed: readonly Cell[]): string {
+  if (failed.length === 0) return `<h2>Failed cells</h2><p>None: every cell completed.</p>`;
+  const rows = failed.map((c) => [c.system, c.flags, c.size, loadOf(c).label, c.rep, { html: escapeHtml(c.error ?? "(no reason recorded)"), className: "failed" }]);
+  return `<h2>Failed cells (${failed.length})</h2>
+<p class="note">These cells are left out of every chart and figure above; the other repetitions of the same measurement still count.</p>
+${htmlTable(["system", "flags", "size", "load", "rep", "error"], rows, "failed-cells")}`;
+}
+
+function microSection(results: Results): string {
+  if (!results.micro?.length) return "";
+  const rows = results.micro.map((m) => [m.file, m.task, m.opsPerSec, m.latencyMsP50]);
+  return `<h2>Micro-benchmarks</h2>${htmlTable(["file", "task", "ops/s", "p50 (ms)"], rows)}`;
+}
+
+function cellsSection(results: Results): string {
+  const varying = varyingKnobs(results.cells);
+  const rows = results.cells.map((c): TableCell[] => [
+    c.system,
+    c.flags,
+    c.size,
+    loadOf(c).label,
+    c.rep,
+    ...(varying.length ? [scenarioOf(c, varying)] : []),
+    c.status === "ok" ? "ok" : { html: "failed", className: "failed" },
+    ...(c.status === "ok" ? [c.throughput, c.latencyMs.p50, c.latencyMs.p90, c.latencyMs.p99, c.latencyMs.p999, c.latencyMs.max] : [null, null, null, null, null, null]),
+    c.errors,
+    c.requests,
+  ]);
+  const headers = ["system", "flags", "size", "load", "rep", ...(varying.length ? ["environment"] : []), "status", "throughput (ops/s)", "p50 (ms)", "p90", "p99", "p99.9", "max", "errors", "requests"];
+  return `<h2>All cells (${results.cells.length})</h2><div class="scroll">${htmlTable(headers, rows, "all-cells")}</div>`;
+}
+
+function display(v: unknown): string {
+  if (v === null || v === undefined) return "–";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}

@@ -1,0 +1,465 @@
+// Results → Vega-Lite specs, data inlined as values. Pure: no IO. Only successful cells feed the
+// charts (failed cells are listed in their own table by the page); every series keeps one color in
+// every chart, and a peer system (e.g. etcd) is a series of its own next to the sixteen combinations.
+
+import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
+import type { Results } from "../results.ts";
+import { atHighestLoad, pointsOf, RAFTLAB, seriesOrder, spread, type Point } from "./aggregate.ts";
+
+export type VegaLiteSpec = Record<string, unknown>;
+
+export interface Chart {
+  /** Used for the chart's element id: letters, digits and dashes. */
+  readonly id: string;
+  readonly title: string;
+  /** One or two sentences under the chart: what it shows and how to read it. */
+  readonly description: string;
+  readonly spec: VegaLiteSpec;
+}
+
+export interface RunCharts {
+  readonly charts: readonly Chart[];
+  /** Charts left out because the run has no data for them, with the reason. */
+  readonly omitted: readonly string[];
+}
+
+const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+
+/** Vega's tableau20: a combination keeps its color in every run (index = its bit pattern). */
+const COMBO_COLORS = [
+  "#4c78a8", "#9ecae9", "#f58518", "#ffbf79", "#54a24b", "#88d27a", "#b79a20", "#f2cf5b",
+  "#439894", "#83bcb6", "#e45756", "#ff9d98", "#79706e", "#bab0ac", "#d67195", "#fcbfd2",
+];
+const PEER_COLORS = ["#111111", "#8c564b", "#7f7f7f"];
+
+const CONFIG = {
+  font: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+  title: { fontSize: 15, anchor: "start", subtitleFontSize: 12, subtitleColor: "#555" },
+  axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
+  header: { labelFontSize: 13, labelFontWeight: "bold" },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
+  view: { stroke: "#ddd" },
+};
+
+const FIGURE_FORMAT = ",.4~r";
+/** Log axes get many candidate ticks; dropping overlapping labels keeps them legible. */
+const LOG_AXIS = { labelOverlap: "greedy", labelSeparation: 6 };
+
+/** Every chart the run has data for, in page order. */
+export function runCharts(results: Results): RunCharts {
+  const points = pointsOf(results);
+  const charts: Chart[] = [];
+  const omitted: string[] = [];
+  const add = (chart: Chart | string): void => {
+    if (typeof chart === "string") omitted.push(chart);
+    else charts.push(chart);
+  };
+  if (points.length === 0) return { charts, omitted: ["every chart: the run has no successful cell"] };
+  add(throughputChart(results, points));
+  add(latencyChart(results, points));
+  add(curveChart(results, points));
+  add(speedupChart(results, points));
+  add(stageChart(results, points));
+  add(distributionChart(results, points));
+  add(usageChart(results, points));
+  return { charts, omitted };
+}
+
+/** Mean throughput at the highest load level, bars per series and cluster size, min–max whiskers. */
+export function throughputChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart {
+  const top = atHighestLoad(points);
+  const values = top.map((p) => ({
+    ...dims(p),
+    mean: round(p.throughput.mean),
+    min: round(p.throughput.min),
+    max: round(p.throughput.max),
+    reps: p.throughput.n,
+  }));
+  const y = seriesAxis(results);
+  const inner = {
+    width: 360,
+    height: { step: 16 },
+    layer: [
+      {
+        mark: { type: "bar", tooltip: true },
+        encoding: {
+          y,
+          x: { field: "mean", type: "quantitative", title: "throughput (acknowledged ops/s, mean)" },
+          color: colorOf(results),
+          tooltip: tooltip(["series", "size", "load", "mean", "min", "max", "reps"]),
+        },
+      },
+      {
+        mark: { type: "rule", color: "#222" },
+        encoding: { y, x: { field: "min", type: "quantitative" }, x2: { field: "max" } },
+      },
+    ],
+  };
+  return {
+    id: "throughput",
+    title: "Throughput by combination and cluster size",
+    description: `Mean acknowledged operations per second at ${loadText(top)}; the black whisker spans the minimum and maximum over the repetitions.`,
+    spec: faceted("Throughput", `at ${loadText(top)} · bars: mean, whiskers: min–max over repetitions`, values, inner),
+  };
+}
+
+/** p50, p99 and p99.9 per series on a log scale, one panel per size and load level. */
+export function latencyChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart {
+  const values = points.flatMap((p) =>
+    (["p50", "p99", "p999"] as const).map((q) => ({
+      ...dims(p, p.loadLabel),
+      percentile: q === "p999" ? "p99.9" : q,
+      ms: round(spread(p.cells.map((c) => c.latencyMs[q])).mean),
+    })),
+  );
+  const y = seriesAxis(results);
+  const x = { field: "ms", type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS, title: "latency (ms, log scale; mean over repetitions)" };
+  const inner = {
+    width: 360,
+    height: { step: 14 },
+    layer: [
+      {
+        mark: { type: "rule", color: "#bbb" },
+        encoding: { y, x: { ...x, aggregate: "min" }, x2: { field: "ms", aggregate: "max" } },
+      },
+      {
+        mark: { type: "point", filled: true, size: 60, stroke: "#333", strokeWidth: 0.6, tooltip: true },
+        encoding: {
+          y,
+          x,
+          color: colorOf(results),
+          shape: { field: "percentile", type: "nominal", sort: ["p50", "p99", "p99.9"], scale: { range: ["circle", "square", "triangle-right"] }, title: "percentile" },
+          tooltip: tooltip(["series", "size", "load", "percentile", "ms"]),
+        },
+      },
+    ],
+  };
+  return {
+    id: "latency",
+    title: "Latency percentiles by combination",
+    description: "p50 (circle), p99 (square) and p99.9 (triangle) of request latency as the client saw it, per load level (rows) and cluster size (columns). Log scale: equal distances are equal ratios.",
+    spec: faceted("Latency percentiles", "p50 · p99 · p99.9, ms, log scale", values, inner, rowSort(points, true)),
+  };
+}
+
+/** Throughput against latency as load rises: one line per series, p50 and p99 in separate rows. */
+export function curveChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart {
+  const values = points.flatMap((p) =>
+    (["p50", "p99"] as const).map((q) => ({
+      ...dims(p, `${q} latency`),
+      level: p.load,
+      throughput: round(p.throughput.mean),
+      ms: round(p[q].mean),
+    })),
+  );
+  const kind = points.every((p) => p.loadKind === "rate") ? "offered rate" : "connections";
+  const encoding = {
+    x: { field: "throughput", type: "quantitative", title: "throughput (acknowledged ops/s, mean)" },
+    y: { field: "ms", type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS, title: "latency (ms, log scale)" },
+    color: colorOf(results),
+    order: { field: "level", type: "quantitative" },
+    tooltip: tooltip(["series", "size", "load", "throughput", "ms"]),
+  };
+  const inner = {
+    width: 380,
+    height: 260,
+    layer: [
+      { mark: { type: "line", strokeWidth: 1.6 }, encoding },
+      { mark: { type: "point", filled: true, size: 45, stroke: "#333", strokeWidth: 0.6, tooltip: true }, encoding },
+    ],
+  };
+  return {
+    id: "curves",
+    title: "Throughput–latency curves over load levels",
+    description: `Each line joins one series' measurements as the load (${kind}) rises; up and to the right means more throughput bought with more latency. A curve further right at the same height is better.`,
+    spec: faceted("Throughput vs latency", `points are load levels (${kind}); rows: p50 and p99`, values, inner, rowSort(points, false, ["p50 latency", "p99 latency"])),
+  };
+}
+
+/** Each series' mean throughput over raftlab `none` at the same size, load and environment. */
+export function speedupChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+  const baseline = new Map(points.filter((p) => p.system === RAFTLAB && p.flags === "none").map((p) => [contextKey(p), p]));
+  const values = points.flatMap((p) => {
+    const base = baseline.get(contextKey(p));
+    if (!base || base.throughput.mean <= 0) return [];
+    const ratio = p.throughput.mean / base.throughput.mean;
+    return [{ ...dims(p), ratio: round(ratio), label: ratioLabel(ratio) }];
+  });
+  if (values.length === 0) return "speedup over none: the run has no successful `none` cell to compare with";
+  return {
+    id: "speedup",
+    title: "Speedup over none",
+    description: "Mean throughput of each series divided by raftlab with no optimization (none) at the same cluster size and load level. Orange: faster than none, blue: slower.",
+    spec: ratioHeatmap("Speedup over none", "mean throughput ÷ mean throughput of none, same size and load", seriesOrder(results), loadSort(points), values, "× over none"),
+  };
+}
+
+export interface RatioCell {
+  readonly series: string;
+  readonly size: string;
+  readonly row: string;
+  readonly load: string;
+  readonly ratio: number;
+  /** The text drawn in the cell. */
+  readonly label: string;
+}
+
+/** A heatmap of ratios (series × load level, a panel per size), diverging around 1 on a log scale. */
+export function ratioHeatmap(title: string, subtitle: string, seriesSort: readonly string[], loads: readonly string[], values: readonly RatioCell[], legend: string): VegaLiteSpec {
+  const extreme = Math.max(1.1, ...values.map((v) => Math.max(v.ratio, 1 / v.ratio)).filter(Number.isFinite));
+  const y = { field: "series", type: "nominal", sort: seriesSort.filter((s) => values.some((v) => v.series === s)), title: "combination / system" };
+  const x = { field: "load", type: "ordinal", sort: loads, title: "load level", axis: { labelAngle: 0 } };
+  const inner = {
+    width: { step: 78 },
+    height: { step: 18 },
+    layer: [
+      {
+        mark: { type: "rect", tooltip: true },
+        encoding: {
+          y,
+          x,
+          color: { field: "ratio", type: "quantitative", title: legend, scale: { type: "log", scheme: "blueorange", domainMid: 1, domain: [1 / extreme, extreme] } },
+          tooltip: tooltip(["series", "size", "row", "load", "ratio"]),
+        },
+      },
+      {
+        mark: { type: "text", fontSize: 10 },
+        encoding: {
+          y,
+          x,
+          text: { field: "label" },
+          color: { condition: { test: `datum.ratio > ${Math.sqrt(extreme)} || datum.ratio < ${1 / Math.sqrt(extreme)}`, value: "white" }, value: "black" },
+        },
+      },
+    ],
+  };
+  return faceted(title, subtitle, values, inner);
+}
+
+export function ratioLabel(ratio: number): string {
+  return `×${ratio.toFixed(ratio >= 10 ? 1 : 2)}`;
+}
+
+/** Leader-side stages at the highest load: queue → replicate (to commit) → apply, stacked. */
+export function stageChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+  const stages = ["queue", "replicate", "apply"] as const;
+  const tickLabel = "leader append + fsync done";
+  const values = atHighestLoad(points).flatMap((p) => {
+    const timed = p.cells.flatMap((c) => (c.stagesMs ? [c.stagesMs] : []));
+    if (timed.length === 0) return [];
+    const mean = (stage: keyof (typeof timed)[number]) => spread(timed.map((s) => s[stage].mean)).mean;
+    const queue = mean("queue");
+    return [
+      ...stages.map((stage, i) => ({ ...dims(p), stage, order: i, ms: round(mean(stage)) })),
+      { ...dims(p), stage: tickLabel, order: 9, ms: round(queue + mean("append")) },
+    ];
+  });
+  if (values.length === 0) return "stage breakdown: no cell carries stage timings (stagesMs)";
+  const y = seriesAxis(results, values.map((v) => v.series));
+  const color = {
+    field: "stage",
+    type: "nominal",
+    title: "stage",
+    scale: { domain: [...stages, tickLabel], range: ["#bab0ac", "#4c78a8", "#f58518", "#111111"] },
+  };
+  const inner = {
+    width: 360,
+    height: { step: 16 },
+    layer: [
+      {
+        transform: [{ filter: `datum.stage !== '${tickLabel}'` }],
+        mark: { type: "bar", tooltip: true },
+        encoding: {
+          y,
+          x: { field: "ms", type: "quantitative", stack: "zero", title: "time on the leader (ms, mean)" },
+          color,
+          order: { field: "order", type: "quantitative" },
+          tooltip: tooltip(["series", "size", "stage", "ms"]),
+        },
+      },
+      {
+        transform: [{ filter: `datum.stage === '${tickLabel}'` }],
+        mark: { type: "tick", thickness: 2, tooltip: true },
+        encoding: { y, x: { field: "ms", type: "quantitative" }, color, tooltip: tooltip(["series", "size", "stage", "ms"]) },
+      },
+    ],
+  };
+  return {
+    id: "stages",
+    title: "Where a request's time goes (stage breakdown)",
+    description: `Mean time per stage on the leader at ${loadText(atHighestLoad(points))}: queued, then proposal to commit (the quorum round, which contains the leader's own append when parallel append is off), then commit to applied. The black tick marks when the leader's own append + fsync finished; it overlaps the replicate stage, so it is not stacked. Peer systems report no stages.`,
+    spec: faceted("Stage breakdown", `ms on the leader at ${loadText(atHighestLoad(points))}, mean over repetitions`, values, inner),
+  };
+}
+
+/** HDR percentile plot: latency against 1/(1-p) on a log axis labelled in "nines". */
+export function distributionChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+  const values = points.flatMap((p) => {
+    const byPercentile = new Map<number, number[]>();
+    for (const c of p.cells) {
+      for (const { percentile, ms } of c.percentiles) {
+        if (percentile >= 100) continue; // 1/(1-p) is infinite at the maximum
+        const list = byPercentile.get(percentile);
+        if (list) list.push(ms);
+        else byPercentile.set(percentile, [ms]);
+      }
+    }
+    return [...byPercentile].map(([percentile, ms]) => ({
+      ...dims(p, p.loadLabel),
+      percentile,
+      inverse: round(1 / (1 - percentile / 100)),
+      ms: round(spread(ms).mean),
+    }));
+  });
+  if (values.length === 0) return "latency distribution: no cell carries percentile points";
+  const encoding = {
+    x: {
+      field: "inverse",
+      type: "quantitative",
+      scale: { type: "log" },
+      title: "percentile",
+      axis: { values: [1, 2, 10, 100, 1000, 10000, 100000], labelExpr: "format(100 - 100 / datum.value, '.3~f') + '%'" },
+    },
+    y: { field: "ms", type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS, title: "latency (ms, log scale)" },
+    color: colorOf(results),
+    order: { field: "percentile", type: "quantitative" },
+    tooltip: tooltip(["series", "size", "load", "percentile", "ms"]),
+  };
+  return {
+    id: "distribution",
+    title: "Latency distribution (HDR percentile plot)",
+    description: "Latency at each percentile, mean over repetitions. The x axis is 1/(1−p) on a log scale, so each step right is one more nine (90 %, 99 %, 99.9 %): the tail is as visible as the median.",
+    spec: {
+      ...faceted("Latency distribution", "ms at each percentile, x: 1/(1−p) on a log scale; each panel has its own latency axis", values, { width: 380, height: 220, mark: { type: "line", point: true, strokeWidth: 1.4 }, encoding }, rowSort(points, true)),
+      resolve: { scale: { y: "independent" } },
+    },
+  };
+}
+
+/** CPU (cores busy) and event-loop utilization per process role at the highest load level. */
+export function usageChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+  const top = atHighestLoad(points);
+  const values = top.flatMap((p) => {
+    const byRole = new Map<string, { cpu: number[]; elu: number[] }>();
+    for (const u of p.cells.flatMap((c) => c.cpu)) {
+      const entry = byRole.get(u.role) ?? { cpu: [], elu: [] };
+      entry.cpu.push(u.cpu);
+      entry.elu.push(u.elu);
+      byRole.set(u.role, entry);
+    }
+    return [...byRole].flatMap(([role, { cpu, elu }]) => [
+      { ...dims(p, "CPU (cores)"), role, value: round(spread(cpu).mean) },
+      { ...dims(p, "event-loop utilization"), role, value: round(spread(elu).mean) },
+    ]);
+  });
+  if (values.length === 0) return "CPU and event-loop utilization: no cell carries process usage";
+  const roles = [...new Set(values.map((v) => v.role))].sort((a, b) => roleRank(a) - roleRank(b) || a.localeCompare(b));
+  const y = seriesAxis(results, values.map((v) => v.series));
+  const x = { field: "role", type: "nominal", sort: roles, title: "process role", axis: { labelAngle: 0 } };
+  const busiest = Math.max(...values.map((v) => v.value));
+  const inner = {
+    width: { step: 80 },
+    height: { step: 16 },
+    layer: [
+      {
+        mark: { type: "rect", tooltip: true },
+        encoding: {
+          y,
+          x,
+          color: { field: "value", type: "quantitative", title: "busy (1 = one core)", scale: { scheme: "greens", domainMin: 0 } },
+          tooltip: tooltip(["series", "size", "row", "role", "value"]),
+        },
+      },
+      {
+        mark: { type: "text", fontSize: 10 },
+        encoding: { y, x, text: { field: "value", format: ".2f" }, color: { condition: { test: `datum.value > ${busiest * 0.6}`, value: "white" }, value: "black" } },
+      },
+    ],
+  };
+  return {
+    id: "usage",
+    title: "CPU and event-loop utilization per process",
+    description: `At ${loadText(top)}: CPU time per wall second (1.0 = one core) and the fraction of time each process' event loop was busy, averaged over the processes of each role. A leader near 1.0 is CPU-bound; a result with idle processes is bound by the protocol, the disk or the network.`,
+    spec: faceted("CPU and event-loop utilization", `per process role, at ${loadText(top)}`, values, inner, rowSort(points, false, ["CPU (cores)", "event-loop utilization"])),
+  };
+}
+
+// --- shared pieces -------------------------------------------------------------------------------
+
+/** The fields every data row carries: series, size (the column), row (panel row) and load. */
+function dims(p: Point, rowPart = ""): { series: string; size: string; row: string; load: string } {
+  return { series: p.series, size: `${p.size} nodes`, row: [p.scenario, rowPart].filter(Boolean).join(" · "), load: p.loadLabel };
+}
+
+function contextKey(p: Point): string {
+  return JSON.stringify([p.size, p.loadKind, p.load, p.scenario]);
+}
+
+function faceted(title: string, subtitle: string, values: readonly { size: string; row: string }[], inner: object, rowOrder?: string[]): VegaLiteSpec {
+  const sizes = [...new Set(values.map((v) => v.size))].sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+  const rows = rowOrder?.filter((r) => values.some((v) => v.row === r)) ?? [...new Set(values.map((v) => v.row))].sort();
+  const facet: Record<string, unknown> = { column: { field: "size", type: "ordinal", sort: sizes, title: null } };
+  if (rows.length > 1 || (rows.length === 1 && rows[0] !== "")) facet.row = { field: "row", type: "nominal", sort: rows, title: null };
+  return { $schema: SCHEMA, title: { text: title, subtitle }, data: { values }, facet, spec: inner, config: CONFIG };
+}
+
+/** Row panels in a sensible order: scenarios, then load levels ascending (or the given parts). */
+function rowSort(points: readonly Point[], byLoad: boolean, parts?: string[]): string[] {
+  const scenarios = [...new Set(points.map((p) => p.scenario))].sort();
+  const inner = byLoad ? loadSort(points) : (parts ?? [""]);
+  return scenarios.flatMap((s) => inner.map((part) => [s, part].filter(Boolean).join(" · ")));
+}
+
+export function loadSort(points: readonly Point[]): string[] {
+  const sorted = [...points].sort((a, b) => a.loadKind.localeCompare(b.loadKind) || a.load - b.load);
+  return [...new Set(sorted.map((p) => p.loadLabel))];
+}
+
+function seriesAxis(results: Results, present?: readonly string[]): object {
+  const order = seriesOrder(results).filter((s) => !present || present.includes(s));
+  return { field: "series", type: "nominal", sort: order, title: "combination / system" };
+}
+
+/** The same series → color mapping in every chart and every run. */
+export function colorOf(results: Results): object {
+  const order = seriesOrder(results);
+  const combos = order.filter((s) => !isPeer(results, s));
+  const peers = order.filter((s) => isPeer(results, s));
+  const range = [...combos.map((c) => COMBO_COLORS[comboIndex(c)] ?? "#999999"), ...peers.map((_, i) => PEER_COLORS[i % PEER_COLORS.length]!)];
+  return {
+    field: "series",
+    type: "nominal",
+    title: "combination / system",
+    scale: { domain: [...combos, ...peers], range },
+    legend: { columns: 1, symbolLimit: 0 },
+  };
+}
+
+function isPeer(results: Results, series: string): boolean {
+  return results.cells.some((c) => c.system !== RAFTLAB && c.system === series);
+}
+
+/** A combination's bit pattern in flag order (batch = 1, pipeline = 2, parallel-append = 4, async-apply = 8). */
+function comboIndex(combo: string): number {
+  return combo === "none" ? 0 : combo.split("+").reduce((bits, f) => bits | (1 << FLAG_NAMES.indexOf(f as FlagName)), 0);
+}
+
+function roleRank(role: string): number {
+  const rank = ["leader", "follower", "loadgen"].indexOf(role);
+  return rank === -1 ? 3 : rank;
+}
+
+const NOMINAL_FIELDS = new Set(["series", "size", "load", "row", "stage", "role", "percentile"]);
+
+function tooltip(fields: string[]): object[] {
+  return fields.map((field) => (NOMINAL_FIELDS.has(field) ? { field, type: "nominal" } : { field, type: "quantitative", format: FIGURE_FORMAT }));
+}
+
+function loadText(points: readonly Point[]): string {
+  const labels = [...new Set(points.map((p) => p.loadLabel))];
+  return labels.length === 0 ? "no load level" : labels.join(" / ");
+}
+
+function round(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(5)) : x;
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { csvField, toCsv } from "../../bench/report/csv.ts";
+import { makeFailedCell, makeResults, sampleResults } from "./support/sample-results.ts";
+
+/** A small RFC 4180 reader, enough to check that what we write reads back field for field. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") row.push(field), (field = "");
+    else if (ch === "\r" && text[i + 1] === "\n") row.push(field), rows.push(row), (row = []), (field = ""), i++;
+    else field += ch;
+  }
+  return rows;
+}
+
+describe("results.csv", () => {
+  it("quotes fields with commas, quotes and line breaks, doubling quotes (RFC 4180)", () => {
+    expect(csvField("plain")).toBe("plain");
+    expect(csvField("a,b")).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField("two\nlines")).toBe('"two\nlines"');
+    expect(csvField("cr\rhere")).toBe('"cr\rhere"');
+    expect(csvField(null)).toBe("");
+    expect(csvField(undefined)).toBe("");
+    expect(csvField(0)).toBe("0");
+  });
+
+  it("writes one row per cell with a header, CRLF line ends, and reads back intact", () => {
+    const nasty = 'node-2 exited: "RangeError, offset"\nsecond line';
+    const results = makeResults([makeFailedCell({ flags: "batch+pipeline", size: 5 }, nasty)]);
+    const text = toCsv(results);
+    expect(text.endsWith("\r\n")).toBe(true);
+    const rows = parseCsv(text);
+    expect(rows).toHaveLength(2);
+    const header = rows[0]!;
+    const row = Object.fromEntries(header.map((h, i) => [h, rows[1]![i]]));
+    expect(row.error).toBe(nasty);
+    expect(row.flags).toBe("batch+pipeline");
+    expect(row.status).toBe("failed");
+    expect(row.rate).toBe("");
+    expect(row.stage_ms_queue_mean).toBe("");
+  });
+
+  it("flattens latency, stages and per-process CPU/ELU into columns for every cell of the sample", () => {
+    const results = sampleResults();
+    const rows = parseCsv(toCsv(results));
+    expect(rows).toHaveLength(results.cells.length + 1);
+    const header = rows[0]!;
+    for (const col of ["latency_ms_p999", "stage_ms_append_mean", "cpu_node-1", "elu_loadgen", "cpu_etcd-1", "correctness", "fsyncDelayUs"]) {
+      expect(header).toContain(col);
+    }
+    expect(new Set(rows.map((r) => r.length)).size).toBe(1);
+    const first = Object.fromEntries(header.map((h, i) => [h, rows[1]![i]]));
+    expect(Number(first.latency_ms_p50)).toBe(results.cells[0]!.latencyMs.p50);
+    expect(Number(first["cpu_node-1"])).toBe(results.cells[0]!.cpu[0]!.cpu);
+  });
+});

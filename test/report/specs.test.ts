@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { pointsOf } from "../../bench/report/aggregate.ts";
+import { renderRunPage } from "../../bench/report/html.ts";
+import { runCharts, type VegaLiteSpec } from "../../bench/report/specs.ts";
+import { makeCell, makeResults, sampleResults, SAMPLE_FAILURES } from "./support/sample-results.ts";
+
+type Row = Record<string, unknown>;
+
+function rowsOf(spec: VegaLiteSpec): Row[] {
+  return (spec.data as { values: Row[] }).values;
+}
+
+/** Every mark type used in a spec, however deeply layered or faceted. */
+function marksOf(spec: unknown): string[] {
+  if (typeof spec !== "object" || spec === null) return [];
+  const s = spec as Record<string, unknown>;
+  const own = s.mark === undefined ? [] : [typeof s.mark === "string" ? s.mark : (s.mark as { type: string }).type];
+  return [...own, ...marksOf(s.spec), ...((s.layer as unknown[] | undefined) ?? []).flatMap(marksOf)];
+}
+
+describe("run charts from the sample results", () => {
+  const results = sampleResults();
+  const { charts, omitted } = runCharts(results);
+  const byId = new Map(charts.map((c) => [c.id, c]));
+
+  it("produces every chart the report promises, each faceted by cluster size with inline data", () => {
+    expect([...byId.keys()]).toEqual(["throughput", "latency", "curves", "speedup", "stages", "distribution", "usage"]);
+    expect(omitted).toEqual([]);
+    for (const chart of charts) {
+      expect(chart.spec.$schema).toMatch(/vega-lite\/v6/);
+      expect(rowsOf(chart.spec).length).toBeGreaterThan(0);
+      expect((chart.spec.facet as { column: { field: string } }).column.field).toBe("size");
+      expect(marksOf(chart.spec).length).toBeGreaterThan(0);
+    }
+  });
+
+  it("throughput: one bar per series and size at the highest load, with the min–max whiskers", () => {
+    const rows = rowsOf(byId.get("throughput")!.spec);
+    expect(rows).toHaveLength(17 * 2); // 16 combinations + etcd, sizes 3 and 5
+    expect(new Set(rows.map((r) => r.load))).toEqual(new Set(["128 conn"]));
+    expect(marksOf(byId.get("throughput")!.spec)).toEqual(["bar", "rule"]);
+    for (const r of rows) expect(r.min as number).toBeLessThanOrEqual(r.mean as number);
+  });
+
+  it("leaves failed cells out of every figure and keeps them in the failed table", () => {
+    const [flags, size, , , error] = SAMPLE_FAILURES[0]!; // batch+async-apply, 5 nodes, 128 conn, rep 1
+    const bar = rowsOf(byId.get("throughput")!.spec).find((r) => r.series === flags && r.size === `${size} nodes`)!;
+    expect(bar.reps).toBe(1);
+    const ok = results.cells.find((c) => c.flags === flags && c.size === size && c.connections === 128 && c.status === "ok")!;
+    expect(bar.mean).toBeCloseTo(ok.throughput, 0);
+    const html = renderRunPage(results);
+    const failedTable = html.slice(html.indexOf('class="failed-cells"'));
+    for (const f of SAMPLE_FAILURES) expect(failedTable).toContain(f[4].replace(/"/g, "&quot;"));
+    expect(html).toContain(error);
+  });
+
+  it("latency: p50, p99 and p99.9 per series, size and load level on a log scale", () => {
+    const spec = byId.get("latency")!.spec;
+    expect(rowsOf(spec)).toHaveLength(17 * 2 * 3 * 3);
+    expect(JSON.stringify(spec)).toContain('"type":"log"');
+  });
+
+  it("speedup: none is ×1 against itself and etcd gets its own row", () => {
+    const rows = rowsOf(byId.get("speedup")!.spec);
+    for (const r of rows.filter((r) => r.series === "none")) expect(r.ratio).toBe(1);
+    expect(rows.some((r) => r.series === "etcd")).toBe(true);
+  });
+
+  it("stages: raftlab only (peers report none), three stacked stages plus the append tick", () => {
+    const rows = rowsOf(byId.get("stages")!.spec);
+    expect(rows.some((r) => r.series === "etcd")).toBe(false);
+    expect(rows).toHaveLength(16 * 2 * 4);
+  });
+
+  it("distribution: x is 1/(1-p), and the 100th percentile (infinite x) is dropped", () => {
+    const rows = rowsOf(byId.get("distribution")!.spec);
+    expect(rows.every((r) => (r.percentile as number) < 100)).toBe(true);
+    const p99 = rows.find((r) => r.percentile === 99)!;
+    expect(p99.inverse).toBeCloseTo(100, 6);
+  });
+
+  it("gives a series the same color in every chart", () => {
+    const domains = charts.flatMap((c) => {
+      const m = JSON.stringify(c.spec).match(/"field":"series","type":"nominal","title":"combination \/ system","scale":(\{"domain":\[[^\]]*\],"range":\[[^\]]*\]\})/);
+      return m ? [m[1]] : [];
+    });
+    expect(domains.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(domains).size).toBe(1);
+  });
+
+  it("says which charts a run has no data for instead of drawing empty ones", () => {
+    const bare = makeResults([{ ...makeCell({ flags: "batch" }, 1000, 1), stagesMs: null, percentiles: [], cpu: [] }]);
+    const { charts, omitted } = runCharts(bare);
+    expect(charts.map((c) => c.id)).toEqual(["throughput", "latency", "curves"]);
+    expect(omitted.join("\n")).toMatch(/none.*stagesMs.*percentile.*process usage/s);
+  });
+
+  it("groups repetitions into one point per measurement", () => {
+    const points = pointsOf(results);
+    expect(points).toHaveLength(17 * 2 * 3); // no measurement lost both repetitions
+    expect(points.filter((p) => p.throughput.n === 1)).toHaveLength(SAMPLE_FAILURES.length);
+  });
+});
