@@ -9,7 +9,8 @@ Commands:
   cluster        run N nodes as local processes
   report         re-render, compare and publish benchmark reports
   check FILE     check a history (JSON Lines) for linearizability
-  bench          run the micro-benchmarks (tinybench)
+  bench          sweep cluster sizes × flag combinations under load and write a report
+  profile        profile the leader of a cluster under load with clinic
 
 Run 'raftlab <command> --help' for a command's options.`;
 
@@ -20,7 +21,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cluster: async () => (await import("./cluster.ts")).clusterCommand,
   check: async () => (await import("./check.ts")).checkCommand,
   report: async () => (await import("./report.ts")).reportCommand,
-  bench: async () => (await import("../../bench/micro/run.ts")).runMicro,
+  bench: async () => (await import("./bench.ts")).benchCommand,
+  profile: async () => (await import("./profile.ts")).profileCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

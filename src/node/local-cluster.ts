@@ -22,10 +22,10 @@ export interface LocalClusterOptions {
   /** Where node output goes: inherited (the terminal) or ignored. */
   readonly stdio?: "inherit" | "ignore";
   /**
-   * Runs node `id` under a command prefix (e.g. a profiler: `["npx", "clinic", "doctor", "--"]`): the
-   * prefix's first word is the program, Node.js and the node's arguments follow. null: run it plainly.
+   * Rewrites node `id`'s command line (`[node, raftlab.js, "node", ...options]`) before it is spawned:
+   * e.g. runs it under a profiler, or adds options for that node only.
    */
-  wrap?(id: number): readonly string[] | null;
+  command?(id: number, argv: readonly string[]): readonly string[];
   /** Called when a node process exits while the cluster is not stopping. */
   onExit?(id: number, code: number | null, signal: NodeJS.Signals | null): void;
 }
@@ -88,7 +88,8 @@ export class LocalCluster {
     for (const id of this.ids) if (!this.procs.has(id)) this.startNode(id);
   }
 
-  startNode(id: number): void {
+  /** Starts node `id`; `extraArgs` go after the cluster's `nodeArgs` for this start only (e.g. a failpoint). */
+  startNode(id: number, extraArgs: readonly string[] = []): void {
     if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
     const args = [
       BIN,
@@ -99,12 +100,11 @@ export class LocalCluster {
       "--flags", formatFlags(this.o.flags),
       "--exit-with-parent",
       ...(this.o.nodeArgs ?? []),
+      ...extraArgs,
     ];
     const stdio = this.o.stdio ?? "inherit";
-    const prefix = this.o.wrap?.(id) ?? null;
-    const child = prefix
-      ? spawn(prefix[0]!, [...prefix.slice(1), process.execPath, ...args], { stdio: ["ignore", stdio, stdio, "ipc"] })
-      : spawn(process.execPath, args, { stdio: ["ignore", stdio, stdio, "ipc"] });
+    const argv = this.o.command?.(id, [process.execPath, ...args]) ?? [process.execPath, ...args];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", stdio, stdio, "ipc"] });
     this.procs.set(id, child);
     child.on("exit", (code, signal) => {
       if (this.procs.get(id) === child) this.procs.delete(id);

@@ -1,0 +1,120 @@
+// One benchmark cell: a fresh cluster, its leader found, load on the leader (warm-up, then the
+// measured window during which every member's statistics are reset and scraped), the cluster torn
+// down. Whatever goes wrong becomes a cell with status "failed" and the reason.
+
+import { parseFlags } from "../src/core/flags.ts";
+import type { Loadgen } from "./load/loadgen.ts";
+import type { LoadResult, LoadSpec } from "./load/spec.ts";
+import type { Cell, CellConfig, ProcessUsage } from "./results.ts";
+import { EtcdSystem } from "./systems/etcd.ts";
+import { RaftlabSystem } from "./systems/raftlab.ts";
+import { round3, type Scrape, type SystemUnderTest } from "./systems/system.ts";
+
+/** A cell whose requests failed more often than this is recorded as failed (its figures are kept). */
+export const MAX_ERROR_FRACTION = 0.01;
+
+export interface CellContext {
+  readonly loadgen: Loadgen;
+  readonly leaderTimeoutMs: number;
+  readonly maxOutstanding: number;
+  readonly nodeArgs: readonly string[];
+  readonly verbose: boolean;
+  /** Told about the system under test as soon as it exists, so Ctrl-C can stop it. */
+  onSystem(system: SystemUnderTest): void;
+}
+
+/** The `raftlab node` options that put a node in the cell's environment. */
+export function nodeArgsFor(c: CellConfig): string[] {
+  return [
+    "--fsync-delay-us", String(c.fsyncDelayUs),
+    "--apply-cost-us", String(c.applyCostUs),
+    "--net-delay", String(c.netDelayMs),
+    "--net-jitter", String(c.netJitterMs),
+    "--net-loss", String(c.netLoss),
+  ];
+}
+
+export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
+  const startedAt = new Date().toISOString();
+  const system: SystemUnderTest =
+    c.system === "etcd"
+      ? new EtcdSystem({ size: c.size, leaderTimeoutMs: ctx.leaderTimeoutMs })
+      : new RaftlabSystem({
+          size: c.size,
+          flags: parseFlags(c.flags),
+          nodeArgs: [...nodeArgsFor(c), ...ctx.nodeArgs],
+          leaderTimeoutMs: ctx.leaderTimeoutMs,
+          verbose: ctx.verbose,
+        });
+  ctx.onSystem(system);
+  try {
+    const target = await system.start();
+    let scrape: Scrape | null = null;
+    const spec: LoadSpec = {
+      target,
+      protocol: system.protocol,
+      mode: c.connections !== null ? { kind: "closed", connections: c.connections } : { kind: "open", rate: c.rate!, maxOutstanding: ctx.maxOutstanding },
+      warmupS: c.warmupS,
+      durationS: c.durationS,
+      valueSize: c.valueSize,
+      keys: c.keys,
+      keyDist: c.keyDist,
+      readRatio: c.readRatio,
+      seed: c.rep + 1,
+    };
+    const load = await ctx.loadgen.run(spec, {
+      onMeasureStart: () => system.resetStats(),
+      onMeasureEnd: async () => {
+        scrape = await system.scrape();
+      },
+    });
+    const usage: ProcessUsage[] = [...scrape!.usage, { process: "loadgen", role: "loadgen", cpu: round3(load.cpu), elu: round3(load.elu) }];
+    const failure = system.failure() ?? errorFailure(load);
+    return {
+      ...c,
+      status: failure ? "failed" : "ok",
+      ...(failure ? { error: failure } : {}),
+      throughput: Math.round(load.throughput * 10) / 10,
+      latencyMs: load.latency.latencyMs,
+      percentiles: load.latency.percentiles,
+      errors: load.errors,
+      requests: load.requests,
+      stagesMs: scrape!.stagesMs,
+      cpu: usage,
+      elu: Object.fromEntries(usage.map((u) => [u.process, u.elu])),
+      startedAt,
+    };
+  } catch (err) {
+    return failedCell(c, system.failure() ?? (err as Error).message, startedAt);
+  } finally {
+    await system.stop();
+  }
+}
+
+function errorFailure(load: LoadResult): string | null {
+  if (load.ok === 0) return `no request succeeded (${describeErrors(load)})`;
+  if (load.errors <= load.requests * MAX_ERROR_FRACTION) return null;
+  return `${load.errors} of ${load.requests} requests failed (${describeErrors(load)})`;
+}
+
+function describeErrors(load: LoadResult): string {
+  const kinds = Object.entries(load.errorKinds).sort((a, b) => b[1] - a[1]);
+  return kinds.length === 0 ? "no response at all" : kinds.map(([k, n]) => `${k} ×${n}`).join(", ");
+}
+
+export function failedCell(c: CellConfig, error: string, startedAt: string): Cell {
+  return {
+    ...c,
+    status: "failed",
+    error,
+    throughput: 0,
+    latencyMs: { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 },
+    percentiles: [],
+    errors: 0,
+    requests: 0,
+    stagesMs: null,
+    cpu: [],
+    elu: {},
+    startedAt,
+  };
+}

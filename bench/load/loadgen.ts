@@ -1,0 +1,85 @@
+// The sweep's handle on the load generator process (bench/load/worker.ts): one forked process reused
+// across cells, restarted if it dies or is killed.
+
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { FromWorker, LoadResult, LoadSpec, ToWorker } from "./spec.ts";
+import type { WindowHooks } from "./window.ts";
+
+const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+
+/** Hooks may be async (e.g. an HTTP call to every node); the result waits for them. */
+export interface AsyncWindowHooks {
+  onMeasureStart(): Promise<void> | void;
+  onMeasureEnd(): Promise<void> | void;
+}
+
+export class Loadgen {
+  private child: ChildProcess | null = null;
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Runs one load; rejects if the worker fails, dies, or takes `timeoutMs` longer than the load should. */
+  run(spec: LoadSpec, hooks: AsyncWindowHooks, graceMs = 20_000): Promise<LoadResult> {
+    const child = this.ensure();
+    return new Promise<LoadResult>((resolve, reject) => {
+      const pending: Promise<void>[] = [];
+      const call = (f: keyof WindowHooks): void => {
+        pending.push(Promise.resolve().then(() => hooks[f]()));
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`the load generator did not finish within ${spec.warmupS + spec.durationS}s + ${graceMs / 1000}s`)),
+        (spec.warmupS + spec.durationS) * 1000 + graceMs,
+      );
+      const onMessage = (msg: FromWorker): void => {
+        if (msg.type === "measure-start") call("onMeasureStart");
+        else if (msg.type === "measure-end") call("onMeasureEnd");
+        else if (msg.type === "result") finish(null, msg.result);
+        else finish(new Error(`load generator: ${msg.message}`));
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+        finish(new Error(`the load generator exited (${signal ?? `code ${code}`})`));
+      const finish = (err: Error | null, result?: LoadResult): void => {
+        clearTimeout(timer);
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        if (err) {
+          this.kill();
+          return reject(err);
+        }
+        Promise.all(pending).then(() => resolve(result!), reject);
+      };
+      child.on("message", onMessage);
+      child.on("exit", onExit);
+      child.send({ type: "run", spec } satisfies ToWorker);
+    });
+  }
+
+  /** Ends the worker process at once (Ctrl-C, a stuck cell, the end of the sweep). */
+  kill(): void {
+    const child = this.child;
+    this.child = null;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+
+  /** Ends the worker and resolves once it is gone. */
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const gone = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once("exit", () => r()));
+    this.kill();
+    await gone;
+  }
+
+  private ensure(): ChildProcess {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
+    const child = fork(WORKER, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    child.once("exit", () => {
+      if (this.child === child) this.child = null;
+    });
+    this.child = child;
+    return child;
+  }
+}

@@ -1,0 +1,106 @@
+// What a load generator is asked to do and what it reports back (the IPC messages between the sweep
+// and bench/load/worker.ts), and the HTTP requests it sends to each system under test.
+
+import { seededRng } from "../../src/core/rng.ts";
+import type { LatencySummary } from "./latency.ts";
+import type { KeyDist } from "./keys.ts";
+
+export type Protocol = "raftlab" | "etcd";
+
+export type LoadMode =
+  | { readonly kind: "closed"; readonly connections: number }
+  /** `maxOutstanding`: requests in flight beyond this are not sent and count as errors ("late"). */
+  | { readonly kind: "open"; readonly rate: number; readonly maxOutstanding: number };
+
+export interface LoadSpec {
+  /** Base URL of the node that takes the load (the leader), e.g. http://127.0.0.1:7001. */
+  readonly target: string;
+  readonly protocol: Protocol;
+  readonly mode: LoadMode;
+  readonly warmupS: number;
+  readonly durationS: number;
+  readonly valueSize: number;
+  /** Key space size; 0 = a fresh key per request. */
+  readonly keys: number;
+  readonly keyDist: KeyDist;
+  /** Probability that a request is a read (GET) rather than a write (PUT). */
+  readonly readRatio: number;
+  readonly seed: number;
+}
+
+export interface LoadResult {
+  /** Requests completed in the measured window (ok + errors). */
+  readonly requests: number;
+  readonly ok: number;
+  readonly errors: number;
+  /** Errors by kind: `status 503`, `socket`, `timeout`, `late` (open loop), ... */
+  readonly errorKinds: Readonly<Record<string, number>>;
+  /** Length of the measured window in seconds. */
+  readonly windowS: number;
+  /** Successful requests per second over the measured window. */
+  readonly throughput: number;
+  readonly latency: LatencySummary;
+  /** The load generator's own CPU (cores) and event-loop utilization over the measured window. */
+  readonly cpu: number;
+  readonly elu: number;
+}
+
+/** sweep → worker */
+export type ToWorker = { readonly type: "run"; readonly spec: LoadSpec };
+/** worker → sweep: the measured window opens and closes, then the result (or why it failed). */
+export type FromWorker =
+  | { readonly type: "measure-start" }
+  | { readonly type: "measure-end" }
+  | { readonly type: "result"; readonly result: LoadResult }
+  | { readonly type: "error"; readonly message: string };
+
+export interface HttpRequestShape {
+  readonly method: "GET" | "PUT" | "POST";
+  readonly path: string;
+  readonly body: Buffer | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface RequestFactory {
+  /** The request for `key`: a write of the configured value, or a read. */
+  make(key: string, read: boolean): HttpRequestShape;
+  /** Whether a response status means the request succeeded. */
+  ok(status: number): boolean;
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+/**
+ * raftlab: PUT/GET /kv/{key}. etcd 3.4: its gRPC-gateway
+ * JSON API, POST /v3/kv/put and /v3/kv/range with base64 keys and values.
+ */
+export function requestFactory(protocol: Protocol, valueSize: number): RequestFactory {
+  const value = Buffer.alloc(valueSize, "x");
+  if (protocol === "raftlab") {
+    return {
+      make: (key, read) =>
+        read
+          ? { method: "GET", path: `/kv/${encodeURIComponent(key)}`, body: undefined, headers: {} }
+          : { method: "PUT", path: `/kv/${encodeURIComponent(key)}`, body: value, headers: {} },
+      // Only a read can answer 404 from /kv/ (the key is absent): an answer, not an error.
+      ok: (status) => (status >= 200 && status < 300) || status === 404,
+    };
+  }
+  const value64 = value.toString("base64");
+  return {
+    make: (key, read) => {
+      const key64 = Buffer.from(key).toString("base64");
+      return read
+        ? { method: "POST", path: "/v3/kv/range", body: Buffer.from(`{"key":"${key64}"}`), headers: JSON_HEADERS }
+        : { method: "POST", path: "/v3/kv/put", body: Buffer.from(`{"key":"${key64}","value":"${value64}"}`), headers: JSON_HEADERS };
+    },
+    ok: (status) => status >= 200 && status < 300,
+  };
+}
+
+/** Decides per request whether it is a read, with probability `readRatio`, reproducibly from `seed`. */
+export function readChooser(readRatio: number, seed: number): () => boolean {
+  if (readRatio === 0) return () => false;
+  const rng = seededRng(seed ^ 0x5bd1e995);
+  return () => rng.next() < readRatio;
+}

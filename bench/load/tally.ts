@@ -1,0 +1,68 @@
+// Counts a load generator's outcomes over the measured window only (warm-up excluded), along with
+// the generator's own CPU time and event-loop utilization over that window.
+
+import { performance, type EventLoopUtilization } from "node:perf_hooks";
+import { LatencyRecorder } from "./latency.ts";
+import type { LoadResult } from "./spec.ts";
+
+export class Tally {
+  private measuring = false;
+  private ended = false;
+  private ok = 0;
+  private errors = 0;
+  private readonly errorKinds: Record<string, number> = {};
+  private readonly latency = new LatencyRecorder();
+  private t0 = 0;
+  private t1 = 0;
+  private cpu0 = process.cpuUsage();
+  private cpu = 0;
+  private elu0: EventLoopUtilization = performance.eventLoopUtilization();
+  private elu = 0;
+
+  /** Opens the measured window: everything recorded before is discarded. */
+  begin(): void {
+    this.measuring = true;
+    this.t0 = performance.now();
+    this.cpu0 = process.cpuUsage();
+    this.elu0 = performance.eventLoopUtilization();
+  }
+
+  /** Closes the measured window; later outcomes are ignored. */
+  end(): void {
+    if (!this.measuring) return;
+    this.measuring = false;
+    this.ended = true;
+    this.t1 = performance.now();
+    const c = process.cpuUsage(this.cpu0);
+    this.cpu = (c.user + c.system) / 1000 / (this.t1 - this.t0);
+    this.elu = performance.eventLoopUtilization(this.elu0).utilization;
+  }
+
+  success(latencyMs: number): void {
+    if (!this.measuring) return;
+    this.ok++;
+    this.latency.recordMs(latencyMs);
+  }
+
+  failure(kind: string): void {
+    if (!this.measuring) return;
+    this.errors++;
+    this.errorKinds[kind] = (this.errorKinds[kind] ?? 0) + 1;
+  }
+
+  result(): LoadResult {
+    if (!this.ended) throw new Error("the measured window never closed");
+    const windowS = (this.t1 - this.t0) / 1000;
+    return {
+      requests: this.ok + this.errors,
+      ok: this.ok,
+      errors: this.errors,
+      errorKinds: { ...this.errorKinds },
+      windowS,
+      throughput: this.ok / windowS,
+      latency: this.latency.summary(),
+      cpu: this.cpu,
+      elu: this.elu,
+    };
+  }
+}

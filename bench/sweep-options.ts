@@ -1,0 +1,176 @@
+// The bench sweep's options: `raftlab bench --help` text, presets, parsing into SweepOptions.
+// A bad value is a UsageError naming the option (the CLI prints it on one line and exits 64).
+
+import { parseArgs } from "node:util";
+import { formatFlags, parseFlagList, type Flags } from "../src/core/flags.ts";
+import { UsageError, intOption, numberOption } from "../src/cli/options.ts";
+import type { KeyDist } from "./load/keys.ts";
+
+export const PRESETS = {
+  quick: { sizes: "3,5", connections: "128", duration: "4", warmup: "1", reps: "1", "net-delay": "0", "fsync-delay-us": "0" },
+  full: { sizes: "1,3,5,7", connections: "1,8,32,128", duration: "10", warmup: "3", reps: "3", "net-delay": "0,1,5", "fsync-delay-us": "0,1000,5000" },
+} as const;
+export type Preset = keyof typeof PRESETS;
+
+export const BENCH_USAGE = `Usage: raftlab bench [options] [-- node options]
+
+Sweeps cluster sizes × flag combinations × load levels under load on loopback: every cell starts a
+fresh cluster (new data directories, free ports), finds the leader, loads it, scrapes every node's
+statistics and stops the cluster. Warm-up is excluded from every figure. Writes
+<out>/<run-id>/results.json after every cell, then the report, and prints its path.
+
+With no options: --preset quick (all 16 combinations × sizes 3,5 at 128 connections, ~5 minutes on
+2 cores).
+
+Options:
+  --preset NAME          quick (default) or full: sizes 1,3,5,7; connections 1,8,32,128; 3 reps;
+                         10 s cells; network delay 0,1,5 ms; fsync delay 0,1000,5000 µs (hours)
+  --sizes LIST           cluster sizes, e.g. 3,5
+  --flags LIST           combinations, e.g. none,batch,all or all-combos (default all-combos)
+  --connections LIST     closed-loop load levels: concurrent connections, e.g. 1,32,128
+  --rate LIST            open-loop load levels in requests/s, e.g. 2000,8000; latency is timed
+                         from each request's intended start. Without --connections, only these run
+  --max-outstanding N    open loop: requests in flight beyond N are shed and counted as errors
+                         (default 1000)
+  --duration S           measured seconds per cell
+  --warmup S             warm-up seconds per cell (not measured)
+  --reps N               repetitions of every cell
+  --value-size BYTES     value size of each write (default 64)
+  --keys N               key space; 0 = a fresh key for every request (default 0)
+  --key-dist DIST        uniform or zipf (θ = 0.99) over --keys (default uniform)
+  --read-ratio P         fraction of requests that are linearizable reads, 0..1 (default 0)
+  --net-delay LIST       one-way delay per peer message, ms
+  --net-jitter MS        delay varies uniformly by ± this much (default 0)
+  --net-loss P           peer message loss probability, 0..1 (default 0)
+  --fsync-delay-us LIST  added to every fsync, µs (a real SSD: ~1000)
+  --apply-cost-us LIST   CPU time per applied command, µs (default 0)
+  --peer etcd            also run an etcd cluster of each size under the same load (needs an etcd
+                         binary on PATH: apt-get install etcd-server)
+  --out DIR              reports root (default reports)
+  --leader-timeout-ms N  a cell fails if no leader is elected within N ms (default 15000)
+  --verbose              show the nodes' output
+  -h, --help             show this help
+
+Lists are comma-separated. The environment lists (--net-delay, --fsync-delay-us, --apply-cost-us)
+are swept one at a time from their first values: --net-delay 0,5 --fsync-delay-us 0,1000 runs the
+scenarios (0 ms, 0 µs), (5 ms, 0 µs) and (0 ms, 1000 µs). Anything after "--" is passed to every
+node (see 'raftlab node --help').`;
+
+export interface SweepOptions {
+  readonly preset: Preset;
+  readonly sizes: readonly number[];
+  readonly flags: readonly Flags[];
+  readonly connections: readonly number[];
+  readonly rates: readonly number[];
+  readonly maxOutstanding: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly reps: number;
+  readonly valueSize: number;
+  readonly keys: number;
+  readonly keyDist: KeyDist;
+  readonly readRatio: number;
+  readonly netDelayMs: readonly number[];
+  readonly netJitterMs: number;
+  readonly netLoss: number;
+  readonly fsyncDelayUs: readonly number[];
+  readonly applyCostUs: readonly number[];
+  readonly peer: "etcd" | null;
+  readonly out: string;
+  readonly leaderTimeoutMs: number;
+  readonly verbose: boolean;
+  /** Extra `raftlab node` options for every node (after "--"). */
+  readonly nodeArgs: readonly string[];
+}
+
+function list(name: string, raw: string, parse: (name: string, item: string) => number): number[] {
+  const items = raw.split(",").map((s) => s.trim());
+  if (items.some((s) => s === "")) throw new UsageError(`${name} must be a comma-separated list, got "${raw}"`);
+  return [...new Set(items.map((s) => parse(name, s)))];
+}
+
+export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help" {
+  const dash = argv.indexOf("--");
+  const own = dash < 0 ? [...argv] : argv.slice(0, dash);
+  const { values: v } = parseArgs({
+    args: own,
+    options: {
+      preset: { type: "string", default: "quick" },
+      sizes: { type: "string" },
+      flags: { type: "string", default: "all-combos" },
+      connections: { type: "string" },
+      rate: { type: "string" },
+      "max-outstanding": { type: "string", default: "1000" },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      reps: { type: "string" },
+      "value-size": { type: "string", default: "64" },
+      keys: { type: "string", default: "0" },
+      "key-dist": { type: "string", default: "uniform" },
+      "read-ratio": { type: "string", default: "0" },
+      "net-delay": { type: "string" },
+      "net-jitter": { type: "string", default: "0" },
+      "net-loss": { type: "string", default: "0" },
+      "fsync-delay-us": { type: "string" },
+      "apply-cost-us": { type: "string", default: "0" },
+      peer: { type: "string" },
+      out: { type: "string", default: "reports" },
+      "leader-timeout-ms": { type: "string", default: "15000" },
+      verbose: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (v.help) return "help";
+  if (!(v.preset in PRESETS)) throw new UsageError(`--preset must be quick or full, got "${v.preset}"`);
+  const preset = v.preset as Preset;
+  const p = PRESETS[preset];
+  const int = (min: number, max: number) => (name: string, s: string) => intOption(name, s, min, max);
+  const num = (min: number, max: number) => (name: string, s: string) => numberOption(name, s, min, max);
+
+  let flags: Flags[];
+  try {
+    flags = parseFlagList(v.flags);
+  } catch (err) {
+    throw new UsageError(`--flags: ${(err as Error).message}`);
+  }
+  if (v["key-dist"] !== "uniform" && v["key-dist"] !== "zipf") {
+    throw new UsageError(`--key-dist must be uniform or zipf, got "${v["key-dist"]}"`);
+  }
+  if (v.peer !== undefined && v.peer !== "etcd") throw new UsageError(`--peer must be etcd, got "${v.peer}"`);
+  const keys = intOption("--keys", v.keys, 0, 100_000_000);
+  if (v["key-dist"] === "zipf" && keys === 0) throw new UsageError("--key-dist zipf needs a key space: --keys N with N > 0");
+  const rates = v.rate === undefined ? [] : list("--rate", v.rate, int(1, 10_000_000));
+  // Closed loop runs unless only open-loop levels were asked for.
+  const connections = v.connections !== undefined ? list("--connections", v.connections, int(1, 10_000)) : rates.length > 0 ? [] : list("--connections", p.connections, int(1, 10_000));
+
+  return {
+    preset,
+    sizes: list("--sizes", v.sizes ?? p.sizes, int(1, 99)),
+    flags,
+    connections,
+    rates,
+    maxOutstanding: intOption("--max-outstanding", v["max-outstanding"], 1, 1_000_000),
+    durationS: numberOption("--duration", v.duration ?? p.duration, 0.1, 86_400),
+    warmupS: numberOption("--warmup", v.warmup ?? p.warmup, 0, 86_400),
+    reps: intOption("--reps", v.reps ?? p.reps, 1, 1000),
+    valueSize: intOption("--value-size", v["value-size"], 0, 64 << 20),
+    keys,
+    keyDist: v["key-dist"],
+    readRatio: numberOption("--read-ratio", v["read-ratio"], 0, 1),
+    netDelayMs: list("--net-delay", v["net-delay"] ?? p["net-delay"], num(0, 60_000)),
+    netJitterMs: numberOption("--net-jitter", v["net-jitter"], 0, 60_000),
+    netLoss: numberOption("--net-loss", v["net-loss"], 0, 1),
+    fsyncDelayUs: list("--fsync-delay-us", v["fsync-delay-us"] ?? p["fsync-delay-us"], int(0, 10_000_000)),
+    applyCostUs: list("--apply-cost-us", v["apply-cost-us"], int(0, 10_000_000)),
+    peer: v.peer === "etcd" ? "etcd" : null,
+    out: v.out,
+    leaderTimeoutMs: intOption("--leader-timeout-ms", v["leader-timeout-ms"], 100, 600_000),
+    verbose: v.verbose,
+    nodeArgs: dash < 0 ? [] : argv.slice(dash + 1),
+  };
+}
+
+/** The options as written into results.json (`run.options`): plain JSON, combinations spelled out. */
+export function optionsRecord(o: SweepOptions): Record<string, unknown> {
+  return { ...o, flags: o.flags.map(formatFlags) };
+}

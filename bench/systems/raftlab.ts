@@ -1,0 +1,115 @@
+// raftlab under test: a LocalCluster of node processes on fresh data directories and free ports,
+// statistics from each node's GET /stats (stage latencies, CPU, event-loop utilization).
+
+import { rmSync } from "node:fs";
+import type { Flags } from "../../src/core/flags.ts";
+import { LocalCluster } from "../../src/node/local-cluster.ts";
+import type { StageSummary } from "../../src/node/stage-stats.ts";
+import type { ProcessUsage, StageTimings } from "../results.ts";
+import { freeBasePort } from "../ports.ts";
+import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
+
+const STOP_GRACE_MS = 1000;
+
+/** What GET /stats answers (src/node/stage-stats.ts plus the node's status). */
+interface NodeStats {
+  readonly stagesUs: Record<keyof StageTimings, StageSummary>;
+  readonly elu: number;
+  readonly cpu: { readonly userMs: number; readonly systemMs: number; readonly wallMs: number };
+  readonly status: { readonly role: string };
+}
+
+export interface RaftlabSystemOptions {
+  readonly size: number;
+  readonly flags: Flags;
+  /** `raftlab node` options for every node (fsync delay, link shaping, ...). */
+  readonly nodeArgs: readonly string[];
+  readonly leaderTimeoutMs: number;
+  /** Show the nodes' output (default: hidden). */
+  readonly verbose?: boolean;
+}
+
+export class RaftlabSystem implements SystemUnderTest {
+  readonly protocol = "raftlab";
+  private cluster: LocalCluster | null = null;
+  private leader = 0;
+  private broken: string | null = null;
+  private stopped: Promise<void> | null = null;
+  private interrupt: (err: Error) => void = () => {};
+
+  constructor(private readonly o: RaftlabSystemOptions) {}
+
+  private get nodes(): LocalCluster {
+    if (!this.cluster) throw new Error("the cluster is not started");
+    return this.cluster;
+  }
+
+  async start(): Promise<string> {
+    // A node that exits at start, or a stop meanwhile (Ctrl-C), ends the wait for a leader at once.
+    const exit = new Promise<never>((_, reject) => (this.interrupt = reject));
+    exit.catch(() => {});
+    const basePort = await freeBasePort(this.o.size);
+    if (this.stopped) throw new Error("stopped before it started");
+    const cluster = new LocalCluster({
+      nodes: this.o.size,
+      flags: this.o.flags,
+      basePort,
+      nodeArgs: this.o.nodeArgs,
+      stdio: this.o.verbose ? "inherit" : "ignore",
+      onExit: (id, code, signal) => {
+        this.broken ??= `node-${id} exited (${signal ?? `code ${code}`})`;
+        this.interrupt(new Error(this.broken));
+      },
+    });
+    this.cluster = cluster;
+    cluster.start();
+    this.leader = await Promise.race([cluster.waitForLeader(this.o.leaderTimeoutMs), exit]);
+    return cluster.clientUrl(this.leader);
+  }
+
+  failure(): string | null {
+    return this.broken;
+  }
+
+  async resetStats(): Promise<void> {
+    const cluster = this.nodes;
+    await Promise.all(cluster.ids.map((id) => fetchOk(`${cluster.clientUrl(id)}/stats/reset`, "POST")));
+  }
+
+  async scrape(): Promise<Scrape> {
+    const cluster = this.nodes;
+    const stats = await Promise.all(cluster.ids.map(async (id) => (await fetchOk(`${cluster.clientUrl(id)}/stats`, "GET")).json() as Promise<NodeStats>));
+    const usage: ProcessUsage[] = stats.map((s, i) => ({
+      process: `node-${cluster.ids[i]}`,
+      role: s.status.role,
+      cpu: round3((s.cpu.userMs + s.cpu.systemMs) / s.cpu.wallMs),
+      elu: round3(s.elu),
+    }));
+    const leaderStats = stats[cluster.ids.indexOf(this.leader)]!;
+    return { stagesMs: stagesMs(leaderStats.stagesUs), usage };
+  }
+
+  /** Idempotent: a second call (Ctrl-C during a cell) waits for the same stop. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.interrupt(new Error("stopped"));
+      const cluster = this.cluster;
+      if (!cluster) return;
+      // The data is thrown away: no need to wait long for a graceful stop before SIGKILL.
+      await cluster.stop(STOP_GRACE_MS);
+      rmSync(cluster.dataDir, { recursive: true, force: true });
+    })();
+    return this.stopped;
+  }
+}
+
+function stagesMs(us: Record<keyof StageTimings, StageSummary>): StageTimings {
+  const ms = (s: StageSummary) => ({ p50: s.p50Us / 1000, p99: s.p99Us / 1000, mean: round3(s.meanUs / 1000) });
+  return { queue: ms(us.queue), append: ms(us.append), replicate: ms(us.replicate), apply: ms(us.apply), total: ms(us.total) };
+}
+
+async function fetchOk(url: string, method: "GET" | "POST"): Promise<Response> {
+  const res = await fetch(url, { method, signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}`);
+  return res;
+}

@@ -1,0 +1,29 @@
+// A replicated key-value system the sweep can put under load: raftlab itself or a peer baseline.
+
+import type { ProcessUsage, StageTimings } from "../results.ts";
+import type { Protocol } from "../load/spec.ts";
+
+export interface Scrape {
+  /** Per-stage latency on the leader; null for a system that does not report stages. */
+  readonly stagesMs: StageTimings | null;
+  /** CPU and event-loop utilization of every member since the last `resetStats()`. */
+  readonly usage: ProcessUsage[];
+}
+
+export interface SystemUnderTest {
+  readonly protocol: Protocol;
+  /** Starts every member on fresh data directories and free ports; resolves with the leader's client URL. */
+  start(): Promise<string>;
+  /** Why the system is broken (a member exited), or null while it is healthy. */
+  failure(): string | null;
+  /** Restarts the measured window of every member's statistics. */
+  resetStats(): Promise<void>;
+  scrape(): Promise<Scrape>;
+  /** Stops every member (never leaves a process behind) and removes the data directories. */
+  stop(): Promise<void>;
+}
+
+/** Rounds to 3 decimals: microsecond precision for figures in ms. */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,95 @@
+// The load generator process against a plain HTTP server in this process: what it counts, what it
+// times, and what it sends.
+
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Loadgen } from "../../bench/load/loadgen.ts";
+import type { LoadSpec } from "../../bench/load/spec.ts";
+
+let server: http.Server;
+let target = "";
+let delayMs = 0;
+/** When set, every request is answered with this status. */
+let failStatus = 0;
+const seen: { method: string; url: string }[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    seen.push({ method: req.method!, url: req.url! });
+    req.resume();
+    req.on("end", () => setTimeout(() => res.writeHead(failStatus || (req.method === "GET" ? 404 : 204)).end(), delayMs));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const base = (): Omit<LoadSpec, "mode"> => ({
+  target,
+  protocol: "raftlab",
+  warmupS: 0.3,
+  durationS: 1,
+  valueSize: 16,
+  keys: 0,
+  keyDist: "uniform",
+  readRatio: 0,
+  seed: 1,
+});
+
+describe("load generator process", () => {
+  const loadgen = new Loadgen();
+  afterAll(() => loadgen.close());
+
+  it("closed loop: distinct keys, reads and writes, 404 reads are answers, warm-up excluded", async () => {
+    seen.length = 0;
+    delayMs = 0;
+    const events: string[] = [];
+    const r = await loadgen.run(
+      { ...base(), readRatio: 0.5, mode: { kind: "closed", connections: 4 } },
+      { onMeasureStart: () => void events.push("start"), onMeasureEnd: () => void events.push("end") },
+    );
+    expect(events).toEqual(["start", "end"]);
+    expect(r.errors).toBe(0);
+    expect(r.ok).toBeGreaterThan(50);
+    // The warm-up's requests are not counted.
+    expect(r.requests).toBeLessThan(seen.length);
+    expect(r.windowS).toBeGreaterThan(0.9);
+    const { p50, p99, max } = r.latency.latencyMs;
+    expect(0 < p50 && p50 <= p99 && p99 <= max).toBe(true);
+    const puts = seen.filter((s) => s.method === "PUT");
+    const gets = seen.filter((s) => s.method === "GET");
+    expect(puts.length).toBeGreaterThan(seen.length * 0.3);
+    expect(gets.length).toBeGreaterThan(seen.length * 0.3);
+    expect(new Set(seen.map((s) => s.url)).size).toBe(seen.length);
+    expect(seen.every((s) => s.url.startsWith("/kv/"))).toBe(true);
+    expect(r.cpu).toBeGreaterThan(0);
+    expect(r.elu).toBeGreaterThan(0);
+  });
+
+  it("open loop: latency runs from the intended start, and requests over the bound are counted late", async () => {
+    delayMs = 40;
+    const r = await loadgen.run({ ...base(), mode: { kind: "open", rate: 200, maxOutstanding: 2 } }, { onMeasureStart() {}, onMeasureEnd() {} });
+    // 2 in flight at 40 ms each serve at most ~50/s of the 200/s offered: the rest are shed.
+    expect(r.errorKinds["late"]).toBeGreaterThan(r.ok);
+    expect(r.ok).toBeGreaterThan(10);
+    expect(r.latency.latencyMs.p50).toBeGreaterThanOrEqual(40);
+  });
+
+  it("counts error statuses as errors (etcd's gateway requests)", async () => {
+    delayMs = 0;
+    failStatus = 503;
+    try {
+      const r = await loadgen.run({ ...base(), protocol: "etcd", mode: { kind: "closed", connections: 2 } }, { onMeasureStart() {}, onMeasureEnd() {} });
+      expect(r.ok).toBe(0);
+      expect(r.errors).toBe(r.requests);
+      expect(r.errorKinds["status 503"]).toBe(r.errors);
+      expect(seen.at(-1)).toEqual({ method: "POST", url: "/v3/kv/put" });
+    } finally {
+      failStatus = 0;
+    }
+  });
+});

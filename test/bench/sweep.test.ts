@@ -1,0 +1,95 @@
+// A tiny real sweep: real node processes, real load, results.json on disk; a cell whose nodes exit
+// at start is recorded as failed and the sweep goes on; no process outlives the sweep.
+
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseBenchOptions, type SweepOptions } from "../../bench/sweep-options.ts";
+import { runSweep } from "../../bench/sweep.ts";
+import type { Results } from "../../bench/results.ts";
+
+/** Pids of this process's children, read from /proc (spawning `ps` would add a child). */
+function childPids(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const out = mkdtempSync(path.join(tmpdir(), "raftlab-bench-test-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe("bench sweep (real processes)", () => {
+  it("measures ok cells, records a failing cell as failed and goes on, and leaves no process behind", async () => {
+    const parsed = parseBenchOptions(["--flags", "all", "--sizes", "1,3", "--warmup", "1", "--duration", "2", "--reps", "1", "--out", out]);
+    if (parsed === "help") throw new Error("unexpected help");
+    // The first scenario's fsync delay is beyond what a node accepts: its nodes exit at start (code 64).
+    const opts: SweepOptions = { ...parsed, fsyncDelayUs: [99_000_000, 0] };
+    const before = new Set(childPids());
+    const seen = new Set<number>();
+    const watch = setInterval(() => childPids().forEach((p) => !before.has(p) && seen.add(p)), 100);
+    const lines: string[] = [];
+    let outcome;
+    try {
+      outcome = await runSweep(opts, { log: (l) => lines.push(l) });
+    } finally {
+      clearInterval(watch);
+    }
+
+    const results = JSON.parse(readFileSync(path.join(outcome.dir, "results.json"), "utf8")) as Results;
+    expect(results.run.id).toBe(path.basename(outcome.dir));
+    expect(results.run.machine.cores).toBeGreaterThan(0);
+    expect(results.run.finishedAt).not.toBeNull();
+    expect(results.cells.map((c) => `${c.size}:${c.fsyncDelayUs}:${c.status}`)).toEqual([
+      "1:99000000:failed",
+      "3:99000000:failed",
+      "1:0:ok",
+      "3:0:ok",
+    ]);
+    for (const failed of results.cells.filter((c) => c.status === "failed")) {
+      expect(failed.error).toMatch(/node-\d exited \(code 64\)/);
+    }
+    for (const cell of results.cells.filter((c) => c.status === "ok")) {
+      expect(cell.flags).toBe("batch+pipeline+parallel-append+async-apply");
+      expect(cell.connections).toBe(128);
+      expect(cell.throughput).toBeGreaterThan(0);
+      expect(cell.errors).toBe(0);
+      const l = cell.latencyMs;
+      expect(0 < l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max).toBe(true);
+      expect(cell.percentiles.length).toBeGreaterThan(5);
+      expect(cell.stagesMs).not.toBeNull();
+      expect(cell.stagesMs!.total.p50).toBeGreaterThan(0);
+      expect(cell.cpu.map((u) => u.process).sort()).toEqual([...Array.from({ length: cell.size }, (_, i) => `node-${i + 1}`), "loadgen"].sort());
+      expect(cell.cpu.filter((u) => u.role === "leader")).toHaveLength(1);
+      expect(cell.cpu.every((u) => u.cpu > 0 && u.elu > 0 && u.elu <= 1)).toBe(true);
+      expect(Object.keys(cell.elu).sort()).toEqual(cell.cpu.map((u) => u.process).sort());
+    }
+    // The report and the runs index were written next to it.
+    expect(readdirSync(outcome.dir).sort()).toEqual(["index.html", "results.csv", "results.json"]);
+    expect(readdirSync(out)).toContain("index.html");
+    expect(lines.filter((l) => l.startsWith("["))).toHaveLength(4);
+    expect(lines.filter((l) => l.includes("FAILED"))).toHaveLength(2);
+
+    // Nodes (1 + 3 + the failed cells' 4) and the load generator ran as children, and all are gone.
+    expect(seen.size).toBeGreaterThanOrEqual(5);
+    expect([...seen].filter(alive)).toEqual([]);
+  }, 60_000);
+});
