@@ -41,7 +41,7 @@ export interface FlagEffect {
 export interface LiteratureCheck {
   readonly flag: FlagName;
   readonly expectation: string;
-  readonly outcome: "agrees" | "disagrees" | "not tested";
+  readonly outcome: "agrees" | "disagrees" | "cannot tell" | "not tested";
   readonly detail: string;
 }
 
@@ -156,8 +156,10 @@ function effectsWhere(effects: readonly FlagEffect[], flag: FlagName, when: (p: 
   return effects.filter((e) => e.flag === flag && when(e.pairs[0]!.off));
 }
 
-function outcomeOver(list: readonly FlagEffect[], ok: (e: FlagEffect) => boolean): "agrees" | "disagrees" {
-  return list.every(ok) ? "agrees" : "disagrees";
+/** Agrees when every effect meets the expectation; with single repetitions a miss cannot be told from noise. */
+function outcomeOver(list: readonly FlagEffect[], ok: (e: FlagEffect) => boolean): "agrees" | "disagrees" | "cannot tell" {
+  if (list.every(ok)) return "agrees";
+  return list.some((e) => !ok(e) && e.verdict === "unknown") ? "cannot tell" : "disagrees";
 }
 
 function where(e: FlagEffect): string {

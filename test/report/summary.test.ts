@@ -66,6 +66,13 @@ describe("the flag summary", () => {
     expect(check.detail).toContain("batch ×3.00");
   });
 
+  it("does not call a single-repetition run a disagreement with the literature", () => {
+    const single = grid(constructed).filter((c) => c.rep === 0);
+    const check = summarize(makeResults(single)).checks.find((c) => c.flag === "batch")!;
+    expect(check.outcome).toBe("cannot tell");
+    expect(check.detail).toContain("batch ×3.00");
+  });
+
   it("reports a disagreement with the literature instead of hiding it", () => {
     // Pipelining under 5 ms of network delay, but it makes no difference here.
     const s = summarize(makeResults(grid((f) => (f.batch ? 3 : 1), { netDelayMs: 5 })));
