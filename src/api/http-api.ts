@@ -85,8 +85,10 @@ class Exchange {
     return !this.done && !this.aborted;
   }
 
-  after(ms: number, fn: () => void): void {
-    this.timers.push(setTimeout(fn, ms));
+  after(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(fn, ms);
+    this.timers.push(t);
+    return t;
   }
 
   send(status: number, body: string | Uint8Array = "", headers: Record<string, string> = {}, close = false): void {
@@ -120,19 +122,29 @@ interface Parsed {
   readonly url: string;
   readonly query: string;
   readonly contentLength: string;
+  readonly transferEncoding: string;
   readonly auth: string;
 }
+
+const EMPTY = new Uint8Array(0);
 
 export function mountApi(app: TemplatedApp, backend: ApiBackend, limits: ApiLimits = DEFAULT_LIMITS): void {
   app.any("/*", (res, req) => {
     const x = new Exchange(res, (code) => backend.countResponse(code));
     // uWS requests live only during this call: read everything now.
     const p = parseRequest(req);
-    try {
-      route(x, p, backend, limits);
-    } catch (err) {
-      x.error(500, `internal error: ${(err as Error).message}`);
-    }
+    const handle = (body: Uint8Array): void => {
+      try {
+        route(x, p, body, backend, limits);
+      } catch (err) {
+        x.error(500, `internal error: ${(err as Error).message}`);
+      }
+    };
+    // Every body is read (or refused) before routing, whatever the method: uWS cannot answer a
+    // request whose body it has not consumed, so an unread body would leave the client hanging.
+    const hasBody = (p.contentLength !== "" && p.contentLength !== "0") || p.transferEncoding !== "";
+    if (hasBody) readBody(x, p, limits, handle);
+    else handle(EMPTY);
   });
 }
 
@@ -142,13 +154,14 @@ function parseRequest(req: HttpRequest): Parsed {
     url: req.getUrl(),
     query: req.getQuery() ?? "",
     contentLength: req.getHeader("content-length"),
+    transferEncoding: req.getHeader("transfer-encoding"),
     auth: req.getHeader("authorization"),
   };
 }
 
-function route(x: Exchange, p: Parsed, b: ApiBackend, limits: ApiLimits): void {
+function route(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: ApiLimits): void {
   const { method, url } = p;
-  if (url.startsWith("/admin/")) return adminRoute(x, p, b, limits);
+  if (url.startsWith("/admin/")) return adminRoute(x, p, body, b, limits);
   if (limits.clientToken !== null && p.auth !== `Bearer ${limits.clientToken}`) {
     return x.error(401, "missing or wrong bearer token");
   }
@@ -184,13 +197,11 @@ function route(x: Exchange, p: Parsed, b: ApiBackend, limits: ApiLimits): void {
 
   if (kv[1] === "cas") {
     if (method !== "POST") return methodNotAllowed(x, "POST");
-    return readBody(x, p, limits, (body) => {
-      const cmd = parseCas(key, body);
-      if (typeof cmd === "string") return x.error(400, cmd);
-      propose(x, b, limits, cmd, target, (o) => {
-        if (o.ok) x.json(200, { ok: true });
-        else x.json(409, { ok: false, current: o.current === null ? null : new TextDecoder().decode(o.current) });
-      });
+    const cmd = parseCas(key, body);
+    if (typeof cmd === "string") return x.error(400, cmd);
+    return propose(x, b, limits, cmd, target, (o) => {
+      if (o.ok) x.json(200, { ok: true });
+      else x.json(409, { ok: false, current: o.current === null ? null : new TextDecoder().decode(o.current) });
     });
   }
   switch (method) {
@@ -207,9 +218,7 @@ function route(x: Exchange, p: Parsed, b: ApiBackend, limits: ApiLimits): void {
       });
     }
     case "PUT":
-      return readBody(x, p, limits, (body) => {
-        propose(x, b, limits, { op: "put", key, value: body }, target, () => x.send(204));
-      });
+      return propose(x, b, limits, { op: "put", key, value: body }, target, () => x.send(204));
     case "DELETE":
       return propose(x, b, limits, { op: "del", key }, target, () => x.send(204));
     default:
@@ -268,7 +277,7 @@ function readBody(x: Exchange, p: Parsed, limits: ApiLimits, cb: (body: Uint8Arr
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
-  x.after(limits.bodyTimeoutMs, () => x.error(408, "the request body did not arrive in time", {}, true));
+  const bodyTimer = x.after(limits.bodyTimeoutMs, () => x.error(408, "the request body did not arrive in time", {}, true));
   x.res.onData((chunk, isLast) => {
     if (!x.open) return;
     size += chunk.byteLength;
@@ -278,6 +287,7 @@ function readBody(x: Exchange, p: Parsed, limits: ApiLimits, cb: (body: Uint8Arr
     // uWS reuses the chunk's memory after this callback returns: copy it.
     chunks.push(new Uint8Array(chunk.slice(0)));
     if (!isLast) return;
+    clearTimeout(bodyTimer);
     const body = chunks.length === 1 ? chunks[0]! : concat(chunks, size);
     cb(body);
   });
@@ -309,7 +319,7 @@ export function parseCas(key: string, body: Uint8Array): KvCommand | string {
   return { op: "cas", key, expect: expect === null ? null : utf8.encode(expect), value: utf8.encode(value) };
 }
 
-function adminRoute(x: Exchange, p: Parsed, b: ApiBackend, limits: ApiLimits): void {
+function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: ApiLimits): void {
   if (b.admin === null) return x.error(404, "admin endpoints are disabled; start the node with --admin");
   if (limits.adminToken !== null && p.auth !== `Bearer ${limits.adminToken}`) {
     return x.error(401, "missing or wrong admin bearer token");
@@ -317,17 +327,15 @@ function adminRoute(x: Exchange, p: Parsed, b: ApiBackend, limits: ApiLimits): v
   const handler = b.admin[p.url.slice("/admin/".length)];
   if (!handler) return x.error(404, `unknown admin endpoint ${p.url}; known: ${Object.keys(b.admin).map((k) => `/admin/${k}`).join(", ")}`);
   if (p.method !== "POST") return methodNotAllowed(x, "POST");
-  readBody(x, p, limits, (body) => {
-    let doc: unknown;
-    try {
-      doc = body.length === 0 ? {} : JSON.parse(fromUtf8.decode(body));
-    } catch {
-      return x.error(400, "the body is not valid JSON");
-    }
-    try {
-      x.json(200, handler(doc));
-    } catch (err) {
-      x.error(400, (err as Error).message);
-    }
-  });
+  let doc: unknown;
+  try {
+    doc = body.length === 0 ? {} : JSON.parse(fromUtf8.decode(body));
+  } catch {
+    return x.error(400, "the body is not valid JSON");
+  }
+  try {
+    x.json(200, handler(doc));
+  } catch (err) {
+    x.error(400, (err as Error).message);
+  }
 }

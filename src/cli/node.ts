@@ -4,6 +4,8 @@ import { parseArgs } from "node:util";
 import { DEFAULT_LIMITS } from "../api/http-api.ts";
 import { formatFlags, parseFlags } from "../core/flags.ts";
 import type { NodeOptions, PeerAddress } from "../node/raft-node.ts";
+import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
+import { STORAGE_MODES, type StorageMode } from "../storage/file-store.ts";
 import { UsageError, intOption, numberOption } from "./options.ts";
 
 export const NODE_USAGE = `Usage: raftlab node --id I --peers LIST --data-dir D [options]
@@ -39,7 +41,18 @@ Options:
   --client-token T        bearer token required on the client API
   --seed N                seed for election timeouts and link shaping (default 1)
   --exit-with-parent      exit when the parent process goes away (used by 'raftlab cluster')
-  -h, --help              show this help`;
+  -h, --help              show this help
+
+Crash testing:
+  --storage-mode MODE     direct (default): log records are written to the file at once, so a
+                          kill -9 loses nothing the process wrote (the page cache survives it);
+                          buffered: log records stay in memory until an fsync writes and syncs
+                          them, so a kill -9 loses every unsynced write, as a power loss would
+  --failpoint NAME[:N]    kill this process with SIGKILL the N-th time (default 1) it reaches NAME;
+                          also RAFTLAB_FAILPOINT=NAME[:N]. Never for production. Points:
+${Object.entries(FAILPOINTS)
+  .map(([name, where]) => `    ${name.padEnd(24)}${where}`)
+  .join("\n")}`;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
@@ -85,6 +98,8 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       "client-token": { type: "string" },
       seed: { type: "string", default: "1" },
       "exit-with-parent": { type: "boolean" },
+      "storage-mode": { type: "string", default: "direct" },
+      failpoint: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -105,6 +120,11 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   if (admin && !LOOPBACK.test(values.host) && !values["admin-token"]) {
     throw new UsageError(`--admin on a non-loopback --host (${values.host}) requires --admin-token`);
   }
+  const storageMode = values["storage-mode"] as StorageMode;
+  if (!STORAGE_MODES.includes(storageMode)) {
+    throw new UsageError(`--storage-mode: "${storageMode}" is not one of ${STORAGE_MODES.join(", ")}`);
+  }
+  const failpoint = failpointOption(values.failpoint ?? process.env["RAFTLAB_FAILPOINT"]);
   const electionTicks = intOption("--election-ticks", values["election-ticks"], 2, 10_000);
   return {
     id,
@@ -137,7 +157,19 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     admin,
     seed: intOption("--seed", values.seed, 0, 2 ** 31 - 1),
     exitWithParent: values["exit-with-parent"] ?? false,
+    storageMode,
+    failpoint,
   };
+}
+
+function failpointOption(text: string | undefined): FailpointSpec | null {
+  if (text === undefined || text === "") return null;
+  try {
+    return parseFailpoint(text);
+  } catch (err) {
+    if (err instanceof FailpointError) throw new UsageError(`--failpoint: ${err.message}`);
+    throw err;
+  }
 }
 
 export async function nodeCommand(argv: string[]): Promise<number> {
@@ -152,7 +184,9 @@ export async function nodeCommand(argv: string[]): Promise<number> {
   const self = opts.peers.find((p) => p.id === opts.id)!;
   process.stdout.write(
     `node ${opts.id}: clients on http://${self.host}:${self.clientPort}, peers on ws://${self.host}:${self.peerPort}, ` +
-      `flags ${formatFlags(opts.flags)}, data in ${opts.dataDir}, pid ${process.pid}\n`,
+      `flags ${formatFlags(opts.flags)}, data in ${opts.dataDir}, pid ${process.pid}` +
+      `${opts.storageMode === "buffered" ? ", buffered storage" : ""}` +
+      `${opts.failpoint ? `, failpoint ${opts.failpoint.name}:${opts.failpoint.hit}` : ""}\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
@@ -161,5 +195,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     if (opts.exitWithParent) process.once("disconnect", stop);
   });
   await node.stop();
-  return 0;
+  // The store is closed and peers are gone; idle keep-alive client connections must not keep a
+  // stopped node alive until they time out.
+  process.exit(0);
 }

@@ -354,9 +354,12 @@ export class Raft {
   private handleHeartbeatResponse(m: Message, pr: Progress): void {
     pr.recentActive = true;
     pr.probeSent = false;
-    if (pr.state === "replicate" && pr.inflights.full() && pr.match < this.log.lastIndex()) {
-      // The whole window may have been lost: an empty append at `next` is acknowledged (the follower
-      // has everything) or rejected (it does not), and either answer frees the window.
+    const last = this.log.lastIndex();
+    if (pr.state === "replicate" && pr.match < last && !pr.shouldSendAppend(last, this.log.committed)) {
+      // The follower is behind, yet flow control would send nothing: the appends in flight (a full
+      // window, or every entry already sent) may have been lost, e.g. to a restart of the follower.
+      // An empty append at `next` is acknowledged (the follower has everything) or rejected (it
+      // does not, and the leader falls back to probing); either answer unblocks replication.
       this.maybeSendAppend(m.from, true);
     } else {
       this.sendAppends(m.from);

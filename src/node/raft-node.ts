@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { configFromFlags } from "../core/config.ts";
 import { formatFlags, type Flags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
-import { FileStore } from "../storage/file-store.ts";
+import { FileStore, type StorageMode } from "../storage/file-store.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { LinkShaper, type LinkSettings } from "../transport/link-shaper.ts";
 import { listenExclusive, uws } from "../transport/uws.ts";
@@ -18,6 +18,7 @@ import { RaftDriver } from "./driver.ts";
 import { KvStateMachine } from "./kv-state-machine.ts";
 import { inlineApplier, loopApplier, workerApplier, type Applier } from "./appliers.ts";
 import { StageStats } from "./stage-stats.ts";
+import { armFailpoint, type FailpointSpec } from "./failpoints.ts";
 
 export interface PeerAddress {
   readonly id: number;
@@ -57,6 +58,10 @@ export interface NodeOptions {
   readonly seed: number;
   /** Exit when the parent process goes away (the IPC channel of `raftlab cluster`). */
   readonly exitWithParent: boolean;
+  /** `buffered` loses unsynced log writes on a kill -9, as on a power loss (crash tests). Default `direct`. */
+  readonly storageMode?: StorageMode;
+  /** Crash (SIGKILL) at this point; crash tests only. */
+  readonly failpoint?: FailpointSpec | null;
 }
 
 export interface RunningNode {
@@ -70,7 +75,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const clientUrl = (p: PeerAddress): string => `http://${p.host}:${p.clientPort}`;
   const peerUrl = (p: PeerAddress): string => `ws://${p.host}:${p.peerPort}`;
 
-  const store = await FileStore.open(o.dataDir, { fsyncDelayUs: o.fsyncDelayUs });
+  const failpoint = o.failpoint ? armFailpoint(o.failpoint) : undefined;
+  const store = FileStore.open(o.dataDir, { fsyncDelayUs: o.fsyncDelayUs, mode: o.storageMode ?? "direct", failpoint });
   const voters = o.peers.map((p) => p.id);
   const cfg = configFromFlags(o.id, voters, o.flags, {
     electionTicks: o.electionTicks,
@@ -122,6 +128,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     },
     now: () => performance.now(),
     onTimings: (t) => stats.record(t),
+    failpoint,
   });
 
   const urlOf = new Map(o.peers.map((p) => [p.id, clientUrl(p)]));
@@ -150,7 +157,14 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   mountApi(
     app,
     {
-      propose: (cmd, cb) => driver.propose(cmd, cb),
+      propose: failpoint
+        ? (cmd, cb) =>
+            driver.propose(cmd, (outcome) => {
+              if (outcome.ok) failpoint("before-reply");
+              cb(outcome);
+              if (outcome.ok) failpoint("after-reply");
+            })
+        : (cmd, cb) => driver.propose(cmd, cb),
       read: (key, cb) => driver.read(key, cb),
       readLocal: (key) => sm.get(key),
       clientUrlOf: (id) => urlOf.get(id) ?? null,

@@ -12,6 +12,12 @@
 // - Snapshots (compact, applySnapshot) are written the same atomic way as the hard state; the
 //   snapshot file names the first segment still valid with it, so deleting older segments (and,
 //   when an installed snapshot conflicts with the log, discarding all of it) is crash-safe.
+//
+// Storage modes: `direct` (the default) writes log records to the file at once, as above. A kill -9
+// keeps the page cache, so in that mode a crashed process loses nothing it wrote, synced or not.
+// `buffered` keeps appended records in memory and writes them only inside a sync, right before its
+// fdatasync: whatever was not synced dies with the process, exactly as on a power loss. It exists
+// for crash tests (a durability bug that only a power cut would show shows with a kill -9).
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -23,9 +29,26 @@ import { lockDirectory } from "./lock.ts";
 import type { LogMirror } from "./log-mirror.ts";
 import { MicroDelay } from "./micro-delay.ts";
 import { encodeRecord, HEADER_BYTES, recordHeader, RecordType } from "./record.ts";
+import { writeLogBytes } from "./log-write.ts";
 import { recover, type SegmentInfo } from "./recovery.ts";
 import { HARD_STATE_FILE, segmentName, snapshotName } from "./segment-files.ts";
 import type { RaftStore } from "./store.ts";
+
+/** Crash-test points in the store (see src/node/failpoints.ts). */
+export type StoreFailpoint =
+  | "before-log-write"
+  | "after-log-write"
+  | "mid-batch"
+  | "before-fsync"
+  | "before-snapshot-write"
+  | "after-snapshot-write"
+  | "before-hardstate-write"
+  | "after-hardstate-write";
+
+/** `direct`: log records go to the file at once; `buffered`: only inside a sync (see above). */
+export type StorageMode = "direct" | "buffered";
+
+export const STORAGE_MODES: readonly StorageMode[] = ["direct", "buffered"];
 
 export interface FileStoreOptions {
   /** A new segment is started once the current one would grow past this size. Default 64 MiB. */
@@ -35,6 +58,10 @@ export interface FileStoreOptions {
    * `--fsync-delay-us`). Waited for off the main thread. Default 0.
    */
   fsyncDelayUs?: number;
+  /** Default `direct`. */
+  mode?: StorageMode;
+  /** Called at each crash-test point (only when a failpoint is armed). */
+  failpoint?: (name: StoreFailpoint) => void;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -66,7 +93,7 @@ export class FileStore implements RaftStore {
     fs.mkdirSync(dir, { recursive: true });
     const unlock = lockDirectory(dir);
     try {
-      return new FileStore(dir, segmentBytes, fsyncDelayUs, unlock);
+      return new FileStore(dir, segmentBytes, fsyncDelayUs, opts, unlock);
     } catch (err) {
       unlock();
       throw err;
@@ -77,6 +104,11 @@ export class FileStore implements RaftStore {
   private readonly segmentBytes: number;
   private readonly fsyncDelayUs: number;
   private readonly unlock: () => void;
+  private readonly buffered: boolean;
+  private readonly failpoint: ((name: StoreFailpoint) => void) | undefined;
+  /** Buffered mode: records appended since the last flush, not yet in the file. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private readonly log: LogMirror;
   private hardState: HardState;
   /** Term and vote as the hard-state file holds them. */
@@ -97,10 +129,12 @@ export class FileStore implements RaftStore {
   private fdatasyncs = 0;
   private bytesWritten = 0;
 
-  private constructor(dir: string, segmentBytes: number, fsyncDelayUs: number, unlock: () => void) {
+  private constructor(dir: string, segmentBytes: number, fsyncDelayUs: number, opts: FileStoreOptions, unlock: () => void) {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     this.fsyncDelayUs = fsyncDelayUs;
+    this.buffered = opts.mode === "buffered";
+    this.failpoint = opts.failpoint;
     this.unlock = unlock;
     const r = recover(dir);
     this.log = r.log;
@@ -152,7 +186,9 @@ export class FileStore implements RaftStore {
   setHardState(hs: HardState): void {
     this.checkOpen();
     if (hs.term !== this.savedTerm || hs.vote !== this.savedVote) {
+      this.failpoint?.("before-hardstate-write");
       writeFileDurably(this.dir, HARD_STATE_FILE, encodeRecord(RecordType.HardState, encodeHardState(hs)));
+      this.failpoint?.("after-hardstate-write");
       this.savedTerm = hs.term;
       this.savedVote = hs.vote;
     } else if (hs.commit !== this.hardState.commit) {
@@ -187,6 +223,7 @@ export class FileStore implements RaftStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.writePending(); // a clean stop loses nothing it wrote, in either mode
     this.group.close(() => {
       this.closeRetired();
       fs.closeSync(this.fd);
@@ -214,13 +251,14 @@ export class FileStore implements RaftStore {
     const size = HEADER_BYTES + payload.length;
     const active = this.active();
     if (active.size > 0 && active.size + size > this.segmentBytes) this.roll(true, firstIndex);
-    try {
-      const written = fs.writevSync(this.fd, [header, payload]);
-      if (written !== size) throw new Error(`short write to ${this.active().path}: ${written} of ${size} bytes`);
-    } catch (err) {
-      this.group.fail(err as Error); // the file's tail is now unknown: no sync may succeed
-      throw err;
+    this.failpoint?.("before-log-write");
+    if (this.buffered) {
+      this.pending.push(header, payload);
+      this.pendingBytes += size;
+    } else {
+      this.writeToSegment([header, payload], size);
     }
+    this.failpoint?.("after-log-write");
     this.active().size += size;
     this.bytesWritten += size;
     this.group.noteWrite();
@@ -233,6 +271,7 @@ export class FileStore implements RaftStore {
    * but the latest writes, so this costs little, once per segment.
    */
   private roll(syncOld: boolean, firstIndex: number): void {
+    this.writePending();
     if (syncOld) {
       fs.fdatasyncSync(this.fd);
       this.fdatasyncs++;
@@ -260,8 +299,10 @@ export class FileStore implements RaftStore {
   private saveSnapshot(snap: Snapshot, firstSegmentSeq: number): void {
     const name = snapshotName(snap.meta.index);
     const payload = encodeSnapshotFile({ snapshot: snap, firstSegmentSeq });
+    this.failpoint?.("before-snapshot-write");
     writeFileDurably(this.dir, name, encodeRecord(RecordType.Snapshot, payload));
     const file = path.join(this.dir, name);
+    this.failpoint?.("after-snapshot-write");
     if (this.snapshotPath !== null && this.snapshotPath !== file) fs.rmSync(this.snapshotPath, { force: true });
     this.snapshotPath = file;
     // Removals need no fsync: a segment that reappears after a crash is ignored by recovery.
@@ -270,6 +311,13 @@ export class FileStore implements RaftStore {
 
   /** One group-commit flush: fdatasync the active segment (and the directory if needed), then the emulated delay. */
   private flush(cb: (err: Error | null) => void): void {
+    this.failpoint?.("before-fsync");
+    try {
+      this.writePending();
+    } catch (err) {
+      process.nextTick(cb, err as Error);
+      return;
+    }
     const syncDir = this.dirDirty;
     this.dirDirty = false;
     this.fdatasyncs++;
@@ -287,6 +335,26 @@ export class FileStore implements RaftStore {
       else if (syncDir) fsyncDir(this.dir, afterDir);
       else afterDir(null);
     });
+  }
+
+  /** Appends `bufs` (`size` bytes) to the active segment; a failure fails every later sync. */
+  private writeToSegment(bufs: readonly Buffer[], size: number): void {
+    try {
+      writeLogBytes(this.fd, bufs, size, this.failpoint && (() => this.failpoint!("mid-batch")));
+    } catch (err) {
+      this.group.fail(err as Error); // the file's tail is now unknown: no sync may succeed
+      throw err;
+    }
+  }
+
+  /** Buffered mode: writes the records held in memory to the active segment. */
+  private writePending(): void {
+    if (this.pendingBytes === 0) return;
+    const bufs = this.pending;
+    const size = this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writeToSegment(bufs, size);
   }
 
   private closeRetired(): void {

@@ -1,0 +1,239 @@
+// Crash-point durability: for every flag combination, a node of a 3-node cluster is killed at every
+// named failpoint (src/node/failpoints.ts) while a client writes, and restarted on its data
+// directory. Asserted: the crash happened there (a SIGKILL exit; a point never reached fails), the
+// node comes back (it must recover to reach its next point, and at the end catches up to the
+// leader's commit), and no acknowledged write is lost (each is read back through the leader).
+// Half of the combinations run with `--storage-mode buffered`, where a kill -9 also loses every
+// unsynced log write, as a power cut would.
+//
+// One cluster per combination; the points are cycled by restarting the crashed node with the next
+// `--failpoint`, so each crash costs one process start:
+//   follower points — the node restarts as a follower and crashes while it catches up and follows;
+//   hard-state points — the leader's link to the node is cut, so it times out and campaigns
+//                       (PreVote off for that start, or it would not bump its term);
+//   reply points — the node (a short election timeout for that start) is made leader by cutting
+//                  the old leader's outgoing links, then answers writes.
+// Env: RAFTLAB_CRASH_COMBOS=none,batch+pipeline and RAFTLAB_CRASH_POINTS=mid-batch,… narrow the run;
+// RAFTLAB_CRASH_LANES (default 3) sets how many clusters run at once; RAFTLAB_TEST_VERBOSE=1 shows
+// node output.
+
+import { rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { allCombos, formatFlags, parseFlags, type Flags } from "../../src/core/flags.ts";
+import { FAILPOINT_NAMES, type FailpointName } from "../../src/node/failpoints.ts";
+import { LocalCluster, type NodeStatus } from "../../src/node/local-cluster.ts";
+import { freeBasePort, waitUntil } from "../support/cluster.ts";
+import { AckingWriter, sleep } from "./support/writer.ts";
+
+type Kind = "follower" | "hardstate" | "leader";
+const KIND: Record<FailpointName, Kind> = {
+  "before-log-write": "follower",
+  "after-log-write": "follower",
+  "mid-batch": "follower",
+  "before-fsync": "follower",
+  "after-fsync": "follower",
+  "before-apply": "follower",
+  "after-apply": "follower",
+  "before-snapshot-write": "follower",
+  "after-snapshot-write": "follower",
+  "before-hardstate-write": "hardstate",
+  "after-hardstate-write": "hardstate",
+  "before-reply": "leader",
+  "after-reply": "leader",
+};
+
+const envList = (name: string): string[] | null => process.env[name]?.split(",").filter(Boolean) ?? null;
+const COMBOS: Flags[] = envList("RAFTLAB_CRASH_COMBOS")?.map(parseFlags) ?? allCombos();
+const POINTS = (envList("RAFTLAB_CRASH_POINTS") as FailpointName[] | null) ?? FAILPOINT_NAMES;
+const LANES = Number(process.env["RAFTLAB_CRASH_LANES"] ?? 3);
+const CRASH_TIMEOUT_MS = 30_000;
+
+/** Limits how many clusters run at once on this small machine. */
+const lanes = (() => {
+  let free = LANES;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      if (free === 0) await new Promise<void>((r) => waiting.push(r));
+      else free--;
+      try {
+        return await fn();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else free++;
+      }
+    },
+  };
+})();
+
+interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+const summary: string[] = [];
+let totalCrashes = 0;
+let totalAcked = 0;
+afterAll(() => {
+  console.log(
+    `crash points: ${POINTS.length} points × ${COMBOS.length} combinations, ${totalCrashes} failpoint crashes observed, ` +
+      `${totalAcked} acknowledged writes verified\n${summary.join("\n")}`,
+  );
+});
+
+describe.concurrent("crash points", () => {
+  COMBOS.forEach((flags) => {
+    // By the combination's place among all 16, so a narrowed run replays the same storage mode.
+    const comboIndex = allCombos().findIndex((c) => formatFlags(c) === formatFlags(flags));
+    const mode = comboIndex % 2 === 1 ? "buffered" : "direct";
+    it(`${formatFlags(flags)} (${mode} storage)`, { timeout: 600_000 }, () =>
+      lanes.run(() => runCombo(flags, comboIndex, mode)),
+    );
+  });
+});
+
+async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buffered"): Promise<void> {
+  const started = Date.now();
+  const exits = new Map<number, (e: Exit) => void>();
+  const cluster = new LocalCluster({
+    nodes: 3,
+    flags,
+    basePort: await freeBasePort(3),
+    nodeArgs: ["--admin", "--snapshot-every", "25", "--storage-mode", mode],
+    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+    onExit: (id, code, signal) => {
+      const cb = exits.get(id);
+      exits.delete(id);
+      cb?.({ code, signal });
+    },
+  });
+  const writer = new AckingWriter(cluster, `c${comboIndex}`);
+  const crashes: string[] = [];
+  try {
+    cluster.start();
+    let leader = await cluster.waitForLeader(20_000);
+    writer.start();
+    await waitUntil(() => writer.acked.size >= 20, "20 acknowledged writes", 20_000);
+
+    // The node that cycles through the points starts as a follower, killed plainly first.
+    const x = cluster.ids.find((id) => id !== leader)!;
+    await cluster.kill(x);
+
+    for (const point of POINTS) {
+      const hit = KIND[point] === "follower" ? 1 + (comboIndex % 3) : 1;
+      const extra = KIND[point] === "hardstate" ? ["--no-pre-vote"] : KIND[point] === "leader" ? ["--election-ticks", "5"] : [];
+      const exited = new Promise<Exit>((resolve) => exits.set(x, resolve));
+      cluster.startNode(x, ["--failpoint", `${point}:${hit}`, ...extra]);
+      const driven =
+        KIND[point] === "hardstate" ? isolateUntilExit(cluster, x, exited) : KIND[point] === "leader" ? leadUntilExit(cluster, x, writer, exited) : exited;
+      const exit = await deadline(Promise.all([exited, driven]).then(([e]) => e), CRASH_TIMEOUT_MS, `node ${x} to crash at failpoint ${point}:${hit} (${formatFlags(flags)}, ${mode})`);
+      expect(exit, `node ${x} at failpoint ${point}`).toEqual({ code: null, signal: "SIGKILL" });
+      crashes.push(point);
+    }
+
+    // The last crash's restart, without a failpoint: it must come back and catch up.
+    const floor = writer.acked.size;
+    cluster.startNode(x);
+    await waitUntil(() => writer.acked.size >= floor + 10, "writes after the last restart", 20_000);
+    await writer.stop();
+    await healAll(cluster);
+    leader = await cluster.waitForLeader(20_000);
+    const target = (await cluster.status(leader))!.commitIndex;
+    for (const id of cluster.ids) {
+      await waitUntil(async () => ((await cluster.status(id))?.appliedIndex ?? 0) >= target, `node ${id} to apply up to ${target}`, 20_000);
+    }
+    await expectAllAcked(cluster.clientUrl(leader), writer.acked);
+
+    totalCrashes += crashes.length;
+    totalAcked += writer.acked.size;
+    summary.push(
+      `  ${formatFlags(flags).padEnd(42)} ${mode.padEnd(8)} crashes ${crashes.length}/${POINTS.length} on node ${x}, ` +
+        `${writer.acked.size} acked writes verified, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  } finally {
+    await writer.stop();
+    await cluster.stop();
+    rmSync(cluster.dataDir, { recursive: true, force: true });
+  }
+}
+
+function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer!: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}: the point was never reached`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function links(cluster: LocalCluster, id: number, body: object): Promise<void> {
+  const res = await fetch(`${cluster.clientUrl(id)}/admin/links`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(2000) });
+  if (res.status !== 200) throw new Error(`node ${id} /admin/links: ${res.status} ${await res.text()}`);
+}
+
+async function healAll(cluster: LocalCluster): Promise<void> {
+  for (const id of cluster.ids) if (cluster.isRunning(id)) await links(cluster, id, { partitioned: false }).catch(() => undefined);
+}
+
+/** The node among `among` that reports itself leader in the highest term, if any. */
+async function currentLeader(cluster: LocalCluster, among: readonly number[]): Promise<NodeStatus | null> {
+  const leaders = (await Promise.all(among.map((id) => cluster.status(id, 500)))).filter((s) => s?.role === "leader");
+  return leaders.reduce<NodeStatus | null>((best, s) => (best === null || s!.term > best.term ? s : best), null);
+}
+
+/** Hard-state points: cut every link towards `x`, so it times out and campaigns; heal once it died. */
+async function isolateUntilExit(cluster: LocalCluster, x: number, exited: Promise<Exit>): Promise<void> {
+  const others = cluster.ids.filter((id) => id !== x);
+  await waitUntil(() => cluster.status(x, 500), `node ${x} to answer /status`, 20_000);
+  for (const id of others) await links(cluster, id, { to: [x], partitioned: true });
+  await exited;
+  for (const id of others) await links(cluster, id, { to: [x], partitioned: false });
+}
+
+/**
+ * Reply points: once `x` has caught up (writes paused), cut the leader's outgoing links so `x`, with
+ * the shortest election timeout, takes over; then heal and let the writes reach it.
+ */
+async function leadUntilExit(cluster: LocalCluster, x: number, writer: AckingWriter, exited: Promise<Exit>): Promise<void> {
+  const others = cluster.ids.filter((id) => id !== x);
+  let crashed = false;
+  void exited.then(() => (crashed = true));
+  await writer.pause();
+  try {
+    for (let attempt = 0; attempt < 6 && !crashed; attempt++) {
+      const lead = await waitUntil(() => currentLeader(cluster, cluster.ids), "a leader", 20_000);
+      if (lead.id === x) break;
+      let seen = "";
+      await waitUntil(async () => {
+        const all = await Promise.all(cluster.ids.map((id) => cluster.status(id, 500)));
+        seen = all.map((s, i) => (s ? `${s.id}:${s.role} t${s.term} last ${s.lastIndex} commit ${s.commitIndex} applied ${s.appliedIndex}` : `${i + 1}:down`)).join("; ");
+        const s = all[x - 1];
+        return s && s.lastIndex >= lead.lastIndex && s.appliedIndex >= lead.commitIndex;
+      }, `node ${x} to catch up with leader ${lead.id} (last ${lead.lastIndex}, commit ${lead.commitIndex})`, 20_000).catch((err: Error) => {
+        throw new Error(`${err.message}; nodes: ${seen}`);
+      });
+      await links(cluster, lead.id, { partitioned: true });
+      await waitUntil(async () => (await currentLeader(cluster, [x, ...others.filter((id) => id !== lead.id)])) ?? crashed, "a new leader", 20_000);
+      await links(cluster, lead.id, { partitioned: false });
+    }
+  } finally {
+    writer.resume();
+  }
+  await exited;
+  await sleep(0);
+}
+
+/** Reads every acknowledged key through the leader, a few at a time. */
+async function expectAllAcked(leaderUrl: string, acked: ReadonlyMap<string, string>): Promise<void> {
+  const keys = [...acked.keys()];
+  const missing: string[] = [];
+  const worker = async (): Promise<void> => {
+    for (let k = keys.pop(); k !== undefined; k = keys.pop()) {
+      const res = await fetch(`${leaderUrl}/kv/${encodeURIComponent(k)}`, { signal: AbortSignal.timeout(5000) });
+      const body = await res.text();
+      if (res.status !== 200 || body !== acked.get(k)) missing.push(`${k} → ${res.status} ${body.slice(0, 80)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  expect(missing, `acknowledged writes lost`).toEqual([]);
+}
