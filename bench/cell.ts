@@ -26,6 +26,11 @@ export interface CellContext {
 /** The `raftlab node` options that put a node in the cell's environment. */
 export function nodeArgsFor(c: CellConfig): string[] {
   return [
+    // An election timeout of 600–1200 ms, near etcd's default of 1 s: with 3–7 nodes and the load
+    // generator sharing two cores, the node default (150–300 ms) lets a starved follower start an
+    // election mid-cell, and such a cell measures the election, not the flags. Options after "--"
+    // on the bench command line come later and win.
+    "--election-ticks", "40",
     "--fsync-delay-us", String(c.fsyncDelayUs),
     "--apply-cost-us", String(c.applyCostUs),
     "--net-delay", String(c.netDelayMs),

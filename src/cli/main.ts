@@ -9,6 +9,7 @@ Commands:
   cluster        run N nodes as local processes
   report         re-render, compare and publish benchmark reports
   check FILE     check a history (JSON Lines) for linearizability
+  sim            run the deterministic cluster simulator over seeds and flag combinations
   bench          sweep cluster sizes × flag combinations under load and write a report
   profile        profile the leader of a cluster under load with clinic
 
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cluster: async () => (await import("./cluster.ts")).clusterCommand,
   check: async () => (await import("./check.ts")).checkCommand,
   report: async () => (await import("./report.ts")).reportCommand,
+  sim: async () => (await import("./sim.ts")).simCommand,
   bench: async () => (await import("./bench.ts")).benchCommand,
   profile: async () => (await import("./profile.ts")).profileCommand,
 };

@@ -1,0 +1,252 @@
+// N simulated nodes, each the real stack: RawNode + store + RaftDriver + KvStateMachine, the same
+// driver the networked node runs, so the simulator exercises the real flag policies. What is
+// simulated is only the world around it: the clock (a tick every `tickNs`), the network, the disk
+// (fsync latency; unsynced writes lost on a crash), the apply loop's delay, and the process itself
+// (crash-restart, pause).
+//
+// Every callback into a node passes its gate: a callback from before a crash is discarded, and one
+// arriving while the node is paused waits for it to resume. After each event the node's role, term
+// and commit go to the invariant checks.
+
+import { configFromFlags, type RaftConfig } from "../core/config.ts";
+import type { Flags } from "../core/flags.ts";
+import { RawNode } from "../core/raw-node.ts";
+import type { RaftStatus } from "../core/status.ts";
+import type { Message, NodeId } from "../core/types.ts";
+import { RaftDriver, type Applier } from "../node/driver.ts";
+import { MemoryStore } from "../storage/memory-store.ts";
+import type { ClientGateway } from "./clients.ts";
+import type { Digest } from "./digest.ts";
+import { SimDisk, type DiskShape } from "./disk.ts";
+import type { Invariants } from "./invariants.ts";
+import type { FaultTarget } from "./nemesis.ts";
+import { Network, type LinkShape, type MessageFilter } from "./network.ts";
+import { ObservedStateMachine, ObservedStore } from "./observed.ts";
+import type { Nanos, Scheduler } from "./scheduler.ts";
+
+export interface ClusterOptions {
+  readonly nodes: number;
+  readonly flags: Flags;
+  readonly tickNs: Nanos;
+  /** Core config beyond the flags (election/heartbeat ticks, batch and window sizes). */
+  readonly raft: Partial<RaftConfig>;
+  readonly link: LinkShape;
+  readonly disk: DiskShape;
+  /** Virtual time the async apply loop takes per entry. */
+  readonly applyNsPerEntry: Nanos;
+  /** Compact the log every this many applied entries. */
+  readonly snapshotEvery: number;
+}
+
+/** One process's lifetime: rebuilt from the store on every restart. */
+interface Incarnation {
+  readonly core: RawNode;
+  readonly driver: RaftDriver;
+  readonly sm: ObservedStateMachine;
+}
+
+export class SimNode {
+  epoch = 0;
+  up = true;
+  paused = false;
+  private deferred: (() => void)[] = [];
+  readonly disk: SimDisk;
+  readonly store: ObservedStore;
+  inc!: Incarnation;
+
+  constructor(
+    readonly id: NodeId,
+    private readonly cluster: Cluster,
+  ) {
+    this.disk = new SimDisk(cluster.sched, cluster.o.disk, (fn) => this.gate(fn));
+    this.store = new ObservedStore(new MemoryStore(this.disk.schedule), id, cluster.inv);
+  }
+
+  /**
+   * Wraps a callback into this node: dropped if the node crashed since, deferred while it is paused,
+   * and followed by the invariant checks.
+   */
+  gate(fn: () => void): () => void {
+    const epoch = this.epoch;
+    const run = (): void => {
+      if (epoch !== this.epoch || !this.up) return;
+      if (this.paused) {
+        this.deferred.push(run);
+        return;
+      }
+      fn();
+      this.cluster.observe(this);
+    };
+    return run;
+  }
+
+  /** Runs `fn` now through the gate. */
+  run(fn: () => void): void {
+    this.gate(fn)();
+  }
+
+  boot(): void {
+    const { cluster } = this;
+    const { sched, o } = cluster;
+    const sm = new ObservedStateMachine(this.id, cluster.inv);
+    const snap = this.store.snapshot();
+    sm.restore(snap.data, snap.meta.index);
+    const cfg = configFromFlags(this.id, cluster.nodeIds, o.flags, { ...o.raft, seed: sched.rng.int(1, 2 ** 31) });
+    const core = new RawNode(cfg, this.store);
+    const asyncApplier: Applier = {
+      apply: (entries, done) =>
+        sched.after(o.applyNsPerEntry * entries.length, this.gate(() => done(entries.map((e) => sm.apply(e))))),
+    };
+    const driver = new RaftDriver({
+      core,
+      store: this.store,
+      flags: o.flags,
+      stateMachine: sm,
+      voters: cluster.nodeIds,
+      send: (msgs) => cluster.network.send(msgs),
+      asyncApplier,
+      schedule: (fn) => sched.after(0, this.gate(fn)),
+      onFatal: (err) => {
+        throw err;
+      },
+      snapshotEvery: o.snapshotEvery,
+    });
+    this.inc = { core, driver, sm };
+    this.up = true;
+  }
+
+  crash(): void {
+    if (!this.up) return;
+    this.epoch++;
+    this.up = false;
+    this.paused = false;
+    this.deferred = [];
+    this.inc.driver.stop();
+    this.store.crash();
+  }
+
+  pause(): void {
+    if (this.up) this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const run of this.deferred.splice(0)) this.cluster.sched.after(0, run);
+  }
+
+  status(): RaftStatus {
+    return this.inc.core.status();
+  }
+}
+
+export class Cluster implements FaultTarget, ClientGateway {
+  readonly nodeIds: readonly NodeId[];
+  readonly network: Network;
+  private readonly nodes = new Map<NodeId, SimNode>();
+
+  constructor(
+    readonly sched: Scheduler,
+    readonly o: ClusterOptions,
+    readonly inv: Invariants,
+    private readonly trace: Digest,
+  ) {
+    this.nodeIds = Array.from({ length: o.nodes }, (_, i) => i + 1);
+    this.network = new Network(sched, o.link, (to, msg) => this.deliver(to, msg));
+    for (const id of this.nodeIds) this.nodes.set(id, new SimNode(id, this));
+  }
+
+  /** Boots every node and starts their clocks (each at its own phase within a tick). */
+  start(): void {
+    for (const n of this.nodes.values()) {
+      n.boot();
+      const tick = (): void => {
+        if (n.up && !n.paused) n.run(() => n.inc.driver.tick());
+        this.sched.after(this.o.tickNs, tick);
+      };
+      this.sched.after(this.sched.rng.int(0, this.o.tickNs), tick);
+    }
+  }
+
+  node(id: NodeId): SimNode {
+    const n = this.nodes.get(id);
+    if (n === undefined) throw new RangeError(`no node ${id}`);
+    return n;
+  }
+
+  /** After each node event: the invariants see its role, term and commit. */
+  observe(n: SimNode): void {
+    if (!n.up) return;
+    const s = n.status();
+    this.inv.onStatus(n.id, { role: s.role, term: s.term, commit: s.commit });
+  }
+
+  private deliver(to: NodeId, msg: Message): void {
+    this.trace.addNums([this.sched.now, msg.from, to, msg.type, msg.term, msg.index, msg.entries.length, msg.commit]);
+    const n = this.node(to);
+    n.run(() => n.inc.driver.step([msg]));
+  }
+
+  // ---- ClientGateway ----
+
+  call(node: NodeId, fn: (driver: RaftDriver) => void): void {
+    const n = this.node(node);
+    n.run(() => fn(n.inc.driver));
+  }
+
+  // ---- FaultTarget ----
+
+  /** The leader of the highest term among running nodes (0 if none). */
+  leader(): NodeId {
+    let best: NodeId = 0;
+    let term = -1;
+    for (const n of this.nodes.values()) {
+      if (!n.up || n.paused) continue;
+      const s = n.status();
+      if (s.role === "leader" && s.term > term) {
+        best = n.id;
+        term = s.term;
+      }
+    }
+    return best;
+  }
+
+  addFilter(f: MessageFilter): number {
+    return this.network.addFilter(f);
+  }
+
+  removeFilter(id: number): void {
+    this.network.removeFilter(id);
+  }
+
+  crash(node: NodeId): void {
+    this.node(node).crash();
+  }
+
+  restart(node: NodeId): void {
+    const n = this.node(node);
+    if (!n.up) n.boot();
+  }
+
+  pause(node: NodeId): void {
+    this.node(node).pause();
+  }
+
+  resume(node: NodeId): void {
+    this.node(node).resume();
+  }
+
+  /** Ends every fault: filters removed, paused nodes resumed, crashed nodes restarted. */
+  healAll(): void {
+    this.network.clearFilters();
+    for (const id of this.nodeIds) {
+      this.resume(id);
+      this.restart(id);
+    }
+  }
+
+  /** Every node's applied index and state machine, for the end-of-run comparison. */
+  applied(): { id: NodeId; index: number; get: (key: string) => Uint8Array | null }[] {
+    return [...this.nodes.values()].map((n) => ({ id: n.id, index: n.inc.sm.appliedIndex, get: (k: string) => n.inc.sm.get(k) }));
+  }
+}

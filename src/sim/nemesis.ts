@@ -1,0 +1,184 @@
+// The nemesis: a seeded schedule of faults injected while clients run. Each lane injects one fault
+// at a time, heals it after its duration and waits a quiet gap; with several lanes, faults overlap
+// (a crash during a partition, say). Faults: partitions (random split, leader isolated, asymmetric,
+// one cut link), bursts of drops, duplicates, reordering or delay, crash-restarts losing unsynced
+// writes (one node, a majority, or the whole cluster at once), and pauses longer than an election
+// timeout.
+
+import type { NodeId } from "../core/types.ts";
+import { cut, dropRandom, duplicate, isolate, oneWay, partition, reorder, slow, type MessageFilter } from "./network.ts";
+import { MS, type Nanos, type Scheduler } from "./scheduler.ts";
+import type { Digest } from "./digest.ts";
+
+/** What the nemesis needs from the cluster. */
+export interface FaultTarget {
+  readonly nodeIds: readonly NodeId[];
+  /** The current leader (0 if none is known). */
+  leader(): NodeId;
+  addFilter(f: MessageFilter): number;
+  removeFilter(id: number): void;
+  crash(node: NodeId): void;
+  restart(node: NodeId): void;
+  pause(node: NodeId): void;
+  resume(node: NodeId): void;
+}
+
+export interface NemesisOptions {
+  /** Quiet time between faults: uniform in [min, max). */
+  readonly gapNs: readonly [Nanos, Nanos];
+  /** How long a fault lasts: uniform in [min, max). */
+  readonly durationNs: readonly [Nanos, Nanos];
+  /** The election timeout; pauses last longer than it. */
+  readonly electionTimeoutNs: Nanos;
+  /** Independent fault schedules running at once. */
+  readonly lanes: number;
+}
+
+export interface FaultRecord {
+  readonly time: Nanos;
+  readonly kind: string;
+  readonly detail: string;
+}
+
+type Heal = () => void;
+
+export class Nemesis {
+  readonly log: FaultRecord[] = [];
+  private running = false;
+  /** The fault in progress on each lane. */
+  private readonly active = new Map<number, Heal>();
+
+  constructor(
+    private readonly sched: Scheduler,
+    private readonly target: FaultTarget,
+    private readonly o: NemesisOptions,
+    private readonly trace: Digest,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    for (let lane = 0; lane < this.o.lanes; lane++) this.scheduleNext(lane);
+  }
+
+  /** Stops injecting and heals the faults in progress. */
+  stop(): void {
+    this.running = false;
+    for (const lane of [...this.active.keys()]) this.heal(lane);
+  }
+
+  private between([lo, hi]: readonly [Nanos, Nanos]): Nanos {
+    return lo + Math.floor(this.sched.rng.next() * (hi - lo));
+  }
+
+  private scheduleNext(lane: number): void {
+    this.sched.after(this.between(this.o.gapNs), () => {
+      if (!this.running) return;
+      const { heal, duration } = this.inject();
+      this.active.set(lane, heal);
+      this.sched.after(duration, () => {
+        if (!this.running) return;
+        this.heal(lane);
+        this.scheduleNext(lane);
+      });
+    });
+  }
+
+  private heal(lane: number): void {
+    const h = this.active.get(lane);
+    if (h === undefined) return;
+    this.active.delete(lane);
+    h();
+    this.record("heal", `lane ${lane}`);
+  }
+
+  private record(kind: string, detail: string): void {
+    this.log.push({ time: this.sched.now, kind, detail });
+    this.trace.add(`${this.sched.now} fault ${kind} ${detail}`);
+  }
+
+  private withFilter(kind: string, detail: string, f: MessageFilter, duration: Nanos): { heal: Heal; duration: Nanos } {
+    this.record(kind, detail);
+    const id = this.target.addFilter(f);
+    return { heal: () => this.target.removeFilter(id), duration };
+  }
+
+  /** A victim: the leader half of the time (the interesting node), otherwise any node. */
+  private victim(): NodeId {
+    const ids = this.target.nodeIds;
+    const leader = this.target.leader();
+    if (leader !== 0 && this.sched.rng.next() < 0.5) return leader;
+    return ids[this.sched.rng.int(0, ids.length)]!;
+  }
+
+  private shuffled(): NodeId[] {
+    const ids = [...this.target.nodeIds];
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = this.sched.rng.int(0, i + 1);
+      [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+    }
+    return ids;
+  }
+
+  /** Starts a random fault; returns how to heal it and when. */
+  private inject(): { heal: Heal; duration: Nanos } {
+    const rng = this.sched.rng;
+    const duration = this.between(this.o.durationNs);
+    const kinds = [
+      () => {
+        const ids = this.shuffled();
+        const k = rng.int(1, Math.floor(ids.length / 2) + 1);
+        const groups = [ids.slice(0, k), ids.slice(k)];
+        return this.withFilter("partition", groups.map((g) => g.join(",")).join(" | "), partition(groups), duration);
+      },
+      () => {
+        const node = this.victim();
+        return this.withFilter("isolate", `node ${node}`, isolate(node), duration);
+      },
+      () => {
+        // Asymmetric: the node still hears the others but cannot reach them (or the reverse).
+        const node = this.victim();
+        const others = this.target.nodeIds.filter((n) => n !== node);
+        return rng.next() < 0.5
+          ? this.withFilter("one-way", `${node} -/-> others`, oneWay([node], others), duration)
+          : this.withFilter("one-way", `others -/-> ${node}`, oneWay(others, [node]), duration);
+      },
+      () => {
+        const [a, b] = this.shuffled();
+        return this.withFilter("cut", `${a} -/-> ${b}`, cut(a!, b!), duration);
+      },
+      () => {
+        const p = 0.1 + rng.next() * 0.4;
+        return this.withFilter("drop", `p=${p.toFixed(2)}`, dropRandom(p), duration);
+      },
+      () => this.withFilter("duplicate", "p=0.30", duplicate(0.3, 10 * MS), duration),
+      () => this.withFilter("reorder", "p=0.50", reorder(0.5, 20 * MS), duration),
+      () => {
+        const extra = rng.int(2, 20) * MS;
+        return this.withFilter("slow", `+${extra / MS}ms`, slow(extra), duration);
+      },
+      () => {
+        const node = this.victim();
+        this.record("crash", `node ${node}`);
+        this.target.crash(node);
+        return { heal: () => this.target.restart(node), duration };
+      },
+      () => {
+        // A majority, or every node (a power failure): only what was fsynced survives.
+        const ids = this.shuffled();
+        const down = rng.next() < 0.5 ? ids : ids.slice(0, Math.floor(ids.length / 2) + 1);
+        this.record("crash", `nodes ${down.join(",")}`);
+        for (const n of down) this.target.crash(n);
+        return { heal: () => down.forEach((n) => this.target.restart(n)), duration: duration / 4 };
+      },
+      () => {
+        const node = this.victim();
+        // Longer than an election timeout: the others move on, and the node wakes up stale.
+        const pauseNs = Math.floor(this.o.electionTimeoutNs * (1.5 + rng.next() * 1.5));
+        this.record("pause", `node ${node} for ${(pauseNs / MS).toFixed(0)}ms`);
+        this.target.pause(node);
+        return { heal: () => this.target.resume(node), duration: pauseNs };
+      },
+    ];
+    return kinds[rng.int(0, kinds.length)]!();
+  }
+}

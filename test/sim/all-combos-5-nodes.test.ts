@@ -1,0 +1,3 @@
+import { simulateAllCombos } from "./all-combos.ts";
+
+simulateAllCombos(5);
