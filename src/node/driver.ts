@@ -204,6 +204,11 @@ export class RaftDriver {
   /**
    * Batch on: everything queued goes in as one group, but only while no write is in flight (group
    * commit). Batch off: each proposal becomes its own Ready, hence its own write, fsync and append.
+   *
+   * Measured surprise: holding proposals while the leader's write is in flight beats proposing them
+   * at once and letting the persist loop merge the Readies (3 nodes, all flags, 128 connections:
+   * 9.4k–10.1k vs 7.0k–7.3k ops/s, same run): the held group leaves as one large AppendEntries per
+   * follower, instead of a stream of small ones that each cost the followers a Ready and an fsync.
    */
   private feedProposals(): void {
     if (this.proposals.length === 0) return;

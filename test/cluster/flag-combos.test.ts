@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { allCombos, formatFlags } from "../../src/core/flags.ts";
 import { get, getStale, put, startCluster, waitUntil } from "../support/cluster.ts";
 
-describe("all 16 flag combinations in real processes", () => {
+describe.concurrent("all 16 flag combinations in real processes", () => {
   for (const combo of allCombos().map(formatFlags)) {
     it(`${combo}: concurrent writes are acknowledged, readable, and replicated`, async () => {
       const t = await startCluster(3, combo);
