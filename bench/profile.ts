@@ -14,7 +14,7 @@ import { LocalCluster } from "../src/node/local-cluster.ts";
 import { Loadgen } from "./load/loadgen.ts";
 import type { LoadResult } from "./load/spec.ts";
 import { machineInfo } from "./machine.ts";
-import { freeBasePort } from "./ports.ts";
+import { reserveBasePort } from "../src/node/ports.ts";
 import { escapeHtml, htmlPage } from "./report/page.ts";
 import { runId } from "./sweep.ts";
 
@@ -55,7 +55,7 @@ export async function runProfile(o: ProfileOptions, log: (line: string) => void,
   const cluster = new LocalCluster({
     nodes: o.nodes,
     flags: o.flags,
-    basePort: await freeBasePort(o.nodes),
+    basePort: (await reserveBasePort(o.nodes)).base,
     nodeArgs: o.nodeArgs,
     stdio: "ignore",
     command: (nodeId, argv) =>

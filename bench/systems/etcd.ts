@@ -10,7 +10,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { performance } from "node:perf_hooks";
 import type { ProcessUsage } from "../results.ts";
-import { freeBasePort } from "../ports.ts";
+import { reserveBasePort, type PortBlock } from "../../src/node/ports.ts";
 import { cpuSeconds } from "./proc-cpu.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
 
@@ -34,6 +34,7 @@ interface Member {
 export class EtcdSystem implements SystemUnderTest {
   readonly protocol = "etcd";
   private members: Member[] = [];
+  private ports: PortBlock | null = null;
   private dataDir = "";
   private broken: string | null = null;
   private stopping = false;
@@ -44,7 +45,8 @@ export class EtcdSystem implements SystemUnderTest {
   constructor(private readonly o: { readonly size: number; readonly leaderTimeoutMs: number }) {}
 
   async start(): Promise<string> {
-    const base = await freeBasePort(this.o.size);
+    this.ports = await reserveBasePort(this.o.size);
+    const base = this.ports.base;
     if (this.stopping) throw new Error("stopped before it started");
     this.dataDir = mkdtempSync(path.join(tmpdir(), "raftlab-etcd-"));
     this.members = Array.from({ length: this.o.size }, (_, i) => ({
@@ -121,6 +123,7 @@ export class EtcdSystem implements SystemUnderTest {
       }),
     );
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    this.ports?.release();
   }
 
   /** Polls /v3/maintenance/status until a member is leader and answers a write. */

@@ -6,7 +6,7 @@ import type { Flags } from "../../src/core/flags.ts";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
 import type { StageSummary } from "../../src/node/stage-stats.ts";
 import type { ProcessUsage, StageTimings } from "../results.ts";
-import { freeBasePort } from "../ports.ts";
+import { reserveBasePort, type PortBlock } from "../../src/node/ports.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
 
 const STOP_GRACE_MS = 1000;
@@ -32,6 +32,7 @@ export interface RaftlabSystemOptions {
 export class RaftlabSystem implements SystemUnderTest {
   readonly protocol = "raftlab";
   private cluster: LocalCluster | null = null;
+  private ports: PortBlock | null = null;
   private leader = 0;
   private broken: string | null = null;
   private stopped: Promise<void> | null = null;
@@ -48,7 +49,8 @@ export class RaftlabSystem implements SystemUnderTest {
     // A node that exits at start, or a stop meanwhile (Ctrl-C), ends the wait for a leader at once.
     const exit = new Promise<never>((_, reject) => (this.interrupt = reject));
     exit.catch(() => {});
-    const basePort = await freeBasePort(this.o.size);
+    this.ports = await reserveBasePort(this.o.size);
+    const basePort = this.ports.base;
     if (this.stopped) throw new Error("stopped before it started");
     const cluster = new LocalCluster({
       nodes: this.o.size,
@@ -94,10 +96,12 @@ export class RaftlabSystem implements SystemUnderTest {
     this.stopped ??= (async () => {
       this.interrupt(new Error("stopped"));
       const cluster = this.cluster;
-      if (!cluster) return;
-      // The data is thrown away: no need to wait long for a graceful stop before SIGKILL.
-      await cluster.stop(STOP_GRACE_MS);
-      rmSync(cluster.dataDir, { recursive: true, force: true });
+      if (cluster) {
+        // The data is thrown away: no need to wait long for a graceful stop before SIGKILL.
+        await cluster.stop(STOP_GRACE_MS);
+        rmSync(cluster.dataDir, { recursive: true, force: true });
+      }
+      this.ports?.release();
     })();
     return this.stopped;
   }

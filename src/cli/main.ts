@@ -12,6 +12,7 @@ Commands:
   sim            run the deterministic cluster simulator over seeds and flag combinations
   bench          sweep cluster sizes × flag combinations under load and write a report
   profile        profile the leader of a cluster under load with clinic
+  chaos          fault runs on a real cluster, checked for linearizability
 
 Run 'raftlab <command> --help' for a command's options.`;
 
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sim: async () => (await import("./sim.ts")).simCommand,
   bench: async () => (await import("./bench.ts")).benchCommand,
   profile: async () => (await import("./profile.ts")).profileCommand,
+  chaos: async () => (await import("./chaos.ts")).chaosCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

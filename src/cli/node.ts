@@ -180,7 +180,15 @@ export async function nodeCommand(argv: string[]): Promise<number> {
   }
   // Loaded only now: it loads the native uWS binary, which `--help` must not need.
   const { startNode } = await import("../node/raft-node.ts");
-  const node = await startNode(opts);
+  let node;
+  try {
+    node = await startNode(opts);
+  } catch (err) {
+    // Exit now: what did start (peer listener, dialers, store) would otherwise keep a node that can
+    // serve nothing alive, and a supervisor would never learn that it failed.
+    process.stderr.write(`raftlab node: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const self = opts.peers.find((p) => p.id === opts.id)!;
   process.stdout.write(
     `node ${opts.id}: clients on http://${self.host}:${self.clientPort}, peers on ws://${self.host}:${self.peerPort}, ` +

@@ -1,27 +1,14 @@
 // Helpers for tests that run real node processes: free port blocks, a started cluster, and a small
 // HTTP client that speaks the DESIGN.md API.
 
-import { createServer } from "node:net";
 import { rmSync } from "node:fs";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
+import { reserveBasePort } from "../../src/node/ports.ts";
 import { parseFlags } from "../../src/core/flags.ts";
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-/** A base port P with P..P+n-1 and P+100..P+100+n-1 free (the cluster's client and peer ports). */
+/** A free block of ports for an n-node cluster (see src/node/ports.ts). */
 export async function freeBasePort(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 35_000);
-    const ports = Array.from({ length: n }, (_, i) => [base + i, base + 100 + i]).flat();
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
-  }
-  throw new Error("no free block of ports found");
+  return (await reserveBasePort(n)).base;
 }
 
 /** Resolves once `cond()` is truthy, with its value; rejects naming `what` after `timeoutMs`. */

@@ -1,0 +1,106 @@
+// The nemesis's hands on a real LocalCluster: signals for kills and pauses, `POST /admin/links` for link
+// shaping (nodes run with `--admin`). It also tells the kills it made from the exits it did not: a node
+// that exits on its own during a chaos run is a crash, and the run fails.
+
+import type { LocalCluster } from "../node/local-cluster.ts";
+import type { FaultTarget, LinkChangeBody } from "./nemesis.ts";
+
+export interface NodeCrash {
+  readonly id: number;
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** ms on the run's clock. */
+  readonly atMs: number;
+}
+
+/** How long an admin or status request may take: a paused node never answers. */
+const ADMIN_TIMEOUT_MS = 1000;
+
+export class ClusterTarget implements FaultTarget {
+  readonly crashes: NodeCrash[] = [];
+  private readonly killing = new Set<number>();
+  private readonly paused = new Set<number>();
+
+  constructor(
+    private readonly cluster: LocalCluster,
+    private readonly nowMs: () => number,
+  ) {}
+
+  get ids(): readonly number[] {
+    return this.cluster.ids;
+  }
+
+  /** To be called from the cluster's `onExit`. */
+  onExit(id: number, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.killing.delete(id)) return;
+    this.crashes.push({ id, code, signal, atMs: this.nowMs() });
+  }
+
+  async leader(): Promise<number | null> {
+    const running = this.cluster.ids.filter((id) => this.cluster.isRunning(id) && !this.paused.has(id));
+    const statuses = await Promise.all(running.map((id) => this.cluster.status(id, ADMIN_TIMEOUT_MS)));
+    let best: { id: number; term: number } | null = null;
+    for (const s of statuses) {
+      if (s?.role === "leader" && (best === null || s.term > best.term)) best = { id: s.id, term: s.term };
+    }
+    return best?.id ?? null;
+  }
+
+  async kill(id: number): Promise<void> {
+    if (!this.cluster.isRunning(id)) return;
+    this.killing.add(id);
+    this.paused.delete(id);
+    await this.cluster.kill(id);
+  }
+
+  restart(id: number): void {
+    if (!this.cluster.isRunning(id)) this.cluster.startNode(id);
+  }
+
+  pause(id: number): void {
+    this.paused.add(id);
+    this.cluster.signal(id, "SIGSTOP");
+  }
+
+  resume(id: number): void {
+    this.paused.delete(id);
+    this.cluster.signal(id, "SIGCONT");
+  }
+
+  async shape(id: number, change: LinkChangeBody): Promise<boolean> {
+    if (!this.cluster.isRunning(id)) return false;
+    try {
+      const res = await fetch(`${this.cluster.clientUrl(id)}/admin/links`, {
+        method: "POST",
+        body: JSON.stringify(change),
+        signal: AbortSignal.timeout(ADMIN_TIMEOUT_MS),
+      });
+      await res.arrayBuffer();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Undoes every fault: resumes and restarts every node, then clears all link shaping, retrying a node
+   * until it accepts (a restarted node needs a moment to listen). Rejects after `timeoutMs`.
+   */
+  async healAll(timeoutMs = 15_000): Promise<void> {
+    for (const id of this.cluster.ids) {
+      if (this.cluster.isRunning(id)) this.resume(id);
+      else this.restart(id);
+    }
+    const clear: LinkChangeBody = { partitioned: false, delayMs: 0, jitterMs: 0, lossRate: 0 };
+    const deadline = performance.now() + timeoutMs;
+    await Promise.all(
+      this.cluster.ids.map(async (id) => {
+        while (!(await this.shape(id, clear))) {
+          if (performance.now() > deadline) throw new Error(`node ${id} did not accept the link reset within ${timeoutMs} ms`);
+          if (!this.cluster.isRunning(id)) this.restart(id);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }),
+    );
+  }
+}

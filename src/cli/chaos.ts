@@ -1,0 +1,133 @@
+// `raftlab chaos` (`npm run chaos`): fault runs on real clusters, each checked for linearizability,
+// durability of acknowledged writes and identical applied state (src/chaos/run.ts).
+
+import { randomInt } from "node:crypto";
+import { parseArgs } from "node:util";
+import { formatFlags, parseFlagList, type Flags } from "../core/flags.ts";
+import { replayCommand } from "../chaos/page.ts";
+import { CHAOS_DEFAULTS, runChaos, type ChaosOptions, type ChaosResult } from "../chaos/run.ts";
+import { exitStatus } from "../chaos/verdict.ts";
+import { UsageError, intOption, numberOption } from "./options.ts";
+
+export const CHAOS_USAGE = `Usage: raftlab chaos [options]
+
+Starts a real cluster with the link-shaping admin endpoint, runs concurrent clients (reads, writes of
+unique values, compare-and-set on a small key set; some pinned to one node, some following redirects)
+while a seeded nemesis kills nodes with SIGKILL and restarts them, pauses them with SIGSTOP, partitions
+them (leader isolated, majority/minority, one-way) and delays or drops their messages. Then it heals
+everything and checks that a final write succeeds, that every node applied the same state, that no
+acknowledged write is lost, and that the history is linearizable.
+
+Options:
+  --nodes N         cluster size (default ${CHAOS_DEFAULTS.nodes})
+  --flags LIST      combinations, comma-separated: none, all, flags joined by "+", or all-combos
+                    (default all)
+  --duration S      seconds of faults per run (default ${CHAOS_DEFAULTS.durationS})
+  --runs N          runs per combination, each with a fresh seed (default 1)
+  --seed S          replay: run r uses seed S+r (the fault schedule and the clients' choices)
+  --clients N       concurrent clients (default ${CHAOS_DEFAULTS.clients})
+  --keys N          keys the clients share (default ${CHAOS_DEFAULTS.keys})
+  --out DIR         reports root; each run writes DIR/<run-id>/ (default reports/chaos)
+  -h, --help        show this help
+
+Prints one line per run and the path of its page. A failing run keeps its history, node data and
+logs in its folder; a passing run keeps only its page and summary.json.
+Exit status: 0 every run passed, 1 a run failed, 2 the checker could not decide a run, 64 usage error.
+
+The long soak: npm run chaos -- --runs 50 --duration 60`;
+
+export interface ChaosPlan {
+  readonly combos: readonly Flags[];
+  readonly runs: number;
+  /** null: a fresh random seed for every run. */
+  readonly seed: number | null;
+  readonly base: Omit<ChaosOptions, "flags" | "seed">;
+}
+
+const OPTIONS = {
+  nodes: { type: "string", default: String(CHAOS_DEFAULTS.nodes) },
+  flags: { type: "string", default: "all" },
+  duration: { type: "string", default: String(CHAOS_DEFAULTS.durationS) },
+  runs: { type: "string", default: "1" },
+  seed: { type: "string" },
+  clients: { type: "string", default: String(CHAOS_DEFAULTS.clients) },
+  keys: { type: "string", default: String(CHAOS_DEFAULTS.keys) },
+  out: { type: "string", default: "reports/chaos" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export function parseChaosOptions(argv: string[]): ChaosPlan | "help" {
+  const { values, positionals } = parseOrThrowUsage(argv);
+  if (values.help) return "help";
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  let combos: Flags[];
+  try {
+    combos = parseFlagList(values.flags);
+  } catch (err) {
+    throw new UsageError(`--flags: ${(err as Error).message}`);
+  }
+  if (values.out.trim() === "") throw new UsageError("--out must name a directory");
+  return {
+    combos,
+    runs: intOption("--runs", values.runs, 1, 100_000),
+    seed: values.seed === undefined ? null : intOption("--seed", values.seed, 0, 2 ** 31 - 1),
+    base: {
+      ...CHAOS_DEFAULTS,
+      nodes: intOption("--nodes", values.nodes, 1, 15),
+      durationS: numberOption("--duration", values.duration, 0.5, 86_400),
+      clients: intOption("--clients", values.clients, 1, 256),
+      keys: intOption("--keys", values.keys, 1, 10_000),
+      outDir: values.out,
+    },
+  };
+}
+
+export async function chaosCommand(argv: string[]): Promise<number> {
+  let plan: ChaosPlan | "help";
+  try {
+    plan = parseChaosOptions(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`raftlab chaos: ${(err as Error).message} (see 'raftlab chaos --help')\n`);
+    return 64;
+  }
+  if (plan === "help") {
+    process.stdout.write(`${CHAOS_USAGE}\n`);
+    return 0;
+  }
+  const total = plan.combos.length * plan.runs;
+  const results: ChaosResult[] = [];
+  for (let r = 0; r < plan.runs; r++) {
+    for (const flags of plan.combos) {
+      const seed = plan.seed === null ? randomInt(1, 2 ** 31 - 1) : plan.seed + r;
+      const result = await runChaos({ ...plan.base, flags, seed });
+      results.push(result);
+      process.stdout.write(`[${results.length}/${total}] ${summaryLine(result)}\n  page: ${result.page}\n`);
+      if (result.outcome !== "pass") {
+        for (const p of result.problems) process.stdout.write(`  ${p}\n`);
+        process.stdout.write(`  kept: ${result.dir} (history.jsonl, data/, logs/)\n  replay: ${replayCommand(result)}\n`);
+      }
+    }
+  }
+  const count = (o: string): number => results.filter((r) => r.outcome === o).length;
+  const over = plan.combos.length <= 3 ? plan.combos.map(formatFlags).join(", ") : `${plan.combos.length} combinations`;
+  process.stdout.write(`${total} run${total === 1 ? "" : "s"} over ${over}: ${count("pass")} passed, ${count("fail")} failed, ${count("unknown")} undecided\n`);
+  return exitStatus(results.map((r) => r.outcome));
+}
+
+export function summaryLine(r: ChaosResult): string {
+  const verdict = r.outcome === "pass" ? "PASS" : r.outcome === "fail" ? "FAIL" : "UNDECIDED";
+  return (
+    `${r.combo} seed ${r.seed}: ${r.ops} ops, ${r.acknowledgedWrites} acknowledged writes, ${r.faults} faults, ` +
+    `${r.verdict} (checker ${r.checkerMs.toFixed(0)} ms) ${verdict}`
+  );
+}
+
+/** node:util's parseArgs, its complaints (unknown option, missing value) turned into usage errors. */
+function parseOrThrowUsage(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, " "));
+  }
+}

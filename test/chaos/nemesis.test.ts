@@ -1,0 +1,125 @@
+// The nemesis: its schedule is a pure function of the seed, every short run gets a kill and a partition,
+// and played against a target it cuts and heals exactly the links and processes the fault names.
+
+import { describe, expect, it } from "vitest";
+import { waitUntil } from "../support/cluster.ts";
+import { Nemesis, planFaults, type FaultTarget, type LinkChangeBody, type PlannedFault } from "../../src/chaos/nemesis.ts";
+
+const KILLS = ["kill-leader", "kill-node", "kill-all"];
+const PARTITIONS = ["isolate-leader", "split", "one-way"];
+
+describe("planFaults", () => {
+  it("gives the same schedule for the same seed, and another for another seed", () => {
+    for (const seed of [1, 42, 2 ** 31 - 2]) {
+      const a = planFaults(seed, { nodes: 5, durationMs: 30_000 });
+      expect(planFaults(seed, { nodes: 5, durationMs: 30_000 })).toEqual(a);
+      expect(planFaults(seed + 1, { nodes: 5, durationMs: 30_000 })).not.toEqual(a);
+    }
+  });
+
+  it("puts a kill and a partition in every 4-second run, with pauses on both sides of the election timeout", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const plan = planFaults(seed, { nodes: 3, durationMs: 4000 });
+      const kinds = plan.map((f) => f.kind);
+      expect(kinds.some((k) => KILLS.includes(k)), `seed ${seed}: ${kinds.join(",")}`).toBe(true);
+      expect(kinds.some((k) => PARTITIONS.includes(k)), `seed ${seed}: ${kinds.join(",")}`).toBe(true);
+      for (const f of plan) {
+        expect(f.atMs).toBeLessThan(4000);
+        expect(f.node).toBeGreaterThanOrEqual(1);
+        expect(f.node).toBeLessThanOrEqual(3);
+        // 150–300 ms is the election timeout: short pauses stay under it, long ones exceed it.
+        if (f.kind === "pause-short") expect(f.forMs).toBeLessThan(150);
+        if (f.kind === "pause-long" || f.kind === "pause-leader") expect(f.forMs).toBeGreaterThan(300);
+        if (f.kind === "split") expect(f.minority!.length).toBe(1);
+      }
+    }
+  });
+
+  it("splits five nodes into a minority of two and a majority of three", () => {
+    const splits = Array.from({ length: 50 }, (_, s) => planFaults(s, { nodes: 5, durationMs: 20_000 })).flat().filter((f) => f.kind === "split");
+    expect(splits.length).toBeGreaterThan(0);
+    for (const f of splits) expect(f.minority!.length).toBe(2);
+  });
+});
+
+/** A target that records what the nemesis did to it. */
+function fakeTarget(leader: number | null): FaultTarget & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    ids: [1, 2, 3],
+    calls,
+    leader: async () => leader,
+    kill: async (id) => void calls.push(`kill ${id}`),
+    restart: (id) => void calls.push(`restart ${id}`),
+    pause: (id) => void calls.push(`pause ${id}`),
+    resume: (id) => void calls.push(`resume ${id}`),
+    shape: async (id: number, change: LinkChangeBody) => {
+      calls.push(`shape ${id} ${JSON.stringify(change)}`);
+      return id !== 3 || change.partitioned !== false; // node 3 "is paused" when the heal comes
+    },
+  };
+}
+
+const clock = (): (() => number) => {
+  const t0 = performance.now();
+  return () => performance.now() - t0;
+};
+
+function fault(f: Partial<PlannedFault> & Pick<PlannedFault, "kind" | "lane">): PlannedFault {
+  return { atMs: 0, forMs: 5, node: 1, ...f };
+}
+
+describe("Nemesis", () => {
+  it("isolates the current leader in both directions, heals it, and reports the change a node missed", async () => {
+    const target = fakeTarget(2);
+    const nemesis = new Nemesis(target, [fault({ lane: "network", kind: "isolate-leader", node: 3 })], clock());
+    await nemesis.run();
+    expect(target.calls).toEqual([
+      `shape 2 {"to":[1,3],"partitioned":true}`,
+      `shape 1 {"to":[2],"partitioned":true}`,
+      `shape 3 {"to":[2],"partitioned":true}`,
+      `shape 2 {"to":[1,3],"partitioned":false}`,
+      `shape 1 {"to":[2],"partitioned":false}`,
+      `shape 3 {"to":[2],"partitioned":false}`,
+    ]);
+    expect(nemesis.events).toHaveLength(1);
+    expect(nemesis.events[0]).toMatchObject({ kind: "isolate-leader", nodes: [2], missed: [`node 3: {"to":[2],"partitioned":false}`] });
+    expect(nemesis.events[0]!.endMs).toBeGreaterThanOrEqual(nemesis.events[0]!.startMs);
+  });
+
+  it("cuts one direction only for a one-way fault, and kills the planned node when no leader is known", async () => {
+    const target = fakeTarget(null);
+    await new Nemesis(
+      target,
+      [fault({ lane: "network", kind: "one-way", node: 1, direction: "in" }), fault({ lane: "process", kind: "kill-leader", node: 3, atMs: 1 })],
+      clock(),
+    ).run();
+    expect(target.calls.filter((c) => c.startsWith("shape"))).toEqual([
+      `shape 2 {"to":[1],"partitioned":true}`,
+      `shape 3 {"to":[1],"partitioned":true}`,
+      `shape 2 {"to":[1],"partitioned":false}`,
+      `shape 3 {"to":[1],"partitioned":false}`,
+    ]);
+    expect(target.calls.filter((c) => !c.startsWith("shape"))).toEqual(["kill 3", "restart 3"]);
+  });
+
+  it("cuts the power of every node and restarts them all, and pauses the current leader", async () => {
+    const target = fakeTarget(3);
+    await new Nemesis(target, [fault({ lane: "process", kind: "kill-all" }), fault({ lane: "process", kind: "pause-leader", node: 1, atMs: 1 })], clock()).run();
+    expect(target.calls).toEqual(["kill 1", "kill 2", "kill 3", "restart 1", "restart 2", "restart 3", "pause 3", "resume 3"]);
+  });
+
+  it("heals the active fault and skips the rest when stopped early", async () => {
+    const target = fakeTarget(1);
+    const nemesis = new Nemesis(
+      target,
+      [fault({ lane: "process", kind: "pause-long", node: 2, forMs: 60_000 }), fault({ lane: "process", kind: "kill-node", atMs: 70_000 })],
+      clock(),
+    );
+    const done = nemesis.run();
+    await waitUntil(() => target.calls.includes("pause 2"), "the pause to start", 5000);
+    nemesis.stop();
+    await done;
+    expect(target.calls).toEqual(["pause 2", "resume 2"]);
+  });
+});
