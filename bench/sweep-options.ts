@@ -48,6 +48,9 @@ Options:
                          binary on PATH: apt-get install etcd-server)
   --out DIR              reports root (default reports)
   --leader-timeout-ms N  a cell fails if no leader is elected within N ms (default 15000)
+  --check-seconds S      after the sweep, a checked fault run of S seconds per combination (kill -9,
+                         pauses, partitions; linearizability checked): the report's correctness
+                         column. 0 skips it (default 3)
   --verbose              show the nodes' output
   -h, --help             show this help
 
@@ -78,6 +81,8 @@ export interface SweepOptions {
   readonly peer: "etcd" | null;
   readonly out: string;
   readonly leaderTimeoutMs: number;
+  /** Seconds of the checked fault run per combination after the sweep (0: none). */
+  readonly checkS: number;
   readonly verbose: boolean;
   /** Extra `raftlab node` options for every node (after "--"). */
   readonly nodeArgs: readonly string[];
@@ -116,6 +121,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       peer: { type: "string" },
       out: { type: "string", default: "reports" },
       "leader-timeout-ms": { type: "string", default: "15000" },
+      "check-seconds": { type: "string", default: "3" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -165,6 +171,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     peer: v.peer === "etcd" ? "etcd" : null,
     out: v.out,
     leaderTimeoutMs: intOption("--leader-timeout-ms", v["leader-timeout-ms"], 100, 600_000),
+    checkS: numberOption("--check-seconds", v["check-seconds"], 0, 3600),
     verbose: v.verbose,
     nodeArgs: dash < 0 ? [] : argv.slice(dash + 1),
   };

@@ -18,6 +18,7 @@ import { optionsRecord, type SweepOptions } from "./sweep-options.ts";
 import { ETCD_MISSING, etcdVersion } from "./systems/etcd.ts";
 import type { SystemUnderTest } from "./systems/system.ts";
 import { versions } from "./versions.ts";
+import { checkCombinations } from "./correctness.ts";
 
 export interface SweepOutcome {
   /** The run's folder: `<out>/<run-id>`. */
@@ -60,7 +61,12 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
     options: optionsRecord(o),
   };
   const cells: Cell[] = [];
-  const results = (finishedAt: string | null): Results => ({ run: { ...run, finishedAt }, cells: [...cells] });
+  const correctness: Record<string, string> = {};
+  const results = (finishedAt: string | null): Results => ({
+    run: { ...run, finishedAt },
+    cells: [...cells],
+    ...(Object.keys(correctness).length > 0 ? { correctness: { ...correctness } } : {}),
+  });
   const save = (r: Results): Promise<void> => writeAtomically(path.join(dir, "results.json"), `${JSON.stringify(r, null, 2)}\n`);
   await save(results(null));
 
@@ -91,6 +97,12 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
       cells.push(cell);
       io.log(resultLine(cell));
       await save(results(null));
+    }
+    if (o.checkS > 0 && !io.signal?.aborted) {
+      await checkCombinations(o.flags, o.checkS, path.join(dir, "checks"), io, (combo, verdict) => {
+        correctness[combo] = verdict;
+        return save(results(null));
+      });
     }
   } finally {
     io.signal?.removeEventListener("abort", abort);

@@ -82,8 +82,11 @@ describe("bench sweep (real processes)", () => {
       expect(cell.cpu.every((u) => u.cpu > 0 && u.elu > 0 && u.elu <= 1)).toBe(true);
       expect(Object.keys(cell.elu).sort()).toEqual(cell.cpu.map((u) => u.process).sort());
     }
+    // The correctness column: a checked fault run of the combination, whose page is kept beside.
+    expect(results.correctness).toEqual({ "batch+pipeline+parallel-append+async-apply": "linearizable" });
+    expect(lines.some((l) => l.startsWith("check 1/1: batch+pipeline+parallel-append+async-apply"))).toBe(true);
     // The report and the runs index were written next to it.
-    expect(readdirSync(outcome.dir).sort()).toEqual(["index.html", "results.csv", "results.json"]);
+    expect(readdirSync(outcome.dir).sort()).toEqual(["checks", "index.html", "results.csv", "results.json"]);
     expect(readdirSync(out)).toContain("index.html");
     expect(lines.filter((l) => l.startsWith("["))).toHaveLength(4);
     expect(lines.filter((l) => l.includes("FAILED"))).toHaveLength(2);
@@ -91,5 +94,5 @@ describe("bench sweep (real processes)", () => {
     // Nodes (1 + 3 + the failed cells' 4) and the load generator ran as children, and all are gone.
     expect(seen.size).toBeGreaterThanOrEqual(5);
     expect([...seen].filter(alive)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });

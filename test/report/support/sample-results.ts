@@ -5,6 +5,7 @@
 import { allCombos, formatFlags, type Flags } from "../../../src/core/flags.ts";
 import { seededRng, type Rng } from "../../../src/core/rng.ts";
 import type { Cell, CellConfig, PercentilePoint, ProcessUsage, Results, StageTimings } from "../../../bench/results.ts";
+import { failedCell } from "../../../bench/cell.ts";
 
 export const SAMPLE_SIZES = [3, 5] as const;
 export const SAMPLE_CONNECTIONS = [1, 32, 128] as const;
@@ -59,23 +60,9 @@ export function makeCell(config: Partial<CellConfig>, throughput: number, p50Ms:
   };
 }
 
-/** A failed cell: zero figures, the reason in `error`. */
+/** A failed cell: zero figures, the reason in `error` (built as the sweep builds one). */
 export function makeFailedCell(config: Partial<CellConfig>, error: string): Cell {
-  return {
-    ...BASE_CONFIG,
-    ...config,
-    status: "failed",
-    error,
-    throughput: 0,
-    latencyMs: { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 },
-    percentiles: [],
-    errors: 0,
-    requests: 0,
-    stagesMs: null,
-    cpu: [],
-    elu: {},
-    startedAt: "2025-11-25T15:00:00.000Z",
-  };
+  return failedCell({ ...BASE_CONFIG, ...config }, error, "2025-11-25T15:00:00.000Z");
 }
 
 /** A minimal run header around the given cells. */
