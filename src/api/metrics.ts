@@ -68,8 +68,13 @@ export class NodeMetrics {
     });
   }
 
+  /** Per-stage children, bound once: observing through labels hashes them on every call. */
+  private readonly stageChildren = new Map<Stage, { observe(v: number): void }>();
+
   observeStage(stage: Stage, us: number): void {
-    this.stage.observe({ stage }, us / 1e6);
+    let child = this.stageChildren.get(stage);
+    if (!child) this.stageChildren.set(stage, (child = this.stage.labels({ stage })));
+    child.observe(us / 1e6);
   }
 
   render(): Promise<string> {
