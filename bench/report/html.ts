@@ -6,6 +6,7 @@ import { loadOf, scenarioOf, sharedEnvironment, varyingKnobs } from "./aggregate
 import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type TableCell } from "./page.ts";
 import { runCharts } from "./specs.ts";
 import { combinationRows, summarize, type Verdict } from "./summary.ts";
+import { targetChecks } from "./targets.ts";
 
 export function renderRunPage(results: Results): string {
   const { run } = results;
@@ -61,6 +62,11 @@ function summarySection(results: Results): string {
 ${effects}
 <h3>Against the literature</h3>
 ${checks}
+<h3>Against the lab's targets</h3>
+${htmlTable(
+  ["target", "this run", "figures"],
+  targetChecks(results).map((t) => [t.target, { html: escapeHtml(t.outcome), className: t.outcome === "met" ? "good" : t.outcome === "not met" ? "failed" : "" }, t.detail]),
+)}
 ${glanceTable(results)}`;
 }
 
