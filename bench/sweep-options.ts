@@ -51,6 +51,8 @@ Options:
   --check-seconds S      after the sweep, a checked fault run of S seconds per combination (kill -9,
                          pauses, partitions; linearizability checked): the report's correctness
                          column. 0 skips it (default 3)
+  --micro-ms MS          after that, the micro-benchmarks (codec, log append, quorum, checker) at
+                         MS per task, as a table in the report. 0 skips them (default 200)
   --verbose              show the nodes' output
   -h, --help             show this help
 
@@ -83,6 +85,8 @@ export interface SweepOptions {
   readonly leaderTimeoutMs: number;
   /** Seconds of the checked fault run per combination after the sweep (0: none). */
   readonly checkS: number;
+  /** Measuring time per micro-benchmark task after the sweep, ms (0: none). */
+  readonly microMs: number;
   readonly verbose: boolean;
   /** Extra `raftlab node` options for every node (after "--"). */
   readonly nodeArgs: readonly string[];
@@ -122,6 +126,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       out: { type: "string", default: "reports" },
       "leader-timeout-ms": { type: "string", default: "15000" },
       "check-seconds": { type: "string", default: "3" },
+      "micro-ms": { type: "string", default: "200" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -172,6 +177,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     out: v.out,
     leaderTimeoutMs: intOption("--leader-timeout-ms", v["leader-timeout-ms"], 100, 600_000),
     checkS: numberOption("--check-seconds", v["check-seconds"], 0, 3600),
+    microMs: intOption("--micro-ms", v["micro-ms"], 0, 600_000),
     verbose: v.verbose,
     nodeArgs: dash < 0 ? [] : argv.slice(dash + 1),
   };

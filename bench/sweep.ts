@@ -19,6 +19,7 @@ import { ETCD_MISSING, etcdVersion } from "./systems/etcd.ts";
 import type { SystemUnderTest } from "./systems/system.ts";
 import { versions } from "./versions.ts";
 import { checkCombinations } from "./correctness.ts";
+import { measureMicro, microFiles, type MicroResult } from "./micro/run.ts";
 
 export interface SweepOutcome {
   /** The run's folder: `<out>/<run-id>`. */
@@ -62,10 +63,12 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
   };
   const cells: Cell[] = [];
   const correctness: Record<string, string> = {};
+  const micro: MicroResult[] = [];
   const results = (finishedAt: string | null): Results => ({
     run: { ...run, finishedAt },
     cells: [...cells],
     ...(Object.keys(correctness).length > 0 ? { correctness: { ...correctness } } : {}),
+    ...(micro.length > 0 ? { micro: [...micro] } : {}),
   });
   const save = (r: Results): Promise<void> => writeAtomically(path.join(dir, "results.json"), `${JSON.stringify(r, null, 2)}\n`);
   await save(results(null));
@@ -103,6 +106,11 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
         correctness[combo] = verdict;
         return save(results(null));
       });
+    }
+    if (o.microMs > 0 && !io.signal?.aborted) {
+      io.log(`micro-benchmarks: ${o.microMs} ms per task`);
+      micro.push(...(await measureMicro(microFiles(), o.microMs)));
+      await save(results(null));
     }
   } finally {
     io.signal?.removeEventListener("abort", abort);

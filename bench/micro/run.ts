@@ -46,24 +46,48 @@ export async function runMicro(argv: string[]): Promise<number> {
     process.stderr.write(`bench:micro: --time must be a positive number of milliseconds, got "${opts.time}"\n`);
     return 64;
   }
-  const dir = new URL("./", import.meta.url);
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".bench.ts") && (!opts.filter || f.includes(opts.filter)))
-    .sort();
+  const files = microFiles(opts.filter);
   if (files.length === 0) {
     process.stderr.write(`bench:micro: no benchmark file matches --filter "${opts.filter}"\n`);
     return 64;
   }
   const m = machineInfo();
   process.stdout.write(`raftlab micro-benchmarks on ${m.cpuModel} (${m.cores} cores), Node ${m.node}, commit ${m.commit ?? "unknown"}\n`);
-  const results: Record<string, unknown>[] = [];
-  for (const file of files) {
-    const bench = new Bench({ name: file, time, warmupTime: Math.min(200, time) });
-    const mod = (await import(new URL(file, dir).href)) as MicroModule;
-    await mod.register(bench);
+  const results = await measureMicro(files, time, (file, bench) => {
     process.stdout.write(`\n${file.replace(".bench.ts", "")}\n`);
-    await bench.run();
     console.table(bench.table());
+  });
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ machine: m, results }, null, 2));
+  return 0;
+}
+
+export interface MicroResult {
+  readonly file: string;
+  readonly task: string;
+  readonly opsPerSec: number;
+  readonly latencyMsP50: number;
+  readonly latencyMsP99: number;
+  readonly samples: number;
+}
+
+const DIR = new URL("./", import.meta.url);
+
+/** The micro-benchmark files, optionally only those whose name contains `filter`. */
+export function microFiles(filter?: string): string[] {
+  return readdirSync(DIR)
+    .filter((f) => f.endsWith(".bench.ts") && (!filter || f.includes(filter)))
+    .sort();
+}
+
+/** Runs every task of `files` for `timeMs` each; `onFile` sees each finished Bench (e.g. to print it). */
+export async function measureMicro(files: readonly string[], timeMs: number, onFile?: (file: string, bench: Bench) => void): Promise<MicroResult[]> {
+  const results: MicroResult[] = [];
+  for (const file of files) {
+    const bench = new Bench({ name: file, time: timeMs, warmupTime: Math.min(200, timeMs) });
+    const mod = (await import(new URL(file, DIR).href)) as MicroModule;
+    await mod.register(bench);
+    await bench.run();
+    onFile?.(file, bench);
     for (const task of bench.tasks) {
       const r = task.result;
       if (r.state !== "completed") {
@@ -80,8 +104,7 @@ export async function runMicro(argv: string[]): Promise<number> {
       });
     }
   }
-  if (opts.json) writeFileSync(opts.json, JSON.stringify({ machine: m, results }, null, 2));
-  return 0;
+  return results;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

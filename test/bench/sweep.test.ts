@@ -8,44 +8,20 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseBenchOptions, type SweepOptions } from "../../bench/sweep-options.ts";
 import { runSweep } from "../../bench/sweep.ts";
 import type { Results } from "../../bench/results.ts";
-
-/** Pids of this process's children, read from /proc (spawning `ps` would add a child). */
-function childPids(): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid) out.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, descendantPids } from "../support/processes.ts";
 
 const out = mkdtempSync(path.join(tmpdir(), "raftlab-bench-test-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("bench sweep (real processes)", () => {
   it("measures ok cells, records a failing cell as failed and goes on, and leaves no process behind", async () => {
-    const parsed = parseBenchOptions(["--flags", "all", "--sizes", "1,3", "--warmup", "1", "--duration", "2", "--reps", "1", "--out", out]);
+    const parsed = parseBenchOptions(["--flags", "all", "--sizes", "1,3", "--warmup", "1", "--duration", "2", "--reps", "1", "--micro-ms", "20", "--out", out]);
     if (parsed === "help") throw new Error("unexpected help");
     // The first scenario's fsync delay is beyond what a node accepts: its nodes exit at start (code 64).
     const opts: SweepOptions = { ...parsed, fsyncDelayUs: [99_000_000, 0] };
-    const before = new Set(childPids());
+    const before = new Set(descendantPids(process.pid));
     const seen = new Set<number>();
-    const watch = setInterval(() => childPids().forEach((p) => !before.has(p) && seen.add(p)), 100);
+    const watch = setInterval(() => descendantPids(process.pid).forEach((p) => !before.has(p) && seen.add(p)), 100);
     const lines: string[] = [];
     let outcome;
     try {
@@ -85,6 +61,9 @@ describe("bench sweep (real processes)", () => {
     // The correctness column: a checked fault run of the combination, whose page is kept beside.
     expect(results.correctness).toEqual({ "batch+pipeline+parallel-append+async-apply": "linearizable" });
     expect(lines.some((l) => l.startsWith("check 1/1: batch+pipeline+parallel-append+async-apply"))).toBe(true);
+    // The micro-benchmarks, one row per task of every bench/micro file, for the report's table.
+    expect(new Set(results.micro?.map((m) => m.file))).toEqual(new Set(["checker.bench.ts", "codec.bench.ts", "log-append.bench.ts", "quorum.bench.ts"]));
+    expect(results.micro!.every((m) => m.opsPerSec > 0)).toBe(true);
     // The report and the runs index were written next to it.
     expect(readdirSync(outcome.dir).sort()).toEqual(["checks", "index.html", "results.csv", "results.json"]);
     expect(readdirSync(out)).toContain("index.html");
