@@ -7,6 +7,12 @@ export interface RawResponse {
   readonly status: number;
   readonly headers: ReadonlyMap<string, string>;
   readonly body: string;
+  /**
+   * The connection closed before the whole body arrived. A server that answers and closes while the
+   * client is still sending makes the kernel reset the connection, which can discard the rest of
+   * an answer it did send.
+   */
+  readonly truncated: boolean;
 }
 
 /** What came back: a response, the connection closed with none, or nothing within the wait. */
@@ -40,19 +46,19 @@ export function sendRaw(port: number, bytes: Uint8Array, opts: { abort?: boolean
     });
     sock.on("error", () => finish("closed"));
     sock.on("close", () => {
-      const r = parseResponse(buf, true);
+      const r = parseResponse(buf, opts.head ?? false, true);
       finish(r === null || r === "skip" ? "closed" : r);
     });
   });
 }
 
 /** The first complete response in `buf`, "skip" for a leading 1xx, or null while incomplete. */
-function parseResponse(buf: Buffer, noBody: boolean): RawResponse | "skip" | null {
+function parseResponse(buf: Buffer, noBody: boolean, closed = false): RawResponse | "skip" | null {
   const end = buf.indexOf("\r\n\r\n");
   if (end < 0) return null;
   const lines = buf.subarray(0, end).toString("latin1").split("\r\n");
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!);
-  if (!m) return { status: 0, headers: new Map(), body: lines[0]! };
+  if (!m) return { status: 0, headers: new Map(), body: lines[0]!, truncated: false };
   const status = Number(m[1]);
   if (status >= 100 && status < 200) return "skip";
   const headers = new Map<string, string>();
@@ -60,7 +66,9 @@ function parseResponse(buf: Buffer, noBody: boolean): RawResponse | "skip" | nul
     const colon = line.indexOf(":");
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
-  const length = noBody ? 0 : Number(headers.get("content-length") ?? 0);
-  if (buf.length < end + 4 + length) return null;
-  return { status, headers, body: buf.subarray(end + 4, end + 4 + length).toString("utf8") };
+  const length = Number(headers.get("content-length") ?? 0);
+  const body = buf.subarray(end + 4, end + 4 + length).toString("utf8");
+  if (noBody) return { status, headers, body: "", truncated: false };
+  if (buf.length >= end + 4 + length) return { status, headers, body, truncated: false };
+  return closed ? { status, headers, body, truncated: true } : null;
 }
