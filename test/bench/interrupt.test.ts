@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Results } from "../../bench/results.ts";
 import { alive, descendantPids } from "../support/processes.ts";
-import { waitUntil } from "../support/cluster.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
 const out = mkdtempSync(path.join(tmpdir(), "raftlab-bench-interrupt-"));

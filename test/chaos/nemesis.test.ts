@@ -2,7 +2,7 @@
 // and played against a target it cuts and heals exactly the links and processes the fault names.
 
 import { describe, expect, it } from "vitest";
-import { waitUntil } from "../support/cluster.ts";
+import { waitUntil } from "../support/wait.ts";
 import { Nemesis, planFaults, type FaultTarget, type LinkChangeBody, type PlannedFault } from "../../src/chaos/nemesis.ts";
 
 const KILLS = ["kill-leader", "kill-node", "kill-all"];

@@ -2,7 +2,8 @@
 // lost, and the killed node restarts on its data directory and catches up.
 
 import { describe, expect, it } from "vitest";
-import { get, getStale, put, startCluster, waitUntil } from "../support/cluster.ts";
+import { get, getStale, put, startCluster } from "../support/cluster.ts";
+import { waitUntil } from "../support/wait.ts";
 
 describe("kill -9 of the leader during a write stream", () => {
   it("loses no acknowledged write, and the restarted node catches up", async () => {

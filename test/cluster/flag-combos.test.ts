@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from "vitest";
 import { allCombos, formatFlags } from "../../src/core/flags.ts";
-import { get, getStale, put, startCluster, waitUntil } from "../support/cluster.ts";
+import { get, getStale, put, startCluster } from "../support/cluster.ts";
+import { waitUntil } from "../support/wait.ts";
 
 describe.concurrent("all 16 flag combinations in real processes", () => {
   for (const combo of allCombos().map(formatFlags)) {

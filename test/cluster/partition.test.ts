@@ -3,7 +3,8 @@
 // lost after healing.
 
 import { describe, expect, it } from "vitest";
-import { get, put, request, startCluster, waitUntil } from "../support/cluster.ts";
+import { get, put, request, startCluster } from "../support/cluster.ts";
+import { waitUntil } from "../support/wait.ts";
 
 async function setLinks(url: string, body: object): Promise<void> {
   const r = await request(`${url}/admin/links`, { method: "POST", body: JSON.stringify(body) });

@@ -2,7 +2,8 @@
 // linearizable reads across a leader change.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { get, getStale, put, request, startCluster, waitUntil, type TestCluster } from "../support/cluster.ts";
+import { get, getStale, put, request, startCluster, type TestCluster } from "../support/cluster.ts";
+import { waitUntil } from "../support/wait.ts";
 
 for (const size of [3, 5]) {
   describe(`${size}-node cluster`, () => {

@@ -22,7 +22,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { allCombos, formatFlags, parseFlags, type Flags } from "../../src/core/flags.ts";
 import { FAILPOINT_NAMES, type FailpointName } from "../../src/node/failpoints.ts";
 import { LocalCluster, type NodeStatus } from "../../src/node/local-cluster.ts";
-import { freeBasePort, waitUntil } from "../support/cluster.ts";
+import { freeBasePort } from "../support/cluster.ts";
+import { waitUntil } from "../support/wait.ts";
 import { AckingWriter, sleep } from "./support/writer.ts";
 
 type Kind = "follower" | "hardstate" | "leader";

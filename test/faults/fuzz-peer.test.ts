@@ -17,7 +17,8 @@ import { parseFlags } from "../../src/core/flags.ts";
 import { CodecError, decodeMessages, encodeMessages } from "../../src/transport/codec.ts";
 import { PEER_PATH } from "../../src/transport/peer-transport.ts";
 import type { Message } from "../../src/core/types.ts";
-import { freeBasePort, put, waitUntil } from "../support/cluster.ts";
+import { freeBasePort, put } from "../support/cluster.ts";
+import { waitUntil } from "../support/wait.ts";
 import { arbMessage } from "../transport/messages.ts";
 
 const SEED = Number(process.env["RAFTLAB_FUZZ_SEED"] ?? Date.now() % 2 ** 31);

@@ -6,25 +6,10 @@ import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { reserveBasePort } from "../../src/node/ports.ts";
 import { parseFlags } from "../../src/core/flags.ts";
 
+
 /** A free block of ports for an n-node cluster (see src/node/ports.ts). */
 export async function freeBasePort(n: number): Promise<number> {
   return (await reserveBasePort(n)).base;
-}
-
-/** Resolves once `cond()` is truthy, with its value; rejects naming `what` after `timeoutMs`. */
-export async function waitUntil<T>(cond: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 export interface TestCluster {

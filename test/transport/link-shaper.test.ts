@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { seededRng } from "../../src/core/rng.ts";
 import { LinkSettingsError, LinkShaper } from "../../src/transport/link-shaper.ts";
-import { waitFor } from "./wait-for.ts";
+import { waitUntil } from "../support/wait.ts";
 
 describe("LinkShaper", () => {
   it("delivers synchronously on an unshaped link", () => {
@@ -52,7 +52,7 @@ describe("LinkShaper", () => {
       });
     }
     expect(delivered).toBe(0);
-    await waitFor(() => delivered === 20, "delayed deliveries");
+    await waitUntil(() => delivered === 20, "delayed deliveries");
     expect(early).toEqual([]);
   });
 
@@ -64,7 +64,7 @@ describe("LinkShaper", () => {
     shaper.set({ delayMs: 1 });
     shaper.shape(2, () => order.push("fast"));
     shaper.shape(3, () => order.push("other link"));
-    await waitFor(() => order.length === 3, "three deliveries");
+    await waitUntil(() => order.length === 3, "three deliveries");
     expect(order).toEqual(["other link", "slow", "fast"]);
   });
 
@@ -79,7 +79,7 @@ describe("LinkShaper", () => {
         delivered++;
       });
     }
-    await waitFor(() => delivered === 30, "jittered deliveries");
+    await waitUntil(() => delivered === 30, "jittered deliveries");
     expect(early).toEqual([]);
   });
 
@@ -92,7 +92,7 @@ describe("LinkShaper", () => {
     witness.shape(2, () => (witnessFired = true));
     cleared.clear();
     expect(cleared.stats().pending).toBe(0);
-    await waitFor(() => witnessFired, "the witness delivery");
+    await waitUntil(() => witnessFired, "the witness delivery");
     expect(clearedFired).toBe(false);
   });
 

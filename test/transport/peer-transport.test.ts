@@ -6,7 +6,7 @@ import { MessageType, type Message, type NodeId } from "../../src/core/types.ts"
 import { encodeMessages } from "../../src/transport/codec.ts";
 import { PeerTransport, type PeerTransportOptions } from "../../src/transport/peer-transport.ts";
 import { freePort } from "./free-port.ts";
-import { waitFor } from "./wait-for.ts";
+import { waitUntil } from "../support/wait.ts";
 import { message } from "./messages.ts";
 
 const HOST = "127.0.0.1";
@@ -46,7 +46,7 @@ async function cluster(n: number): Promise<Node[]> {
     node(i + 1, port, Object.fromEntries(ports.flatMap((p, j) => (j === i ? [] : [[j + 1, p]])))),
   );
   await Promise.all(nodes.map((x) => x.t.start()));
-  await waitFor(() => nodes.every((x) => x.t.stats().peers.every((p) => p.connected && p.inbound)), "a fully connected cluster");
+  await waitUntil(() => nodes.every((x) => x.t.stats().peers.every((p) => p.connected && p.inbound)), "a fully connected cluster");
   return nodes;
 }
 
@@ -60,7 +60,7 @@ describe("PeerTransport", () => {
       const id = nodes.indexOf(from) + 1;
       from.t.send(nodes.flatMap((_, j) => (j + 1 === id ? [] : [app(id, j + 1, 10 * id)])));
     }
-    await waitFor(() => nodes.every((x) => x.received().length === 2), "two messages at every node");
+    await waitUntil(() => nodes.every((x) => x.received().length === 2), "two messages at every node");
     for (const [i, x] of nodes.entries()) {
       const got = x.received().sort((a, b) => a.from - b.from);
       const senders = [1, 2, 3].filter((id) => id !== i + 1);
@@ -76,7 +76,7 @@ describe("PeerTransport", () => {
     const [a, b] = await cluster(2);
     const before = a!.t.stats().sentFrames;
     for (let i = 0; i < 100; i++) a!.t.send([app(1, 2, i)]);
-    await waitFor(() => b!.received().length === 100, "100 messages");
+    await waitUntil(() => b!.received().length === 100, "100 messages");
     expect(a!.t.stats().sentFrames - before).toBe(1);
     expect(b!.batches.map((x) => x.length)).toEqual([100]);
     expect(b!.received().map((m) => m.index)).toEqual(Array.from({ length: 100 }, (_, i) => i));
@@ -87,10 +87,10 @@ describe("PeerTransport", () => {
     const a = node(1, pa, { 2: pb }, { maxFrameBytes: 4096 });
     const b = node(2, pb, { 1: pa });
     await Promise.all([a.t.start(), b.t.start()]);
-    await waitFor(() => a.t.stats().peers[0]!.connected, "a connected to b");
+    await waitUntil(() => a.t.stats().peers[0]!.connected, "a connected to b");
     const big = (i: number): Message => message({ type: MessageType.App, from: 1, to: 2, index: i, entries: [{ index: i + 1, term: 1, data: new Uint8Array(1000) }] });
     a.t.send(Array.from({ length: 20 }, (_, i) => big(i)));
-    await waitFor(() => b.received().length === 20, "20 messages");
+    await waitUntil(() => b.received().length === 20, "20 messages");
     expect(b.batches.length).toBeGreaterThan(1);
     expect(b.received().map((m) => m.index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
@@ -102,7 +102,7 @@ describe("PeerTransport", () => {
     const stranger = node(9, p9, { 1: p1 });
     const otherCluster = node(2, pw, { 1: p1 }, { clusterId: "another-cluster" });
     await Promise.all([stranger.t.start(), otherCluster.t.start()]);
-    await waitFor(
+    await waitUntil(
       () => stranger.t.stats().refusedByPeer > 0 && otherCluster.t.stats().refusedByPeer > 0,
       "both dialers refused",
     );
@@ -119,14 +119,14 @@ describe("PeerTransport", () => {
     const n1 = node(1, p1, { 2: p2, 3: p3 }, { reconnectMaxMs: 100 });
     const n2 = node(2, p2, { 1: p1, 3: p3 });
     await Promise.all([n1.t.start(), n2.t.start()]);
-    await waitFor(() => n1.t.stats().peers.find((p) => p.id === 2)!.connected, "1 connected to 2");
+    await waitUntil(() => n1.t.stats().peers.find((p) => p.id === 2)!.connected, "1 connected to 2");
     for (let i = 0; i < 5; i++) n1.t.send([app(1, 3, i), app(1, 2, i)]);
-    await waitFor(() => n2.received().length === 5, "node 2 served while node 3 is down");
+    await waitUntil(() => n2.received().length === 5, "node 2 served while node 3 is down");
     const n3 = node(3, p3, { 1: p1, 2: p2 });
     await n3.t.start();
-    await waitFor(() => n1.t.stats().peers.find((p) => p.id === 3)!.connected, "1 reconnected to 3");
+    await waitUntil(() => n1.t.stats().peers.find((p) => p.id === 3)!.connected, "1 reconnected to 3");
     n1.t.send([app(1, 3, 99)]);
-    await waitFor(() => n3.received().some((m) => m.index === 99), "node 3 receives after reconnecting");
+    await waitUntil(() => n3.received().some((m) => m.index === 99), "node 3 receives after reconnecting");
     // Sent while 3 was down: dropped and counted, not delivered late.
     expect(n1.t.stats().droppedDisconnected).toBe(5);
     expect(n3.received().map((m) => m.index)).toEqual([99]);
@@ -141,7 +141,7 @@ describe("PeerTransport", () => {
     try {
       const n1 = node(1, await freePort(), { 2: silentPort }, { maxQueueBytes: 1000 });
       await n1.t.start();
-      await waitFor(() => sockets.length === 1, "the dial to reach the silent peer");
+      await waitUntil(() => sockets.length === 1, "the dial to reach the silent peer");
       for (let i = 0; i < 100; i++) n1.t.send([app(1, 2, i)]);
       const { droppedQueueFull, peers } = n1.t.stats();
       expect(peers[0]!.queuedMessages).toBeGreaterThan(0);
@@ -163,7 +163,7 @@ describe("PeerTransport", () => {
     raw.send(encodeMessages([app(3, 1, 1)])); // claims to be node 3 on node 2's connection
     raw.send(encodeMessages([app(2, 7, 1)])); // not addressed to node 1
     raw.send(encodeMessages([app(2, 1, 42)]));
-    await waitFor(() => n1.received().length === 1, "the one good frame");
+    await waitUntil(() => n1.received().length === 1, "the one good frame");
     expect(n1.received()[0]!.index).toBe(42);
     expect(n1.t.stats().badFrames).toBe(3);
     raw.terminate();
@@ -175,7 +175,7 @@ describe("PeerTransport", () => {
     a!.t.send([app(1, 2, 1), app(1, 3, 1)]);
     a!.t.setLinks({ partitioned: false }, [2]);
     a!.t.send([app(1, 2, 2)]);
-    await waitFor(() => b!.received().length > 0 && c!.received().length > 0, "deliveries");
+    await waitUntil(() => b!.received().length > 0 && c!.received().length > 0, "deliveries");
     expect(b!.received().map((m) => m.index)).toEqual([2]);
     expect(a!.t.stats().droppedPartition).toBe(1);
     expect(a!.t.links().links["2"]!.partitioned).toBe(false);
