@@ -1,16 +1,14 @@
 // Hand-written peer-message codec vs msgpackr, the comparison behind the choice in
 // src/transport/codec.ts (the figures are written there). Run alone:
 //   npm run bench:micro -- --filter codec
+import { makeMessage } from "../../src/core/message.ts";
 import { Packr } from "msgpackr";
 import type { Bench } from "tinybench";
 import { MessageType, type Entry, type Message } from "../../src/core/types.ts";
 import { decodeMessages, encodeMessages } from "../../src/transport/codec.ts";
 
 function message(fields: Partial<Message>): Message {
-  return {
-    type: MessageType.Heartbeat, from: 1, to: 2, term: 7, logTerm: 0, index: 0, entries: [],
-    commit: 0, reject: false, rejectHint: 0, hintTerm: 0, ctx: 0, snapshot: null, ...fields,
-  };
+  return makeMessage({ type: MessageType.Heartbeat, from: 1, to: 2, term: 7, ...fields });
 }
 
 function entries(count: number, bytes: number): Entry[] {

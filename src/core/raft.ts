@@ -6,6 +6,7 @@
 import type { RaftConfig } from "./config.ts";
 import type { LogReader } from "./log-reader.ts";
 import { isWellFormed } from "./message-check.ts";
+import { makeMessage } from "./message.ts";
 import { Progress } from "./progress.ts";
 import { isMajority, majorityIndex, voteResult } from "./quorum.ts";
 import { payloadBytes, RaftLog } from "./raft-log.ts";
@@ -27,7 +28,7 @@ import {
 
 const EMPTY = new Uint8Array(0);
 
-type MessageFields = Partial<Message> & Pick<Message, "type" | "to">;
+type OutgoingFields = Partial<Message> & Pick<Message, "type" | "to">;
 
 export class Raft {
   readonly id: NodeId;
@@ -583,29 +584,16 @@ export class Raft {
 
   // --- output ---
 
-  private message(f: MessageFields): Message {
-    return {
-      from: this.id,
-      term: this.term,
-      logTerm: 0,
-      index: 0,
-      entries: [],
-      commit: 0,
-      reject: false,
-      rejectHint: 0,
-      hintTerm: 0,
-      ctx: 0,
-      snapshot: null,
-      ...f,
-    };
+  private message(f: OutgoingFields): Message {
+    return makeMessage({ from: this.id, term: this.term, ...f });
   }
 
-  private send(f: MessageFields): void {
+  private send(f: OutgoingFields): void {
     this.msgs.push(this.message(f));
   }
 
   /** A response acknowledging our log: it may leave only once the log it acknowledges is durable. */
-  private ack(f: MessageFields): void {
+  private ack(f: OutgoingFields): void {
     this.msgsAfterPersist.push(this.message(f));
   }
 }

@@ -1,6 +1,7 @@
 // Tests named after the sections of the Raft paper (Ongaro & Ousterhout 2014) and thesis (Ongaro
 // 2014) whose rules they check, in the style of etcd-io/raft's raft_paper_test.go.
 
+import { makeMessage } from "../../src/core/message.ts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RawNode } from "../../src/core/raw-node.ts";
@@ -103,10 +104,7 @@ describe("§5.3 log replication", () => {
     c.addNodes(3, { overrides: NO_PREVOTE });
     seed(c, 2, [ent(1, 1)], 1, 0);
     const n = c.get(2).node;
-    const app: Message = {
-      type: MessageType.App, from: 1, to: 2, term: 1, logTerm: 1, index: 5, entries: [ent(6, 1)],
-      commit: 0, reject: false, rejectHint: 0, hintTerm: 0, ctx: 0, snapshot: null,
-    };
+    const app = makeMessage({ type: MessageType.App, from: 1, to: 2, term: 1, logTerm: 1, index: 5, entries: [ent(6, 1)] });
     n.step(app);
     const rd = n.ready();
     const resp = [...rd.messages, ...rd.persistedMessages].find((m) => m.type === MessageType.AppResp)!;

@@ -1,3 +1,4 @@
+import { makeMessage } from "../../src/core/message.ts";
 import { describe, expect, it } from "vitest";
 import { MessageType, type Message } from "../../src/core/types.ts";
 import { seededRng } from "../../src/core/rng.ts";
@@ -15,21 +16,7 @@ import {
 } from "../../src/sim/network.ts";
 import { MS, Scheduler } from "../../src/sim/scheduler.ts";
 
-const msg = (from: number, to: number, index = 0): Message => ({
-  type: MessageType.App,
-  from,
-  to,
-  term: 1,
-  logTerm: 0,
-  index,
-  entries: [],
-  commit: 0,
-  reject: false,
-  rejectHint: 0,
-  hintTerm: 0,
-  ctx: 0,
-  snapshot: null,
-});
+const msg = (from: number, to: number, index = 0): Message => makeMessage({ type: MessageType.App, from, to, term: 1, index });
 
 const env = (from: number, to: number, index = 0): Envelope => ({ msg: msg(from, to, index), from, to, delay: MS });
 const links = (b: readonly Envelope[]): string[] => b.map((e) => `${e.from}>${e.to}`);

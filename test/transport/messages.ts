@@ -1,4 +1,5 @@
 // fast-check generators of every Message shape the codec must carry.
+import { makeMessage } from "../../src/core/message.ts";
 import fc from "fast-check";
 import { MessageType, type Entry, type Message } from "../../src/core/types.ts";
 
@@ -49,8 +50,5 @@ export const arbMessage: fc.Arbitrary<Message> = fc.record({
 });
 
 export function message(fields: Partial<Message>): Message {
-  return {
-    type: MessageType.Heartbeat, from: 1, to: 2, term: 1, logTerm: 0, index: 0, entries: [], commit: 0,
-    reject: false, rejectHint: 0, hintTerm: 0, ctx: 0, snapshot: null, ...fields,
-  };
+  return makeMessage({ type: MessageType.Heartbeat, from: 1, to: 2, term: 1, ...fields });
 }
