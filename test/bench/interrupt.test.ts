@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Results } from "../../bench/results.ts";
-import { alive, descendantPids } from "../support/processes.ts";
+import { descendants, running, type ProcessKey } from "../support/processes.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
@@ -23,11 +23,11 @@ describe("raftlab bench interrupted with Ctrl-C", () => {
     bench.stdout.on("data", (d) => (output += d));
     bench.stderr.on("data", (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => bench.on("exit", (code) => resolve(code)));
-    const seen = new Set<number>();
-    const watch = setInterval(() => descendantPids(bench.pid!).forEach((p) => seen.add(p)), 50);
+    const seen = new Set<ProcessKey>();
+    const watch = setInterval(() => descendants(bench.pid!).forEach((p) => seen.add(p)), 50);
     try {
       // The first cell finished and the second is running (its nodes are up).
-      await waitUntil(() => /\[ ?2\/3\]/.test(output) && descendantPids(bench.pid!).length >= 2, "the second cell to start", 60_000);
+      await waitUntil(() => /\[ ?2\/3\]/.test(output) && descendants(bench.pid!).length >= 2, "the second cell to start", 60_000);
       bench.kill("SIGINT");
       expect(await exited, output).toBe(130);
     } finally {
@@ -35,7 +35,7 @@ describe("raftlab bench interrupted with Ctrl-C", () => {
       if (bench.exitCode === null) bench.kill("SIGKILL");
     }
     expect(seen.size).toBeGreaterThanOrEqual(2);
-    await waitUntil(() => [...seen].every((p) => !alive(p)), "every child of the bench to be gone", 5000);
+    await waitUntil(() => [...seen].every((p) => !running(p)), "every child of the bench to be gone", 5000);
 
     const [run] = readdirSync(out).filter((d) => d !== "index.html");
     const results = JSON.parse(readFileSync(path.join(out, run!, "results.json"), "utf8")) as Results;
