@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -5,8 +6,10 @@ import { CompactedError } from "../../src/core/log-reader.ts";
 import { decodeHardState } from "../../src/storage/codec.ts";
 import { StorageLockedError } from "../../src/storage/errors.ts";
 import { FileStore } from "../../src/storage/file-store.ts";
+import { readProcStat } from "../../src/storage/proc-stat.ts";
 import { RecordType } from "../../src/storage/record.ts";
 import { readSingleRecordFile } from "../../src/storage/segment-files.ts";
+import { waitUntil } from "../support/wait.ts";
 import { dump, entries, entry, removeTempDirs, segmentFiles, snapshotAt, syncOf, tempDir } from "./helpers.ts";
 
 afterEach(removeTempDirs);
@@ -143,6 +146,23 @@ describe("FileStore", () => {
     s.close();
     fs.writeFileSync(path.join(dir, "LOCK"), "999999999\n"); // a pid no process has
     FileStore.open(dir).close();
+    // This process's pid with another start time: the owner was an earlier process with this pid.
+    fs.writeFileSync(path.join(dir, "LOCK"), `${process.pid} 1\n`);
+    FileStore.open(dir).close();
+  });
+
+  it("takes over the lock of a node that exited but was never reaped (a zombie)", async () => {
+    const dir = tempDir();
+    // A parent that forks a child which exits at once, and never waits for it (perl is in every Debian).
+    const parent = spawn("perl", ["-e", '$| = 1; my $p = fork() // die; exit 0 if $p == 0; print "$p\\n"; sleep 30'], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (d) => resolve(String(d)))));
+      await waitUntil(() => readProcStat(zombie)?.state === "Z", "the child to become a zombie");
+      fs.writeFileSync(path.join(dir, "LOCK"), `${zombie}\n`);
+      FileStore.open(dir).close();
+    } finally {
+      parent.kill("SIGKILL");
+    }
   });
 
   it("group commit: syncs requested during an in-flight fdatasync share the next one", async () => {
