@@ -3,16 +3,14 @@
 declare module "autocannon" {
   import type { EventEmitter } from "node:events";
 
-  interface AutocannonRequest {
-    setupRequest?(req: Record<string, unknown>, context?: Record<string, unknown>): Record<string, unknown> | null;
-  }
   interface AutocannonOptions {
     url: string;
     connections?: number;
     pipelining?: number;
     timeout?: number;
     duration?: number;
-    requests?: AutocannonRequest[];
+    /** Called with each connection's client as it is created. */
+    setupClient?(client: { getRequestBuffer(): Buffer }): void;
   }
   interface Instance extends EventEmitter {
     stop(): void;

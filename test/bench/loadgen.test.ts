@@ -13,11 +13,16 @@ let delayMs = 0;
 /** When set, every request is answered with this status. */
 let failStatus = 0;
 const seen: { method: string; url: string }[] = [];
+/** The bodies of the requests seen, as text. */
+const bodies: string[] = [];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     seen.push({ method: req.method!, url: req.url! });
-    req.resume();
+    let body = "";
+    req.setEncoding("latin1");
+    req.on("data", (d: string) => (body += d));
+    req.on("end", () => void bodies.push(body));
     req.on("end", () => setTimeout(() => res.writeHead(failStatus || (req.method === "GET" ? 404 : 204)).end(), delayMs));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -46,6 +51,7 @@ describe("load generator process", () => {
 
   it("closed loop: distinct keys, reads and writes, 404 reads are answers, warm-up excluded", async () => {
     seen.length = 0;
+    bodies.length = 0;
     delayMs = 0;
     const events: string[] = [];
     const r = await loadgen.run(
@@ -66,6 +72,9 @@ describe("load generator process", () => {
     expect(gets.length).toBeGreaterThan(seen.length * 0.3);
     expect(new Set(seen.map((s) => s.url)).size).toBe(seen.length);
     expect(seen.every((s) => s.url.startsWith("/kv/"))).toBe(true);
+    // Every write carries the configured value (the server parsed it by its Content-Length); reads none.
+    expect(new Set(bodies)).toEqual(new Set(["x".repeat(16), ""]));
+    expect(bodies.filter((b) => b !== "")).toHaveLength(puts.length);
     expect(r.cpu).toBeGreaterThan(0);
     expect(r.elu).toBeGreaterThan(0);
   });
@@ -88,6 +97,7 @@ describe("load generator process", () => {
       expect(r.errors).toBe(r.requests);
       expect(r.errorKinds["status 503"]).toBe(r.errors);
       expect(seen.at(-1)).toEqual({ method: "POST", url: "/v3/kv/put" });
+      expect(JSON.parse(bodies.at(-1)!)).toEqual({ key: expect.any(String), value: Buffer.alloc(16, "x").toString("base64") });
     } finally {
       failStatus = 0;
     }
