@@ -1,8 +1,8 @@
 // Prometheus metrics of a node (`GET /metrics`): Raft state, request outcomes, per-stage latency
 // histograms, transport counters, event-loop utilization, plus Node's default process metrics.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Stage } from "../node/stage-stats.ts";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { STAGES, type Stage } from "../node/stage-stats.ts";
 
 const ROLES = ["follower", "precandidate", "candidate", "leader"] as const;
 
@@ -14,15 +14,58 @@ export interface MetricsSource {
   transport(): object;
 }
 
+/** Upper bounds of the stage histogram's buckets, in microseconds (50 µs to 5 s). */
+const STAGE_BOUNDS_US = [50, 100, 200, 500, 1e3, 2e3, 5e3, 10e3, 20e3, 50e3, 100e3, 500e3, 1e6, 5e6];
+
+/**
+ * The per-stage latency histogram as plain bucket counts, exposed to prom-client as a custom metric
+ * (an object with `get()`, formatted like its own). prom-client's Histogram hashes the label set on
+ * every observation, and the leader observes five stages per proposal on its busiest path; here an
+ * observation is a short scan and two increments.
+ */
+export class StageHistogram {
+  readonly name = "raftlab_stage_seconds";
+  readonly help = "Time a proposal spent in each stage on the leader (queue, append, replicate, apply, total).";
+  readonly type = "histogram";
+  readonly aggregator = "sum";
+  /** Per stage: a count per bucket (not cumulative), the last one for values above every bound. */
+  private readonly counts = STAGES.map(() => new Float64Array(STAGE_BOUNDS_US.length + 1));
+  private readonly sumsUs = new Float64Array(STAGES.length);
+
+  observe(stage: Stage, us: number): void {
+    const i = STAGES.indexOf(stage);
+    let b = 0;
+    while (b < STAGE_BOUNDS_US.length && us > STAGE_BOUNDS_US[b]!) b++;
+    this.counts[i]![b]!++;
+    this.sumsUs[i]! += us;
+  }
+
+  async get() {
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+    STAGES.forEach((stage, i) => {
+      const counts = this.counts[i]!;
+      let cumulative = 0;
+      STAGE_BOUNDS_US.forEach((bound, b) => {
+        cumulative += counts[b]!;
+        values.push({ metricName: `${this.name}_bucket`, labels: { le: bound / 1e6, stage }, value: cumulative });
+      });
+      cumulative += counts[STAGE_BOUNDS_US.length]!;
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: "+Inf", stage }, value: cumulative });
+      values.push({ metricName: `${this.name}_sum`, labels: { stage }, value: this.sumsUs[i]! / 1e6 });
+      values.push({ metricName: `${this.name}_count`, labels: { stage }, value: cumulative });
+    });
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    for (const c of this.counts) c.fill(0);
+    this.sumsUs.fill(0);
+  }
+}
+
 export class NodeMetrics {
   readonly registry = new Registry();
-  private readonly stage = new Histogram({
-    name: "raftlab_stage_seconds",
-    help: "Time a proposal spent in each stage on the leader (queue, append, replicate, apply, total).",
-    labelNames: ["stage"],
-    buckets: [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 20e-3, 50e-3, 100e-3, 500e-3, 1, 5],
-    registers: [this.registry],
-  });
+  private readonly stage = new StageHistogram();
   readonly requests = new Counter({
     name: "raftlab_requests_total",
     help: "Client API responses by status code.",
@@ -31,6 +74,8 @@ export class NodeMetrics {
   });
 
   constructor(source: MetricsSource) {
+    // prom-client's registry formats any object with its metric shape; its types want a Metric class.
+    this.registry.registerMetric(this.stage as unknown as Parameters<Registry["registerMetric"]>[0]);
     collectDefaultMetrics({ register: this.registry, prefix: "raftlab_process_" });
     const gauge = (name: string, help: string, value: () => number): void => {
       new Gauge({
@@ -68,13 +113,8 @@ export class NodeMetrics {
     });
   }
 
-  /** Per-stage children, bound once: observing through labels hashes them on every call. */
-  private readonly stageChildren = new Map<Stage, { observe(v: number): void }>();
-
   observeStage(stage: Stage, us: number): void {
-    let child = this.stageChildren.get(stage);
-    if (!child) this.stageChildren.set(stage, (child = this.stage.labels({ stage })));
-    child.observe(us / 1e6);
+    this.stage.observe(stage, us);
   }
 
   render(): Promise<string> {
