@@ -11,7 +11,7 @@ import { RaftlabSystem } from "./systems/raftlab.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./systems/system.ts";
 
 /** A cell whose requests failed more often than this is recorded as failed (its figures are kept). */
-export const MAX_ERROR_FRACTION = 0.01;
+const MAX_ERROR_FRACTION = 0.01;
 
 export interface CellContext {
   readonly loadgen: Loadgen;
@@ -24,7 +24,7 @@ export interface CellContext {
 }
 
 /** The `raftlab node` options that put a node in the cell's environment. */
-export function nodeArgsFor(c: CellConfig): string[] {
+function nodeArgsFor(c: CellConfig): string[] {
   return [
     // An election timeout of 600–1200 ms, near etcd's default of 1 s: with 3–7 nodes and the load
     // generator sharing two cores, the node default (150–300 ms) lets a starved follower start an

@@ -11,7 +11,7 @@ export function clock(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
-export function describeCell(c: CellConfig): string {
+function describeCell(c: CellConfig): string {
   const what = c.system === "raftlab" ? c.flags : c.system;
   const load = c.connections !== null ? `${c.connections} conn` : `${c.rate} req/s`;
   const env = [

@@ -6,7 +6,7 @@ import { formatFlags, parseFlagList, type Flags } from "../src/core/flags.ts";
 import { UsageError, intOption, numberOption } from "../src/cli/options.ts";
 import type { KeyDist } from "./load/keys.ts";
 
-export const PRESETS = {
+const PRESETS = {
   quick: { sizes: "3,5", connections: "128", duration: "4", warmup: "1", reps: "1", "net-delay": "0", "fsync-delay-us": "0" },
   full: { sizes: "1,3,5,7", connections: "1,8,32,128", duration: "10", warmup: "3", reps: "3", "net-delay": "0,1,5", "fsync-delay-us": "0,1000,5000" },
 } as const;

@@ -17,7 +17,7 @@ export interface KeySpace {
 export type KeyGenerator = () => string;
 
 /** YCSB's default skew: the hottest key gets a few percent of all requests for a key space of 10^5. */
-export const ZIPF_THETA = 0.99;
+const ZIPF_THETA = 0.99;
 
 export function keyGenerator(space: KeySpace): KeyGenerator {
   if (space.keys === 0) {

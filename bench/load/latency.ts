@@ -5,7 +5,7 @@ import * as hdr from "hdr-histogram-js";
 import type { LatencyMs, PercentilePoint } from "../results.ts";
 
 /** The points of the latency distribution written into each cell (the HDR percentile plot). */
-export const PERCENTILE_POINTS = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100] as const;
+const PERCENTILE_POINTS = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100] as const;
 
 export interface LatencySummary {
   readonly latencyMs: LatencyMs;

@@ -21,7 +21,7 @@ interface MicroModule {
   register(bench: Bench): void | Promise<void>;
 }
 
-export async function runMicro(argv: string[]): Promise<number> {
+async function runMicro(argv: string[]): Promise<number> {
   let opts;
   try {
     opts = parseArgs({

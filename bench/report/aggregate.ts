@@ -49,7 +49,7 @@ export interface Point {
 
 export const RAFTLAB = "raftlab";
 
-export function seriesOf(cell: Pick<Cell, "system" | "flags">): string {
+function seriesOf(cell: Pick<Cell, "system" | "flags">): string {
   return cell.system === RAFTLAB ? cell.flags : cell.system;
 }
 

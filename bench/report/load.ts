@@ -43,7 +43,7 @@ export async function loadRun(path: string): Promise<LoadedRun> {
 }
 
 /** Parses and checks the fields the reports rely on; names the first thing that is wrong. */
-export function parseResults(text: string, name: string): Results {
+function parseResults(text: string, name: string): Results {
   let data: unknown;
   try {
     data = JSON.parse(text);

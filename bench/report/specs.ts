@@ -66,7 +66,7 @@ export function runCharts(results: Results): RunCharts {
 }
 
 /** Mean throughput at the highest load level, bars per series and cluster size, min–max whiskers. */
-export function throughputChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart {
+function throughputChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart {
   const top = atHighestLoad(points);
   const values = top.map((p) => ({
     ...dims(p),
@@ -104,7 +104,7 @@ export function throughputChart(results: Results, points: readonly Point[] = poi
 }
 
 /** p50, p99 and p99.9 per series on a log scale, one panel per size and load level. */
-export function latencyChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart {
+function latencyChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart {
   const values = points.flatMap((p) =>
     (["p50", "p99", "p999"] as const).map((q) => ({
       ...dims(p, p.loadLabel),
@@ -143,7 +143,7 @@ export function latencyChart(results: Results, points: readonly Point[] = points
 }
 
 /** Throughput against latency as load rises: one line per series, p50 and p99 in separate rows. */
-export function curveChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart {
+function curveChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart {
   const values = points.flatMap((p) =>
     (["p50", "p99"] as const).map((q) => ({
       ...dims(p, `${q} latency`),
@@ -177,7 +177,7 @@ export function curveChart(results: Results, points: readonly Point[] = pointsOf
 }
 
 /** Each series' mean throughput over raftlab `none` at the same size, load and environment. */
-export function speedupChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+function speedupChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
   const baseline = new Map(points.filter((p) => p.system === RAFTLAB && p.flags === "none").map((p) => [contextKey(p), p]));
   const values = points.flatMap((p) => {
     const base = baseline.get(contextKey(p));
@@ -241,7 +241,7 @@ export function ratioLabel(ratio: number): string {
 }
 
 /** Leader-side stages at the highest load: queue → replicate (to commit) → apply, stacked. */
-export function stageChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+function stageChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
   const stages = ["queue", "replicate", "apply"] as const;
   const tickLabel = "leader append + fsync done";
   const values = atHighestLoad(points).flatMap((p) => {
@@ -293,7 +293,7 @@ export function stageChart(results: Results, points: readonly Point[] = pointsOf
 }
 
 /** HDR percentile plot: latency against 1/(1-p) on a log axis labelled in "nines". */
-export function distributionChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+function distributionChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
   const values = points.flatMap((p) => {
     const byPercentile = new Map<number, number[]>();
     for (const c of p.cells) {
@@ -337,7 +337,7 @@ export function distributionChart(results: Results, points: readonly Point[] = p
 }
 
 /** CPU (cores busy) and event-loop utilization per process role at the highest load level. */
-export function usageChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+function usageChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
   const top = atHighestLoad(points);
   const values = top.flatMap((p) => {
     const byRole = new Map<string, { cpu: number[]; elu: number[] }>();
@@ -421,7 +421,7 @@ function seriesAxis(results: Results, present?: readonly string[]): object {
 }
 
 /** The same series → color mapping in every chart and every run. */
-export function colorOf(results: Results): object {
+function colorOf(results: Results): object {
   const order = seriesOrder(results);
   const combos = order.filter((s) => !isPeer(results, s));
   const peers = order.filter((s) => isPeer(results, s));

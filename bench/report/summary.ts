@@ -59,7 +59,7 @@ export function summarize(results: Results): Summary {
 }
 
 /** The effect of one flag per (size, environment), over every pair differing only in that flag. */
-export function flagEffects(flag: FlagName, points: readonly Point[]): FlagEffect[] {
+function flagEffects(flag: FlagName, points: readonly Point[]): FlagEffect[] {
   const byKey = new Map(points.map((p) => [p.key, p]));
   const groups = new Map<string, Pair[]>();
   for (const off of points) {
@@ -112,7 +112,7 @@ function ratioSummary(pairs: readonly Pair[], of: (p: Point) => Spread, higherIs
  * helps/hurts: at least half of the pairs with a known spread moved that way beyond the spread, and
  * more than moved the other way; mixed: a quarter or more moved each way; otherwise no difference.
  */
-export function verdictOf(s: RatioSummary): Verdict {
+function verdictOf(s: RatioSummary): Verdict {
   const known = s.pairs - s.unknown;
   if (known === 0) return "unknown";
   if (s.better * 2 >= known && s.better > s.worse) return "helps";

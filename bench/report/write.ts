@@ -24,7 +24,7 @@ export interface RunListing {
 }
 
 /** Every sub-folder of `root` that holds a readable results.json, newest run first. Unreadable ones are listed in `skipped`. */
-export async function listRuns(root: string): Promise<{ runs: RunListing[]; skipped: string[] }> {
+async function listRuns(root: string): Promise<{ runs: RunListing[]; skipped: string[] }> {
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
   const runs: RunListing[] = [];
   const skipped: string[] = [];
@@ -50,7 +50,7 @@ export async function writeRunsIndex(root: string, title = "raftlab benchmark ru
   return runs.length;
 }
 
-export function renderRunsIndex(runs: readonly RunListing[], skipped: readonly string[], title: string): string {
+function renderRunsIndex(runs: readonly RunListing[], skipped: readonly string[], title: string): string {
   const rows = runs.map(({ folder, results }): TableCell[] => {
     const ok = results.cells.filter((c) => c.status === "ok");
     const failed = results.cells.length - ok.length;

@@ -304,7 +304,7 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
 }
 
 /** Parses a CAS body `{"expect": string|null, "value": string}` into a command, or an error message. */
-export function parseCas(key: string, body: Uint8Array): KvCommand | string {
+function parseCas(key: string, body: Uint8Array): KvCommand | string {
   let doc: unknown;
   try {
     doc = JSON.parse(fromUtf8.decode(body));

@@ -23,7 +23,7 @@ const STAGE_BOUNDS_US = [50, 100, 200, 500, 1e3, 2e3, 5e3, 10e3, 20e3, 50e3, 100
  * every observation, and the leader observes five stages per proposal on its busiest path; here an
  * observation is a short scan and two increments.
  */
-export class StageHistogram {
+class StageHistogram {
   readonly name = "raftlab_stage_seconds";
   readonly help = "Time a proposal spent in each stage on the leader (queue, append, replicate, apply, total).";
   readonly type = "histogram";

@@ -73,7 +73,7 @@ function runClock(): { nowNs: () => number; nowMs: () => number; restart: () => 
   return { nowNs, nowMs: () => nowNs() / 1e6, restart: () => (origin = process.hrtime.bigint()) };
 }
 
-export function runIdFor(combo: string, seed: number, at = new Date()): string {
+function runIdFor(combo: string, seed: number, at = new Date()): string {
   const stamp = at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${stamp}-${combo}-seed${seed}`;
 }

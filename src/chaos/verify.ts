@@ -22,7 +22,7 @@ export interface AfterHeal {
 }
 
 /** The key the final write goes to; the workload never touches it. */
-export const FINAL_KEY = "chaos-final";
+const FINAL_KEY = "chaos-final";
 
 export async function verifyAfterHeal(
   cluster: LocalCluster,

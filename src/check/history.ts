@@ -84,7 +84,7 @@ export function readHistory(text: string): Operation[] {
 }
 
 /** Validates one line of a history. */
-export function parseEvent(raw: string, line: number): HistoryEvent {
+function parseEvent(raw: string, line: number): HistoryEvent {
   let json: unknown;
   try {
     json = JSON.parse(raw);

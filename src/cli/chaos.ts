@@ -9,7 +9,7 @@ import { CHAOS_DEFAULTS, runChaos, type ChaosOptions, type ChaosResult } from ".
 import { exitStatus } from "../chaos/verdict.ts";
 import { UsageError, intOption, numberOption } from "./options.ts";
 
-export const CHAOS_USAGE = `Usage: raftlab chaos [options]
+const CHAOS_USAGE = `Usage: raftlab chaos [options]
 
 Starts a real cluster with the link-shaping admin endpoint, runs concurrent clients (reads, writes of
 unique values, compare-and-set on a small key set; some pinned to one node, some following redirects)

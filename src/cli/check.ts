@@ -71,7 +71,7 @@ export async function checkCommand(argv: string[], io: CommandIo = processIo): P
 }
 
 /** The human-readable report: the verdict line, then what was checked. */
-export function formatResult(r: CheckResult): string {
+function formatResult(r: CheckResult): string {
   const verdict =
     r.verdict === "not linearizable"
       ? `not linearizable (smallest failing key: ${JSON.stringify(r.failingKey)})`

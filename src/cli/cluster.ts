@@ -6,7 +6,7 @@ import { formatFlags, parseFlags } from "../core/flags.ts";
 import { LocalCluster } from "../node/local-cluster.ts";
 import { UsageError, intOption } from "./options.ts";
 
-export const CLUSTER_USAGE = `Usage: raftlab cluster [options] [-- node options]
+const CLUSTER_USAGE = `Usage: raftlab cluster [options] [-- node options]
 
 Starts N raftlab nodes as separate processes on 127.0.0.1. Node i serves clients on port P+i-1 and
 peers on P+100+i-1. Prints each node's URL and the leader once one is elected; Ctrl-C stops them all.

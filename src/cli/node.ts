@@ -8,7 +8,7 @@ import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "
 import { STORAGE_MODES, type StorageMode } from "../storage/file-store.ts";
 import { UsageError, intOption, numberOption } from "./options.ts";
 
-export const NODE_USAGE = `Usage: raftlab node --id I --peers LIST --data-dir D [options]
+const NODE_USAGE = `Usage: raftlab node --id I --peers LIST --data-dir D [options]
 
 Runs one raftlab node: a durable Raft key-value store serving the client HTTP API.
 
@@ -56,7 +56,7 @@ ${Object.entries(FAILPOINTS)
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
-export function parsePeers(text: string): PeerAddress[] {
+function parsePeers(text: string): PeerAddress[] {
   const peers = text.split(",").map((part) => {
     const m = /^(\d+)=([^:]+|\[[^\]]+\]):(\d+):(\d+)$/.exec(part.trim());
     if (!m) throw new UsageError(`--peers: "${part}" is not ID=HOST:CLIENT_PORT:PEER_PORT`);
@@ -69,7 +69,7 @@ export function parsePeers(text: string): PeerAddress[] {
   return peers;
 }
 
-export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
+function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -6,7 +6,7 @@ import { PROFILE_TOOLS, runProfile, type ProfileTool } from "../../bench/profile
 import { parseFlags } from "../core/flags.ts";
 import { UsageError, intOption, numberOption } from "./options.ts";
 
-export const PROFILE_USAGE = `Usage: raftlab profile --tool doctor|flame|bubbleprof [options] [-- node options]
+const PROFILE_USAGE = `Usage: raftlab profile --tool doctor|flame|bubbleprof [options] [-- node options]
 
 Starts a local cluster with node 1 under clinic (node 1 is made the leader: the others wait much
 longer before an election), drives closed-loop PUT load at it, stops it with SIGINT so clinic writes

@@ -17,7 +17,7 @@ export interface Applier {
 }
 
 /** Busy-waits `us` microseconds: stands for real apply work on whichever thread runs it. */
-export function burnMicros(us: number): void {
+function burnMicros(us: number): void {
   const end = performance.now() + us / 1000;
   while (performance.now() < end);
 }

@@ -63,6 +63,6 @@ export function armFailpoint(spec: FailpointSpec, crash: () => void = killSelf):
 }
 
 /** SIGKILL to this process: it stops here, with no exit handlers and no flush. */
-export function killSelf(): void {
+function killSelf(): void {
   process.kill(process.pid, "SIGKILL");
 }

@@ -13,7 +13,7 @@ function readU53(buf: Buffer, offset: number): number {
 }
 
 /** Thrown when a payload with a valid checksum does not decode: a bug or a foreign file. */
-export class MalformedPayloadError extends Error {
+class MalformedPayloadError extends Error {
   constructor(what: string) {
     super(`malformed ${what} payload`);
     this.name = "MalformedPayloadError";

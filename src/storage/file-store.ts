@@ -64,7 +64,7 @@ export interface FileStoreOptions {
   failpoint?: (name: StoreFailpoint) => void;
 }
 
-export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 export interface FileStoreStats {
   /** fdatasync calls on log segments (group commit makes this smaller than the number of syncs). */

@@ -4,7 +4,7 @@
 import { CompactedError } from "../core/log-reader.ts";
 import type { Entry, Snapshot } from "../core/types.ts";
 
-export const EMPTY_SNAPSHOT: Snapshot = {
+const EMPTY_SNAPSHOT: Snapshot = {
   meta: { index: 0, term: 0, voters: [] },
   data: new Uint8Array(0),
 };

@@ -35,7 +35,7 @@ export interface LinkSettings {
   readonly partitioned: boolean;
 }
 
-export const UNSHAPED: LinkSettings = Object.freeze({ delayMs: 0, jitterMs: 0, lossRate: 0, partitioned: false });
+const UNSHAPED: LinkSettings = Object.freeze({ delayMs: 0, jitterMs: 0, lossRate: 0, partitioned: false });
 
 export class LinkSettingsError extends RangeError {
   override readonly name = "LinkSettingsError";
@@ -67,7 +67,7 @@ interface Pending {
 }
 
 /** Merges and checks a settings change; throws LinkSettingsError naming the bad field. */
-export function mergeLinkSettings(base: LinkSettings, change: Partial<LinkSettings>): LinkSettings {
+function mergeLinkSettings(base: LinkSettings, change: Partial<LinkSettings>): LinkSettings {
   const next = { ...base, ...change };
   const nonNegative = (name: "delayMs" | "jitterMs"): void => {
     const v = next[name];

@@ -66,8 +66,8 @@ function isNotFound(err: unknown, specifier: string): boolean {
   );
 }
 
-/** Loads and verifies uWS; exported for tests, use `uws` below. */
-export async function loadUws(): Promise<{ module: UwsModule; source: string }> {
+/** Loads and verifies uWS (the preferred package, else the pinned build); use `uws` below. */
+async function loadUws(): Promise<{ module: UwsModule; source: string }> {
   let officialFailure = "";
   try {
     // A variable specifier: the official package is optional and has no types installed here.
