@@ -47,24 +47,24 @@ export class KvStateMachine {
     return this.data.size;
   }
 
-  /** Serializes the map: [count u32] then per pair [keyLen u32][key][valueLen u32][value]. */
+  /**
+   * Serializes the map: [count u32] then per pair [keyLen u32][key][valueLen u32][value], big-endian.
+   * Two passes (sizes, then bytes written in place) with no buffer per key: the node stalls while
+   * it snapshots, every `--snapshot-every` entries.
+   */
   snapshot(): Uint8Array {
-    const utf8 = new TextEncoder();
-    const parts: Uint8Array[] = [];
     let total = 4;
-    for (const [k, v] of this.data) {
-      const kb = utf8.encode(k);
-      parts.push(kb, v);
-      total += 8 + kb.length + v.length;
-    }
-    const out = new Uint8Array(total);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, this.data.size);
+    for (const [k, v] of this.data) total += 8 + Buffer.byteLength(k, "utf8") + v.length;
+    const out = Buffer.allocUnsafe(total); // every byte is written below
+    out.writeUInt32BE(this.data.size, 0);
     let off = 4;
-    for (const p of parts) {
-      view.setUint32(off, p.length);
-      out.set(p, off + 4);
-      off += 4 + p.length;
+    for (const [k, v] of this.data) {
+      const kl = out.write(k, off + 4, "utf8");
+      out.writeUInt32BE(kl, off);
+      off += 4 + kl;
+      out.writeUInt32BE(v.length, off);
+      out.set(v, off + 4);
+      off += 4 + v.length;
     }
     return out;
   }
@@ -73,15 +73,14 @@ export class KvStateMachine {
     this.data.clear();
     this.appliedIndex = index;
     if (data.length === 0) return;
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const utf8 = new TextDecoder();
-    const count = view.getUint32(0);
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const count = buf.readUInt32BE(0);
     let off = 4;
     for (let i = 0; i < count; i++) {
-      const kl = view.getUint32(off);
-      const key = utf8.decode(data.subarray(off + 4, off + 4 + kl));
+      const kl = buf.readUInt32BE(off);
+      const key = buf.toString("utf8", off + 4, off + 4 + kl);
       off += 4 + kl;
-      const vl = view.getUint32(off);
+      const vl = buf.readUInt32BE(off);
       this.data.set(key, data.slice(off + 4, off + 4 + vl));
       off += 4 + vl;
     }

@@ -62,6 +62,21 @@ describe("KvStateMachine", () => {
     expect(copy.get("c")?.length).toBe(0);
   });
 
+  it("keeps the snapshot format: big-endian lengths, UTF-8 keys, read back from a view at any offset", () => {
+    const sm = new KvStateMachine();
+    sm.apply(entry({ op: "put", key: "a", value: new Uint8Array([1]) }));
+    expect([...sm.snapshot()]).toEqual([0, 0, 0, 1, 0, 0, 0, 1, 97, 0, 0, 0, 1, 1]);
+    sm.apply(entry({ op: "put", key: "ключ-🔑", value: b("v") }));
+    const snap = sm.snapshot();
+    const padded = new Uint8Array(snap.length + 3);
+    padded.set(snap, 3);
+    const copy = new KvStateMachine();
+    copy.restore(padded.subarray(3), 5);
+    expect(copy.size).toBe(2);
+    expect(s(copy.get("ключ-🔑"))).toBe("v");
+    expect([...(copy.get("a") ?? [])]).toEqual([1]);
+  });
+
   it("does not alias the entry's buffer: a later write to it does not change the stored value", () => {
     const sm = new KvStateMachine();
     const e = entry({ op: "put", key: "k", value: b("abc") });
