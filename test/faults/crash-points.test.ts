@@ -11,8 +11,8 @@
 //   follower points — the node restarts as a follower and crashes while it catches up and follows;
 //   hard-state points — the leader's link to the node is cut, so it times out and campaigns
 //                       (PreVote off for that start, or it would not bump its term);
-//   reply points — the node (a short election timeout for that start) is made leader by cutting
-//                  the old leader's outgoing links, then answers writes.
+//   reply points — the node is made leader by a handover that leaves it the only electable node
+//                  (see handOver), then answers writes.
 // Env: RAFTLAB_CRASH_COMBOS=none,batch+pipeline and RAFTLAB_CRASH_POINTS=mid-batch,… narrow the run;
 // RAFTLAB_CRASH_LANES (default 3) sets how many clusters run at once; RAFTLAB_TEST_VERBOSE=1 shows
 // node output.
@@ -24,7 +24,7 @@ import { FAILPOINT_NAMES, type FailpointName } from "../../src/node/failpoints.t
 import { LocalCluster, type NodeStatus } from "../../src/node/local-cluster.ts";
 import { freeBasePort } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
-import { AckingWriter, sleep } from "./support/writer.ts";
+import { AckingWriter } from "./support/writer.ts";
 
 type Kind = "follower" | "hardstate" | "leader";
 const KIND: Record<FailpointName, Kind> = {
@@ -111,6 +111,7 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
   });
   const writer = new AckingWriter(cluster, `c${comboIndex}`);
   const crashes: string[] = [];
+  let slowest = { point: "", ms: 0 };
   try {
     cluster.start();
     let leader = await cluster.waitForLeader(20_000);
@@ -123,14 +124,21 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
 
     for (const point of POINTS) {
       const hit = KIND[point] === "follower" ? 1 + (comboIndex % 3) : 1;
-      const extra = KIND[point] === "hardstate" ? ["--no-pre-vote"] : KIND[point] === "leader" ? ["--election-ticks", "5"] : [];
+      const extra = KIND[point] === "hardstate" ? ["--no-pre-vote"] : [];
+      const pointStarted = Date.now();
       const exited = new Promise<Exit>((resolve) => exits.set(x, resolve));
       cluster.startNode(x, ["--failpoint", `${point}:${hit}`, ...extra]);
       const driven =
         KIND[point] === "hardstate" ? isolateUntilExit(cluster, x, exited) : KIND[point] === "leader" ? leadUntilExit(cluster, x, writer, exited) : exited;
-      const exit = await deadline(Promise.all([exited, driven]).then(([e]) => e), CRASH_TIMEOUT_MS, `node ${x} to crash at failpoint ${point}:${hit} (${formatFlags(flags)}, ${mode})`);
+      const exit = await deadline(Promise.all([exited, driven]).then(([e]) => e), CRASH_TIMEOUT_MS, `node ${x} to crash at failpoint ${point}:${hit} (${formatFlags(flags)}, ${mode})`).catch(
+        async (err: Error) => {
+          throw new Error(`${err.message}; nodes: ${await describeNodes(cluster)}`);
+        },
+      );
       expect(exit, `node ${x} at failpoint ${point}`).toEqual({ code: null, signal: "SIGKILL" });
       crashes.push(point);
+      const took = Date.now() - pointStarted;
+      if (took > slowest.ms) slowest = { point, ms: took };
     }
 
     // The last crash's restart, without a failpoint: it must come back and catch up.
@@ -150,7 +158,7 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
     totalAcked += writer.acked.size;
     summary.push(
       `  ${formatFlags(flags).padEnd(42)} ${mode.padEnd(8)} crashes ${crashes.length}/${POINTS.length} on node ${x}, ` +
-        `${writer.acked.size} acked writes verified, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `${writer.acked.size} acked writes verified, ${((Date.now() - started) / 1000).toFixed(1)} s (slowest point ${slowest.point}, ${(slowest.ms / 1000).toFixed(1)} s)`,
     );
   } finally {
     await writer.stop();
@@ -182,46 +190,81 @@ async function currentLeader(cluster: LocalCluster, among: readonly number[]): P
   return leaders.reduce<NodeStatus | null>((best, s) => (best === null || s!.term > best.term ? s : best), null);
 }
 
-/** Hard-state points: cut every link towards `x`, so it times out and campaigns; heal once it died. */
+/** Turns true once `exited` has resolved, for waits that must end when the node dies. */
+function exitFlag(exited: Promise<Exit>): () => boolean {
+  let done = false;
+  void exited.then(() => (done = true));
+  return () => done;
+}
+
+/**
+ * Hard-state points: cut every link towards `x`, so it times out and campaigns; heal once it died.
+ * (It may die before it answers /status: a node that starts, times out and campaigns on its own.)
+ */
 async function isolateUntilExit(cluster: LocalCluster, x: number, exited: Promise<Exit>): Promise<void> {
   const others = cluster.ids.filter((id) => id !== x);
-  await waitUntil(() => cluster.status(x, 500), `node ${x} to answer /status`, 20_000);
+  const crashed = exitFlag(exited);
+  await waitUntil(async () => crashed() || (await cluster.status(x, 500)), `node ${x} to answer /status`, 20_000);
+  if (crashed()) return;
   for (const id of others) await links(cluster, id, { to: [x], partitioned: true });
   await exited;
   for (const id of others) await links(cluster, id, { to: [x], partitioned: false });
 }
 
 /**
- * Reply points: once `x` has caught up (writes paused), cut the leader's outgoing links so `x`, with
- * the shortest election timeout, takes over; then heal and let the writes reach it.
+ * Reply points: make `x` the leader, then let the paused writes reach it; its first reply kills it.
+ * If `x` loses the lead before a write reaches it, hand over again.
  */
 async function leadUntilExit(cluster: LocalCluster, x: number, writer: AckingWriter, exited: Promise<Exit>): Promise<void> {
-  const others = cluster.ids.filter((id) => id !== x);
-  let crashed = false;
-  void exited.then(() => (crashed = true));
-  await writer.pause();
-  try {
-    for (let attempt = 0; attempt < 6 && !crashed; attempt++) {
+  const crashed = exitFlag(exited);
+  while (!crashed()) {
+    await writer.pause();
+    try {
       const lead = await waitUntil(() => currentLeader(cluster, cluster.ids), "a leader", 20_000);
-      if (lead.id === x) break;
-      let seen = "";
-      await waitUntil(async () => {
-        const all = await Promise.all(cluster.ids.map((id) => cluster.status(id, 500)));
-        seen = all.map((s, i) => (s ? `${s.id}:${s.role} t${s.term} last ${s.lastIndex} commit ${s.commitIndex} applied ${s.appliedIndex}` : `${i + 1}:down`)).join("; ");
-        const s = all[x - 1];
-        return s && s.lastIndex >= lead.lastIndex && s.appliedIndex >= lead.commitIndex;
-      }, `node ${x} to catch up with leader ${lead.id} (last ${lead.lastIndex}, commit ${lead.commitIndex})`, 20_000).catch((err: Error) => {
-        throw new Error(`${err.message}; nodes: ${seen}`);
-      });
-      await links(cluster, lead.id, { partitioned: true });
-      await waitUntil(async () => (await currentLeader(cluster, [x, ...others.filter((id) => id !== lead.id)])) ?? crashed, "a new leader", 20_000);
-      await links(cluster, lead.id, { partitioned: false });
+      if (lead.id !== x) await handOver(cluster, lead.id, x, crashed);
+    } finally {
+      writer.resume();
     }
-  } finally {
-    writer.resume();
+    await waitUntil(async () => crashed() || (await cluster.status(x, 500))?.role !== "leader", `node ${x} to crash or lose the lead`, 20_000);
   }
-  await exited;
-  await sleep(0);
+}
+
+/**
+ * Moves the lead from `from` to `x` with no election race, so the handover takes one election
+ * whatever the load: once `x` has caught up, the third node `y` is cut off from the leader and one
+ * write commits without it, so `y`'s log is behind and `x` never grants it a vote; then the leader's
+ * outgoing links are cut, and `x` is the only node that can win (`y` grants it once it has stopped
+ * hearing from the leader). Returns early if `from` loses the lead or `x` dies on the way (it may
+ * have led, and replied, already); the caller checks which and retries.
+ */
+async function handOver(cluster: LocalCluster, from: number, x: number, crashed: () => boolean): Promise<void> {
+  const y = cluster.ids.find((id) => id !== from && id !== x)!;
+  const leads = async () => (await cluster.status(from, 500))?.role === "leader";
+  const caughtUp = await waitUntil(async () => {
+    const [l, s] = await Promise.all([cluster.status(from, 500), cluster.status(x, 500)]);
+    if (l?.role !== "leader" || crashed()) return "lost";
+    return s !== null && s.lastIndex >= l.lastIndex && s.appliedIndex >= l.commitIndex && "yes";
+  }, `node ${x} to catch up with leader ${from}`, 20_000);
+  if (caughtUp === "lost") return;
+  await links(cluster, from, { to: [y], partitioned: true });
+  try {
+    const written = await waitUntil(async () => {
+      const res = await fetch(`${cluster.clientUrl(from)}/kv/handover-${x}-${Date.now()}`, { method: "PUT", body: "x", redirect: "manual", signal: AbortSignal.timeout(3000) }).catch(() => null);
+      await res?.arrayBuffer();
+      if (res?.status === 204) return "yes";
+      return (crashed() || !(await leads())) && "lost";
+    }, `a write through leader ${from} that node ${y} does not see`, 20_000);
+    if (written === "lost") return;
+    await links(cluster, from, { partitioned: true });
+    await waitUntil(async () => crashed() || (await currentLeader(cluster, [x])), `node ${x} to win the election`, 20_000);
+  } finally {
+    await links(cluster, from, { partitioned: false });
+  }
+}
+
+async function describeNodes(cluster: LocalCluster): Promise<string> {
+  const all = await Promise.all(cluster.ids.map((id) => cluster.status(id, 500)));
+  return all.map((s, i) => (s ? `${s.id}:${s.role} t${s.term} last ${s.lastIndex} commit ${s.commitIndex} applied ${s.appliedIndex}` : `${i + 1}:down`)).join("; ");
 }
 
 /** Reads every acknowledged key through the leader, a few at a time. */
