@@ -3,13 +3,27 @@
 // multi-process tests. Children are tied to this process by an IPC channel and exit when it goes away.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatFlags, type Flags } from "../core/flags.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
+
+/**
+ * The script a node process runs: bin/raftlab.js (the sources, through tsx), or with
+ * RAFTLAB_NODE_BUILD=DIR the compiled `src/cli/main.js` there, which starts on about half the CPU
+ * with no loader thread and no esbuild child. The test suite builds one for the hundreds of nodes
+ * it starts (test/support/build.ts).
+ */
+function nodeEntry(): string {
+  const dir = process.env["RAFTLAB_NODE_BUILD"];
+  if (!dir) return BIN;
+  const main = path.resolve(dir, "src", "cli", "main.js");
+  if (!existsSync(main)) throw new Error(`RAFTLAB_NODE_BUILD=${dir} holds no src/cli/main.js: compile with 'tsc -p tsconfig.build.json --outDir ${dir}', or unset it`);
+  return main;
+}
 
 export interface LocalClusterOptions {
   readonly nodes: number;
@@ -92,7 +106,7 @@ export class LocalCluster {
   startNode(id: number, extraArgs: readonly string[] = []): void {
     if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
     const args = [
-      BIN,
+      nodeEntry(),
       "node",
       "--id", String(id),
       "--peers", this.peersArg(),

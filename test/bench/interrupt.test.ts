@@ -20,7 +20,7 @@ describe("raftlab bench interrupted with Ctrl-C", () => {
     const args = ["bench", "--flags", "none", "--sizes", "1", "--connections", "1", "--reps", "3", "--warmup", "0", "--duration", "2", "--check-seconds", "0", "--micro-ms", "0", "--out", out];
     // From the TypeScript sources through tsx, as `npm run bench` runs (the other tests' nodes run
     // the compiled test build): so this also covers the tsx path and its esbuild children.
-    const env = { ...process.env, RAFTLAB_BUILD_DIR: "" };
+    const env = { ...process.env, RAFTLAB_NODE_BUILD: "" };
     const bench = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
     let output = "";
     bench.stdout.on("data", (d) => (output += d));

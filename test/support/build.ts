@@ -1,7 +1,7 @@
 // Global setup: compile src/ once (no type check; `npm run typecheck` and CI do that) into a build
-// directory and point bin/raftlab.js at it, so the node processes the tests start skip tsx's loader.
-// The build is fresh on every run, so it can never be stale. A test that must exercise the tsx path
-// (as a user runs the README's commands) clears RAFTLAB_BUILD_DIR for its child.
+// directory and point RAFTLAB_NODE_BUILD at it, so the node processes the tests start (through
+// LocalCluster) skip tsx's loader. The build is fresh on every run, so it can never be stale. A test
+// that must exercise the tsx path, as a user's `npm run bench` does, clears the variable for its child.
 
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -19,7 +19,7 @@ export default function setup(): () => void {
   const started = performance.now();
   rmSync(outDir, { recursive: true, force: true });
   execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--noCheck", "--sourceMap", "false", "--outDir", outDir], { stdio: "inherit" });
-  process.env["RAFTLAB_BUILD_DIR"] = outDir;
+  process.env["RAFTLAB_NODE_BUILD"] = outDir;
   console.log(`test build: src/ compiled to ${path.relative(root, outDir)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return () => rmSync(outDir, { recursive: true, force: true });
 }
