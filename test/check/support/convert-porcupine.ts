@@ -1,9 +1,9 @@
-// Converts Porcupine's reference histories (../shared/data/porcupine) into raftlab's history events.
+// Converts Porcupine's reference histories (test/check/testdata/porcupine, MIT) into raftlab's history events.
 // Event times are line numbers: both formats are logs in real-time order.
 
 import type { HistoryEvent, Value } from "../../../src/check/history.ts";
 
-export const PORCUPINE_DIR = new URL("../../../../shared/data/porcupine/", import.meta.url);
+export const PORCUPINE_DIR = new URL("../testdata/porcupine/", import.meta.url);
 
 const JEPSEN_LINE = /^INFO\s+jepsen\.util\s+-\s+(\d+)\s+:(invoke|ok|fail|info)\s+:(read|write|cas)\s+(.*)$/;
 
