@@ -1,4 +1,4 @@
-// The result records of a benchmark run (DESIGN.md "Results and reports"). People script against
+// The result records of a benchmark run (docs/DESIGN.md "Results and reports"). People script against
 // `results.json`: change these types only compatibly (add fields; never rename or remove one).
 
 import type { MachineInfo } from "./machine.ts";

@@ -1,4 +1,4 @@
-// The client HTTP API (DESIGN.md "The client HTTP API") on uWebSockets.js.
+// The client HTTP API (docs/DESIGN.md "The client HTTP API") on uWebSockets.js.
 // A client's mistake gets a 4xx with a JSON `{"error": …}`; nothing a client sends can crash the node.
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from "../transport/uws.ts";

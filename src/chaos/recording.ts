@@ -1,4 +1,4 @@
-// What a chaos client saw, and how it becomes a history (DESIGN.md "Histories and the checker").
+// What a chaos client saw, and how it becomes a history (docs/DESIGN.md "Histories and the checker").
 //
 // An HTTP answer maps to a completion by what it proves about the operation:
 // - ok: 204 write, 200/404 read, 200 cas.

@@ -1,4 +1,4 @@
-// Client histories: the JSON Lines event format of DESIGN.md, its validating parser, and the pairing of
+// Client histories (docs/DESIGN.md "Histories and the checker"): the event format, its parser, and the pairing of
 // events into operations with a call time and a return time, which is what the checker searches over.
 //
 // One event a line:

@@ -9,8 +9,8 @@ const EXIT = { linearizable: 0, "not linearizable": 1, unknown: 2, usage: 64, ba
 
 const USAGE = `Usage: raftlab check FILE [--budget N] [--json]
 
-Checks a history (JSON Lines, one event a line; see DESIGN.md) for linearizability against the
-key-value model, one key at a time, smallest key first.
+Checks a history (JSON Lines; docs/DESIGN.md, "Histories and the checker") for linearizability
+against the key-value model, one key at a time, smallest key first.
 
 Options:
   --budget N   configurations the search may explore per key before giving up (default ${DEFAULT_BUDGET})

@@ -1,4 +1,4 @@
-// The four optimizations and their canonical spelling (DESIGN.md): flags joined with `+` in this
+// The four flags (docs/DESIGN.md "The four flags") and their canonical spelling: flags joined with `+` in this
 // fixed order, `none` for the empty combination; on input `all` means all four and `all-combos`
 // the sixteen combinations.
 

@@ -3,7 +3,7 @@
 // so the client follows the hint (or tries another node) and retries within the same operation; an
 // operation that does not finish within its timeout is recorded as `info` (outcome unknown), and the
 // client goes on as a new process, as Jepsen clients do. Every operation goes into a history in the
-// DESIGN.md event format, with virtual nanoseconds as time.
+// event format of docs/DESIGN.md "Histories and the checker", with virtual nanoseconds as time.
 
 import type { HistoryEvent, Value } from "../check/history.ts";
 import type { NodeId } from "../core/types.ts";

@@ -55,7 +55,7 @@ describe("historyOf", () => {
   ];
   const events = historyOf(records);
 
-  it("writes valid DESIGN.md events in time order, a completion before an invoke at the same instant", () => {
+  it("writes valid docs/DESIGN.md history events in time order, a completion before an invoke at the same instant", () => {
     events.forEach((e, i) => validateEvent(JSON.parse(JSON.stringify(e)), i + 1));
     expect(events.map((e) => e.time)).toEqual([...events.map((e) => e.time)].sort((a, b) => a - b));
     const at20 = events.filter((e) => e.time === 20).map((e) => `${e.process} ${e.type}`);

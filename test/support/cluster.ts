@@ -1,5 +1,5 @@
 // Helpers for tests that run real node processes: free port blocks, a started cluster, and a small
-// HTTP client that speaks the DESIGN.md API.
+// HTTP client that speaks the API of docs/DESIGN.md "The client HTTP API".
 
 import { rmSync } from "node:fs";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
