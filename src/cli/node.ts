@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_LIMITS } from "../api/http-api.ts";
 import { formatFlags, parseFlags } from "../core/flags.ts";
-import type { NodeOptions, PeerAddress } from "../node/raft-node.ts";
+import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { STORAGE_MODES, type StorageMode } from "../storage/file-store.ts";
 import { UsageError, intOption, numberOption } from "./options.ts";
@@ -182,7 +182,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   // Loaded only now: it loads the native uWS binary, which `--help` must not need.
-  const { startNode } = await import("../node/raft-node.ts");
+  const { startNode } = await import("../server/raft-node.ts");
   let node;
   try {
     node = await startNode(opts);

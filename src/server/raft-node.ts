@@ -14,11 +14,11 @@ import { mountApi, type ApiLimits } from "../api/http-api.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
 import { seededRng } from "../core/rng.ts";
 import { NodeMetrics } from "../api/metrics.ts";
-import { RaftDriver } from "./driver.ts";
-import { KvStateMachine } from "./kv-state-machine.ts";
-import { inlineApplier, loopApplier, workerApplier, type Applier } from "./appliers.ts";
-import { StageStats } from "./stage-stats.ts";
-import { armFailpoint, type FailpointSpec } from "./failpoints.ts";
+import { RaftDriver } from "../node/driver.ts";
+import { KvStateMachine } from "../node/kv-state-machine.ts";
+import { inlineApplier, loopApplier, workerApplier, type Applier } from "../node/appliers.ts";
+import { StageStats } from "../node/stage-stats.ts";
+import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 
 export interface PeerAddress {
   readonly id: number;
