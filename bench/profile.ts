@@ -15,7 +15,7 @@ import { Loadgen } from "./load/loadgen.ts";
 import type { LoadResult } from "./load/spec.ts";
 import { machineInfo } from "./machine.ts";
 import { reserveBasePort } from "../src/node/ports.ts";
-import { escapeHtml, htmlPage } from "./report/page.ts";
+import { escapeHtml, htmlPage } from "../src/page/page.ts";
 import { runId } from "./sweep.ts";
 
 export const PROFILE_TOOLS = ["doctor", "flame", "bubbleprof"] as const;

@@ -8,8 +8,9 @@
 
 import type { Results, Run } from "../results.ts";
 import { differsBeyondSpread, pointsOf, seriesOrder, type Point, type Spread } from "./aggregate.ts";
-import { chartSection, escapeHtml, htmlPage, htmlTable, type TableCell } from "./page.ts";
-import { loadSort, ratioHeatmap, ratioLabel, type Chart } from "./specs.ts";
+import { chartSection, escapeHtml, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
+import type { Chart } from "../../src/page/chart.ts";
+import { loadSort, ratioHeatmap, ratioLabel } from "./specs.ts";
 
 export interface MetricComparison {
   readonly a: Spread;

@@ -3,7 +3,7 @@
 
 import type { Cell, Results } from "../results.ts";
 import { loadOf, scenarioOf, sharedEnvironment, varyingKnobs } from "./aggregate.ts";
-import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type TableCell } from "./page.ts";
+import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 import { runCharts } from "./specs.ts";
 import { combinationRows, summarize, type Verdict } from "./summary.ts";
 import { targetChecks } from "./targets.ts";

@@ -3,19 +3,9 @@
 // every chart, and a peer system (e.g. etcd) is a series of its own next to the sixteen combinations.
 
 import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
+import type { Chart, VegaLiteSpec } from "../../src/page/chart.ts";
 import type { Results } from "../results.ts";
 import { atHighestLoad, pointsOf, RAFTLAB, seriesOrder, spread, type Point } from "./aggregate.ts";
-
-export type VegaLiteSpec = Record<string, unknown>;
-
-export interface Chart {
-  /** Used for the chart's element id: letters, digits and dashes. */
-  readonly id: string;
-  readonly title: string;
-  /** One or two sentences under the chart: what it shows and how to read it. */
-  readonly description: string;
-  readonly spec: VegaLiteSpec;
-}
 
 export interface RunCharts {
   readonly charts: readonly Chart[];

@@ -7,7 +7,7 @@ import type { Results } from "../results.ts";
 import { toCsv } from "./csv.ts";
 import { renderRunPage } from "./html.ts";
 import { loadRun, ResultsFileError } from "./load.ts";
-import { escapeHtml, htmlPage, htmlTable, type TableCell } from "./page.ts";
+import { escapeHtml, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 
 /** Writes results.json, results.csv and index.html into `dir` (created if absent). */
 export async function writeRunReport(dir: string, results: Results): Promise<void> {

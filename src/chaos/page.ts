@@ -2,13 +2,13 @@
 // client, colored by outcome) above the faults (one lane per node), the fault list, and for a violation
 // the smallest failing key's operations. Built on the report pages' shell (vega inlined: opens offline).
 
-import { chartSection, escapeHtml, htmlPage, htmlTable, type TableCell } from "../../bench/report/page.ts";
-import type { Chart, VegaLiteSpec } from "../../bench/report/specs.ts";
+import type { Chart, VegaLiteSpec } from "../page/chart.ts";
+import { chartSection, escapeHtml, htmlPage, htmlTable, type TableCell } from "../page/page.ts";
 import type { CheckResult } from "../check/linearizability.ts";
 import type { Value } from "../check/history.ts";
 import type { FaultEvent } from "./nemesis.ts";
 import type { OpRecord } from "./recording.ts";
-import type { ChaosResult } from "./run.ts";
+import { replayCommand, type ChaosResult } from "./result.ts";
 import type { RunData } from "./verdict.ts";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
@@ -17,10 +17,6 @@ const WIDTH = 1100;
 /** The history's name for each completion. */
 const EVENT_TYPE = { ok: "ok", failed: "fail", "not-applied": "fail", unknown: "info" } as const;
 const OUTCOME_COLORS = { domain: ["ok", "fail", "info"], range: ["#54a24b", "#9d9d9d", "#f58518"] };
-
-export function replayCommand(r: Pick<ChaosResult, "nodes" | "combo" | "durationS" | "clients" | "keys" | "seed">): string {
-  return `npm run chaos -- --nodes ${r.nodes} --flags ${r.combo} --duration ${r.durationS} --clients ${r.clients} --keys ${r.keys} --seed ${r.seed}`;
-}
 
 export function renderChaosPage(result: ChaosResult, data: RunData, check: CheckResult, endMs: number): string {
   const charts: Chart[] = [timelineChart(data, endMs)];

@@ -14,7 +14,8 @@ import { Nemesis, planFaults } from "./nemesis.ts";
 import { renderChaosPage } from "./page.ts";
 import { reserveBasePort } from "../node/ports.ts";
 import { historyOf, historyText } from "./recording.ts";
-import { judge, type Outcome, type RunData } from "./verdict.ts";
+import type { ChaosResult } from "./result.ts";
+import { judge, type RunData } from "./verdict.ts";
 import { verifyAfterHeal } from "./verify.ts";
 
 export interface ChaosOptions {
@@ -38,33 +39,6 @@ export const CHAOS_DEFAULTS = { nodes: 3, durationS: 10, clients: 6, keys: 4, sn
 
 /** How long the nodes get to exit on SIGTERM at the end before SIGKILL. */
 const STOP_GRACE_MS = 500;
-
-export interface ChaosResult {
-  readonly runId: string;
-  readonly combo: string;
-  readonly seed: number;
-  readonly nodes: number;
-  readonly durationS: number;
-  readonly clients: number;
-  readonly keys: number;
-  readonly outcome: Outcome;
-  /** The checker's verdict: linearizable, not linearizable or unknown. */
-  readonly verdict: string;
-  readonly failingKey: string | null;
-  readonly problems: readonly string[];
-  readonly ops: number;
-  /** Operations by completion: ok, failed (a cas whose comparison failed), not-applied, unknown. */
-  readonly completions: Readonly<Record<string, number>>;
-  readonly acknowledgedWrites: number;
-  readonly faults: number;
-  readonly faultKinds: Readonly<Record<string, number>>;
-  readonly checkerMs: number;
-  readonly finalWrite: string;
-  readonly convergence: string;
-  /** The run's folder and page. */
-  readonly dir: string;
-  readonly page: string;
-}
 
 /** The run's monotonic clock, in ns and ms since `restart()` (the moment the clients start). */
 function runClock(): { nowNs: () => number; nowMs: () => number; restart: () => void } {

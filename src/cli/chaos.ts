@@ -4,8 +4,8 @@
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { formatFlags, parseFlagList, type Flags } from "../core/flags.ts";
-import { replayCommand } from "../chaos/page.ts";
-import { CHAOS_DEFAULTS, runChaos, type ChaosOptions, type ChaosResult } from "../chaos/run.ts";
+import { replayCommand, type ChaosResult } from "../chaos/result.ts";
+import { CHAOS_DEFAULTS, runChaos, type ChaosOptions } from "../chaos/run.ts";
 import { exitStatus } from "../chaos/verdict.ts";
 import { UsageError, intOption, numberOption } from "./options.ts";
 

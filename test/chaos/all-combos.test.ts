@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { replayCommand } from "../../src/chaos/page.ts";
-import { CHAOS_DEFAULTS, runChaos, type ChaosResult } from "../../src/chaos/run.ts";
+import { replayCommand, type ChaosResult } from "../../src/chaos/result.ts";
+import { CHAOS_DEFAULTS, runChaos } from "../../src/chaos/run.ts";
 import { summaryLine } from "../../src/cli/chaos.ts";
 import { allCombos, formatFlags } from "../../src/core/flags.ts";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { pointsOf } from "../../bench/report/aggregate.ts";
 import { renderRunPage } from "../../bench/report/html.ts";
-import { runCharts, type VegaLiteSpec } from "../../bench/report/specs.ts";
+import { runCharts } from "../../bench/report/specs.ts";
+import type { VegaLiteSpec } from "../../src/page/chart.ts";
 import { makeCell, makeResults, sampleResults, SAMPLE_FAILURES } from "./support/sample-results.ts";
 
 type Row = Record<string, unknown>;

@@ -3,7 +3,7 @@
 // A chart that fails to render says so on the page (class `chart-error`); Vega warnings are listed
 // under their chart (class `chart-warning`) instead of hiding in the browser console.
 
-import type { Chart } from "./specs.ts";
+import type { Chart } from "./chart.ts";
 import { escapeScript, vegaScripts } from "./vega-assets.ts";
 
 export function escapeHtml(text: string): string {

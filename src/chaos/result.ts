@@ -1,0 +1,35 @@
+// What one chaos run reports (the summary line, summary.json and the page), and the command that
+// replays it.
+
+import type { Outcome } from "./verdict.ts";
+
+export interface ChaosResult {
+  readonly runId: string;
+  readonly combo: string;
+  readonly seed: number;
+  readonly nodes: number;
+  readonly durationS: number;
+  readonly clients: number;
+  readonly keys: number;
+  readonly outcome: Outcome;
+  /** The checker's verdict: linearizable, not linearizable or unknown. */
+  readonly verdict: string;
+  readonly failingKey: string | null;
+  readonly problems: readonly string[];
+  readonly ops: number;
+  /** Operations by completion: ok, failed (a cas whose comparison failed), not-applied, unknown. */
+  readonly completions: Readonly<Record<string, number>>;
+  readonly acknowledgedWrites: number;
+  readonly faults: number;
+  readonly faultKinds: Readonly<Record<string, number>>;
+  readonly checkerMs: number;
+  readonly finalWrite: string;
+  readonly convergence: string;
+  /** The run's folder and page. */
+  readonly dir: string;
+  readonly page: string;
+}
+
+export function replayCommand(r: Pick<ChaosResult, "nodes" | "combo" | "durationS" | "clients" | "keys" | "seed">): string {
+  return `npm run chaos -- --nodes ${r.nodes} --flags ${r.combo} --duration ${r.durationS} --clients ${r.clients} --keys ${r.keys} --seed ${r.seed}`;
+}
