@@ -5,7 +5,7 @@
 
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { parseBenchOptions } from "../bench/sweep-options.ts";
+import { parseBenchOptions } from "../src/cli/bench-options.ts";
 import { runSweep } from "../bench/sweep.ts";
 
 const { values } = parseArgs({

@@ -2,7 +2,7 @@
 // Ctrl-C stops the current cluster and load generator, keeps what was measured, and exits 130.
 
 import path from "node:path";
-import { BENCH_USAGE, parseBenchOptions } from "../../bench/sweep-options.ts";
+import { BENCH_USAGE, parseBenchOptions } from "./bench-options.ts";
 import { runSweep } from "../../bench/sweep.ts";
 import { planCells } from "../../bench/plan.ts";
 import { clock } from "../../bench/progress.ts";

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseBenchOptions, type SweepOptions } from "../../bench/sweep-options.ts";
+import { parseBenchOptions, type SweepOptions } from "../../src/cli/bench-options.ts";
 import { runSweep } from "../../bench/sweep.ts";
 import type { Results } from "../../bench/results.ts";
 import { descendants, running, type ProcessKey } from "../support/processes.ts";

@@ -2,9 +2,9 @@
 // A bad value is a UsageError naming the option (the CLI prints it on one line and exits 64).
 
 import { parseArgs } from "node:util";
-import { formatFlags, parseFlagList, type Flags } from "../src/core/flags.ts";
-import { UsageError, intOption, numberOption } from "../src/cli/options.ts";
-import type { KeyDist } from "./load/keys.ts";
+import { formatFlags, parseFlagList, type Flags } from "../core/flags.ts";
+import { UsageError, intOption, numberOption } from "./options.ts";
+import type { KeyDist } from "../../bench/load/keys.ts";
 
 const PRESETS = {
   quick: { sizes: "3,5", connections: "128", duration: "4", warmup: "1", reps: "1", "net-delay": "0", "fsync-delay-us": "0" },
