@@ -3,7 +3,7 @@
 
 import { formatFlags } from "../src/core/flags.ts";
 import type { CellConfig } from "./results.ts";
-import type { SweepOptions } from "../src/cli/bench-options.ts";
+import type { SweepOptions } from "./sweep-options.ts";
 
 type Scenario = Pick<CellConfig, "netDelayMs" | "fsyncDelayUs" | "applyCostUs">;
 

@@ -14,7 +14,7 @@ import { planCells } from "./plan.ts";
 import { progressLine, resultLine } from "./progress.ts";
 import { writeAtomically, writeRunReport, writeRunsIndex } from "./report/write.ts";
 import type { Cell, Results, Run } from "./results.ts";
-import { optionsRecord, type SweepOptions } from "../src/cli/bench-options.ts";
+import { optionsRecord, type SweepOptions } from "./sweep-options.ts";
 import { ETCD_MISSING, etcdVersion } from "./systems/etcd.ts";
 import type { SystemUnderTest } from "./systems/system.ts";
 import { versions } from "./versions.ts";

@@ -1,16 +1,15 @@
-// The bench sweep's options: `raftlab bench --help` text, presets, parsing into SweepOptions.
+// `raftlab bench`'s options: the --help text, presets, parsing into the sweep's SweepOptions.
 // A bad value is a UsageError naming the option (the CLI prints it on one line and exits 64).
 
 import { parseArgs } from "node:util";
-import { formatFlags, parseFlagList, type Flags } from "../core/flags.ts";
+import type { Preset, SweepOptions } from "../../bench/sweep-options.ts";
+import { parseFlagList, type Flags } from "../core/flags.ts";
 import { UsageError, intOption, numberOption } from "./options.ts";
-import type { KeyDist } from "../../bench/load/keys.ts";
 
 const PRESETS = {
   quick: { sizes: "3,5", connections: "128", duration: "4", warmup: "1", reps: "1", "net-delay": "0", "fsync-delay-us": "0" },
   full: { sizes: "1,3,5,7", connections: "1,8,32,128", duration: "10", warmup: "3", reps: "3", "net-delay": "0,1,5", "fsync-delay-us": "0,1000,5000" },
-} as const;
-export type Preset = keyof typeof PRESETS;
+} as const satisfies Record<Preset, unknown>;
 
 export const BENCH_USAGE = `Usage: raftlab bench [options] [-- node options]
 
@@ -60,37 +59,6 @@ Lists are comma-separated. The environment lists (--net-delay, --fsync-delay-us,
 are swept one at a time from their first values: --net-delay 0,5 --fsync-delay-us 0,1000 runs the
 scenarios (0 ms, 0 µs), (5 ms, 0 µs) and (0 ms, 1000 µs). Anything after "--" is passed to every
 node (see 'raftlab node --help').`;
-
-export interface SweepOptions {
-  readonly preset: Preset;
-  readonly sizes: readonly number[];
-  readonly flags: readonly Flags[];
-  readonly connections: readonly number[];
-  readonly rates: readonly number[];
-  readonly maxOutstanding: number;
-  readonly durationS: number;
-  readonly warmupS: number;
-  readonly reps: number;
-  readonly valueSize: number;
-  readonly keys: number;
-  readonly keyDist: KeyDist;
-  readonly readRatio: number;
-  readonly netDelayMs: readonly number[];
-  readonly netJitterMs: number;
-  readonly netLoss: number;
-  readonly fsyncDelayUs: readonly number[];
-  readonly applyCostUs: readonly number[];
-  readonly peer: "etcd" | null;
-  readonly out: string;
-  readonly leaderTimeoutMs: number;
-  /** Seconds of the checked fault run per combination after the sweep (0: none). */
-  readonly checkS: number;
-  /** Measuring time per micro-benchmark task after the sweep, ms (0: none). */
-  readonly microMs: number;
-  readonly verbose: boolean;
-  /** Extra `raftlab node` options for every node (after "--"). */
-  readonly nodeArgs: readonly string[];
-}
 
 function list(name: string, raw: string, parse: (name: string, item: string) => number): number[] {
   const items = raw.split(",").map((s) => s.trim());
@@ -181,9 +149,4 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     verbose: v.verbose,
     nodeArgs: dash < 0 ? [] : argv.slice(dash + 1),
   };
-}
-
-/** The options as written into results.json (`run.options`): plain JSON, combinations spelled out. */
-export function optionsRecord(o: SweepOptions): Record<string, unknown> {
-  return { ...o, flags: o.flags.map(formatFlags) };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { benchCommand } from "../../src/cli/bench.ts";
 import { UsageError } from "../../src/cli/options.ts";
 import { planCells, scenarios } from "../../bench/plan.ts";
-import { parseBenchOptions, type SweepOptions } from "../../src/cli/bench-options.ts";
+import type { SweepOptions } from "../../bench/sweep-options.ts";
+import { parseBenchOptions } from "../../src/cli/bench-options.ts";
 
 function parse(argv: string[]): SweepOptions {
   const o = parseBenchOptions(argv);

@@ -1,0 +1,43 @@
+// What a bench sweep runs (parsed from the command line by src/cli/bench-options.ts), and how the
+// options are recorded in results.json.
+
+import { formatFlags, type Flags } from "../src/core/flags.ts";
+import type { KeyDist } from "./load/keys.ts";
+
+export type Preset = "quick" | "full";
+
+export interface SweepOptions {
+  readonly preset: Preset;
+  readonly sizes: readonly number[];
+  readonly flags: readonly Flags[];
+  readonly connections: readonly number[];
+  readonly rates: readonly number[];
+  readonly maxOutstanding: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly reps: number;
+  readonly valueSize: number;
+  readonly keys: number;
+  readonly keyDist: KeyDist;
+  readonly readRatio: number;
+  readonly netDelayMs: readonly number[];
+  readonly netJitterMs: number;
+  readonly netLoss: number;
+  readonly fsyncDelayUs: readonly number[];
+  readonly applyCostUs: readonly number[];
+  readonly peer: "etcd" | null;
+  readonly out: string;
+  readonly leaderTimeoutMs: number;
+  /** Seconds of the checked fault run per combination after the sweep (0: none). */
+  readonly checkS: number;
+  /** Measuring time per micro-benchmark task after the sweep, ms (0: none). */
+  readonly microMs: number;
+  readonly verbose: boolean;
+  /** Extra `raftlab node` options for every node (after "--"). */
+  readonly nodeArgs: readonly string[];
+}
+
+/** The options as written into results.json (`run.options`): plain JSON, combinations spelled out. */
+export function optionsRecord(o: SweepOptions): Record<string, unknown> {
+  return { ...o, flags: o.flags.map(formatFlags) };
+}
