@@ -1,10 +1,8 @@
 // `raftlab bench`'s options: the --help text, presets, parsing into the sweep's SweepOptions.
 // A bad value is a UsageError naming the option (the CLI prints it on one line and exits 64).
 
-import { parseArgs } from "node:util";
 import type { Preset, SweepOptions } from "../../bench/sweep-options.ts";
-import { parseFlagList, type Flags } from "../core/flags.ts";
-import { UsageError, intOption, numberOption } from "./options.ts";
+import { flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 const PRESETS = {
   quick: { sizes: "3,5", connections: "128", duration: "4", warmup: "1", reps: "1", "net-delay": "0", "fsync-delay-us": "0" },
@@ -69,7 +67,7 @@ function list(name: string, raw: string, parse: (name: string, item: string) => 
 export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help" {
   const dash = argv.indexOf("--");
   const own = dash < 0 ? [...argv] : argv.slice(0, dash);
-  const { values: v } = parseArgs({
+  const { values: v } = parseOptions({
     args: own,
     options: {
       preset: { type: "string", default: "quick" },
@@ -106,12 +104,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
   const int = (min: number, max: number) => (name: string, s: string) => intOption(name, s, min, max);
   const num = (min: number, max: number) => (name: string, s: string) => numberOption(name, s, min, max);
 
-  let flags: Flags[];
-  try {
-    flags = parseFlagList(v.flags);
-  } catch (err) {
-    throw new UsageError(`--flags: ${(err as Error).message}`);
-  }
+  const flags = flagListOption(v.flags);
   if (v["key-dist"] !== "uniform" && v["key-dist"] !== "zipf") {
     throw new UsageError(`--key-dist must be uniform or zipf, got "${v["key-dist"]}"`);
   }

@@ -6,32 +6,33 @@ import { BENCH_USAGE, parseBenchOptions } from "./bench-options.ts";
 import { runSweep } from "../../bench/sweep.ts";
 import { planCells } from "../../bench/plan.ts";
 import { clock } from "../../bench/progress.ts";
+import { command } from "./command.ts";
 
 /** Start-up, election and tear-down of a cell on a 2-core machine (seconds), for the up-front estimate. */
 const cellOverheadS = (size: number): number => 2 + 0.7 * size;
 
-export async function benchCommand(argv: string[]): Promise<number> {
+export const benchCommand = command("bench", async (argv, io) => {
   const opts = parseBenchOptions(argv);
   if (opts === "help") {
-    process.stdout.write(`${BENCH_USAGE}\n`);
+    io.out(`${BENCH_USAGE}\n`);
     return 0;
   }
   const cells = planCells(opts);
   const n = cells.length;
   const estimate = cells.reduce((ms, c) => ms + (c.warmupS + c.durationS + cellOverheadS(c.size)) * 1000, 0);
-  process.stdout.write(`bench: ${n} cells (preset ${opts.preset}), about ${clock(estimate)}; Ctrl-C stops and keeps what was measured\n`);
+  io.out(`bench: ${n} cells (preset ${opts.preset}), about ${clock(estimate)}; Ctrl-C stops and keeps what was measured\n`);
   const abort = new AbortController();
   const stop = (): void => {
-    process.stdout.write("\nbench: stopping (the current cell is dropped)\n");
+    io.out("\nbench: stopping (the current cell is dropped)\n");
     abort.abort();
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   try {
     const t0 = Date.now();
-    const { dir, results, interrupted } = await runSweep(opts, { log: (line) => process.stdout.write(`${line}\n`), signal: abort.signal });
+    const { dir, results, interrupted } = await runSweep(opts, { log: (line) => io.out(`${line}\n`), signal: abort.signal });
     const failed = results.cells.filter((c) => c.status === "failed").length;
-    process.stdout.write(
+    io.out(
       `bench: ${results.cells.length} cells (${failed} failed) in ${clock(Date.now() - t0)}${interrupted ? ", interrupted" : ""}\n` +
         `report: ${path.resolve(dir, "index.html")}\n`,
     );
@@ -40,4 +41,4 @@ export async function benchCommand(argv: string[]): Promise<number> {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
-}
+});

@@ -2,12 +2,12 @@
 // durability of acknowledged writes and identical applied state (src/chaos/run.ts).
 
 import { randomInt } from "node:crypto";
-import { parseArgs } from "node:util";
-import { formatFlags, parseFlagList, type Flags } from "../core/flags.ts";
+import { formatFlags, type Flags } from "../core/flags.ts";
 import { replayCommand, type ChaosResult } from "../chaos/result.ts";
 import { CHAOS_DEFAULTS, runChaos, type ChaosOptions } from "../chaos/run.ts";
 import { exitStatus } from "../chaos/verdict.ts";
-import { UsageError, intOption, numberOption } from "./options.ts";
+import { command } from "./command.ts";
+import { flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 const CHAOS_USAGE = `Usage: raftlab chaos [options]
 
@@ -57,15 +57,10 @@ const OPTIONS = {
 } as const;
 
 export function parseChaosOptions(argv: string[]): ChaosPlan | "help" {
-  const { values, positionals } = parseOrThrowUsage(argv);
+  const { values, positionals } = parseOptions({ args: argv, allowPositionals: true, options: OPTIONS });
   if (values.help) return "help";
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  let combos: Flags[];
-  try {
-    combos = parseFlagList(values.flags);
-  } catch (err) {
-    throw new UsageError(`--flags: ${(err as Error).message}`);
-  }
+  const combos = flagListOption(values.flags);
   if (values.out.trim() === "") throw new UsageError("--out must name a directory");
   return {
     combos,
@@ -82,17 +77,10 @@ export function parseChaosOptions(argv: string[]): ChaosPlan | "help" {
   };
 }
 
-export async function chaosCommand(argv: string[]): Promise<number> {
-  let plan: ChaosPlan | "help";
-  try {
-    plan = parseChaosOptions(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`raftlab chaos: ${(err as Error).message} (see 'raftlab chaos --help')\n`);
-    return 64;
-  }
+export const chaosCommand = command("chaos", async (argv, io) => {
+  const plan = parseChaosOptions(argv);
   if (plan === "help") {
-    process.stdout.write(`${CHAOS_USAGE}\n`);
+    io.out(`${CHAOS_USAGE}\n`);
     return 0;
   }
   const total = plan.combos.length * plan.runs;
@@ -102,18 +90,18 @@ export async function chaosCommand(argv: string[]): Promise<number> {
       const seed = plan.seed === null ? randomInt(1, 2 ** 31 - 1) : plan.seed + r;
       const result = await runChaos({ ...plan.base, flags, seed });
       results.push(result);
-      process.stdout.write(`[${results.length}/${total}] ${summaryLine(result)}\n  page: ${result.page}\n`);
+      io.out(`[${results.length}/${total}] ${summaryLine(result)}\n  page: ${result.page}\n`);
       if (result.outcome !== "pass") {
-        for (const p of result.problems) process.stdout.write(`  ${p}\n`);
-        process.stdout.write(`  kept: ${result.dir} (history.jsonl, data/, logs/)\n  replay: ${replayCommand(result)}\n`);
+        for (const p of result.problems) io.out(`  ${p}\n`);
+        io.out(`  kept: ${result.dir} (history.jsonl, data/, logs/)\n  replay: ${replayCommand(result)}\n`);
       }
     }
   }
   const count = (o: string): number => results.filter((r) => r.outcome === o).length;
   const over = plan.combos.length <= 3 ? plan.combos.map(formatFlags).join(", ") : `${plan.combos.length} combinations`;
-  process.stdout.write(`${total} run${total === 1 ? "" : "s"} over ${over}: ${count("pass")} passed, ${count("fail")} failed, ${count("unknown")} undecided\n`);
+  io.out(`${total} run${total === 1 ? "" : "s"} over ${over}: ${count("pass")} passed, ${count("fail")} failed, ${count("unknown")} undecided\n`);
   return exitStatus(results.map((r) => r.outcome));
-}
+});
 
 export function summaryLine(r: ChaosResult): string {
   const verdict = r.outcome === "pass" ? "PASS" : r.outcome === "fail" ? "FAIL" : "UNDECIDED";
@@ -121,13 +109,4 @@ export function summaryLine(r: ChaosResult): string {
     `${r.combo} seed ${r.seed}: ${r.ops} ops, ${r.acknowledgedWrites} acknowledged writes, ${r.faults} faults, ` +
     `${r.verdict} (checker ${r.checkerMs.toFixed(0)} ms) ${verdict}`
   );
-}
-
-/** node:util's parseArgs, its complaints (unknown option, missing value) turned into usage errors. */
-function parseOrThrowUsage(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, " "));
-  }
 }

@@ -1,11 +1,12 @@
 // `raftlab check FILE`: reads a JSON Lines history, checks it for linearizability, prints the verdict.
 
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { HistoryError, readHistory } from "../check/history.ts";
 import { checkOperations, DEFAULT_BUDGET, type CheckResult } from "../check/linearizability.ts";
+import { command } from "./command.ts";
+import { parseOptions, UsageError } from "./options.ts";
 
-const EXIT = { linearizable: 0, "not linearizable": 1, unknown: 2, usage: 64, badHistory: 65, noInput: 66 } as const;
+const EXIT = { linearizable: 0, "not linearizable": 1, unknown: 2, badHistory: 65, noInput: 66 } as const;
 
 const USAGE = `Usage: raftlab check FILE [--budget N] [--json]
 
@@ -20,35 +21,19 @@ Options:
 Exit status: 0 linearizable, 1 not linearizable, 2 unknown (search budget exhausted),
 64 usage error, 65 malformed history, 66 file missing or unreadable.`;
 
-export interface CommandIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processIo: CommandIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
-
-export async function checkCommand(argv: string[], io: CommandIo = processIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { budget: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    });
-  } catch (err) {
-    return usageError(io, (err as Error).message);
-  }
-  const { values, positionals } = parsed;
+export const checkCommand = command("check", async (argv, io) => {
+  const { values, positionals } = parseOptions({
+    args: argv,
+    allowPositionals: true,
+    options: { budget: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
   if (values.help) {
     io.out(`${USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1) return usageError(io, positionals.length === 0 ? "missing FILE" : "expected one FILE");
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing FILE" : "expected one FILE");
   const budget = values.budget === undefined ? DEFAULT_BUDGET : Number(values.budget);
-  if (!Number.isSafeInteger(budget) || budget < 1) return usageError(io, `--budget must be a positive integer (got "${values.budget}")`);
+  if (!Number.isSafeInteger(budget) || budget < 1) throw new UsageError(`--budget must be a positive integer (got "${values.budget}")`);
 
   const file = positionals[0]!;
   let text: string;
@@ -68,7 +53,7 @@ export async function checkCommand(argv: string[], io: CommandIo = processIo): P
   }
   io.out(values.json ? `${JSON.stringify(result)}\n` : formatResult(result));
   return EXIT[result.verdict];
-}
+});
 
 /** The human-readable report: the verdict line, then what was checked. */
 function formatResult(r: CheckResult): string {
@@ -88,9 +73,4 @@ function formatResult(r: CheckResult): string {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-function usageError(io: CommandIo, detail: string): number {
-  io.err(`raftlab check: ${detail} (see 'raftlab check --help')\n`);
-  return EXIT.usage;
 }

@@ -1,10 +1,10 @@
 // `raftlab cluster`: N node processes on loopback, their URLs once a leader is elected, all stopped on
 // Ctrl-C / SIGTERM. A node that dies is reported, not hidden.
 
-import { parseArgs } from "node:util";
-import { formatFlags, parseFlags } from "../core/flags.ts";
+import { formatFlags } from "../core/flags.ts";
 import { LocalCluster } from "../node/local-cluster.ts";
-import { UsageError, intOption } from "./options.ts";
+import { command } from "./command.ts";
+import { flagsOption, intOption, parseOptions } from "./options.ts";
 
 const CLUSTER_USAGE = `Usage: raftlab cluster [options] [-- node options]
 
@@ -23,11 +23,11 @@ Options:
 Anything after "--" is passed to every node, e.g. -- --fsync-delay-us 1000 --net-delay 1
 (see 'raftlab node --help').`;
 
-export async function clusterCommand(argv: string[]): Promise<number> {
+export const clusterCommand = command("cluster", async (argv, io) => {
   const dash = argv.indexOf("--");
   const own = dash < 0 ? argv : argv.slice(0, dash);
   const nodeArgs = dash < 0 ? [] : argv.slice(dash + 1);
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: own,
     options: {
       nodes: { type: "string", default: "3" },
@@ -38,17 +38,12 @@ export async function clusterCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write(`${CLUSTER_USAGE}\n`);
+    io.out(`${CLUSTER_USAGE}\n`);
     return 0;
   }
   const nodes = intOption("--nodes", values.nodes, 1, 99);
   const basePort = intOption("--base-port", values["base-port"], 1, 65_000);
-  let flags;
-  try {
-    flags = parseFlags(values.flags);
-  } catch (err) {
-    throw new UsageError(`--flags: ${(err as Error).message}`);
-  }
+  const flags = flagsOption(values.flags);
   const cluster = new LocalCluster({
     nodes,
     flags,
@@ -56,13 +51,13 @@ export async function clusterCommand(argv: string[]): Promise<number> {
     nodeArgs,
     ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
     onExit: (id, code, signal) => {
-      process.stderr.write(`cluster: node ${id} exited (${signal ?? `code ${code}`}); the others keep running\n`);
+      io.err(`cluster: node ${id} exited (${signal ?? `code ${code}`}); the others keep running\n`);
     },
   });
-  process.stdout.write(`cluster: starting ${nodes} node(s), flags ${formatFlags(flags)}, data in ${cluster.dataDir}\n`);
+  io.out(`cluster: starting ${nodes} node(s), flags ${formatFlags(flags)}, data in ${cluster.dataDir}\n`);
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
-      process.stdout.write("cluster: stopping\n");
+      io.out("cluster: stopping\n");
       void cluster.stop().then(resolve);
     };
     process.once("SIGINT", stop);
@@ -72,14 +67,14 @@ export async function clusterCommand(argv: string[]): Promise<number> {
   try {
     const leader = await cluster.waitForLeader(15_000);
     for (const id of cluster.ids) {
-      process.stdout.write(`node ${id}: ${cluster.clientUrl(id)}${id === leader ? "  (leader)" : ""}\n`);
+      io.out(`node ${id}: ${cluster.clientUrl(id)}${id === leader ? "  (leader)" : ""}\n`);
     }
-    process.stdout.write(`leader: node ${leader} at ${cluster.clientUrl(leader)} — Ctrl-C to stop\n`);
+    io.out(`leader: node ${leader} at ${cluster.clientUrl(leader)} — Ctrl-C to stop\n`);
   } catch (err) {
-    process.stderr.write(`cluster: ${(err as Error).message}\n`);
+    io.err(`cluster: ${(err as Error).message}\n`);
     await cluster.stop();
     return 1;
   }
   await stopped;
   return 0;
-}
+});

@@ -1,6 +1,7 @@
-// The `raftlab` command: one sub-command per job. Errors reach the user as one line, never a stack trace.
+// The `raftlab` command: one sub-command per job. Errors reach the user as one line, never a stack trace:
+// a usage error is answered by the command itself (command.ts, exit 64), anything else here (exit 70).
 
-import { UsageError } from "./options.ts";
+import { EXIT_USAGE, type Command } from "./command.ts";
 
 const USAGE = `Usage: raftlab <command> [options]
 
@@ -15,8 +16,6 @@ Commands:
   chaos          fault runs on a real cluster, checked for linearizability
 
 Run 'raftlab <command> --help' for a command's options.`;
-
-type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   node: async () => (await import("./node.ts")).nodeCommand,
@@ -33,21 +32,17 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(`${USAGE}\n`);
-    return name === undefined ? 64 : 0;
+    return name === undefined ? EXIT_USAGE : 0;
   }
   const load = COMMANDS[name];
   if (!load) {
     process.stderr.write(`raftlab: unknown command "${name}"\n\n${USAGE}\n`);
-    return 64;
+    return EXIT_USAGE;
   }
   try {
     return await (await load())(rest);
   } catch (err) {
     process.stderr.write(`raftlab ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (isUsageError(err)) {
-      process.stderr.write(`Run 'raftlab ${name} --help' for its options.\n`);
-      return 64;
-    }
     // 70 (EX_SOFTWARE), not 1: `check` uses 1 for "not linearizable".
     return 70;
   }
@@ -55,11 +50,4 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   process.exitCode = await main(process.argv.slice(2));
-}
-
-/** A mistake in the command line: ours, or one from node:util's parseArgs (unknown option, missing value). */
-function isUsageError(err: unknown): boolean {
-  if (err instanceof UsageError) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_");
 }

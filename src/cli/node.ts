@@ -1,12 +1,12 @@
 // `raftlab node`: runs one Raft key-value node in this process.
 
-import { parseArgs } from "node:util";
 import { DEFAULT_LIMITS } from "../api/http-api.ts";
-import { formatFlags, parseFlags } from "../core/flags.ts";
+import { formatFlags } from "../core/flags.ts";
 import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { STORAGE_MODES, type StorageMode } from "../storage/file-store.ts";
-import { UsageError, intOption, numberOption } from "./options.ts";
+import { command } from "./command.ts";
+import { flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 const NODE_USAGE = `Usage: raftlab node --id I --peers LIST --data-dir D [options]
 
@@ -70,7 +70,7 @@ function parsePeers(text: string): PeerAddress[] {
 }
 
 function parseNodeOptions(argv: string[]): NodeOptions | "help" {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: {
       id: { type: "string" },
@@ -113,12 +113,7 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   const id = intOption("--id", values.id, 1, 1_000_000);
   const peers = parsePeers(values.peers);
   if (!peers.some((p) => p.id === id)) throw new UsageError(`--peers must include this node (id ${id})`);
-  let flags;
-  try {
-    flags = parseFlags(values.flags);
-  } catch (err) {
-    throw new UsageError(`--flags: ${(err as Error).message}`);
-  }
+  const flags = flagsOption(values.flags);
   const admin = values.admin ?? false;
   if (admin && !LOOPBACK.test(values.host) && !values["admin-token"]) {
     throw new UsageError(`--admin on a non-loopback --host (${values.host}) requires --admin-token`);
@@ -175,10 +170,10 @@ function failpointOption(text: string | undefined): FailpointSpec | null {
   }
 }
 
-export async function nodeCommand(argv: string[]): Promise<number> {
+export const nodeCommand = command("node", async (argv, io) => {
   const opts = parseNodeOptions(argv);
   if (opts === "help") {
-    process.stdout.write(`${NODE_USAGE}\n`);
+    io.out(`${NODE_USAGE}\n`);
     return 0;
   }
   // Loaded only now: it loads the native uWS binary, which `--help` must not need.
@@ -189,11 +184,11 @@ export async function nodeCommand(argv: string[]): Promise<number> {
   } catch (err) {
     // Exit now: what did start (peer listener, dialers, store) would otherwise keep a node that can
     // serve nothing alive, and a supervisor would never learn that it failed.
-    process.stderr.write(`raftlab node: ${(err as Error).message}\n`);
+    io.err(`raftlab node: ${(err as Error).message}\n`);
     process.exit(1);
   }
   const self = opts.peers.find((p) => p.id === opts.id)!;
-  process.stdout.write(
+  io.out(
     `node ${opts.id}: clients on http://${self.host}:${self.clientPort}, peers on ws://${self.host}:${self.peerPort}, ` +
       `flags ${formatFlags(opts.flags)}, data in ${opts.dataDir}, pid ${process.pid}` +
       `${opts.storageMode === "buffered" ? ", buffered storage" : ""}` +
@@ -209,4 +204,4 @@ export async function nodeCommand(argv: string[]): Promise<number> {
   // The store is closed and peers are gone; idle keep-alive client connections must not keep a
   // stopped node alive until they time out.
   process.exit(0);
-}
+});

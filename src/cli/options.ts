@@ -1,8 +1,20 @@
 // Small helpers for command-line options: errors that say what to fix, never a stack trace.
 
-/** A mistake in how a command was called; the CLI prints its message and exits 64. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseFlagList, parseFlags, type Flags } from "../core/flags.ts";
+
+/** A mistake in how a command was called; the CLI prints its message on one line and exits 64. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+}
+
+/** node:util's parseArgs, its complaints (unknown option, missing value) turned into usage errors. */
+export function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 export function intOption(name: string, raw: string | undefined, min: number, max: number): number {
@@ -19,4 +31,22 @@ export function numberOption(name: string, raw: string | undefined, min: number,
     throw new UsageError(`${name} must be a number from ${min} to ${max}, got "${raw ?? ""}"`);
   }
   return n;
+}
+
+/** `--flags COMBO`: one combination (none, all, or flags joined by "+"). */
+export function flagsOption(raw: string): Flags {
+  return asUsageError("--flags", () => parseFlags(raw));
+}
+
+/** `--flags LIST`: comma-separated combinations, or all-combos. */
+export function flagListOption(raw: string): Flags[] {
+  return asUsageError("--flags", () => parseFlagList(raw));
+}
+
+function asUsageError<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError(`${name}: ${(err as Error).message}`);
+  }
 }

@@ -1,10 +1,9 @@
 // `raftlab profile`: the leader of a local cluster under clinic while load runs (bench/profile.ts).
 
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { PROFILE_TOOLS, runProfile, type ProfileTool } from "../../bench/profile.ts";
-import { parseFlags } from "../core/flags.ts";
-import { UsageError, intOption, numberOption } from "./options.ts";
+import { command } from "./command.ts";
+import { flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 const PROFILE_USAGE = `Usage: raftlab profile --tool doctor|flame|bubbleprof [options] [-- node options]
 
@@ -23,9 +22,9 @@ Options:
   --out DIR            reports root (default reports)
   -h, --help           show this help`;
 
-export async function profileCommand(argv: string[]): Promise<number> {
+export const profileCommand = command("profile", async (argv, io) => {
   const dash = argv.indexOf("--");
-  const { values: v } = parseArgs({
+  const { values: v } = parseOptions({
     args: dash < 0 ? argv : argv.slice(0, dash),
     options: {
       tool: { type: "string" },
@@ -40,18 +39,13 @@ export async function profileCommand(argv: string[]): Promise<number> {
     },
   });
   if (v.help) {
-    process.stdout.write(`${PROFILE_USAGE}\n`);
+    io.out(`${PROFILE_USAGE}\n`);
     return 0;
   }
   if (!PROFILE_TOOLS.includes(v.tool as ProfileTool)) {
     throw new UsageError(`--tool must be one of ${PROFILE_TOOLS.join(", ")}, got "${v.tool ?? ""}"`);
   }
-  let flags;
-  try {
-    flags = parseFlags(v.flags);
-  } catch (err) {
-    throw new UsageError(`--flags: ${(err as Error).message}`);
-  }
+  const flags = flagsOption(v.flags);
   const abort = new AbortController();
   const stop = (): void => abort.abort();
   process.once("SIGINT", stop);
@@ -69,10 +63,10 @@ export async function profileCommand(argv: string[]): Promise<number> {
         out: v.out,
         nodeArgs: dash < 0 ? [] : argv.slice(dash + 1),
       },
-      (line) => process.stdout.write(`${line}\n`),
+      (line) => io.out(`${line}\n`),
       abort.signal,
     );
-    process.stdout.write(`report: ${path.resolve(dir, "index.html")}\n`);
+    io.out(`report: ${path.resolve(dir, "index.html")}\n`);
     return 0;
   } catch (err) {
     if (abort.signal.aborted) return 130;
@@ -81,4 +75,4 @@ export async function profileCommand(argv: string[]): Promise<number> {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
-}
+});

@@ -3,15 +3,14 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { compareRuns, renderComparePage } from "../../bench/report/compare.ts";
 import { loadRun, ResultsFileError } from "../../bench/report/load.ts";
 import { publishSite } from "../../bench/report/publish.ts";
 import { writeRunReport, writeRunsIndex } from "../../bench/report/write.ts";
-import type { CommandIo } from "./check.ts";
-import { UsageError } from "./options.ts";
+import { command, type CommandIo } from "./command.ts";
+import { parseOptions, UsageError } from "./options.ts";
 
-const EXIT = { ok: 0, usage: 64, badInput: 65, noInput: 66 } as const;
+const EXIT = { ok: 0, badInput: 65, noInput: 66 } as const;
 
 const USAGE = `Usage:
   raftlab report RUN                      re-render RUN's index.html and results.csv
@@ -53,25 +52,19 @@ Options:
   --out DIR    the reports root (default reports)`,
 };
 
-const processIo: CommandIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
-
-export async function reportCommand(argv: string[], io: CommandIo = processIo): Promise<number> {
+export const reportCommand = command("report", async (argv, io) => {
   const [first, ...rest] = argv;
   const sub = first === "compare" || first === "publish" || first === "index" ? first : "render";
-  const args = sub === "render" ? argv : rest;
+  const { values, positionals } = parseOptions({
+    args: sub === "render" ? argv : rest,
+    allowPositionals: true,
+    options: { out: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    io.out(`${first === undefined || first.startsWith("-") ? USAGE : HELP[sub]}\n`);
+    return EXIT.ok;
+  }
   try {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { out: { type: "string" }, help: { type: "boolean", short: "h" } },
-    });
-    if (values.help) {
-      io.out(`${first === undefined || first.startsWith("-") ? USAGE : HELP[sub]}\n`);
-      return EXIT.ok;
-    }
     switch (sub) {
       case "render":
         return await render(io, positionals, values.out);
@@ -83,9 +76,11 @@ export async function reportCommand(argv: string[], io: CommandIo = processIo): 
         return await index(io, positionals, values.out);
     }
   } catch (err) {
-    return failure(io, sub, err);
+    if (!(err instanceof ResultsFileError)) throw err;
+    io.err(`raftlab report: ${err.message}\n`);
+    return err.kind === "missing" ? EXIT.noInput : EXIT.badInput;
   }
-}
+});
 
 async function render(io: CommandIo, positionals: string[], out: string | undefined): Promise<number> {
   if (out !== undefined) throw new UsageError("--out is not an option of 'raftlab report RUN' (the page is written next to results.json)");
@@ -127,18 +122,4 @@ async function index(io: CommandIo, positionals: string[], out: string | undefin
   const count = await writeRunsIndex(root);
   io.out(`${join(root, "index.html")} (${count} runs)\n`);
   return EXIT.ok;
-}
-
-function failure(io: CommandIo, sub: string, err: unknown): number {
-  const message = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: unknown } | null)?.code;
-  if (err instanceof UsageError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_"))) {
-    io.err(`raftlab report: ${message}\nRun 'raftlab report ${sub === "render" ? "" : `${sub} `}--help' for usage.\n`);
-    return EXIT.usage;
-  }
-  if (err instanceof ResultsFileError) {
-    io.err(`raftlab report: ${message}\n`);
-    return err.kind === "missing" ? EXIT.noInput : EXIT.badInput;
-  }
-  throw err;
 }

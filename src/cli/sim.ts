@@ -3,12 +3,12 @@
 // exact command that replays it.
 
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
-import { formatFlags, parseFlagList, type Flags } from "../core/flags.ts";
+import { formatFlags, type Flags } from "../core/flags.ts";
 import { runParallel, runSpec, type RunSpec, type RunSummary } from "../sim/parallel.ts";
 import { runSeed, type SimResult } from "../sim/run.ts";
-import { intOption, UsageError } from "./options.ts";
+import { command } from "./command.ts";
+import { flagListOption, intOption, parseOptions, UsageError } from "./options.ts";
 
 const DEFAULT_OPS = 300;
 
@@ -31,19 +31,6 @@ Options:
 
 Exit status: 0 every run passed, 1 a run failed (its replay command is printed), 64 usage error.`;
 
-export interface SimIo {
-  out(text: string): void;
-  err(text: string): void;
-  /** True when progress may be redrawn in place. */
-  readonly tty: boolean;
-}
-
-const processIo: SimIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  tty: process.stderr.isTTY === true,
-};
-
 interface Plan {
   readonly seeds: number[];
   readonly combos: Flags[];
@@ -55,34 +42,24 @@ interface Plan {
 }
 
 function parsePlan(argv: string[]): Plan | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        seeds: { type: "string" },
-        seed: { type: "string" },
-        flags: { type: "string" },
-        nodes: { type: "string" },
-        ops: { type: "string" },
-        "no-faults": { type: "boolean" },
-        history: { type: "string" },
-        jobs: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, " "));
-  }
+  const { values } = parseOptions({
+    args: argv,
+    options: {
+      seeds: { type: "string" },
+      seed: { type: "string" },
+      flags: { type: "string" },
+      nodes: { type: "string" },
+      ops: { type: "string" },
+      "no-faults": { type: "boolean" },
+      history: { type: "string" },
+      jobs: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
   if (values.help) return "help";
   const first = values.seed === undefined ? 1 : intOption("--seed", values.seed, 0, 2 ** 31 - 1);
   const count = values.seeds === undefined ? (values.seed === undefined ? 10 : 1) : intOption("--seeds", values.seeds, 1, 10_000_000);
-  let combos: Flags[];
-  try {
-    combos = parseFlagList(values.flags ?? "all-combos");
-  } catch (err) {
-    throw new UsageError(`--flags: ${(err as Error).message}`);
-  }
+  const combos = flagListOption(values.flags ?? "all-combos");
   const sizes = (values.nodes ?? "3").split(",").map((s) => {
     const n = s.trim();
     if (n !== "3" && n !== "5") throw new UsageError(`--nodes must be 3 or 5 (or "3,5"), got "${values.nodes}"`);
@@ -110,15 +87,8 @@ export function replayCommand(r: Pick<SimResult, "seed" | "flags" | "nodes">, pl
   return `npm run sim -- --seed ${r.seed} --flags ${r.flags} --nodes ${r.nodes}${extra}`;
 }
 
-export async function simCommand(argv: string[], io: SimIo = processIo): Promise<number> {
-  let plan: Plan | "help";
-  try {
-    plan = parsePlan(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.err(`raftlab sim: ${err.message}\n`);
-    return 64;
-  }
+export const simCommand = command("sim", async (argv, io) => {
+  const plan = parsePlan(argv);
   if (plan === "help") {
     io.out(`${USAGE}\n`);
     return 0;
@@ -176,4 +146,4 @@ export async function simCommand(argv: string[], io: SimIo = processIo): Promise
     for (const r of failed) io.out(`replay: ${replayCommand(r, plan)}\n`);
   }
   return failed.length === 0 ? 0 : 1;
-}
+});

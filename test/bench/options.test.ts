@@ -68,14 +68,14 @@ describe("bench options", () => {
     [["--duration=-1"], "--duration"],
     [["--fsync-delay-us", "0,1.5"], "--fsync-delay-us"],
   ])("rejects %j with a one-line usage error naming %s", async (argv, name) => {
-    const err = await benchCommand(argv).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(UsageError);
-    const message = (err as Error).message;
-    expect(message).toContain(name);
-    expect(message).not.toContain("\n");
+    expect(() => parseBenchOptions(argv)).toThrow(UsageError);
+    let out = "";
+    let err = "";
+    expect(await benchCommand(argv, { out: (t) => (out += t), err: (t) => (err += t) })).toBe(64);
+    expect(out).toBe("");
+    expect(err).toMatch(/^raftlab bench: /);
+    expect(err).toContain(name);
+    expect(err.trim()).not.toContain("\n");
   });
 
   it("prints help", () => {

@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { simCommand, type SimIo } from "../../src/cli/sim.ts";
+import type { CommandIo } from "../../src/cli/command.ts";
+import { simCommand } from "../../src/cli/sim.ts";
 
-function capture(): SimIo & { stdout: string; stderr: string } {
+function capture(): CommandIo & { stdout: string; stderr: string } {
   const io = {
     stdout: "",
     stderr: "",
