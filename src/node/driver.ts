@@ -17,6 +17,7 @@ import type { RaftStore } from "../storage/store.ts";
 import { encodeCommand, type ApplyResult, type KvCommand } from "./kv-command.ts";
 import type { KvStateMachine } from "./kv-state-machine.ts";
 import { inlineApplier, type Applier } from "./appliers.ts";
+import { ProposalWaiters } from "./proposal-waiters.ts";
 
 export type { Applier } from "./appliers.ts";
 
@@ -107,7 +108,7 @@ export class RaftDriver {
   private readonly o: DriverOptions;
   private readonly applier: Applier;
   private readonly proposals: QueuedProposal[] = [];
-  private readonly waiters = new Map<number, Waiter>();
+  private readonly waiters = new ProposalWaiters<Waiter>();
   private readonly readWaiters = new Map<number, { key: string; cb: (o: ReadOutcome) => void }>();
   /** ReadStates confirmed by a quorum, waiting for the applied index to reach them. */
   private readonly readyReads: { index: number; ctx: number }[] = [];
@@ -172,8 +173,7 @@ export class RaftDriver {
     if (this.stopped) return;
     this.stopped = true;
     for (const p of this.proposals.splice(0)) p.cb(this.fail("unknown"));
-    for (const w of this.waiters.values()) w.cb(this.fail("unknown"));
-    this.waiters.clear();
+    this.waiters.takeAll((w) => w.cb(this.fail("unknown")));
     for (const r of this.readWaiters.values()) r.cb({ ok: false, code: "unknown", leader: 0 });
     this.readWaiters.clear();
   }
@@ -235,7 +235,7 @@ export class RaftDriver {
     }
     const proposed = this.now();
     group.forEach((p, i) => {
-      this.waiters.set(res.index + i, { term: res.term, cb: p.cb, queued: p.queued, proposed, persisted: 0, committed: 0 });
+      this.waiters.add(res.index + i, { term: res.term, cb: p.cb, queued: p.queued, proposed, persisted: 0, committed: 0 });
     });
   }
 
@@ -325,7 +325,7 @@ export class RaftDriver {
     const t = this.now();
     for (const { ready } of jobs) {
       for (const e of ready.entries) {
-        const w = this.waiters.get(e.index);
+        const w = this.waiters.find(e.index, e.term);
         if (w && w.persisted === 0) w.persisted = t;
       }
     }
@@ -335,7 +335,7 @@ export class RaftDriver {
     if (!this.o.onTimings) return;
     const t = this.now();
     for (const e of entries) {
-      const w = this.waiters.get(e.index);
+      const w = this.waiters.find(e.index, e.term);
       if (w) w.committed = t;
     }
   }
@@ -368,11 +368,7 @@ export class RaftDriver {
   private restoreSnapshot(snap: Snapshot): void {
     this.sm.restore(snap.data, snap.meta.index);
     // Proposals the snapshot jumped over may or may not be in it.
-    for (const [index, w] of this.waiters) {
-      if (index > snap.meta.index) continue;
-      this.waiters.delete(index);
-      w.cb(this.fail("unknown"));
-    }
+    this.waiters.takeUpTo(snap.meta.index, (w) => w.cb(this.fail("unknown")));
     this.core.onApplied(snap.meta.index);
     this.serveReads();
   }
@@ -380,14 +376,14 @@ export class RaftDriver {
   private finishApply(entries: readonly Entry[], results: readonly ApplyResult[]): void {
     const applied = this.now();
     entries.forEach((e, i) => {
-      const w = this.waiters.get(e.index);
-      if (!w) return;
-      this.waiters.delete(e.index);
-      if (e.term !== w.term) return w.cb(this.fail("lost"));
-      if (this.o.onTimings) {
-        this.o.onTimings({ queued: w.queued, proposed: w.proposed, persisted: w.persisted, committed: w.committed, applied });
-      }
-      w.cb({ ok: true, result: results[i]! });
+      this.waiters.take(e.index, (w) => {
+        // Another term's entry took this index: that proposal can never commit.
+        if (e.term !== w.term) return w.cb(this.fail("lost"));
+        if (this.o.onTimings) {
+          this.o.onTimings({ queued: w.queued, proposed: w.proposed, persisted: w.persisted, committed: w.committed, applied });
+        }
+        w.cb({ ok: true, result: results[i]! });
+      });
     });
     const last = entries[entries.length - 1]!.index;
     this.core.onApplied(last);
