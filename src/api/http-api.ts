@@ -1,9 +1,11 @@
 // The client HTTP API (docs/DESIGN.md "The client HTTP API") on uWebSockets.js.
 // A client's mistake gets a 4xx with a JSON `{"error": …}`; nothing a client sends can crash the node.
 
-import type { HttpRequest, HttpResponse, TemplatedApp } from "../transport/uws.ts";
+import type { HttpRequest, TemplatedApp } from "../transport/uws.ts";
 import type { KvCommand } from "../node/kv-command.ts";
 import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
+import { Exchange } from "./exchange.ts";
+import { hasBody, readBody, type BodyFraming } from "./request-body.ts";
 
 /** What the API needs from the node behind it. */
 export interface ApiBackend {
@@ -46,78 +48,10 @@ export const DEFAULT_LIMITS: ApiLimits = {
   adminToken: null,
 };
 
-const STATUS: Record<number, string> = {
-  200: "200 OK",
-  204: "204 No Content",
-  307: "307 Temporary Redirect",
-  400: "400 Bad Request",
-  401: "401 Unauthorized",
-  404: "404 Not Found",
-  405: "405 Method Not Allowed",
-  408: "408 Request Timeout",
-  409: "409 Conflict",
-  411: "411 Length Required",
-  413: "413 Payload Too Large",
-  500: "500 Internal Server Error",
-  503: "503 Service Unavailable",
-};
-
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** One in-flight request: answers at most once, and never after the client went away. */
-class Exchange {
-  private done = false;
-  private aborted = false;
-  private readonly timers: NodeJS.Timeout[] = [];
-
-  constructor(
-    readonly res: HttpResponse,
-    private readonly onSend: (status: number) => void,
-  ) {
-    res.onAborted(() => {
-      this.aborted = true;
-      this.clearTimers();
-    });
-  }
-
-  get open(): boolean {
-    return !this.done && !this.aborted;
-  }
-
-  after(ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(fn, ms);
-    this.timers.push(t);
-    return t;
-  }
-
-  send(status: number, body: string | Uint8Array = "", headers: Record<string, string> = {}, close = false): void {
-    if (!this.open) return;
-    this.done = true;
-    this.clearTimers();
-    this.onSend(status);
-    this.res.cork(() => {
-      this.res.writeStatus(STATUS[status] ?? `${status}`);
-      for (const [k, v] of Object.entries(headers)) this.res.writeHeader(k, v);
-      this.res.end(body, close);
-    });
-  }
-
-  json(status: number, body: object, headers: Record<string, string> = {}, close = false): void {
-    this.send(status, JSON.stringify(body), { "content-type": "application/json", ...headers }, close);
-  }
-
-  error(status: number, message: string, extra: object = {}, close = false): void {
-    this.json(status, { error: message, ...extra }, {}, close);
-  }
-
-  private clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.length = 0;
-  }
-}
-
-interface Parsed {
+interface Parsed extends BodyFraming {
   readonly method: string;
   readonly url: string;
   readonly query: string;
@@ -140,10 +74,8 @@ export function mountApi(app: TemplatedApp, backend: ApiBackend, limits: ApiLimi
         x.error(500, `internal error: ${(err as Error).message}`);
       }
     };
-    // Every body is read (or refused) before routing, whatever the method: uWS cannot answer a
-    // request whose body it has not consumed, so an unread body would leave the client hanging.
-    const hasBody = (p.contentLength !== "" && p.contentLength !== "0") || p.transferEncoding !== "";
-    if (hasBody) readBody(x, p, limits, handle);
+    // Every body is read (or refused) before routing, whatever the method.
+    if (hasBody(p)) readBody(x, p, limits, handle);
     else handle(EMPTY);
   });
 }
@@ -264,43 +196,6 @@ function decodeKey(raw: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Reads the whole body within the size and time limits; the callback runs only on success. */
-function readBody(x: Exchange, p: Parsed, limits: ApiLimits, cb: (body: Uint8Array) => void): void {
-  const declared = p.contentLength === "" ? null : Number(p.contentLength);
-  if (declared !== null && (!Number.isSafeInteger(declared) || declared < 0)) {
-    return x.error(400, "invalid content-length", {}, true);
-  }
-  if (declared !== null && declared > limits.maxValueBytes) {
-    return x.error(413, `the body is ${declared} bytes; the limit is ${limits.maxValueBytes}`, {}, true);
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const bodyTimer = x.after(limits.bodyTimeoutMs, () => x.error(408, "the request body did not arrive in time", {}, true));
-  x.res.onData((chunk, isLast) => {
-    if (!x.open) return;
-    size += chunk.byteLength;
-    if (size > limits.maxValueBytes) {
-      return x.error(413, `the body exceeds the limit of ${limits.maxValueBytes} bytes`, {}, true);
-    }
-    // uWS reuses the chunk's memory after this callback returns: copy it.
-    chunks.push(new Uint8Array(chunk.slice(0)));
-    if (!isLast) return;
-    clearTimeout(bodyTimer);
-    const body = chunks.length === 1 ? chunks[0]! : concat(chunks, size);
-    cb(body);
-  });
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
 }
 
 /** Parses a CAS body `{"expect": string|null, "value": string}` into a command, or an error message. */

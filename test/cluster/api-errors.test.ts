@@ -1,5 +1,6 @@
 // Bad client input gets a 4xx with a JSON error and never crashes the node; asserted on status and body.
 
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request, startCluster, type TestCluster } from "../support/cluster.ts";
@@ -48,12 +49,42 @@ function raw(text: string, endAfterWrite = false, waitMs = 1000): Promise<string
   });
 }
 
+/** A PUT through node:http, which writes the whole body before it reads (unlike curl or fetch). */
+function nodeHttpPut(url: string, body: Buffer, declared: boolean): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: "PUT", headers: declared ? { "content-length": body.length } : {} }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.setTimeout(10_000, () => req.destroy(new Error("no answer within 10 s")));
+    // Chunked: several writes, as a streaming upload would make them.
+    if (declared) req.end(body);
+    else {
+      for (let off = 0; off < body.length; off += 1 << 20) req.write(body.subarray(off, off + (1 << 20)));
+      req.end();
+    }
+  });
+}
+
 describe("client API input errors", () => {
   it("rejects an empty key", () => expectError(400, /empty/, `${leader}/kv/`, { method: "PUT", body: "x" }));
   it("rejects an oversized key", () => expectError(400, /limit is 64/, `${leader}/kv/${"k".repeat(65)}`, { method: "PUT", body: "x" }));
   it("rejects a key that is not valid percent-encoding", () => expectError(400, /percent-encoded/, `${leader}/kv/%E0%A4%A`));
   it("rejects a body over --max-value-bytes", () =>
     expectError(413, /limit/, `${leader}/kv/big`, { method: "PUT", body: "x".repeat(1025) }));
+  it.each([
+    ["with a content-length", true],
+    ["chunked", false],
+  ])("answers Node's http client a 413 with its JSON while it is still sending the body (%s)", async (_, declared) => {
+    const body = Buffer.alloc(8 << 20, 120); // far more than the socket buffers take before the answer
+    const r = await nodeHttpPut(`${leader}/kv/big`, body, declared);
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.body)).toMatchObject({ error: expect.stringMatching(/limit of 1024 bytes|limit is 1024/) });
+  });
   it("rejects malformed CAS JSON", () => expectError(400, /not valid JSON/, `${leader}/cas/c`, { method: "POST", body: "{nope" }));
   it("rejects CAS JSON of the wrong shape", async () => {
     await expectError(400, /"value" must be a string/, `${leader}/cas/c`, { method: "POST", body: '{"expect":null,"value":3}' });

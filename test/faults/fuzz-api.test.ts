@@ -3,7 +3,8 @@
 // limit, content-length lies and garbage, chunked framing, aborted uploads), sent on raw sockets.
 // Properties: the process never dies (same pid, no exit), nothing gets a 5xx, every error the API
 // itself answers is a 4xx with a JSON {"error": string} (uWS's own answers to requests that are not
-// HTTP are allowed to be bare 4xx or a closed connection), a follower redirects with a Location on
+// HTTP are allowed to be bare 4xx or a closed connection), the answer to a well-framed request
+// arrives whole (a refused body is drained, not cut off), a follower redirects with a Location on
 // the leader, and a valid write succeeds after every batch.
 // Replay: RAFTLAB_FUZZ_SEED=<seed printed below>.
 
@@ -145,9 +146,9 @@ function violation(r: FuzzRequest, out: RawOutcome, leaderUrl: string | null): s
   if (out.status < 400 || r.method === "HEAD") return null;
   if (out.status === 409 && /^\/cas\//.test(r.target)) return null; // a failed comparison, not an error
   const json = out.headers.get("content-type") === "application/json";
-  // The server answered with a JSON error and closed while the client was still sending (e.g. a
-  // 413 before an oversized body): the connection reset may have eaten the rest of the body.
-  if (json && out.truncated) return null;
+  // A refused body is drained before the connection closes, so a well-framed request's answer
+  // arrives whole; only on garbage framing may the connection close under it.
+  if (out.truncated) return r.protocolGarbage ? null : `${out.status} cut short: ${out.body.slice(0, 100)}`;
   if (!json) return r.protocolGarbage ? null : `${out.status} without a JSON body: ${out.body.slice(0, 100)}`;
   try {
     const doc = JSON.parse(out.body) as { error?: unknown };

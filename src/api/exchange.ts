@@ -1,0 +1,90 @@
+// One client request on uWebSockets.js, from arrival until its answer has left: it answers at most
+// once, never after the client went away, and writes a large body only as fast as the client reads
+// it (uWS would otherwise copy the whole unsent rest into its own buffer, per request).
+
+import type { HttpResponse } from "../transport/uws.ts";
+
+const STATUS: Record<number, string> = {
+  200: "200 OK",
+  204: "204 No Content",
+  307: "307 Temporary Redirect",
+  400: "400 Bad Request",
+  401: "401 Unauthorized",
+  404: "404 Not Found",
+  405: "405 Method Not Allowed",
+  408: "408 Request Timeout",
+  409: "409 Conflict",
+  411: "411 Length Required",
+  413: "413 Payload Too Large",
+  500: "500 Internal Server Error",
+  503: "503 Service Unavailable",
+};
+
+/**
+ * Bodies up to this size go to uWS whole (it keeps what the socket does not take at once); larger
+ * ones are written as the socket drains.
+ */
+const STREAM_ABOVE_BYTES = 64 * 1024;
+
+const utf8 = new TextEncoder();
+
+export class Exchange {
+  private answered = false;
+  private aborted = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly res: HttpResponse,
+    private readonly onAnswer: (status: number) => void,
+  ) {
+    res.onAborted(() => {
+      this.aborted = true;
+      this.clearTimers();
+    });
+  }
+
+  /** Not answered yet, and the client is still there. */
+  get open(): boolean {
+    return !this.answered && !this.aborted;
+  }
+
+  after(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(fn, ms);
+    this.timers.push(t);
+    return t;
+  }
+
+  send(status: number, body: string | Uint8Array = "", headers: Record<string, string> = {}, close = false): void {
+    if (!this.open) return;
+    this.answered = true;
+    this.clearTimers();
+    this.onAnswer(status);
+    this.res.cork(() => {
+      this.res.writeStatus(STATUS[status] ?? `${status}`);
+      for (const [k, v] of Object.entries(headers)) this.res.writeHeader(k, v);
+      if (close || body.length <= STREAM_ABOVE_BYTES) this.res.end(body, close);
+      else this.stream(typeof body === "string" ? utf8.encode(body) : body);
+    });
+  }
+
+  json(status: number, body: object, headers: Record<string, string> = {}, close = false): void {
+    this.send(status, JSON.stringify(body), { "content-type": "application/json", ...headers }, close);
+  }
+
+  error(status: number, message: string, extra: object = {}, close = false): void {
+    this.json(status, { error: message, ...extra }, {}, close);
+  }
+
+  /** Writes what the socket takes now and the rest whenever it drains. */
+  private stream(body: Uint8Array): void {
+    const start = this.res.getWriteOffset();
+    const [, done] = this.res.tryEnd(body, body.length);
+    if (done) return;
+    this.res.onWritable((offset) => this.res.tryEnd(body.subarray(offset - start), body.length)[0]);
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.length = 0;
+  }
+}
