@@ -28,18 +28,27 @@ const STREAM_ABOVE_BYTES = 64 * 1024;
 
 const utf8 = new TextEncoder();
 
+export interface ExchangeHooks {
+  /** The answer's status, when it is given. */
+  onAnswer(status: number): void;
+  /** Runs once: the answer is fully written, or the client went away. */
+  onFinish(): void;
+}
+
 export class Exchange {
   private answered = false;
   private aborted = false;
+  private finished = false;
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     readonly res: HttpResponse,
-    private readonly onAnswer: (status: number) => void,
+    private readonly hooks: ExchangeHooks,
   ) {
     res.onAborted(() => {
       this.aborted = true;
       this.clearTimers();
+      this.finish();
     });
   }
 
@@ -58,13 +67,15 @@ export class Exchange {
     if (!this.open) return;
     this.answered = true;
     this.clearTimers();
-    this.onAnswer(status);
+    this.hooks.onAnswer(status);
+    let written = true;
     this.res.cork(() => {
       this.res.writeStatus(STATUS[status] ?? `${status}`);
       for (const [k, v] of Object.entries(headers)) this.res.writeHeader(k, v);
       if (close || body.length <= STREAM_ABOVE_BYTES) this.res.end(body, close);
-      else this.stream(typeof body === "string" ? utf8.encode(body) : body);
+      else written = this.stream(typeof body === "string" ? utf8.encode(body) : body);
     });
+    if (written) this.finish();
   }
 
   json(status: number, body: object, headers: Record<string, string> = {}, close = false): void {
@@ -75,12 +86,23 @@ export class Exchange {
     this.json(status, { error: message, ...extra }, {}, close);
   }
 
-  /** Writes what the socket takes now and the rest whenever it drains. */
-  private stream(body: Uint8Array): void {
+  /** Writes what the socket takes now and the rest whenever it drains; true once all is written. */
+  private stream(body: Uint8Array): boolean {
     const start = this.res.getWriteOffset();
     const [, done] = this.res.tryEnd(body, body.length);
-    if (done) return;
-    this.res.onWritable((offset) => this.res.tryEnd(body.subarray(offset - start), body.length)[0]);
+    if (done) return true;
+    this.res.onWritable((offset) => {
+      const [ok, finished] = this.res.tryEnd(body.subarray(offset - start), body.length);
+      if (finished) this.finish();
+      return ok;
+    });
+    return false;
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.hooks.onFinish();
   }
 
   private clearTimers(): void {

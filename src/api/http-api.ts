@@ -5,7 +5,7 @@ import type { HttpRequest, TemplatedApp } from "../transport/uws.ts";
 import type { KvCommand } from "../node/kv-command.ts";
 import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
 import { Exchange } from "./exchange.ts";
-import { hasBody, readBody, type BodyFraming } from "./request-body.ts";
+import { hasBody, readBody, refuse, type BodyFraming } from "./request-body.ts";
 
 /** What the API needs from the node behind it. */
 export interface ApiBackend {
@@ -22,6 +22,8 @@ export interface ApiBackend {
   resetStats(): void;
   /** Counts a response by status code. */
   countResponse(code: number): void;
+  /** Counts a request refused because `maxInflightRequests` were in flight. */
+  countOverloaded(): void;
   /** Extra JSON endpoints under `/admin/…`, present only when the node runs with `--admin`. */
   readonly admin: Record<string, (body: unknown) => object> | null;
 }
@@ -37,6 +39,8 @@ export interface ApiLimits {
   readonly clientToken: string | null;
   /** Bearer token required on `/admin/…` (null: none; then admin is loopback-only by the caller's choice). */
   readonly adminToken: string | null;
+  /** Key-value requests (`/kv`, `/cas`) in flight beyond this are answered 503 `overloaded` at once. */
+  readonly maxInflightRequests: number;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -46,6 +50,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   bodyTimeoutMs: 10_000,
   clientToken: null,
   adminToken: null,
+  maxInflightRequests: 1024,
 };
 
 const utf8 = new TextEncoder();
@@ -62,11 +67,33 @@ interface Parsed extends BodyFraming {
 
 const EMPTY = new Uint8Array(0);
 
-export function mountApi(app: TemplatedApp, backend: ApiBackend, limits: ApiLimits = DEFAULT_LIMITS): void {
+/** Load of a mounted API, for metrics. */
+export interface ApiLoad {
+  /** Key-value requests from arrival until their answer has been written (or the client left). */
+  inflight(): number;
+}
+
+export function mountApi(app: TemplatedApp, backend: ApiBackend, limits: ApiLimits = DEFAULT_LIMITS): ApiLoad {
+  let inflight = 0;
   app.any("/*", (res, req) => {
-    const x = new Exchange(res, (code) => backend.countResponse(code));
     // uWS requests live only during this call: read everything now.
     const p = parseRequest(req);
+    // The cap holds the requests that carry values and wait on Raft; status, metrics and admin stay
+    // reachable on a saturated node.
+    const capped = /^\/(kv|cas)\//.test(p.url);
+    const overloaded = capped && inflight >= limits.maxInflightRequests;
+    if (capped && !overloaded) inflight++;
+    const x = new Exchange(res, {
+      onAnswer: (code) => backend.countResponse(code),
+      onFinish: () => {
+        if (capped && !overloaded) inflight--;
+      },
+    });
+    if (overloaded) {
+      backend.countOverloaded();
+      const message = `the node has ${limits.maxInflightRequests} requests in flight (--max-inflight-requests); nothing was done, retry later`;
+      return refuse(x, p, limits, { status: 503, message, extra: { code: "overloaded" } });
+    }
     const handle = (body: Uint8Array): void => {
       try {
         route(x, p, body, backend, limits);
@@ -78,6 +105,7 @@ export function mountApi(app: TemplatedApp, backend: ApiBackend, limits: ApiLimi
     if (hasBody(p)) readBody(x, p, limits, handle);
     else handle(EMPTY);
   });
+  return { inflight: () => inflight };
 }
 
 function parseRequest(req: HttpRequest): Parsed {

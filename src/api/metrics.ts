@@ -12,6 +12,8 @@ export interface MetricsSource {
   elu(): number;
   /** Counters from the peer transport (numbers only are exported). */
   transport(): object;
+  /** Key-value requests in flight on the client API. */
+  inflight(): number;
 }
 
 /** Upper bounds of the stage histogram's buckets, in microseconds (50 µs to 5 s). */
@@ -72,6 +74,11 @@ export class NodeMetrics {
     labelNames: ["code"],
     registers: [this.registry],
   });
+  readonly overloaded = new Counter({
+    name: "raftlab_requests_overloaded_total",
+    help: "Client requests refused with 503 overloaded: --max-inflight-requests were in flight.",
+    registers: [this.registry],
+  });
 
   constructor(source: MetricsSource) {
     // prom-client's registry formats any object with its metric shape; its types want a Metric class.
@@ -91,6 +98,7 @@ export class NodeMetrics {
     gauge("raftlab_commit_index", "Highest index known committed.", () => source.status().commitIndex);
     gauge("raftlab_applied_index", "Highest index applied to the state machine.", () => source.status().appliedIndex);
     gauge("raftlab_last_index", "Index of the last log entry.", () => source.status().lastIndex);
+    gauge("raftlab_inflight_requests", "Key-value requests in flight on the client API.", () => source.inflight());
     gauge("raftlab_event_loop_utilization", "Event-loop utilization since the last stats reset (0..1).", () => source.elu());
     new Gauge({
       name: "raftlab_role",

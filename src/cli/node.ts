@@ -33,6 +33,9 @@ Options:
   --max-value-bytes N     largest value accepted (default 1048576)
   --max-key-bytes N       largest key accepted (default 1024)
   --request-timeout-ms N  answer 503 "timeout" after waiting this long for commit (default 5000)
+  --max-inflight-requests N
+                          key-value requests (/kv, /cas) in flight beyond N are answered 503
+                          "overloaded" at once (default 1024)
   --net-delay MS          one-way delay added to every outgoing peer message (default 0)
   --net-jitter MS         delay varies uniformly by +/- this much (default 0)
   --net-loss P            drop outgoing peer messages with probability P in [0,1] (default 0)
@@ -93,6 +96,7 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       "max-value-bytes": { type: "string", default: String(DEFAULT_LIMITS.maxValueBytes) },
       "max-key-bytes": { type: "string", default: String(DEFAULT_LIMITS.maxKeyBytes) },
       "request-timeout-ms": { type: "string", default: String(DEFAULT_LIMITS.requestTimeoutMs) },
+      "max-inflight-requests": { type: "string", default: String(DEFAULT_LIMITS.maxInflightRequests) },
       "net-delay": { type: "string", default: "0" },
       "net-jitter": { type: "string", default: "0" },
       "net-loss": { type: "string", default: "0" },
@@ -144,6 +148,7 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       maxValueBytes: intOption("--max-value-bytes", values["max-value-bytes"], 1, 64 << 20),
       maxKeyBytes: intOption("--max-key-bytes", values["max-key-bytes"], 1, 0xffff),
       requestTimeoutMs: intOption("--request-timeout-ms", values["request-timeout-ms"], 1, 3_600_000),
+      maxInflightRequests: intOption("--max-inflight-requests", values["max-inflight-requests"], 1, 1_000_000),
       clientToken: values["client-token"] ?? null,
       adminToken: values["admin-token"] ?? null,
     },

@@ -10,7 +10,7 @@ import { FileStore, type StorageMode } from "../storage/file-store.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { LinkShaper, type LinkSettings } from "../transport/link-shaper.ts";
 import { listenExclusive, uws } from "../transport/uws.ts";
-import { mountApi, type ApiLimits } from "../api/http-api.ts";
+import { mountApi, type ApiLimits, type ApiLoad } from "../api/http-api.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
 import { seededRng } from "../core/rng.ts";
 import { NodeMetrics } from "../api/metrics.ts";
@@ -93,10 +93,12 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
 
   let transport!: PeerTransport;
   let driver!: RaftDriver;
+  let api!: ApiLoad;
   const metrics = new NodeMetrics({
     status: () => status(),
     elu: () => stats.summary().elu,
     transport: () => transport.stats(),
+    inflight: () => api.inflight(),
   });
   const stats = new StageStats((stage, us) => metrics.observeStage(stage, us));
   const shaper = new LinkShaper({ defaults: o.links, rng: seededRng(o.seed * 7919 + o.id) });
@@ -154,7 +156,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   };
 
   const app = uws.App();
-  mountApi(
+  api = mountApi(
     app,
     {
       propose: failpoint
@@ -173,6 +175,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       stats: () => ({ ...stats.summary(), status: status() }),
       resetStats: () => stats.reset(),
       countResponse: (code) => metrics.requests.inc({ code }),
+      countOverloaded: () => metrics.overloaded.inc(),
       admin: o.admin
         ? {
             links: (body) => {

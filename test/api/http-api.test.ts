@@ -1,16 +1,17 @@
 // The client API under load, on a real node process: a large value streams to slow readers as
-// their sockets drain (the node does not copy it per reader).
+// their sockets drain (the node does not copy it per reader), and requests beyond
+// --max-inflight-requests are refused at once with 503 "overloaded" while the node stays healthy.
 
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCluster, type TestCluster } from "../support/cluster.ts";
+import { request, startCluster, type TestCluster } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const MIB = 1 << 20;
 const VALUE_BYTES = 60 * MIB;
-const READERS = 4;
+const CAP = 4;
 
 let t: TestCluster;
 let base: string;
@@ -21,7 +22,7 @@ let digest: string;
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
 beforeAll(async () => {
-  t = await startCluster(1, "all", ["--max-value-bytes", String(64 * MIB)]);
+  t = await startCluster(1, "all", ["--max-value-bytes", String(64 * MIB), "--max-inflight-requests", String(CAP)]);
   base = t.cluster.clientUrl(t.leader);
   port = Number(new URL(base).port);
   value = randomBytes(VALUE_BYTES);
@@ -100,16 +101,16 @@ class SlowReader {
 }
 
 describe("client API under load", () => {
-  it(`streams a ${VALUE_BYTES / MIB} MiB value to ${READERS} slow readers whole, without a copy per reader`, { timeout: 120_000 }, async () => {
+  it(`streams a ${VALUE_BYTES / MIB} MiB value to ${CAP} slow readers whole, without a copy per reader`, { timeout: 120_000 }, async () => {
     // One fast read first: whatever a first read allocates is in the baseline.
     const fast = new Uint8Array(await (await fetch(`${base}/kv/big`, { signal: AbortSignal.timeout(60_000) })).arrayBuffer());
     expect(sha256(fast)).toBe(digest);
     const before = nodeRss();
 
-    const readers = Array.from({ length: READERS }, () => new SlowReader("/kv/big"));
+    const readers = Array.from({ length: CAP }, () => new SlowReader("/kv/big"));
     await waitUntil(() => readers.every((r) => r.head !== null), "every reader to get its response head", 30_000);
     const grown = nodeRss() - before;
-    // Buffering the unsent rest for every reader would take about READERS × 60 MiB.
+    // Buffering the unsent rest for every reader would take about CAP × 60 MiB.
     expect(grown, `node RSS grew ${(grown / MIB).toFixed(1)} MiB`).toBeLessThan(VALUE_BYTES);
 
     for (const r of readers) r.drain();
@@ -120,4 +121,49 @@ describe("client API under load", () => {
       expect(sha256(r.body())).toBe(digest);
     }
   });
+
+  it(`beyond ${CAP} requests in flight answers 503 "overloaded" at once, counts them, and recovers`, { timeout: 120_000 }, async () => {
+    const readers = Array.from({ length: CAP }, () => new SlowReader("/kv/big"));
+    await waitUntil(() => readers.every((r) => r.head !== null), "every reader to get its response head", 30_000);
+    const refusedBefore = await overloadedCount();
+
+    const extra = await Promise.all([
+      request(`${base}/kv/big`),
+      request(`${base}/kv/small`, { method: "PUT", body: "v" }),
+      request(`${base}/kv/small`, { method: "PUT", body: Buffer.alloc(MIB, 1) }),
+      request(`${base}/cas/small`, { method: "POST", body: '{"expect":null,"value":"v"}' }),
+      request(`${base}/kv/small`, { method: "DELETE" }),
+    ]);
+    for (const r of extra) {
+      expect(r.status).toBe(503);
+      expect(JSON.parse(r.body)).toMatchObject({ code: "overloaded", error: expect.any(String) });
+    }
+    // Health and metrics stay reachable when the node is saturated.
+    expect((await request(`${base}/status`)).status).toBe(200);
+    expect(await overloadedCount()).toBe(refusedBefore + extra.length);
+
+    for (const r of readers) r.drain();
+    await Promise.all(readers.map((r) => r.finished));
+    for (const r of readers) expect(sha256(r.body())).toBe(digest);
+    // Every slot is free again.
+    const after = await Promise.all(Array.from({ length: CAP }, (_, i) => request(`${base}/kv/k${i}`, { method: "PUT", body: `v${i}` })));
+    expect(after.map((r) => r.status)).toEqual(Array(CAP).fill(204));
+    expect((await request(`${base}/kv/k0`)).body).toBe("v0");
+  });
+
+  it("frees the slots of readers that go away mid-response", { timeout: 120_000 }, async () => {
+    const readers = Array.from({ length: CAP }, () => new SlowReader("/kv/big"));
+    await waitUntil(() => readers.every((r) => r.head !== null), "every reader to get its response head", 30_000);
+    expect((await request(`${base}/kv/absent`)).status).toBe(503);
+    for (const r of readers) r.close();
+    await waitUntil(async () => (await request(`${base}/kv/absent`)).status === 404, "a slot to free up", 30_000);
+    const after = await Promise.all(Array.from({ length: CAP }, () => request(`${base}/kv/absent`)));
+    expect(after.map((r) => r.status)).toEqual(Array(CAP).fill(404));
+  });
 });
+
+async function overloadedCount(): Promise<number> {
+  const text = (await request(`${base}/metrics`)).body;
+  const m = /^raftlab_requests_overloaded_total (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}

@@ -8,6 +8,7 @@ const source = {
   status: () => ({ role: "leader", term: 3, commitIndex: 10, appliedIndex: 9, lastIndex: 11 }),
   elu: () => 0.25,
   transport: () => ({ sentFrames: 7 }),
+  inflight: () => 5,
 };
 
 /** `name{labels} value` lines of an exposition, keyed by everything before the value. */
@@ -45,5 +46,6 @@ describe("NodeMetrics", () => {
     expect(s.get("raftlab_term")).toBe(3);
     expect(s.get('raftlab_role{role="leader"}')).toBe(1);
     expect(s.get('raftlab_transport{counter="sentFrames"}')).toBe(7);
+    expect(s.get("raftlab_inflight_requests")).toBe(5);
   });
 });
