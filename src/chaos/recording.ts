@@ -3,9 +3,9 @@
 // An HTTP answer maps to a completion by what it proves about the operation:
 // - ok: 204 write, 200/404 read, 200 cas.
 // - failed: a 409 cas (the comparison ran and failed; it carries `current`).
-// - not applied: the request certainly never took effect: 503 `no_leader` or `lost`, a redirect still
-//   unresolved after the hops allowed, a 4xx refusal, or a refused connection (nothing was sent). A read
-//   or write becomes a `fail` event; a cas is left out of the history, because a `fail` cas would claim
+// - not applied: the request certainly never took effect: 503 `no_leader`, `overloaded` or `lost`, a
+//   redirect still unresolved after the hops allowed, a 4xx refusal, or a refused connection (nothing was
+//   sent). A read or write becomes a `fail` event; a cas is left out of the history, because a `fail` cas would claim
 //   that its comparison ran and failed.
 // - unknown (`info`): 503 `timeout`/`unknown`, another 5xx, a client-side timeout, a reset connection.
 
@@ -28,7 +28,7 @@ export interface Classified {
   readonly note: string;
 }
 
-const CERTAINLY_NOT_APPLIED = new Set(["no_leader", "lost"]);
+const CERTAINLY_NOT_APPLIED = new Set(["no_leader", "overloaded", "lost"]);
 
 export function classify(f: OpName, r: HttpResult): Classified {
   if (r.kind === "no-response") {

@@ -17,6 +17,7 @@ describe("classify", () => {
     ["cas", reply(409, `{"ok":false,"current":"v7"}`), "failed", { current: "v7" }],
     ["cas", reply(409, `{"ok":false,"current":null}`), "failed", { current: null }],
     ["write", err503("no_leader"), "not-applied", {}],
+    ["write", err503("overloaded"), "not-applied", {}],
     ["write", err503("lost"), "not-applied", {}],
     ["cas", err503("lost"), "not-applied", {}],
     ["write", err503("timeout"), "unknown", {}],
