@@ -5,8 +5,8 @@
 // - failed: a 409 cas (the comparison ran and failed; it carries `current`).
 // - not applied: the request certainly never took effect: 503 `no_leader`, `overloaded` or `lost`, a
 //   redirect still unresolved after the hops allowed, a 4xx refusal, or a refused connection (nothing was
-//   sent). A read or write becomes a `fail` event; a cas is left out of the history, because a `fail` cas would claim
-//   that its comparison ran and failed.
+//   sent). A read or write becomes a `fail` event; a cas is left out of the history, because a `fail` cas
+//   would claim that its comparison ran and failed.
 // - unknown (`info`): 503 `timeout`/`unknown`, another 5xx, a client-side timeout, a reset connection.
 
 import type { HistoryEvent, OpName, Value } from "../check/history.ts";
