@@ -1,7 +1,7 @@
 // N simulated nodes, each the real stack: RawNode + store + RaftDriver + KvStateMachine, the same
 // driver the networked node runs, so the simulator exercises the real flag policies. What is
 // simulated is only the world around it: the clock (a tick every `tickNs`), the network, the disk
-// (fsync latency; unsynced writes lost on a crash), the apply loop's delay, and the process itself
+// (fsync latency; which unsynced writes a crash keeps), the apply loop's delay, and the process itself
 // (crash-restart, pause).
 //
 // Every callback into a node passes its gate: a callback from before a crash is discarded, and one
@@ -59,7 +59,7 @@ export class SimNode {
     private readonly cluster: Cluster,
   ) {
     this.disk = new SimDisk(cluster.sched, cluster.o.disk, (fn) => this.gate(fn));
-    this.store = new ObservedStore(new MemoryStore(this.disk.schedule), id, cluster.inv);
+    this.store = new ObservedStore(new MemoryStore(this.disk.schedule, this.disk.survivors), id, cluster.inv);
   }
 
   /**

@@ -1,5 +1,7 @@
 // A node's simulated disk: each fsync takes base + jitter of virtual time, and fsyncs complete in
 // the order they were issued (one device queue), so a sync never finishes before an earlier one.
+// On a crash, how much of each file's unsynced writes persisted is drawn from the seed: anything
+// from none to all, independently per file, as a real disk's writeback leaves it.
 
 import type { Nanos, Scheduler } from "./scheduler.ts";
 
@@ -27,4 +29,7 @@ export class SimDisk {
     this.busyUntil = Math.max(this.sched.now, this.busyUntil) + latency;
     this.sched.at(this.busyUntil, this.gate(fn));
   };
+
+  /** How many of `unsynced` writes to a file survive a crash: the `survivors` of a MemoryStore. */
+  readonly survivors = (_file: string, unsynced: number): number => (unsynced === 0 ? 0 : this.sched.rng.int(0, unsynced + 1));
 }

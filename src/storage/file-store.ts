@@ -7,8 +7,10 @@
 //   runs `fdatasync` on the libuv pool, with group commit (group-commit.ts).
 // - Term/vote changes (elections only) are written synchronously as a whole file: temporary file,
 //   fsync, rename, directory fsync. So they are durable before any later write, and before `sync`.
-// - Commit-only changes (nearly every Ready) are a 21-byte record in the log, made durable by the
-//   next ordinary fdatasync. Recovery takes the highest commit seen, clamped to the log's end.
+// - Commit changes (nearly every Ready) are a 21-byte record in the log, made durable by the next
+//   ordinary fdatasync. The hard-state file carries only a commit index already durable in the
+//   log: see hard-state-writes.ts for why. Recovery takes the highest commit seen, clamped to the
+//   log's end.
 // - Snapshots (compact, applySnapshot) are written the same atomic way as the hard state; the
 //   snapshot file names the first segment still valid with it, so deleting older segments (and,
 //   when an installed snapshot conflicts with the log, discarding all of it) is crash-safe.
@@ -25,6 +27,7 @@ import type { Entry, HardState, Snapshot } from "../core/types.ts";
 import { encodeCommit, encodeEntries, encodeHardState, encodeSnapshotFile } from "./codec.ts";
 import { fsyncDir, writeFileDurably } from "./durable-file.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { hardStateWrites } from "./hard-state-writes.ts";
 import { lockDirectory } from "./lock.ts";
 import type { LogMirror } from "./log-mirror.ts";
 import { MicroDelay } from "./micro-delay.ts";
@@ -112,14 +115,15 @@ export class FileStore implements RaftStore {
   private readonly log: LogMirror;
   private hardState: HardState;
   /**
-   * A commit-only hard-state change not yet written. Commit needs no durability of its own, and it
-   * changes on nearly every Ready: it is written once per flush, just before the fdatasync, instead
-   * of costing a write syscall per Ready.
+   * A commit change not yet written. Commit needs no durability of its own, and it changes on
+   * nearly every Ready: it is written once per flush, just before the fdatasync, instead of costing
+   * a write syscall per Ready.
    */
   private unwrittenCommit: number | null = null;
-  /** Term and vote as the hard-state file holds them. */
-  private savedTerm: number;
-  private savedVote: number;
+  /** The commit index of the last commit record written to the log (page cache or, buffered, memory). */
+  private loggedCommit: number;
+  /** The highest commit index a crash cannot take back: its log record is covered by a completed fdatasync. */
+  private durableCommit: number;
   /** Oldest first; the last is the active segment, open as `fd`. */
   private readonly segments: SegmentInfo[];
   private nextSeq: number;
@@ -145,8 +149,8 @@ export class FileStore implements RaftStore {
     const r = recover(dir);
     this.log = r.log;
     this.hardState = r.hardState;
-    this.savedTerm = r.hardState.term;
-    this.savedVote = r.hardState.vote;
+    this.loggedCommit = r.hardState.commit;
+    this.durableCommit = r.hardState.commit;
     this.segments = r.segments;
     this.nextSeq = r.nextSeq;
     this.snapshotPath = r.snapshotPath;
@@ -191,14 +195,14 @@ export class FileStore implements RaftStore {
 
   setHardState(hs: HardState): void {
     this.checkOpen();
-    if (hs.term !== this.savedTerm || hs.vote !== this.savedVote) {
+    const { file, commitRecord } = hardStateWrites(this.hardState, hs, this.durableCommit);
+    if (file) {
       this.failpoint?.("before-hardstate-write");
-      writeFileDurably(this.dir, HARD_STATE_FILE, encodeRecord(RecordType.HardState, encodeHardState(hs)));
+      writeFileDurably(this.dir, HARD_STATE_FILE, encodeRecord(RecordType.HardState, encodeHardState(file)));
       this.failpoint?.("after-hardstate-write");
-      this.savedTerm = hs.term;
-      this.savedVote = hs.vote;
-    } else if (hs.commit !== this.hardState.commit) {
-      this.unwrittenCommit = hs.commit;
+    }
+    if (commitRecord !== null) {
+      this.unwrittenCommit = commitRecord;
       this.group.noteWrite(); // a sync still covers it: the flush writes it first
     }
     this.hardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
@@ -260,6 +264,7 @@ export class FileStore implements RaftStore {
     const commit = this.unwrittenCommit;
     this.unwrittenCommit = null;
     this.writeRecord(RecordType.Commit, encodeCommit(commit), this.log.lastIndex() + 1, false);
+    this.loggedCommit = commit;
   }
 
   /** @param counted whether to count the write for group commit (false: it was counted when made). */
@@ -339,8 +344,10 @@ export class FileStore implements RaftStore {
     const syncDir = this.dirDirty;
     this.dirDirty = false;
     this.fdatasyncs++;
+    const commit = this.loggedCommit;
     const done = (err: Error | null): void => {
       this.closeRetired();
+      if (!err) this.durableCommit = Math.max(this.durableCommit, commit);
       cb(err);
     };
     const afterDir = (err: Error | null): void => {

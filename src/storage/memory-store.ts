@@ -1,26 +1,39 @@
 // A RaftStore held in memory for the deterministic simulator. Durability is virtual: `sync`
-// completes when the injected scheduler says so, and `crash()` throws away every write that no
-// completed sync covered, as a power failure would.
+// completes when the injected disk says so. Writes are laid out as the file store lays them out
+// (hard-state-writes.ts): a log (entries, commit records, snapshots) and a hard-state file (term,
+// vote and a commit index), and `crash()` is a power failure: what completed syncs covered
+// survives and, of the writes issued since, each file keeps a prefix of its own that the disk
+// chooses. A real disk persists files independently, so the hard-state file may keep a write the
+// log loses. (Within the log, a prefix: the file store's recovery cuts a torn tail.)
 
 import type { Entry, HardState, Snapshot } from "../core/types.ts";
+import { hardStateWrites } from "./hard-state-writes.ts";
 import { LogMirror } from "./log-mirror.ts";
 import type { RaftStore } from "./store.ts";
 
 type Write =
   | { readonly kind: "append"; readonly entries: readonly Entry[] }
-  | { readonly kind: "hardState"; readonly hs: HardState }
+  | { readonly kind: "commit"; readonly commit: number }
   | { readonly kind: "install"; readonly snap: Snapshot }
-  | { readonly kind: "compact"; readonly snap: Snapshot };
+  | { readonly kind: "compact"; readonly snap: Snapshot }
+  | { readonly kind: "hardStateFile"; readonly hs: HardState };
 
-/** The state a sequence of writes builds: what the reads see, or what is durable. */
-class StoreState {
+/** The two files a file store keeps its writes in (snapshots count with the log here). */
+export type StoreFile = "log" | "hardState";
+
+const fileOf = (w: Write): StoreFile => (w.kind === "hardStateFile" ? "hardState" : "log");
+
+/** What a sequence of writes leaves on the disk. */
+class DiskState {
   constructor(
     readonly log: LogMirror,
-    public hardState: HardState,
+    /** The highest commit record in the log. */
+    public logCommit: number,
+    public hardStateFile: HardState,
   ) {}
 
-  clone(): StoreState {
-    return new StoreState(this.log.clone(), this.hardState);
+  clone(): DiskState {
+    return new DiskState(this.log.clone(), this.logCommit, this.hardStateFile);
   }
 
   apply(w: Write): void {
@@ -28,8 +41,8 @@ class StoreState {
       case "append":
         this.log.append(w.entries);
         break;
-      case "hardState":
-        this.hardState = w.hs;
+      case "commit":
+        this.logCommit = Math.max(this.logCommit, w.commit);
         break;
       case "install":
         this.log.install(w.snap);
@@ -37,7 +50,17 @@ class StoreState {
       case "compact":
         this.log.compact(w.snap);
         break;
+      case "hardStateFile":
+        this.hardStateFile = w.hs;
+        break;
     }
+  }
+
+  /** The hard state a restart reads back, as the file store's recovery computes it. */
+  recoveredHardState(): HardState {
+    const { term, vote } = this.hardStateFile;
+    const commit = Math.max(this.hardStateFile.commit, this.logCommit, this.log.snapshot().meta.index);
+    return { term, vote, commit: Math.min(commit, this.log.lastIndex()) };
   }
 }
 
@@ -48,10 +71,16 @@ interface PendingSync {
   done: boolean;
 }
 
+/** Of `unsynced` writes to `file`, how many (a prefix) a power failure leaves on the disk. */
+export type Survivors = (file: StoreFile, unsynced: number) => number;
+
 export class MemoryStore implements RaftStore {
   private readonly schedule: (cb: () => void) => void;
-  private visible: StoreState;
-  private durable: StoreState;
+  private readonly survivors: Survivors;
+  /** Every write, synced or not: what reads see. */
+  private visible: DiskState;
+  private hardState: HardState;
+  private durable: DiskState;
   /** Writes not yet durable, oldest first; `durableCount` writes came before them. */
   private undurable: Write[] = [];
   private durableCount = 0;
@@ -62,15 +91,18 @@ export class MemoryStore implements RaftStore {
   /**
    * @param schedule runs its callback once a sync's virtual fsync is over (the simulator's disk);
    *   callbacks may run in any order: sync callbacks still fire in call order.
+   * @param survivors how much of each file's unsynced writes a crash keeps (default: none).
    */
-  constructor(schedule: (cb: () => void) => void) {
+  constructor(schedule: (cb: () => void) => void, survivors: Survivors = () => 0) {
     this.schedule = schedule;
-    this.durable = new StoreState(new LogMirror(), { term: 0, vote: 0, commit: 0 });
+    this.survivors = survivors;
+    this.hardState = { term: 0, vote: 0, commit: 0 };
+    this.durable = new DiskState(new LogMirror(), 0, this.hardState);
     this.visible = this.durable.clone();
   }
 
   initialState(): { hardState: HardState } {
-    return { hardState: this.visible.hardState };
+    return { hardState: this.hardState };
   }
   firstIndex(): number {
     return this.visible.log.firstIndex();
@@ -92,7 +124,10 @@ export class MemoryStore implements RaftStore {
     if (entries.length > 0) this.write({ kind: "append", entries: entries.slice() });
   }
   setHardState(hs: HardState): void {
-    this.write({ kind: "hardState", hs: { term: hs.term, vote: hs.vote, commit: hs.commit } });
+    const { file, commitRecord } = hardStateWrites(this.hardState, hs, this.durable.logCommit);
+    if (file) this.write({ kind: "hardStateFile", hs: file });
+    if (commitRecord !== null) this.write({ kind: "commit", commit: commitRecord });
+    this.hardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
   }
   applySnapshot(snap: Snapshot): void {
     this.write({ kind: "install", snap });
@@ -112,12 +147,27 @@ export class MemoryStore implements RaftStore {
     });
   }
 
-  /** Loses every write no completed sync covered; pending sync callbacks never fire. */
+  /**
+   * A power failure: each file keeps what completed syncs covered plus a prefix (chosen by
+   * `survivors`) of its later writes; pending sync callbacks never fire.
+   */
   crash(): void {
     this.epoch++;
+    const left: Record<StoreFile, number> = { log: 0, hardState: 0 };
+    for (const w of this.undurable) left[fileOf(w)]++;
+    left.log = this.survivors("log", left.log);
+    left.hardState = this.survivors("hardState", left.hardState);
+    for (const w of this.undurable) {
+      const file = fileOf(w);
+      if (left[file] === 0) continue;
+      left[file]--;
+      this.durable.apply(w);
+    }
+    this.durableCount += this.undurable.length;
     this.undurable = [];
     this.pending = [];
     this.visible = this.durable.clone();
+    this.hardState = this.durable.recoveredHardState();
   }
 
   close(): void {

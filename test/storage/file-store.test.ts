@@ -10,7 +10,7 @@ import { readProcStat } from "../../src/storage/proc-stat.ts";
 import { RecordType } from "../../src/storage/record.ts";
 import { readSingleRecordFile } from "../../src/storage/segment-files.ts";
 import { waitUntil } from "../support/wait.ts";
-import { dump, entries, entry, removeTempDirs, segmentFiles, snapshotAt, syncOf, tempDir } from "./helpers.ts";
+import { dump, entries, entry, killStore, removeTempDirs, segmentFiles, snapshotAt, syncOf, tempDir } from "./helpers.ts";
 
 afterEach(removeTempDirs);
 
@@ -73,6 +73,26 @@ describe("FileStore", () => {
     s = reopen(s, dir); // term/vote are durable without a sync
     expect(s.initialState().hardState).toEqual({ term: 4, vote: 0, commit: 5 });
     s.close();
+  });
+
+  it("a term change never makes a commit durable ahead of the entries it covers", async () => {
+    // A follower holds an uncommitted suffix of term 1; a leader of term 2 overwrites it and commits
+    // in the same Ready that raises the term. Buffered mode: a kill -9 before the fdatasync loses
+    // the new entries, so the term-1 entries at 3..5 are what a restart finds.
+    const dir = tempDir();
+    const s = FileStore.open(dir, { mode: "buffered" });
+    s.setHardState({ term: 1, vote: 1, commit: 0 });
+    s.append(entries(1, 5, 1));
+    s.setHardState({ term: 1, vote: 1, commit: 2 });
+    await syncOf(s);
+    s.append([entry(3, 2, "new3"), entry(4, 2, "new4")]);
+    s.setHardState({ term: 2, vote: 0, commit: 4 });
+    killStore(dir);
+    const after = FileStore.open(dir, { mode: "buffered" });
+    expect(dump(after).map(([i, t]) => [i, t])).toEqual([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
+    // The term change is durable, but the commit index must not cover the never-committed 3 and 4.
+    expect(after.initialState().hardState).toEqual({ term: 2, vote: 0, commit: 2 });
+    after.close();
   });
 
   it("rolls segments at the size threshold and recovers across them", async () => {

@@ -47,3 +47,11 @@ export function removeTempDirs(): void {
 export function segmentFiles(dir: string): string[] {
   return fs.readdirSync(dir).filter((n) => n.endsWith(".wal")).sort().map((n) => path.join(dir, n));
 }
+
+/**
+ * Abandons the store open in `dir` as a kill -9 would: nothing it still holds reaches its files,
+ * and its lock is left behind, naming a process that no longer runs.
+ */
+export function killStore(dir: string): void {
+  fs.writeFileSync(path.join(dir, "LOCK"), "999999999\n");
+}

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStore } from "../../src/storage/memory-store.ts";
+import { MemoryStore, type Survivors } from "../../src/storage/memory-store.ts";
 import { dump, entries, entry, snapshotAt } from "./helpers.ts";
 
-/** A MemoryStore whose sync completions run when the test says (the simulator's disk). */
-function harness() {
+/**
+ * A MemoryStore whose sync completions run when the test says (the simulator's disk); a crash keeps
+ * `survivors(n)` of a file's n unsynced writes (default none).
+ */
+function harness(survivors?: Survivors) {
   const scheduled: (() => void)[] = [];
-  const store = new MemoryStore((cb) => scheduled.push(cb));
+  const store = new MemoryStore((cb) => scheduled.push(cb), survivors);
   const completed: string[] = [];
   const sync = (name: string): void => store.sync((err) => completed.push(err ? `${name}:${err.message}` : name));
   const runAll = (): void => {
@@ -87,6 +90,37 @@ describe("MemoryStore", () => {
     store.crash();
     expect([store.firstIndex(), store.lastIndex(), store.term(5)]).toEqual([6, 10, 1]);
     expect(store.snapshot().meta.index).toBe(5);
+  });
+
+  it("a crash keeps a prefix of each file's unsynced writes, chosen per file", () => {
+    const asked: string[] = [];
+    const { store, sync, runAll } = harness((file, n) => (asked.push(`${file}:${n}`), n - 1));
+    store.append(entries(1, 2, 1));
+    sync("a");
+    runAll();
+    store.append([entry(3, 1)]);
+    store.append([entry(4, 1)]);
+    store.setHardState({ term: 2, vote: 1, commit: 0 }); // a hard-state file write, no commit record
+    store.setHardState({ term: 3, vote: 2, commit: 0 });
+    store.crash();
+    expect(asked).toEqual(["log:2", "hardState:2"]);
+    expect(dump(store).map(([i]) => i)).toEqual([1, 2, 3]);
+    expect(store.initialState().hardState).toEqual({ term: 2, vote: 1, commit: 0 });
+  });
+
+  it("a hard-state file write that outlives the log never carries a commit the log lost", () => {
+    // Entries 3..5 of term 1 were never committed; a leader of term 2 overwrites 3..4 and commits
+    // them in the Ready that raises the term. The crash keeps the hard-state file, not the log.
+    const { store, sync, runAll } = harness((file, n) => (file === "hardState" ? n : 0));
+    store.append(entries(1, 5, 1));
+    store.setHardState({ term: 1, vote: 1, commit: 2 });
+    sync("a");
+    runAll();
+    store.append([entry(3, 2), entry(4, 2)]);
+    store.setHardState({ term: 2, vote: 0, commit: 4 });
+    store.crash();
+    expect(dump(store).map(([i, t]) => [i, t])).toEqual([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
+    expect(store.initialState().hardState).toEqual({ term: 2, vote: 0, commit: 2 });
   });
 
   it("rejects an append that would leave a gap, without recording it", () => {
