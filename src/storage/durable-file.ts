@@ -4,21 +4,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-function fsyncDirSync(dir: string): void {
+/** Makes the directory's entries (created, renamed, removed files) durable. */
+export function fsyncDirSync(dir: string): void {
   const fd = fs.openSync(dir, "r");
   try {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** `fsyncDirSync` on the libuv pool. */
-export function fsyncDir(dir: string, cb: (err: Error | null) => void): void {
-  fs.open(dir, "r", (err, fd) => {
-    if (err) return cb(err);
-    fs.fsync(fd, (syncErr) => fs.close(fd, (closeErr) => cb(syncErr ?? closeErr ?? null)));
-  });
 }
 
 export const TMP_SUFFIX = ".tmp";

@@ -25,7 +25,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Entry, HardState, Snapshot } from "../core/types.ts";
 import { encodeCommit, encodeEntries, encodeHardState, encodeSnapshotFile } from "./codec.ts";
-import { fsyncDir, writeFileDurably } from "./durable-file.ts";
+import { fsyncDirSync, writeFileDurably } from "./durable-file.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { hardStateWrites } from "./hard-state-writes.ts";
 import { lockDirectory } from "./lock.ts";
@@ -130,8 +130,6 @@ export class FileStore implements RaftStore {
   private fd = -1;
   /** Descriptors of rolled segments, closed once no fdatasync may still be using them. */
   private retired: number[] = [];
-  /** A segment was created since the last flush: the directory needs an fsync too. */
-  private dirDirty = false;
   private snapshotPath: string | null;
   private readonly group: GroupCommit;
   private readonly delay: MicroDelay | null;
@@ -215,8 +213,8 @@ export class FileStore implements RaftStore {
       this.saveSnapshot(snap, this.firstSegmentNeeded(snap.meta.index));
     } else {
       // The whole log is replaced: start a fresh segment and tell recovery to ignore the older
-      // ones. Their contents are superseded, so they need no fdatasync first.
-      this.roll(false, snap.meta.index + 1);
+      // ones. Until the snapshot file says so they are still the log, so the roll syncs them.
+      this.roll(snap.meta.index + 1);
       this.saveSnapshot(snap, this.active().seq);
     }
   }
@@ -272,7 +270,7 @@ export class FileStore implements RaftStore {
     const header = recordHeader(type, payload);
     const size = HEADER_BYTES + payload.length;
     const active = this.active();
-    if (active.size > 0 && active.size + size > this.segmentBytes) this.roll(true, firstIndex);
+    if (active.size > 0 && active.size + size > this.segmentBytes) this.roll(firstIndex);
     this.failpoint?.("before-log-write");
     if (this.buffered) {
       this.pending.push(header, payload);
@@ -287,28 +285,28 @@ export class FileStore implements RaftStore {
   }
 
   /**
-   * Starts a new segment. With `syncOld`, the old one is made durable first, synchronously:
-   * otherwise a power failure could persist the new segment's records but not the old one's
-   * tail, which recovery would rightly call corruption. Group commits have already flushed all
-   * but the latest writes, so this costs little, once per segment.
+   * Starts a new segment. Only the last segment may end torn, and recovery refuses a torn tail
+   * anywhere else, so the order is: the old segment made durable, the new file created, the
+   * directory synced, and only then anything written into the new file. Otherwise a power failure
+   * could keep the new segment (or its name) but not the old one's tail. Synchronous; group commits
+   * have already flushed all but the latest writes, so this costs little, once per segment.
    */
-  private roll(syncOld: boolean, firstIndex: number): void {
+  private roll(firstIndex: number): void {
     this.writePending();
-    if (syncOld) {
-      fs.fdatasyncSync(this.fd);
-      this.fdatasyncs++;
-    }
+    fs.fdatasyncSync(this.fd);
+    this.fdatasyncs++;
     if (this.group.inFlight) this.retired.push(this.fd);
     else fs.closeSync(this.fd);
     this.openSegment(firstIndex);
   }
 
+  /** Creates the next segment and makes its name durable before anything is written into it. */
   private openSegment(firstIndex: number): void {
     const seq = this.nextSeq++;
     const file = path.join(this.dir, segmentName(seq, firstIndex));
     this.fd = fs.openSync(file, "ax");
+    fsyncDirSync(this.dir);
     this.segments.push({ seq, path: file, size: 0, maxIndex: 0 });
-    this.dirDirty = true;
   }
 
   /** The oldest segment holding an entry after `index` (or the active one). */
@@ -331,7 +329,7 @@ export class FileStore implements RaftStore {
     while (this.segments[0]!.seq < firstSegmentSeq) fs.rmSync(this.segments.shift()!.path, { force: true });
   }
 
-  /** One group-commit flush: fdatasync the active segment (and the directory if needed), then the emulated delay. */
+  /** One group-commit flush: fdatasync the active segment, then the emulated delay. */
   private flush(cb: (err: Error | null) => void): void {
     this.failpoint?.("before-fsync");
     try {
@@ -341,8 +339,6 @@ export class FileStore implements RaftStore {
       process.nextTick(cb, err as Error);
       return;
     }
-    const syncDir = this.dirDirty;
-    this.dirDirty = false;
     this.fdatasyncs++;
     const commit = this.loggedCommit;
     const done = (err: Error | null): void => {
@@ -350,15 +346,10 @@ export class FileStore implements RaftStore {
       if (!err) this.durableCommit = Math.max(this.durableCommit, commit);
       cb(err);
     };
-    const afterDir = (err: Error | null): void => {
+    fs.fdatasync(this.fd, (err) => {
       if (err) done(err);
       else if (this.delay) this.delay.wait(this.fsyncDelayUs, () => done(null));
       else done(null);
-    };
-    fs.fdatasync(this.fd, (err) => {
-      if (err) done(err);
-      else if (syncDir) fsyncDir(this.dir, afterDir);
-      else afterDir(null);
     });
   }
 

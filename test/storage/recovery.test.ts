@@ -1,9 +1,12 @@
 import * as fs from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { StorageCorruptionError } from "../../src/storage/errors.ts";
 import { FileStore } from "../../src/storage/file-store.ts";
 import { scanRecords } from "../../src/storage/record.ts";
-import { dump, entry, removeTempDirs, segmentFiles, syncOf, tempDir } from "./helpers.ts";
+import { dump, entries, entry, killStore, removeTempDirs, segmentFiles, snapshotAt, syncOf, tempDir } from "./helpers.ts";
+import { losePower } from "./power-loss.ts";
+
+vi.mock("node:fs", async (importOriginal) => (await import("./power-loss.ts")).recordingSyncs(await importOriginal()));
 
 afterEach(removeTempDirs);
 
@@ -101,6 +104,25 @@ describe("recovery", () => {
     expect(err).toBeInstanceOf(StorageCorruptionError);
     expect((err as Error).message).toContain(segs[0]!);
     expect((err as Error).message).toContain("not the last segment");
+  });
+
+  it("a power cut while a segment rolls leaves a log that recovery accepts", async () => {
+    // Installing a snapshot that conflicts with the log starts a new segment. Until the snapshot
+    // file is durable the old segment is still the log; cut the power in between.
+    const dir = tempDir();
+    const cut = new Error("power cut");
+    const s = FileStore.open(dir, { failpoint: (name) => { if (name === "before-snapshot-write") throw cut; } });
+    s.append(entries(1, 5, 1));
+    await syncOf(s);
+    s.append(entries(6, 8, 1));
+    expect(() => s.applySnapshot(snapshotAt(20, 2))).toThrow(cut);
+    expect(segmentFiles(dir)).toHaveLength(2);
+    killStore(dir);
+    losePower(dir);
+    const after = FileStore.open(dir);
+    // The roll made the old segment durable before the new one started: nothing was lost.
+    expect(dump(after)).toEqual(entries(1, 8, 1).map((e) => [e.index, 1, `e${e.index}`]));
+    after.close();
   });
 
   it("a missing segment in the middle is reported as a gap in the log", async () => {
