@@ -3,6 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { parseFlags } from "../../src/core/flags.ts";
+import { makeMessage } from "../../src/core/message.ts";
+import { MessageType } from "../../src/core/types.ts";
 import { Cluster, type ClusterOptions } from "../../src/sim/cluster.ts";
 import { Digest } from "../../src/sim/digest.ts";
 import { SimDisk } from "../../src/sim/disk.ts";
@@ -85,6 +87,64 @@ describe("simulated cluster", () => {
     expect(cluster.node(leader).store.firstIndex()).toBeGreaterThan(1); // it compacted too, or got a snapshot
   });
 });
+
+describe("simulated disk on a crash", () => {
+  it("a hard-state file that outlives the log's writes never makes a node apply an uncommitted entry", () => {
+    // The old leader x holds an uncommitted suffix. The new leader's append that replaces it reaches
+    // x with a higher term and a commit index covering the new entries: one Ready writes the
+    // hard-state file (term) and appends to the log; x crashes before the fsync. What each file
+    // kept is drawn from the seed; across these seeds, some crashes keep the hard-state file and
+    // lose the append, and then x must not apply its old entries as committed.
+    const outcomes = new Set<string>();
+    for (let seed = 1; seed <= 12; seed++) {
+      expect(() => outcomes.add(crashAfterOverwrite(seed)), `seed ${seed}`).not.toThrow();
+    }
+    expect(outcomes).toContain("hard state kept, append lost");
+  });
+});
+
+/** The scenario above for one seed; returns what x's crash kept of each file. */
+function crashAfterOverwrite(seed: number): string {
+  const utf8 = new TextEncoder();
+  const { cluster, sched, until, put, applied } = boot("batch", seed);
+  until("a leader", () => cluster.leader() !== 0);
+  const x = cluster.leader();
+  put("a", "1");
+  until("applied everywhere", () => cluster.applied().every((n) => n.get("a") !== null));
+  const common = cluster.node(x).store.lastIndex();
+  const cut = cluster.addFilter((batch) => batch.filter((e) => e.from !== x && e.to !== x));
+  for (let i = 0; i < 3; i++) cluster.call(x, (d) => d.propose({ op: "put", key: "lost", value: utf8.encode(`${i}`) }, () => {}));
+  sched.runUntil(sched.now + 50 * MS);
+  const oldTerm = cluster.node(x).status().term;
+  expect(cluster.node(x).store.lastIndex(), `seed ${seed}`).toBe(common + 3);
+  until("a new leader", () => ![0, x].includes(cluster.leader()));
+  const n = cluster.leader();
+  for (let i = 0; i < 5; i++) put(`b${i}`, "2");
+  until("the new leader applied past x's log", () => applied(n) > common + 3);
+  const leader = cluster.node(n);
+  const commit = leader.status().commit;
+  const app = makeMessage({
+    type: MessageType.App,
+    from: n,
+    to: x,
+    term: leader.status().term,
+    index: common,
+    logTerm: leader.store.term(common),
+    entries: leader.store.entries(common + 1, commit + 1, Number.MAX_SAFE_INTEGER),
+    commit,
+  });
+  // The append the new leader sends once it has found where x's log diverges, delivered here as
+  // the first x hears of the new term (x has been cut off until now).
+  cluster.call(x, (d) => d.step([app]));
+  sched.runUntil(sched.now + 100 * US); // written, but the 2 ms fsync has not completed
+  cluster.crash(x);
+  const store = cluster.node(x).store;
+  const kept = `hard state ${store.initialState().hardState.term > oldTerm ? "kept" : "lost"}, append ${store.term(common + 1) === oldTerm ? "lost" : "kept"}`;
+  cluster.removeFilter(cut);
+  cluster.restart(x);
+  until(`node ${x} to catch up`, () => applied(x) === applied(n) && applied(x) > common + 3);
+  return kept;
+}
 
 describe("SimDisk", () => {
   it("completes fsyncs after their latency, in the order they were issued", () => {
