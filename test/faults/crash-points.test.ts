@@ -13,6 +13,7 @@
 //                       (PreVote off for that start, or it would not bump its term);
 //   reply points — the node is made leader by a handover that leaves it the only electable node
 //                  (see handOver), then answers writes.
+// One more case runs once, outside the combinations: a diverged old leader (see runDiverged).
 // Env: RAFTLAB_CRASH_COMBOS=none,batch+pipeline and RAFTLAB_CRASH_POINTS=mid-batch,… narrow the run;
 // RAFTLAB_CRASH_LANES (default 3) sets how many clusters run at once; RAFTLAB_TEST_VERBOSE=1 shows
 // node output.
@@ -160,6 +161,95 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
       `  ${formatFlags(flags).padEnd(42)} ${mode.padEnd(8)} crashes ${crashes.length}/${POINTS.length} on node ${x}, ` +
         `${writer.acked.size} acked writes verified, ${((Date.now() - started) / 1000).toFixed(1)} s (slowest point ${slowest.point}, ${(slowest.ms / 1000).toFixed(1)} s)`,
     );
+  } finally {
+    await writer.stop();
+    await cluster.stop();
+    rmSync(cluster.dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The window between a hard-state write and the log's fsync, on a node whose log holds a suffix
+ * that was never committed (buffered storage, so a kill -9 loses every unsynced log write): the old
+ * leader `x` is cut off while it still takes writes, the others elect a leader and commit past its
+ * log, and then `x` is killed where it adopts the new term (hard state durable, log writes pending)
+ * and again before the fsync of the append that replaces its suffix. Asserted: both crashes happen
+ * there, `x` then catches up with the leader (a node that had applied its old suffix could not),
+ * no acknowledged write is lost, and none of the writes `x` took alone was ever applied.
+ */
+describe("crash points: a diverged old leader", () => {
+  it("crashes where it adopts the new term and before its suffix is replaced, then converges (buffered storage)", { timeout: 300_000 }, () =>
+    lanes.run(() => runDiverged(parseFlags("all"))),
+  );
+});
+
+async function runDiverged(flags: Flags): Promise<void> {
+  const exits = new Map<number, (e: Exit) => void>();
+  const cluster = new LocalCluster({
+    nodes: 3,
+    flags,
+    basePort: await freeBasePort(3),
+    nodeArgs: ["--admin", "--snapshot-every", "1000", "--storage-mode", "buffered"],
+    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+    onExit: (id, code, signal) => {
+      const cb = exits.get(id);
+      exits.delete(id);
+      cb?.({ code, signal });
+    },
+  });
+  const writer = new AckingWriter(cluster, "diverged");
+  try {
+    cluster.start();
+    const x = await cluster.waitForLeader(20_000);
+    const others = cluster.ids.filter((id) => id !== x);
+    writer.start();
+    await waitUntil(() => writer.acked.size >= 20, "20 acknowledged writes", 20_000);
+    await writer.pause();
+
+    // Cut x off while it leads, and hand it writes that can never commit.
+    await links(cluster, x, { partitioned: true });
+    for (const id of others) await links(cluster, id, { to: [x], partitioned: true });
+    const before = (await cluster.status(x))!.lastIndex;
+    const orphans = ["orphan-0", "orphan-1", "orphan-2"];
+    const hanging = orphans.map((k) =>
+      fetch(`${cluster.clientUrl(x)}/kv/${k}`, { method: "PUT", body: k, redirect: "manual", signal: AbortSignal.timeout(3000) }).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    );
+    await waitUntil(async () => ((await cluster.status(x))?.lastIndex ?? 0) >= before + orphans.length, `node ${x} to append the orphan writes`, 20_000);
+    const orphanEnd = (await cluster.status(x))!.lastIndex;
+
+    // The others elect a leader and commit past the end of x's log.
+    writer.resume();
+    const leader = await cluster.waitForLeader(20_000, others);
+    await waitUntil(async () => ((await cluster.status(leader))?.commitIndex ?? 0) > orphanEnd + 5, `leader ${leader} to commit past ${orphanEnd}`, 20_000);
+    expect(await Promise.all(hanging), "writes to the cut-off leader are never acknowledged").not.toContain(204);
+    await cluster.kill(x);
+    for (const id of others) await links(cluster, id, { to: [x], partitioned: false });
+
+    for (const point of ["after-hardstate-write:1", "before-fsync:1"]) {
+      const exited = new Promise<Exit>((resolve) => exits.set(x, resolve));
+      cluster.startNode(x, ["--failpoint", point]);
+      const exit = await deadline(exited, CRASH_TIMEOUT_MS, `node ${x} to crash at failpoint ${point} (diverged old leader)`);
+      expect(exit, `node ${x} at failpoint ${point}`).toEqual({ code: null, signal: "SIGKILL" });
+    }
+
+    cluster.startNode(x);
+    const floor = writer.acked.size;
+    await waitUntil(() => writer.acked.size >= floor + 10, "writes after the last restart", 20_000);
+    await writer.stop();
+    const current = await cluster.waitForLeader(20_000);
+    const target = (await cluster.status(current))!.commitIndex;
+    for (const id of cluster.ids) {
+      await waitUntil(async () => ((await cluster.status(id))?.appliedIndex ?? 0) >= target, `node ${id} to apply up to ${target}`, 20_000);
+    }
+    await expectAllAcked(cluster.clientUrl(current), writer.acked);
+    for (const k of orphans) {
+      const res = await fetch(`${cluster.clientUrl(current)}/kv/${k}`, { signal: AbortSignal.timeout(5000) });
+      await res.arrayBuffer();
+      expect(res.status, `never-committed write ${k}`).toBe(404);
+    }
   } finally {
     await writer.stop();
     await cluster.stop();
