@@ -90,6 +90,31 @@ export interface Run {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * One estimate of the 2⁴ factorial analysis of the sixteen combinations (bench/report/factorial.ts):
+ * a flag's main effect or a two-flag interaction on one metric, in one group of cells sharing size,
+ * load level and environment.
+ */
+export interface EffectEntry {
+  readonly metric: "throughput" | "p50" | "p99";
+  readonly size: number;
+  /** `128 conn` or `5000 req/s`. */
+  readonly load: string;
+  /** Every environment knob, spelled canonically (`net=0.25ms jitter=0ms loss=0 fsync=1000us …`). */
+  readonly env: string;
+  /** A flag (`batch`) or two flags in flag order joined by ":" (`batch:pipeline`). */
+  readonly term: string;
+  /** exp(effect on the log scale); for a flag, the geometric mean of its on ÷ off pairs. */
+  readonly ratio: number;
+  readonly ci95: readonly [number, number];
+  /** `replicates` (pooled replicate variance) or `lenth` (Lenth's pseudo standard error). */
+  readonly method: "replicates" | "lenth";
+  /** Degrees of freedom of the interval's t quantile. */
+  readonly df: number;
+  /** Only when the interval excludes 1; "helps" means higher throughput or lower latency. */
+  readonly verdict: "helps" | "hurts" | "no effect detected";
+}
+
 export interface Results {
   readonly run: Run;
   readonly cells: readonly Cell[];
@@ -98,6 +123,11 @@ export interface Results {
    * `not linearizable`), when the run included one; shown as the report's correctness column.
    */
   readonly correctness?: Readonly<Record<string, string>>;
+  /**
+   * The factorial effects of the flags, when the run measured all sixteen combinations; written
+   * with the final report (the report recomputes them from `cells`).
+   */
+  readonly effects?: readonly EffectEntry[];
   /** Micro-benchmark figures, when the run included them. */
   readonly micro?: readonly { readonly file: string; readonly task: string; readonly opsPerSec: number; readonly latencyMsP50: number }[];
 }
