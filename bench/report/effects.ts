@@ -23,8 +23,10 @@ export interface GroupContext {
   readonly loadLabel: string;
   /** Canonical spelling of every environment knob (results.json's `env`). */
   readonly env: string;
-  /** The knobs that vary within the run, spelled for people ("" when only one environment ran). */
-  readonly scenario: string;
+  /** The environment for people: `loopback` or the emulation knobs set (`net 0.25 ms · fsync +1000 µs`), and any workload knob that varies in the run. */
+  readonly environment: string;
+  /** The group's environment knobs. */
+  readonly knobs: Readonly<Pick<Cell, EnvKnob>>;
 }
 
 export interface EffectGroup extends GroupContext {
@@ -78,7 +80,15 @@ export function runEffects(results: Results): RunEffects {
   for (const list of byGroup.values()) {
     const first = list[0]!;
     const load = loadOf(first);
-    const context: GroupContext = { size: first.size, loadKind: load.kind, load: load.value, loadLabel: load.label, env: envKey(first), scenario: scenarioOf(first, varying) };
+    const context: GroupContext = {
+      size: first.size,
+      loadKind: load.kind,
+      load: load.value,
+      loadLabel: load.label,
+      env: envKey(first),
+      environment: environmentName(first, varying),
+      knobs: Object.fromEntries(ENV_KNOBS.map((k) => [k, first[k]])) as Pick<Cell, EnvKnob>,
+    };
     const missing = COMBO_NAMES.filter((name) => !list.some((c) => c.flags === name));
     const failed = list.filter((c) => c.status !== "ok" || EFFECT_METRICS.some((m) => !(metricOf(c, m) > 0)));
     if (missing.length > 0 || failed.length > 0) {
@@ -190,7 +200,14 @@ export function envKey(cell: Pick<Cell, EnvKnob>): string {
   return ENV_ORDER.map((k) => ENV_SPELLING[k](cell[k])).join(" ");
 }
 
-/** How a group is named in the report: size, load and (when the run has several) environment. */
+/** `loopback` when nothing is emulated, else the emulation knobs that are set; then the workload knobs that vary in the run. */
+function environmentName(cell: Cell, varying: readonly EnvKnob[]): string {
+  const emulated = [...EMULATION_KNOBS].filter((k) => cell[k] !== 0);
+  const workload = varying.filter((k) => !EMULATION_KNOBS.has(k));
+  return [emulated.length ? scenarioOf(cell, emulated) : "loopback", scenarioOf(cell, workload)].filter(Boolean).join(" · ");
+}
+
+/** How a group is named in the report: environment, size and load. */
 export function groupLabel(g: GroupContext): string {
-  return [`${g.size} nodes`, g.loadLabel, g.scenario].filter(Boolean).join(", ");
+  return `${g.environment}, ${g.size} nodes, ${g.loadLabel}`;
 }

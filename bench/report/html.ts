@@ -7,6 +7,7 @@ import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type Table
 import { runCharts } from "./specs.ts";
 import { combinationRows, summarize, type Verdict } from "./summary.ts";
 import { targetChecks } from "./targets.ts";
+import { summarizeEffects, type FlagVerdict } from "./effects-summary.ts";
 
 export function renderRunPage(results: Results): string {
   const { run } = results;
@@ -46,6 +47,25 @@ function configPanel(results: Results): string {
 
 const VERDICT_CLASS: Record<Verdict, string> = { helps: "helps", hurts: "hurts", mixed: "none", "no difference": "none", unknown: "none" };
 
+const FLAG_VERDICT_CLASS: Record<FlagVerdict, string> = { helps: "helps", hurts: "hurts", "trade-off": "none", "no effect detected": "none" };
+
+/** The headline: each flag's factorial effect per environment, with its interval and method. */
+function effectsSection(results: Results): string {
+  const s = summarizeEffects(results);
+  const list = (items: readonly string[]) => `<ul class="summary">${items.map((t) => `<li>${escapeHtml(t)}</li>`).join("\n")}</ul>`;
+  if (s.absent) return `<h2>Effects of the flags</h2><p>${escapeHtml(s.absent)}</p>${s.incomplete.length ? `<p>Groups left out:</p>${list(s.incomplete)}` : ""}`;
+  return `<h2>Effects of the flags</h2>
+<p class="note">The sixteen combinations form a 2⁴ factorial design, analysed per cluster size, load level and environment on log throughput, log p50 and log p99.
+A flag's ratio is the geometric mean, over the eight pairs of combinations that differ only in that flag, of flag on ÷ flag off; an interaction's ratio squared is the first flag's ratio with the second on ÷ with it off.
+The 95 % intervals come from the pooled variance of the repetitions, or with a single repetition from Lenth's pseudo standard error over the fifteen effects.
+A flag <em>helps</em> or <em>hurts</em> only where an interval excludes ×1 (throughput up or latency down helps); otherwise no effect was detected, which is not the same as no effect.</p>
+<ul class="summary">${s.flags.map((l) => `<li><span class="verdict-${FLAG_VERDICT_CLASS[l.verdict]}">${escapeHtml(l.text)}</span></li>`).join("\n")}</ul>
+<p>${escapeHtml(s.decisive.text)}</p>
+<h3>Interactions</h3>
+${s.interactions.length ? list(s.interactions) : "<p>No two-flag interaction's interval excludes ×1.</p>"}
+${s.incomplete.length ? `<h3>Groups without effects (a cell missing or failed; nothing is imputed)</h3>${list(s.incomplete)}` : ""}`;
+}
+
 function summarySection(results: Results): string {
   const summary = summarize(results);
   const effects = summary.effects.length
@@ -55,9 +75,10 @@ function summarySection(results: Results): string {
     : `<p>No pair of combinations differing in a single flag succeeded in this run, so no flag's effect can be measured.</p>`;
   const checks = htmlTable(
     ["flag", "the literature expects", "this run", "figures"],
-    summary.checks.map((c) => [c.flag, c.expectation, { html: escapeHtml(c.outcome), className: c.outcome === "agrees" ? "good" : c.outcome === "disagrees" ? "failed" : "" }, c.detail]),
+    summary.checks.map((c) => [c.flag, c.expectation, { html: escapeHtml(c.outcome), className: c.outcome === "agrees" || c.outcome === "confirmed" ? "good" : c.outcome === "disagrees" || c.outcome === "not confirmed" ? "failed" : "" }, c.detail]),
   );
-  return `<h2>Summary: what each flag did</h2>
+  return `${effectsSection(results)}
+<h2>Summary: what each flag did, pair by pair</h2>
 <p class="note">For each flag, pairs of combinations that differ only in that flag (same size, load level and environment) are compared: ratios are flag on ÷ flag off, medians over the pairs. A difference counts as real only when the min–max ranges over the repetitions do not overlap.</p>
 ${effects}
 <h3>Against the literature</h3>

@@ -4,6 +4,8 @@
 
 import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
 import type { Results } from "../results.ts";
+import { runEffects } from "./effects.ts";
+import { factorialChecks } from "./effects-summary.ts";
 import { atHighestLoad, differsBeyondSpread, measurementKey, median, pointsOf, RAFTLAB, seriesOrder, type Point, type Spread } from "./aggregate.ts";
 
 export type Verdict = "helps" | "hurts" | "mixed" | "no difference" | "unknown";
@@ -41,7 +43,8 @@ export interface FlagEffect {
 export interface LiteratureCheck {
   readonly flag: FlagName;
   readonly expectation: string;
-  readonly outcome: "agrees" | "disagrees" | "cannot tell" | "not tested";
+  /** confirmed / not confirmed: judged on the factorial effects' intervals (when the run has them). */
+  readonly outcome: "agrees" | "disagrees" | "cannot tell" | "not tested" | "confirmed" | "not confirmed";
   readonly detail: string;
 }
 
@@ -55,7 +58,7 @@ export interface Summary {
 export function summarize(results: Results): Summary {
   const points = pointsOf(results).filter((p) => p.system === RAFTLAB);
   const effects = FLAG_NAMES.flatMap((flag) => flagEffects(flag, points));
-  return { effects, checks: literatureChecks(effects), lines: effects.map(effectSentence) };
+  return { effects, checks: factorialChecks(runEffects(results)) ?? literatureChecks(effects), lines: effects.map(effectSentence) };
 }
 
 /** The effect of one flag per (size, environment), over every pair differing only in that flag. */

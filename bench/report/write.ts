@@ -5,14 +5,21 @@ import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Results } from "../results.ts";
 import { toCsv } from "./csv.ts";
+import { effectEntries, runEffects } from "./effects.ts";
+import { COMBINATIONS } from "./factorial.ts";
 import { renderRunPage } from "./html.ts";
 import { loadRun, ResultsFileError } from "./load.ts";
 import { escapeHtml, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 
-/** Writes results.json, results.csv and index.html into `dir` (created if absent). */
+/**
+ * Writes results.json (with the factorial `effects` when the run has all sixteen combinations),
+ * results.csv and index.html into `dir` (created if absent).
+ */
 export async function writeRunReport(dir: string, results: Results): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeAtomically(join(dir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const effects = runEffects(results);
+  const json = effects.combinations === COMBINATIONS ? { ...results, effects: effectEntries(effects) } : results;
+  await writeAtomically(join(dir, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
   await writeAtomically(join(dir, "results.csv"), toCsv(results));
   await writeAtomically(join(dir, "index.html"), renderRunPage(results));
 }

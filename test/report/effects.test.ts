@@ -4,13 +4,12 @@
 // Replay: RAFTLAB_EFFECTS_SEED=<base seed printed below> (design i uses base + i).
 
 import { describe, expect, it } from "vitest";
-import { effectEntries, envKey, estimates, geometricMean, interactionMeans, largestInteraction, runEffects, verdictOf } from "../../bench/report/effects.ts";
+import { effectEntries, envKey, estimates, groupLabel, geometricMean, interactionMeans, largestInteraction, runEffects, verdictOf } from "../../bench/report/effects.ts";
 import { TERMS } from "../../bench/report/factorial.ts";
 import type { Cell } from "../../bench/results.ts";
 import { allCombos, formatFlags } from "../../src/core/flags.ts";
-import { seededRng } from "../../src/core/rng.ts";
-import { gaussian, termSign } from "./support/noise.ts";
-import { makeCell, makeFailedCell, makeResults } from "./support/sample-results.ts";
+import { plantedCells as plantedOn } from "./support/planted.ts";
+import { makeFailedCell, makeResults } from "./support/sample-results.ts";
 
 const BASE_SEED = Number(process.env["RAFTLAB_EFFECTS_SEED"] ?? 20_260_302);
 const COMBOS = allCombos().map(formatFlags);
@@ -18,19 +17,8 @@ const COMBOS = allCombos().map(formatFlags);
 /** Planted ratios on throughput (and their inverses on latency): one hurts, one does nothing, one interaction. */
 const PLANTED: Record<string, number> = { batch: 3, pipeline: 1.3, "parallel-append": 0.8, "async-apply": 1, "batch:pipeline": 1.3 };
 
-/**
- * A synthetic run of one group (3 nodes, 128 connections): log throughput = log 2000 + Σ (log ratio / 2)·sign
- * + N(0, σ²) per cell; p50 = 128 connections ÷ throughput (so its ratios are the inverses), with its own noise.
- */
 function plantedCells(seed: number, reps: number, sigma = 0.03): Cell[] {
-  const rng = seededRng(seed);
-  return COMBOS.flatMap((flags, combo) => {
-    const logMean = TERMS.reduce((y, t) => y + (Math.log(PLANTED[t.name] ?? 1) / 2) * termSign(t.bits, combo), Math.log(2000));
-    return Array.from({ length: reps }, (_, rep) => {
-      const throughput = Math.exp(logMean + sigma * gaussian(rng));
-      return makeCell({ flags, size: 3, connections: 128, rep }, throughput, (128 / throughput) * 1000 * Math.exp(sigma * gaussian(rng)));
-    });
-  });
+  return plantedOn(PLANTED, seed, reps, sigma);
 }
 
 describe("factorial effects of a run", () => {
@@ -118,7 +106,7 @@ describe("factorial effects of a run", () => {
       "net=0.25ms jitter=0ms loss=0 fsync=1000us apply=30us value=128B keys=100000 dist=uniform reads=0",
       "net=0ms jitter=0ms loss=0 fsync=0us apply=0us value=128B keys=100000 dist=uniform reads=0",
     ]);
-    expect(effects.groups.map((g) => g.scenario)).toEqual(["net 0.25 ms · fsync +1000 µs · apply 30 µs", "net 0 ms · fsync +0 µs · apply 0 µs"]);
+    expect(effects.groups.map(groupLabel)).toEqual(["net 0.25 ms · fsync +1000 µs · apply 30 µs, 3 nodes, 128 conn", "loopback, 3 nodes, 128 conn"]);
     expect(envKey(dc[0]!)).toBe(effects.groups[0]!.env);
   });
 

@@ -6,7 +6,7 @@ import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 import { describe, expect, it } from "vitest";
 import { analyseFactorial, COMBINATIONS, contrast, lenthPse, TERMS } from "../../bench/report/factorial.ts";
 import { seededRng } from "../../src/core/rng.ts";
-import { gaussian, termSign } from "./support/noise.ts";
+import { gaussian, termSign } from "./support/planted.ts";
 
 const BASE_SEED = Number(process.env["RAFTLAB_EFFECTS_SEED"] ?? 20_260_301);
 

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { publishSite } from "../../bench/report/publish.ts";
 import { writeRunReport, writeRunsIndex } from "../../bench/report/write.ts";
+import { effectEntries, runEffects } from "../../bench/report/effects.ts";
+import type { Results } from "../../bench/results.ts";
 import { reportCommand } from "../../src/cli/report.ts";
 import { makeCell, makeResults, sampleResults } from "./support/sample-results.ts";
 
@@ -31,11 +33,22 @@ describe("writing reports", () => {
     const dir = join(root, results.run.id);
     await writeRunReport(dir, results);
     expect((await readdir(dir)).sort()).toEqual(["index.html", "results.csv", "results.json"]);
-    expect(JSON.parse(await readFile(join(dir, "results.json"), "utf8"))).toEqual(results);
+    const { effects, ...written } = JSON.parse(await readFile(join(dir, "results.json"), "utf8")) as Results;
+    expect(written).toEqual(results);
+    // Three of the sample's six groups are complete (three hold a failed cell): 10 terms × 3 metrics each.
+    expect(effects).toHaveLength(3 * 30);
+    expect(effects).toEqual(JSON.parse(JSON.stringify(effectEntries(runEffects(results)))));
     const html = await readFile(join(dir, "index.html"), "utf8");
     expect(html).toContain(results.run.id);
+    expect(html).toContain("Effects of the flags");
     expect(html).toContain('href="results.csv"');
     expect(html).not.toMatch(/<script[^>]+src=/); // nothing fetched: vega is inlined
+  });
+
+  it("writes no effects for a run without all sixteen combinations", async () => {
+    const dir = join(root, "partial");
+    await writeRunReport(dir, small("run-partial", "2025-01-01T00:00:00Z", 1234));
+    expect(JSON.parse(await readFile(join(dir, "results.json"), "utf8"))).not.toHaveProperty("effects");
   });
 
   it("lists every run folder with a results.json in the runs index, newest first", async () => {
