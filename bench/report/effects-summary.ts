@@ -4,8 +4,8 @@
 
 import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
 import type { Results } from "../results.ts";
-import { EFFECT_METRICS, estimates, groupLabel, interactionMeans, runEffects, type EffectGroup, type EffectMetric, type Estimate, type RunEffects } from "./effects.ts";
-import { COMBINATIONS, type FactorialAnalysis } from "./factorial.ts";
+import { EFFECT_METRICS, estimates, groupLabel, interactionMeans, methodText, runEffects, type EffectGroup, type EffectMetric, type Estimate, type RunEffects } from "./effects.ts";
+import { COMBINATIONS } from "./factorial.ts";
 import { ratioLabel } from "./specs.ts";
 
 export type FlagVerdict = "helps" | "hurts" | "trade-off" | "no effect detected";
@@ -87,10 +87,6 @@ function interactionText(group: EffectGroup, e: Estimate): string {
 
 export function estimateText(e: Pick<Estimate, "ratio" | "lo" | "hi">): string {
   return `${ratioLabel(e.ratio)} (95 % CI ${ratioLabel(e.lo)}–${ratioLabel(e.hi)})`;
-}
-
-export function methodText(a: FactorialAnalysis): string {
-  return a.method === "lenth" ? `Lenth's pseudo standard error, t on ${a.df} d.f.` : `pooled replicate variance, t on ${a.df} d.f.`;
 }
 
 // --- the literature, checked on the intervals -----------------------------------------------------

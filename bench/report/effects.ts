@@ -142,6 +142,11 @@ export function effectEntries(effects: RunEffects): EffectEntry[] {
   );
 }
 
+/** How an interval was computed, for people. */
+export function methodText(a: FactorialAnalysis): string {
+  return a.method === "lenth" ? `Lenth's pseudo standard error, t on ${a.df} d.f.` : `pooled replicate variance, t on ${a.df} d.f.`;
+}
+
 /** Geometric mean of a combination's repetitions. */
 export function geometricMean(values: readonly number[]): number {
   return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);

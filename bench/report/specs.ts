@@ -6,6 +6,8 @@ import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
 import type { Chart, VegaLiteSpec } from "../../src/page/chart.ts";
 import type { Results } from "../results.ts";
 import { atHighestLoad, pointsOf, RAFTLAB, seriesOrder, spread, type Point } from "./aggregate.ts";
+import { EFFECT_METRICS, estimates, groupLabel, interactionMeans, largestInteraction, methodText, runEffects, type EffectMetric, type RunEffects } from "./effects.ts";
+import { COMBINATIONS, TERMS } from "./factorial.ts";
 
 export interface RunCharts {
   readonly charts: readonly Chart[];
@@ -45,6 +47,9 @@ export function runCharts(results: Results): RunCharts {
     else charts.push(chart);
   };
   if (points.length === 0) return { charts, omitted: ["every chart: the run has no successful cell"] };
+  const effects = runEffects(results);
+  add(effectsChart(effects));
+  add(interactionChart(effects));
   add(throughputChart(results, points));
   add(latencyChart(results, points));
   add(curveChart(results, points));
@@ -372,6 +377,116 @@ function usageChart(results: Results, points: readonly Point[] = pointsOf(result
     description: `At ${loadText(top)}: CPU time per wall second (1.0 = one core) and the fraction of time each process' event loop was busy, averaged over the processes of each role. A leader near 1.0 is CPU-bound; a result with idle processes is bound by the protocol, the disk or the network.`,
     spec: faceted("CPU and event-loop utilization", `per process role, at ${loadText(top)}`, values, inner, rowSort(points, false, ["CPU (cores)", "event-loop utilization"])),
   };
+}
+
+// --- factorial effects ------------------------------------------------------------------------------
+
+const VERDICT_COLOR = { field: "verdict", type: "nominal", title: "verdict", scale: { domain: ["helps", "hurts", "no effect detected"], range: ["#1b7f3b", "#b00020", "#9a9a9a"] } };
+const METRIC_TITLE: Record<EffectMetric, string> = { throughput: "throughput (ops/s)", p50: "p50 latency (ms)", p99: "p99 latency (ms)" };
+
+function noEffects(effects: RunEffects, chart: string): string {
+  return effects.combinations < COMBINATIONS
+    ? `${chart}: needs all ${COMBINATIONS} combinations (--flags all-combos); the run has ${effects.combinations}`
+    : `${chart}: no group of cells (same size, load level and environment) has all ${COMBINATIONS} combinations succeed`;
+}
+
+/** Each flag's main effect and every two-flag interaction as a ratio with its 95 % interval: a panel per metric, a row per group. */
+function effectsChart(effects: RunEffects): Chart | string {
+  if (effects.groups.length === 0) return noEffects(effects, "effects of the flags");
+  const values = effects.groups.flatMap((g) =>
+    EFFECT_METRICS.flatMap((metric) =>
+      estimates(g, metric).map((e) => ({
+        group: groupLabel(g),
+        metric: METRIC_TITLE[metric],
+        term: e.term.name,
+        ratio: round(e.ratio),
+        lo: round(e.lo),
+        hi: round(e.hi),
+        verdict: e.verdict,
+        method: methodText(g.analyses[metric]),
+      })),
+    ),
+  );
+  const x = { type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS };
+  const y = { field: "term", type: "nominal", sort: TERMS.map((t) => t.name), title: null };
+  return {
+    id: "effects",
+    title: "Effects of the flags, with 95 % intervals",
+    description:
+      "Each flag's main effect and each two-flag interaction as a ratio (log scale) with its 95 % interval, one panel per metric and a row per size, load level and environment. The dashed rule is ×1, no effect: an interval that crosses it detected nothing. Throughput right of it is better, latency left of it is better.",
+    spec: {
+      $schema: SCHEMA,
+      title: { text: "Effects of the flags", subtitle: "ratio (geometric mean of on ÷ off pairs) · bar: 95 % interval · dashed: ×1" },
+      data: { values },
+      facet: {
+        row: { field: "group", type: "nominal", sort: effects.groups.map(groupLabel), title: null },
+        column: { field: "metric", type: "nominal", sort: EFFECT_METRICS.map((m) => METRIC_TITLE[m]), title: null },
+      },
+      spec: {
+        width: 230,
+        height: { step: 15 },
+        layer: [
+          { mark: { type: "rule", color: "#777", strokeDash: [4, 3] }, encoding: { x: { ...x, datum: 1 } } },
+          { mark: { type: "rule", strokeWidth: 2 }, encoding: { y, x: { ...x, field: "lo", title: "ratio (log scale)" }, x2: { field: "hi" }, color: VERDICT_COLOR } },
+          {
+            mark: { type: "point", filled: true, size: 50, tooltip: true },
+            encoding: { y, x: { ...x, field: "ratio" }, color: VERDICT_COLOR, tooltip: [...nominal(["term", "verdict", "group", "method"]), ...tooltip(["ratio", "lo", "hi"])] },
+          },
+        ],
+      },
+      resolve: { scale: { x: "independent" } },
+      config: CONFIG,
+    },
+  };
+}
+
+/** The largest two-flag interaction: the metric's geometric mean at each setting of the two flags, a panel per group. */
+function interactionChart(effects: RunEffects): Chart | string {
+  const largest = largestInteraction(effects);
+  if (!largest) return noEffects(effects, "interaction plot");
+  const { estimate } = largest;
+  const [a, b] = estimate.term.flags as [string, string];
+  const values = effects.groups.flatMap((g) =>
+    interactionMeans(g, estimate.metric, estimate.term).map((m) => ({
+      group: groupLabel(g),
+      first: `${a} ${m.first ? "on" : "off"}`,
+      second: `${b} ${m.second ? "on" : "off"}`,
+      value: round(m.value),
+    })),
+  );
+  const where = groupLabel(largest.group);
+  return {
+    id: "interaction",
+    title: `Interaction: ${a} × ${b} on ${estimate.metric}`,
+    description: `The run's largest two-flag interaction: ${estimate.term.name} on ${estimate.metric}, ${ratioLabel(estimate.ratio)} (95 % interval ${ratioLabel(estimate.lo)}–${ratioLabel(estimate.hi)}) at ${where}. Each point is the geometric mean over the four settings of the other two flags; parallel lines (on a log scale) would mean no interaction.`,
+    spec: {
+      $schema: SCHEMA,
+      title: { text: `Interaction: ${a} × ${b}`, subtitle: `${METRIC_TITLE[estimate.metric]}, geometric mean over the other two flags; parallel lines = no interaction` },
+      data: { values },
+      facet: { column: { field: "group", type: "nominal", sort: effects.groups.map(groupLabel), title: null } },
+      spec: {
+        width: 200,
+        height: 200,
+        layer: [
+          {
+            mark: { type: "line", point: { filled: true, size: 60 }, tooltip: true },
+            encoding: {
+              x: { field: "first", type: "ordinal", sort: [`${a} off`, `${a} on`], title: null, axis: { labelAngle: 0 } },
+              y: { field: "value", type: "quantitative", scale: { type: "log", zero: false }, axis: LOG_AXIS, title: METRIC_TITLE[estimate.metric] },
+              color: { field: "second", type: "nominal", sort: [`${b} off`, `${b} on`], title: null, scale: { range: ["#4c78a8", "#f58518"] } },
+              tooltip: [...nominal(["group", "first", "second"]), ...tooltip(["value"])],
+            },
+          },
+        ],
+      },
+      resolve: { scale: { y: "independent" } },
+      config: CONFIG,
+    },
+  };
+}
+
+function nominal(fields: string[]): object[] {
+  return fields.map((field) => ({ field, type: "nominal" }));
 }
 
 // --- shared pieces -------------------------------------------------------------------------------

@@ -25,14 +25,40 @@ describe("run charts from the sample results", () => {
   const byId = new Map(charts.map((c) => [c.id, c]));
 
   it("produces every chart the report promises, each faceted by cluster size with inline data", () => {
-    expect([...byId.keys()]).toEqual(["throughput", "latency", "curves", "speedup", "stages", "distribution", "usage"]);
+    expect([...byId.keys()]).toEqual(["effects", "interaction", "throughput", "latency", "curves", "speedup", "stages", "distribution", "usage"]);
     expect(omitted).toEqual([]);
-    for (const chart of charts) {
+    for (const chart of charts.filter((c) => !["effects", "interaction"].includes(c.id))) {
       expect(chart.spec.$schema).toMatch(/vega-lite\/v6/);
       expect(rowsOf(chart.spec).length).toBeGreaterThan(0);
       expect((chart.spec.facet as { column: { field: string } }).column.field).toBe("size");
       expect(marksOf(chart.spec).length).toBeGreaterThan(0);
     }
+  });
+
+  it("effects: every main effect and two-flag interaction per metric and complete group, with its interval and a rule at ×1", () => {
+    const spec = byId.get("effects")!.spec;
+    const rows = rowsOf(spec);
+    // Three of the sample's six groups (size × load) are complete; 3 metrics × 10 terms each.
+    expect(rows).toHaveLength(3 * 3 * 10);
+    expect(new Set(rows.map((r) => r.metric))).toEqual(new Set(["throughput (ops/s)", "p50 latency (ms)", "p99 latency (ms)"]));
+    for (const r of rows) {
+      expect(Number(r.lo)).toBeLessThanOrEqual(Number(r.ratio));
+      expect(Number(r.hi)).toBeGreaterThanOrEqual(Number(r.ratio));
+    }
+    const batch = rows.find((r) => r.term === "batch" && r.metric === "throughput (ops/s)" && String(r.group).includes("128 conn"))!;
+    expect(batch.verdict).toBe("helps");
+    expect(batch.method).toBe("pooled replicate variance, t on 16 d.f.");
+    expect(JSON.stringify(spec)).toContain('"x":{"type":"quantitative","scale":{"type":"log"},"axis":{"labelOverlap":"greedy","labelSeparation":6},"datum":1}');
+    expect(marksOf(spec)).toEqual(["rule", "rule", "point"]);
+  });
+
+  it("interaction: the largest two-flag interaction's four geometric means per complete group", () => {
+    const chart = byId.get("interaction")!;
+    const rows = rowsOf(chart.spec);
+    expect(rows).toHaveLength(3 * 4);
+    expect(chart.title).toMatch(/^Interaction: [a-z-]+ × [a-z-]+ on (throughput|p50|p99)$/);
+    expect(new Set(rows.map((r) => r.first)).size).toBe(2);
+    expect(new Set(rows.map((r) => r.second)).size).toBe(2);
   });
 
   it("throughput: one bar per series and size at the highest load, with the min–max whiskers", () => {
@@ -93,7 +119,7 @@ describe("run charts from the sample results", () => {
     const bare = makeResults([{ ...makeCell({ flags: "batch" }, 1000, 1), stagesMs: null, percentiles: [], cpu: [] }]);
     const { charts, omitted } = runCharts(bare);
     expect(charts.map((c) => c.id)).toEqual(["throughput", "latency", "curves"]);
-    expect(omitted.join("\n")).toMatch(/none.*stagesMs.*percentile.*process usage/s);
+    expect(omitted.join("\n")).toMatch(/effects of the flags: needs all 16 combinations.*the run has 1.*interaction plot.*none.*stagesMs.*percentile.*process usage/s);
   });
 
   it("groups repetitions into one point per measurement", () => {
