@@ -472,7 +472,7 @@ function interactionChart(effects: RunEffects): Chart | string {
             mark: { type: "line", point: { filled: true, size: 60 }, tooltip: true },
             encoding: {
               x: { field: "first", type: "ordinal", sort: [`${a} off`, `${a} on`], title: null, axis: { labelAngle: 0 } },
-              y: { field: "value", type: "quantitative", scale: { type: "log", zero: false }, axis: LOG_AXIS, title: METRIC_TITLE[estimate.metric] },
+              y: { field: "value", type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS, title: METRIC_TITLE[estimate.metric] },
               color: { field: "second", type: "nominal", sort: [`${b} off`, `${b} on`], title: null, scale: { range: ["#4c78a8", "#f58518"] } },
               tooltip: [...nominal(["group", "first", "second"]), ...tooltip(["value"])],
             },
