@@ -21,11 +21,11 @@ export interface EffectsSummary {
   readonly effects: RunEffects;
   /** Why there are no effects at all ("" when there are some). */
   readonly absent: string;
-  /** One per flag and group, flags in flag order. */
+  /** One per flag and group: flags in flag order, then groups (loopback first). */
   readonly flags: readonly FlagLine[];
   /** Whether every flag has a verdict (an interval excluding 1) in some group; the sentence saying so. */
   readonly decisive: { readonly all: boolean; readonly text: string };
-  /** Two-flag interactions whose interval excludes 1. */
+  /** Two-flag interactions whose interval excludes 1, largest first. */
   readonly interactions: readonly string[];
   /** Groups with a missing or failed cell. */
   readonly incomplete: readonly string[];
@@ -41,7 +41,7 @@ export function summarizeEffects(results: Results): EffectsSummary {
       : effects.groups.length === 0
         ? "No group of cells (same size, load level and environment) has all sixteen combinations succeed, so no factorial effect can be estimated."
         : "";
-  const flags = effects.groups.flatMap((group) => FLAG_NAMES.map((flag) => flagLine(flag, group)));
+  const flags = FLAG_NAMES.flatMap((flag) => effects.groups.map((group) => flagLine(flag, group)));
   const undecided = FLAG_NAMES.filter((f) => !flags.some((l) => l.flag === f && l.verdict !== "no effect detected"));
   const decisive = {
     all: flags.length > 0 && undecided.length === 0,
@@ -52,13 +52,13 @@ export function summarizeEffects(results: Results): EffectsSummary {
           ? "Every flag has an interval that excludes ×1 on some metric in some environment."
           : `No interval excludes ×1 anywhere in this run for: ${undecided.join(", ")}.`,
   };
-  const interactions = effects.groups.flatMap((group) =>
-    EFFECT_METRICS.flatMap((metric) =>
-      estimates(group, metric)
-        .filter((e) => e.term.flags.length === 2 && e.verdict !== "no effect detected")
-        .map((e) => interactionText(group, e)),
-    ),
-  );
+  // Largest first: a real interaction stands out from the odd false positive of a 95 % interval.
+  const interactions = effects.groups
+    .flatMap((group) =>
+      EFFECT_METRICS.flatMap((metric) => estimates(group, metric).filter((e) => e.term.flags.length === 2 && e.verdict !== "no effect detected").map((e) => ({ group, e }))),
+    )
+    .sort((x, y) => Math.abs(Math.log(y.e.ratio)) - Math.abs(Math.log(x.e.ratio)))
+    .map(({ group, e }) => interactionText(group, e));
   const incomplete = effects.incomplete.map(
     (g) =>
       `${groupLabel(g)}: ${[g.missing.length ? `missing ${g.missing.join(", ")}` : "", g.failed.length ? `failed ${g.failed.join("; ")}` : ""].filter(Boolean).join("; ")}`,

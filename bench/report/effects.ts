@@ -99,7 +99,15 @@ export function runEffects(results: Results): RunEffects {
     const analyse = (m: EffectMetric) => analyseFactorial(byCombo.map((cs) => cs.map((c) => Math.log(metricOf(c, m)))));
     groups.push({ ...context, cells: byCombo, analyses: { throughput: analyse("throughput"), p50: analyse("p50"), p99: analyse("p99") } });
   }
-  const order = (a: GroupContext, b: GroupContext) => a.env.localeCompare(b.env) || a.size - b.size || a.loadKind.localeCompare(b.loadKind) || a.load - b.load;
+  // Environments in knob order, numbers compared as numbers (loopback before any emulated delay).
+  const byKnobs = (a: GroupContext, b: GroupContext) => {
+    for (const k of ENV_ORDER) {
+      const [x, y] = [a.knobs[k], b.knobs[k]];
+      if (x !== y) return typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+    }
+    return 0;
+  };
+  const order = (a: GroupContext, b: GroupContext) => byKnobs(a, b) || a.size - b.size || a.loadKind.localeCompare(b.loadKind) || a.load - b.load;
   return { combinations, groups: groups.sort(order), incomplete: incomplete.sort(order) };
 }
 

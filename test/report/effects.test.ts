@@ -102,12 +102,13 @@ describe("factorial effects of a run", () => {
     const loopback = plantedCells(BASE_SEED, 1);
     const dc = plantedCells(BASE_SEED + 1, 1).map((c) => ({ ...c, netDelayMs: 0.25, fsyncDelayUs: 1000, applyCostUs: 30 }));
     const effects = runEffects(makeResults([...loopback, ...dc]));
+    // Loopback first: knobs compare as numbers (as strings "net=0.25ms" would sort before "net=0ms").
     expect(effects.groups.map((g) => g.env)).toEqual([
-      "net=0.25ms jitter=0ms loss=0 fsync=1000us apply=30us value=128B keys=100000 dist=uniform reads=0",
       "net=0ms jitter=0ms loss=0 fsync=0us apply=0us value=128B keys=100000 dist=uniform reads=0",
+      "net=0.25ms jitter=0ms loss=0 fsync=1000us apply=30us value=128B keys=100000 dist=uniform reads=0",
     ]);
-    expect(effects.groups.map(groupLabel)).toEqual(["net 0.25 ms · fsync +1000 µs · apply 30 µs, 3 nodes, 128 conn", "loopback, 3 nodes, 128 conn"]);
-    expect(envKey(dc[0]!)).toBe(effects.groups[0]!.env);
+    expect(effects.groups.map(groupLabel)).toEqual(["loopback, 3 nodes, 128 conn", "net 0.25 ms · fsync +1000 µs · apply 30 µs, 3 nodes, 128 conn"]);
+    expect(envKey(dc[0]!)).toBe(effects.groups[1]!.env);
   });
 
   it("finds the planted interaction as the largest and gives its interaction-plot means", () => {
