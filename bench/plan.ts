@@ -1,15 +1,18 @@
-// The cells of a sweep, in run order: repetitions outermost (so a rep's noise spreads over the run
-// and an interrupted run has whole repetitions), then scenario, size, load level and system.
+// The cells of a sweep, in run order: repetitions outermost (an interrupted run has whole
+// repetitions), and within a repetition either shuffled (the default: slow drift of a shared machine
+// then falls on every combination alike instead of masquerading as a flag's effect) or grouped by
+// scenario, size, load level and system.
 
 import { formatFlags } from "../src/core/flags.ts";
+import { seededRng, type Rng } from "../src/core/rng.ts";
+import { ENVIRONMENTS, type Environment } from "./environments.ts";
 import type { CellConfig } from "./results.ts";
 import type { SweepOptions } from "./sweep-options.ts";
 
-type Scenario = Pick<CellConfig, "netDelayMs" | "fsyncDelayUs" | "applyCostUs">;
-
-/** The environment lists swept one at a time from their first values (see BENCH_USAGE). */
-export function scenarios(o: SweepOptions): Scenario[] {
-  const base: Scenario = { netDelayMs: o.netDelayMs[0]!, fsyncDelayUs: o.fsyncDelayUs[0]!, applyCostUs: o.applyCostUs[0]! };
+/** The named environments, or else the environment lists swept one at a time from their first values (see BENCH_USAGE). */
+export function scenarios(o: SweepOptions): Environment[] {
+  if (o.env.length > 0) return o.env.map((name) => ({ ...ENVIRONMENTS[name] }));
+  const base: Environment = { netDelayMs: o.netDelayMs[0]!, fsyncDelayUs: o.fsyncDelayUs[0]!, applyCostUs: o.applyCostUs[0]! };
   return [
     base,
     ...o.netDelayMs.slice(1).map((netDelayMs) => ({ ...base, netDelayMs })),
@@ -22,7 +25,7 @@ export function scenarios(o: SweepOptions): Scenario[] {
  * The peer baseline runs only where the environment knobs are raftlab's own emulation (link shaping,
  * fsync delay, apply cost) at zero: etcd has no such knobs, so elsewhere it would not be comparable.
  */
-function peerComparable(o: SweepOptions, s: Scenario): boolean {
+function peerComparable(o: SweepOptions, s: Environment): boolean {
   return s.netDelayMs === 0 && s.fsyncDelayUs === 0 && s.applyCostUs === 0 && o.netJitterMs === 0 && o.netLoss === 0;
 }
 
@@ -32,7 +35,9 @@ export function planCells(o: SweepOptions): CellConfig[] {
     ...o.rates.map((rate) => ({ connections: null, rate })),
   ];
   const cells: CellConfig[] = [];
+  const rng = seededRng(o.seed);
   for (let rep = 0; rep < o.reps; rep++) {
+    const repCells: CellConfig[] = [];
     for (const s of scenarios(o)) {
       const systems = [
         ...o.flags.map((f) => ({ system: "raftlab", flags: formatFlags(f) })),
@@ -41,7 +46,7 @@ export function planCells(o: SweepOptions): CellConfig[] {
       for (const size of o.sizes) {
         for (const load of loads) {
           for (const sys of systems) {
-            cells.push({
+            repCells.push({
               ...sys,
               size,
               ...load,
@@ -62,6 +67,16 @@ export function planCells(o: SweepOptions): CellConfig[] {
         }
       }
     }
+    cells.push(...(o.order === "shuffled" ? shuffle(repCells, rng) : repCells));
   }
   return cells;
+}
+
+/** Fisher–Yates with the seeded generator. */
+function shuffle<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(0, i + 1);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }

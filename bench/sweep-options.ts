@@ -2,6 +2,7 @@
 // options are recorded in results.json.
 
 import { formatFlags, type Flags } from "../src/core/flags.ts";
+import type { EnvName } from "./environments.ts";
 import type { KeyDist } from "./load/keys.ts";
 
 export type Preset = "quick" | "full";
@@ -25,6 +26,12 @@ export interface SweepOptions {
   readonly netLoss: number;
   readonly fsyncDelayUs: readonly number[];
   readonly applyCostUs: readonly number[];
+  /** Named environments (bench/environments.ts); when empty, the three lists above are swept one at a time. */
+  readonly env: readonly EnvName[];
+  /** Cell order within a repetition: shuffled by `seed` (drift spreads over every combination) or as planned. */
+  readonly order: "shuffled" | "grouped";
+  /** Seeds the shuffle; recorded in results.json so the order can be replayed. */
+  readonly seed: number;
   readonly peer: "etcd" | null;
   readonly out: string;
   readonly leaderTimeoutMs: number;

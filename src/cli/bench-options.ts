@@ -1,12 +1,16 @@
 // `raftlab bench`'s options: the --help text, presets, parsing into the sweep's SweepOptions.
 // A bad value is a UsageError naming the option (the CLI prints it on one line and exits 64).
 
+import { randomInt } from "node:crypto";
+import { ENVIRONMENTS, isEnvName, type EnvName } from "../../bench/environments.ts";
 import type { Preset, SweepOptions } from "../../bench/sweep-options.ts";
 import { flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
+// quick is the default run: 16 combinations × 2 sizes × 2 environments = 64 cells of 1 + 3 s, single
+// repetitions (Lenth's method needs none) in shuffled order, in under 10 minutes on 2 cores (README).
 const PRESETS = {
-  quick: { sizes: "3,5", connections: "128", duration: "4", warmup: "1", reps: "1", "net-delay": "0", "fsync-delay-us": "0" },
-  full: { sizes: "1,3,5,7", connections: "1,8,32,128", duration: "10", warmup: "3", reps: "3", "net-delay": "0,1,5", "fsync-delay-us": "0,1000,5000" },
+  quick: { sizes: "3,5", connections: "128", duration: "3", warmup: "1", reps: "1", env: "loopback,dc", "net-delay": "0", "fsync-delay-us": "0" },
+  full: { sizes: "1,3,5,7", connections: "1,8,32,128", duration: "10", warmup: "3", reps: "3", env: "", "net-delay": "0,1,5", "fsync-delay-us": "0,1000,5000" },
 } as const satisfies Record<Preset, unknown>;
 
 export const BENCH_USAGE = `Usage: raftlab bench [options] [-- node options]
@@ -16,12 +20,22 @@ fresh cluster (new data directories, free ports), finds the leader, loads it, sc
 statistics and stops the cluster. Warm-up is excluded from every figure. Writes
 <out>/<run-id>/results.json after every cell, then the report, and prints its path.
 
-With no options: --preset quick (all 16 combinations × sizes 3,5 at 128 connections, ~5 minutes on
-2 cores).
+With no options: --preset quick, all 16 combinations × sizes 3,5 × two environments (loopback and
+an emulated data center) at 128 connections, 1 + 3 s per cell in shuffled order (under 10 minutes
+on 2 cores). The report leads with each flag's factorial effect and its 95 % interval.
 
 Options:
   --preset NAME          quick (default) or full: sizes 1,3,5,7; connections 1,8,32,128; 3 reps;
                          10 s cells; network delay 0,1,5 ms; fsync delay 0,1000,5000 µs (hours)
+  --env LIST             named environments, each a set of emulation knobs: loopback (none) and
+                         dc (net 0.25 ms one way, fsync +1000 µs, apply 20 µs). Default with
+                         --preset quick: loopback,dc. Not with --net-delay, --fsync-delay-us or
+                         --apply-cost-us, which sweep one knob at a time instead
+  --order ORDER          shuffled (default): cells in a seeded random order within each
+                         repetition, so drift of the machine does not pass for a flag's effect;
+                         grouped: by environment, size, load level and combination
+  --seed N               seed of the shuffled order (default: random; results.json records it,
+                         so a run's order can be replayed)
   --sizes LIST           cluster sizes, e.g. 3,5
   --flags LIST           combinations, e.g. none,batch,all or all-combos (default all-combos)
   --connections LIST     closed-loop load levels: concurrent connections, e.g. 1,32,128
@@ -58,6 +72,14 @@ are swept one at a time from their first values: --net-delay 0,5 --fsync-delay-u
 scenarios (0 ms, 0 µs), (5 ms, 0 µs) and (0 ms, 1000 µs). Anything after "--" is passed to every
 node (see 'raftlab node --help').`;
 
+function envList(raw: string): EnvName[] {
+  if (raw === "") return [];
+  const names = raw.split(",").map((s) => s.trim());
+  const bad = names.find((n) => !isEnvName(n));
+  if (bad !== undefined) throw new UsageError(`--env: unknown environment "${bad}"; use ${Object.keys(ENVIRONMENTS).join(", ")}, comma-separated`);
+  return [...new Set(names as EnvName[])];
+}
+
 function list(name: string, raw: string, parse: (name: string, item: string) => number): number[] {
   const items = raw.split(",").map((s) => s.trim());
   if (items.some((s) => s === "")) throw new UsageError(`${name} must be a comma-separated list, got "${raw}"`);
@@ -87,7 +109,10 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       "net-jitter": { type: "string", default: "0" },
       "net-loss": { type: "string", default: "0" },
       "fsync-delay-us": { type: "string" },
-      "apply-cost-us": { type: "string", default: "0" },
+      "apply-cost-us": { type: "string" },
+      env: { type: "string" },
+      order: { type: "string", default: "shuffled" },
+      seed: { type: "string" },
       peer: { type: "string" },
       out: { type: "string", default: "reports" },
       "leader-timeout-ms": { type: "string", default: "15000" },
@@ -112,6 +137,12 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
   const keys = intOption("--keys", v.keys, 0, 100_000_000);
   if (v["key-dist"] === "zipf" && keys === 0) throw new UsageError("--key-dist zipf needs a key space: --keys N with N > 0");
   const rates = v.rate === undefined ? [] : list("--rate", v.rate, int(1, 10_000_000));
+  const knobLists = v["net-delay"] !== undefined || v["fsync-delay-us"] !== undefined || v["apply-cost-us"] !== undefined;
+  if (knobLists && v.env !== undefined) {
+    throw new UsageError("--env names whole environments: give either --env or --net-delay/--fsync-delay-us/--apply-cost-us, not both");
+  }
+  const env = knobLists ? [] : envList(v.env ?? p.env);
+  if (v.order !== "shuffled" && v.order !== "grouped") throw new UsageError(`--order must be shuffled or grouped, got "${v.order}"`);
   // Closed loop runs unless only open-loop levels were asked for.
   const connections = v.connections !== undefined ? list("--connections", v.connections, int(1, 10_000)) : rates.length > 0 ? [] : list("--connections", p.connections, int(1, 10_000));
 
@@ -133,7 +164,10 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     netJitterMs: numberOption("--net-jitter", v["net-jitter"], 0, 60_000),
     netLoss: numberOption("--net-loss", v["net-loss"], 0, 1),
     fsyncDelayUs: list("--fsync-delay-us", v["fsync-delay-us"] ?? p["fsync-delay-us"], int(0, 10_000_000)),
-    applyCostUs: list("--apply-cost-us", v["apply-cost-us"], int(0, 10_000_000)),
+    applyCostUs: list("--apply-cost-us", v["apply-cost-us"] ?? "0", int(0, 10_000_000)),
+    env,
+    order: v.order,
+    seed: v.seed === undefined ? randomInt(1, 2 ** 31 - 1) : intOption("--seed", v.seed, 0, 2 ** 31 - 1),
     peer: v.peer === "etcd" ? "etcd" : null,
     out: v.out,
     leaderTimeoutMs: intOption("--leader-timeout-ms", v["leader-timeout-ms"], 100, 600_000),

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { benchCommand } from "../../src/cli/bench.ts";
 import { UsageError } from "../../src/cli/options.ts";
 import { planCells, scenarios } from "../../bench/plan.ts";
-import type { SweepOptions } from "../../bench/sweep-options.ts";
+import { optionsRecord, type SweepOptions } from "../../bench/sweep-options.ts";
 import { parseBenchOptions } from "../../src/cli/bench-options.ts";
 
 function parse(argv: string[]): SweepOptions {
@@ -12,16 +12,55 @@ function parse(argv: string[]): SweepOptions {
 }
 
 describe("bench options", () => {
-  it("defaults to the quick preset: 16 combinations × sizes 3 and 5 at 128 connections", () => {
+  it("defaults to the quick preset: 16 combinations × sizes 3 and 5 × loopback and dc at 128 connections", () => {
     const o = parse([]);
     expect(o.preset).toBe("quick");
     expect(o.sizes).toEqual([3, 5]);
     expect(o.connections).toEqual([128]);
     expect(o.rates).toEqual([]);
+    expect(o.env).toEqual(["loopback", "dc"]);
+    expect(scenarios(o)).toEqual([
+      { netDelayMs: 0, fsyncDelayUs: 0, applyCostUs: 0 },
+      { netDelayMs: 0.25, fsyncDelayUs: 1000, applyCostUs: 20 },
+    ]);
+    expect([o.warmupS, o.durationS, o.reps, o.order]).toEqual([1, 3, 1, "shuffled"]);
     const cells = planCells(o);
-    expect(cells).toHaveLength(32);
-    expect(new Set(cells.map((c) => c.flags)).size).toBe(16);
+    expect(cells).toHaveLength(64);
     expect(cells.every((c) => c.system === "raftlab" && c.warmupS > 0)).toBe(true);
+    // Every environment × size holds the full factorial.
+    for (const size of [3, 5]) {
+      for (const fsyncDelayUs of [0, 1000]) {
+        expect(new Set(cells.filter((c) => c.size === size && c.fsyncDelayUs === fsyncDelayUs).map((c) => c.flags)).size).toBe(16);
+      }
+    }
+  });
+
+  it("shuffles the cells of each repetition by the seed, and replays the same order from it", () => {
+    const shuffled = planCells(parse(["--seed", "7", "--reps", "2"]));
+    const key = (c: { flags: string; size: number; fsyncDelayUs: number; rep: number }) => `${c.rep}:${c.size}:${c.fsyncDelayUs}:${c.flags}`;
+    const grouped = planCells(parse(["--seed", "7", "--reps", "2", "--order", "grouped"]));
+    expect(planCells(parse(["--seed", "7", "--reps", "2"])).map(key)).toEqual(shuffled.map(key));
+    expect(shuffled.map(key)).not.toEqual(grouped.map(key));
+    expect(shuffled.map(key).sort()).toEqual(grouped.map(key).sort());
+    expect(planCells(parse(["--seed", "8", "--reps", "2"])).map(key)).not.toEqual(shuffled.map(key));
+    // Repetitions stay whole: the first 64 cells are rep 0 (an interrupted run keeps whole repetitions).
+    expect(shuffled.slice(0, 64).every((c) => c.rep === 0)).toBe(true);
+    // Grouped runs one environment after the other; shuffled interleaves them from the start.
+    expect(new Set(grouped.slice(0, 16).map((c) => c.fsyncDelayUs)).size).toBe(1);
+    expect(new Set(shuffled.slice(0, 16).map((c) => c.fsyncDelayUs)).size).toBe(2);
+    // The seed is recorded for results.json, drawn at random when not given.
+    expect(optionsRecord(parse(["--seed", "7"])).seed).toBe(7);
+    expect(Number.isInteger(parse([]).seed)).toBe(true);
+  });
+
+  it("sweeps the knob lists one at a time instead of the named environments when they are given", () => {
+    const o = parse(["--net-delay", "0,2"]);
+    expect(o.env).toEqual([]);
+    expect(scenarios(o)).toEqual([
+      { netDelayMs: 0, fsyncDelayUs: 0, applyCostUs: 0 },
+      { netDelayMs: 2, fsyncDelayUs: 0, applyCostUs: 0 },
+    ]);
+    expect(scenarios(parse(["--env", "dc"]))).toEqual([{ netDelayMs: 0.25, fsyncDelayUs: 1000, applyCostUs: 20 }]);
   });
 
   it("full preset: sizes 1,3,5,7, connections 1,8,32,128, 3 reps, net delay and fsync delay sweeps", () => {
@@ -45,13 +84,13 @@ describe("bench options", () => {
     expect(o.rates).toEqual([100, 200]);
     expect(o.nodeArgs).toEqual(["--tick-ms", "10"]);
     const cells = planCells(o);
-    // (2 combos + etcd) × 2 sizes × 2 rates
-    expect(cells).toHaveLength(12);
+    // (2 combos × 2 environments + etcd, on loopback only) × 2 sizes × 2 rates
+    expect(cells).toHaveLength(20);
     expect(cells.filter((c) => c.system === "etcd").every((c) => c.flags === "etcd" && c.connections === null)).toBe(true);
   });
 
   it("runs the peer only where raftlab's emulated environment is off", () => {
-    const cells = planCells(parse(["--flags", "none", "--sizes", "3", "--peer", "etcd", "--fsync-delay-us", "0,1000"]));
+    const cells = planCells(parse(["--flags", "none", "--sizes", "3", "--peer", "etcd", "--fsync-delay-us", "0,1000", "--order", "grouped"]));
     expect(cells.map((c) => `${c.system}:${c.fsyncDelayUs}`)).toEqual(["raftlab:0", "etcd:0", "raftlab:1000"]);
   });
 
@@ -67,6 +106,10 @@ describe("bench options", () => {
     [["--peer", "zookeeper"], "--peer"],
     [["--duration=-1"], "--duration"],
     [["--fsync-delay-us", "0,1.5"], "--fsync-delay-us"],
+    [["--env", "moon"], "--env"],
+    [["--env", "dc", "--apply-cost-us", "50"], "--env"],
+    [["--order", "random"], "--order"],
+    [["--seed", "x"], "--seed"],
   ])("rejects %j with a one-line usage error naming %s", async (argv, name) => {
     expect(() => parseBenchOptions(argv)).toThrow(UsageError);
     let out = "";

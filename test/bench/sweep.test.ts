@@ -17,7 +17,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("bench sweep (real processes)", () => {
   it("measures ok cells, records a failing cell as failed and goes on, and leaves no process behind", async () => {
-    const parsed = parseBenchOptions(["--flags", "all", "--sizes", "1,3", "--warmup", "1", "--duration", "2", "--reps", "1", "--micro-ms", "20", "--out", out]);
+    const parsed = parseBenchOptions(["--flags", "all", "--sizes", "1,3", "--warmup", "1", "--duration", "2", "--reps", "1", "--micro-ms", "20", "--out", out, "--fsync-delay-us", "0", "--order", "grouped"]);
     if (parsed === "help") throw new Error("unexpected help");
     // The first scenario's fsync delay is beyond what a node accepts: its nodes exit at start (code 64).
     const opts: SweepOptions = { ...parsed, fsyncDelayUs: [99_000_000, 0] };
