@@ -384,6 +384,9 @@ function usageChart(results: Results, points: readonly Point[] = pointsOf(result
 const VERDICT_COLOR = { field: "verdict", type: "nominal", title: "verdict", scale: { domain: ["helps", "hurts", "no effect detected"], range: ["#1b7f3b", "#b00020", "#9a9a9a"] } };
 const METRIC_TITLE: Record<EffectMetric, string> = { throughput: "throughput (ops/s)", p50: "p50 latency (ms)", p99: "p99 latency (ms)" };
 
+/** A group's long name ("loopback, 3 nodes, 128 conn") one part per line, unrotated. */
+const GROUP_HEADER = { labelExpr: "split(datum.value, ', ')", labelAngle: 0, labelAlign: "center", labelLimit: 0, labelFontSize: 12 };
+
 function noEffects(effects: RunEffects, chart: string): string {
   return effects.combinations < COMBINATIONS
     ? `${chart}: needs all ${COMBINATIONS} combinations (--flags all-combos); the run has ${effects.combinations}`
@@ -419,7 +422,7 @@ function effectsChart(effects: RunEffects): Chart | string {
       title: { text: "Effects of the flags", subtitle: "ratio (geometric mean of on ÷ off pairs) · bar: 95 % interval · dashed: ×1" },
       data: { values },
       facet: {
-        row: { field: "group", type: "nominal", sort: effects.groups.map(groupLabel), title: null },
+        row: { field: "group", type: "nominal", sort: effects.groups.map(groupLabel), title: null, header: GROUP_HEADER },
         column: { field: "metric", type: "nominal", sort: EFFECT_METRICS.map((m) => METRIC_TITLE[m]), title: null },
       },
       spec: {
@@ -463,9 +466,9 @@ function interactionChart(effects: RunEffects): Chart | string {
       $schema: SCHEMA,
       title: { text: `Interaction: ${a} × ${b}`, subtitle: `${METRIC_TITLE[estimate.metric]}, geometric mean over the other two flags; parallel lines = no interaction` },
       data: { values },
-      facet: { column: { field: "group", type: "nominal", sort: effects.groups.map(groupLabel), title: null } },
+      facet: { column: { field: "group", type: "nominal", sort: effects.groups.map(groupLabel), title: null, header: GROUP_HEADER } },
       spec: {
-        width: 200,
+        width: 220,
         height: 200,
         layer: [
           {
