@@ -3,7 +3,7 @@ import { benchCommand } from "../../src/cli/bench.ts";
 import { UsageError } from "../../src/cli/options.ts";
 import { planCells, scenarios } from "../../bench/plan.ts";
 import { optionsRecord, type SweepOptions } from "../../bench/sweep-options.ts";
-import { parseBenchOptions } from "../../src/cli/bench-options.ts";
+import { BENCH_USAGE, parseBenchOptions } from "../../src/cli/bench-options.ts";
 
 function parse(argv: string[]): SweepOptions {
   const o = parseBenchOptions(argv);
@@ -121,7 +121,9 @@ describe("bench options", () => {
     expect(err.trim()).not.toContain("\n");
   });
 
-  it("prints help", () => {
+  it("prints help, naming the environments, the order and the seed", () => {
     expect(parseBenchOptions(["--help"])).toBe("help");
+    for (const option of ["--env LIST", "--order ORDER", "--seed N"]) expect(BENCH_USAGE).toContain(option);
+    expect(BENCH_USAGE).toContain("dc (net 0.25 ms one way, fsync +1000 µs, apply 20 µs)");
   });
 });
