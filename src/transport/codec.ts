@@ -24,18 +24,28 @@
 //   entry    := [index:varint unless consecutive] term:varint len:varint bytes{len}
 //   snapshot := index:varint term:varint nVoters:varint voter:varint{nVoters} len:varint bytes{len}
 //
+// A snapshot is sent as a sequence of chunk frames instead (snapshot-stream.ts), each on its own:
+//
+//   chunk    := CHUNK_MAGIC VERSION from:varint to:varint term:varint
+//               index:varint snapTerm:varint nVoters:varint voter:varint{nVoters}
+//               total:varint offset:varint crc32:varint len:varint bytes{len}
+//
+// where `total` is the size of the whole snapshot data, `offset` this chunk's place in it and
+// `crc32` the CRC-32 of the whole data (checked once the last chunk is in).
+//
 // Integers are non-negative safe integers (LEB128, at most 8 bytes). Decoding never trusts a
 // length: every count is checked against the bytes left before anything is allocated, so garbage
 // fails fast with a CodecError. Decoded entry and snapshot payloads are views into the frame (no
 // copy); the caller must own the frame's memory for as long as it keeps the messages.
 
-import type { Entry, Message, MessageType, NodeId, Snapshot } from "../core/types.ts";
+import type { Entry, Message, MessageType, NodeId, Snapshot, SnapshotMeta } from "../core/types.ts";
 
 export class CodecError extends Error {
   override readonly name = "CodecError";
 }
 
 const MAGIC = 0xa7;
+const CHUNK_MAGIC = 0xa8;
 const VERSION = 1;
 const MAX_TYPE = 10; // MessageType.TimeoutNow
 
@@ -320,4 +330,71 @@ export function decodeMessages(frame: Uint8Array): Message[] {
   for (let i = 0; i < n; i++) msgs.push(readMessage(r));
   if (r.remaining !== 0) throw new CodecError(`${r.remaining} trailing bytes after ${n} messages`);
   return msgs;
+}
+
+/** One piece of a snapshot on its way to a follower. */
+export interface SnapshotChunk {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  /** The sender's term, as in the MsgSnap the chunks carry. */
+  readonly term: number;
+  readonly meta: SnapshotMeta;
+  /** Bytes of the whole snapshot data. */
+  readonly total: number;
+  /** Where `data` starts in the whole snapshot data. */
+  readonly offset: number;
+  /** CRC-32 of the whole snapshot data. */
+  readonly crc: number;
+  readonly data: Uint8Array;
+}
+
+/** Encoded size of a chunk without its data (every field but the payload bytes). */
+export function chunkHeaderBytes(c: Omit<SnapshotChunk, "data">, dataBytes: number): number {
+  let size = 2 + varintSize(c.from) + varintSize(c.to) + varintSize(c.term);
+  size += varintSize(c.meta.index) + varintSize(c.meta.term) + varintSize(c.meta.voters.length);
+  for (const v of c.meta.voters) size += varintSize(v);
+  return size + varintSize(c.total) + varintSize(c.offset) + varintSize(c.crc) + varintSize(dataBytes);
+}
+
+export function encodeSnapshotChunk(c: SnapshotChunk): Uint8Array {
+  if (c.offset + c.data.length > c.total) throw new CodecError(`chunk [${c.offset}, +${c.data.length}) exceeds the total ${c.total}`);
+  const size = chunkHeaderBytes(c, c.data.length) + c.data.length;
+  const b: Uint8Array = Buffer.allocUnsafe(size); // every byte is written below (checked)
+  b[0] = CHUNK_MAGIC;
+  b[1] = VERSION;
+  let p = 2;
+  for (const n of [c.from, c.to, c.term, c.meta.index, c.meta.term, c.meta.voters.length, ...c.meta.voters]) p = writeVarint(b, p, n);
+  for (const n of [c.total, c.offset, c.crc, c.data.length]) p = writeVarint(b, p, n);
+  b.set(c.data, p);
+  p += c.data.length;
+  if (p !== size) throw new CodecError(`internal: wrote ${p} bytes of a ${size}-byte chunk`);
+  return b;
+}
+
+export function isSnapshotChunkFrame(frame: Uint8Array): boolean {
+  return frame.length > 0 && frame[0] === CHUNK_MAGIC;
+}
+
+/** Decodes a frame made by `encodeSnapshotChunk`; throws CodecError on anything malformed. `data` is a view. */
+export function decodeSnapshotChunk(frame: Uint8Array): SnapshotChunk {
+  const r = new Reader(frame);
+  if (frame.length < 2 || r.u8() !== CHUNK_MAGIC) throw new CodecError("not a snapshot chunk frame");
+  const version = r.u8();
+  if (version !== VERSION) throw new CodecError(`unsupported frame version ${version}`);
+  const from = r.varint();
+  const to = r.varint();
+  const term = r.varint();
+  const index = r.varint();
+  const snapTerm = r.varint();
+  const nVoters = r.count(1, "voter");
+  const voters: NodeId[] = [];
+  for (let i = 0; i < nVoters; i++) voters.push(r.varint());
+  const total = r.varint();
+  const offset = r.varint();
+  const crc = r.varint();
+  if (crc > 0xffffffff) throw new CodecError(`checksum ${crc} is not a CRC-32`);
+  const data = r.bytes();
+  if (offset + data.length > total) throw new CodecError(`chunk [${offset}, +${data.length}) exceeds the total ${total}`);
+  if (r.remaining !== 0) throw new CodecError(`${r.remaining} trailing bytes after a snapshot chunk`);
+  return { from, to, term, meta: { index, term: snapTerm, voters }, total, offset, crc, data };
 }

@@ -11,9 +11,13 @@
 // A queue is flushed once per event-loop turn (setImmediate, so everything produced while handling
 // one poll phase's I/O goes together) as few frames as possible: one frame unless the batch is
 // larger than `maxFrameBytes`. Back-pressure: while the socket's bufferedAmount is over
-// `highWaterBytes` the queue is held and flushed again when a write completes. Bound: a queue holds
-// at most `maxQueueBytes` (estimated encoded size); messages beyond it are dropped (tail drop) and
-// counted. Raft tolerates loss: a dropped AppendEntries is retried, a dropped vote times out.
+// `highWaterBytes` the queue is held and flushed again when a write completes. Bound: a queue's
+// backlog holds at most `maxQueueBytes` (estimated encoded size); messages beyond it are dropped
+// (tail drop) and counted. A message alone in an empty queue is always admitted, whatever its size:
+// the bound limits backlog, and a message too large for it would otherwise be dropped on every retry.
+// Raft tolerates loss: a dropped AppendEntries is retried, a dropped vote times out.
+// A MsgSnap never goes whole: it is streamed as chunk frames of `snapshotChunkBytes`, a few at a time,
+// and reassembled on the other side (snapshot-stream.ts); one snapshot streams per peer at a time.
 // Messages queue while the peer's connection is being set up; when a dial fails or a connection
 // closes, the queue is discarded, and messages sent while waiting to redial are dropped (both
 // counted in `droppedDisconnected`), so a peer coming back gets no burst of stale messages. A peer
@@ -25,11 +29,22 @@
 // Receiving: a frame is copied once out of uWS's buffer (uWS neuters it after the callback),
 // decoded (payloads stay views into that copy) and handed to `onMessages`. A frame that does not
 // decode, or holds a message not addressed to this node or not from the connected peer, is
-// dropped whole and counted in `badFrames`.
+// dropped whole and counted in `badFrames`. Frames larger than the largest one a node sends
+// (frame-limits.ts) are refused by both WebSocket libraries.
 
 import WebSocket from "ws";
-import type { Message, NodeId } from "../core/types.ts";
-import { CodecError, decodeMessages, encodeMessages } from "./codec.ts";
+import { DEFAULTS } from "../core/config.ts";
+import { MessageType, type Message, type NodeId } from "../core/types.ts";
+import { CodecError, decodeMessages, decodeSnapshotChunk, encodeMessages, encodeSnapshotChunk, isSnapshotChunkFrame } from "./codec.ts";
+import {
+  FRAME_TARGET_BYTES,
+  MAX_QUEUE_BYTES,
+  SNAPSHOT_CHUNK_BYTES,
+  SNAPSHOT_WINDOW_CHUNKS,
+  estimateBytes,
+  largestFrameBytes,
+} from "./frame-limits.ts";
+import { OutgoingSnapshot, SnapshotAssembler } from "./snapshot-stream.ts";
 import { LinkShaper, type LinkSettings } from "./link-shaper.ts";
 import { listenExclusive, uws, type WebSocket as UwsSocket, type us_listen_socket } from "./uws.ts";
 
@@ -51,14 +66,19 @@ export interface PeerTransportOptions {
   readonly shaper?: LinkShaper;
   /** Connection events, for the node's log. */
   readonly log?: (line: string) => void;
-  /** Default 16 MiB. */
+  /**
+   * Largest log entry payload any node of the cluster may propose; with the other sizes it sets the
+   * largest inbound frame accepted (frame-limits.ts). Default: the core's default `maxEntryBytes`.
+   */
+  readonly maxEntryBytes?: number;
+  /** Bound of a peer's queued backlog; default 16 MiB. */
   readonly maxQueueBytes?: number;
   /** Default 4 MiB. */
   readonly highWaterBytes?: number;
-  /** Default 1 MiB; a single larger message (a snapshot) still goes as one frame. */
+  /** Default 1 MiB; a single larger message (a large AppendEntries) still goes as one frame. */
   readonly maxFrameBytes?: number;
-  /** Largest inbound frame accepted; default 256 MiB. */
-  readonly maxInboundFrameBytes?: number;
+  /** Size of a snapshot chunk frame; default 1 MiB. */
+  readonly snapshotChunkBytes?: number;
   /** Default 25 ms. */
   readonly reconnectBaseMs?: number;
   /** Default 1000 ms. */
@@ -96,6 +116,19 @@ export interface TransportStats {
   readonly refusedHandshakes: number;
   /** Dials a peer refused. */
   readonly refusedByPeer: number;
+  /** Snapshots whose every chunk was written out to the peer's socket. */
+  readonly snapshotsSent: number;
+  readonly snapshotChunksSent: number;
+  /** A MsgSnap for a peer that already has one streaming (the core's retry): not restarted. */
+  readonly snapshotsBusy: number;
+  /** Snapshots whose stream the peer's connection closed under. */
+  readonly snapshotsAborted: number;
+  /** Complete, verified snapshots received. */
+  readonly snapshotsReceived: number;
+  /** Received partial or corrupt snapshots thrown away. */
+  readonly snapshotsDiscarded: number;
+  /** Received chunks that belonged to no snapshot being assembled. */
+  readonly snapshotStrayChunks: number;
   readonly peers: readonly PeerStats[];
 }
 
@@ -103,19 +136,23 @@ interface InboundData {
   readonly peer: NodeId;
 }
 
-/** Generous upper bound of a message's encoded size, for queue accounting and frame splitting. */
-function estimateBytes(m: Message): number {
-  let n = 48;
-  for (const e of m.entries) n += 24 + e.data.length;
-  if (m.snapshot !== null) n += 32 + 8 * m.snapshot.meta.voters.length + m.snapshot.data.length;
-  return n;
+/** A snapshot chunk, encoded, waiting in a peer's queue; it always goes as a frame of its own. */
+interface ChunkFrame {
+  readonly frame: Uint8Array;
+  readonly snapshot: OutgoingSnapshot;
 }
+
+type Queued = Message | ChunkFrame;
+
+const isChunk = (q: Queued): q is ChunkFrame => "frame" in q;
 
 class OutboundPeer {
   socket: WebSocket | null = null;
   open = false;
-  queue: Message[] = [];
+  queue: Queued[] = [];
   queuedBytes = 0;
+  /** The snapshot streaming to this peer, if any. */
+  snapshot: OutgoingSnapshot | null = null;
   attempts = 0;
   connects = 0;
   reconnectTimer: NodeJS.Timeout | null = null;
@@ -138,6 +175,9 @@ export class PeerTransport {
   private readonly maxQueueBytes: number;
   private readonly highWaterBytes: number;
   private readonly maxFrameBytes: number;
+  private readonly snapshotChunkBytes: number;
+  private readonly largestFrameBytes: number;
+  private readonly assembler = new SnapshotAssembler();
   private readonly counters = {
     sentMessages: 0,
     sentFrames: 0,
@@ -151,22 +191,32 @@ export class PeerTransport {
     droppedUnroutable: 0,
     refusedHandshakes: 0,
     refusedByPeer: 0,
+    snapshotsSent: 0,
+    snapshotChunksSent: 0,
+    snapshotsBusy: 0,
+    snapshotsAborted: 0,
   };
 
   constructor(opts: PeerTransportOptions) {
     if (opts.peers.has(opts.selfId)) throw new Error(`peers must not include this node (${opts.selfId})`);
     this.opts = opts;
     this.shaper = opts.shaper ?? new LinkShaper();
-    this.maxQueueBytes = opts.maxQueueBytes ?? 16 * 1024 * 1024;
+    this.maxQueueBytes = opts.maxQueueBytes ?? MAX_QUEUE_BYTES;
     this.highWaterBytes = opts.highWaterBytes ?? 4 * 1024 * 1024;
-    this.maxFrameBytes = opts.maxFrameBytes ?? 1024 * 1024;
+    this.maxFrameBytes = opts.maxFrameBytes ?? FRAME_TARGET_BYTES;
+    this.snapshotChunkBytes = opts.snapshotChunkBytes ?? SNAPSHOT_CHUNK_BYTES;
+    this.largestFrameBytes = largestFrameBytes({
+      maxEntryBytes: opts.maxEntryBytes ?? DEFAULTS.maxEntryBytes,
+      frameTargetBytes: this.maxFrameBytes,
+      snapshotChunkBytes: this.snapshotChunkBytes,
+    });
     for (const [id, url] of opts.peers) this.outbound.set(id, new OutboundPeer(id, url));
   }
 
   /** Starts serving peers and dialing them. Resolves once listening; rejects if the port is taken. */
   async start(): Promise<void> {
     const app = uws.App().ws<InboundData>(PEER_PATH, {
-      maxPayloadLength: this.opts.maxInboundFrameBytes ?? 256 * 1024 * 1024,
+      maxPayloadLength: this.largestFrameBytes,
       idleTimeout: 0,
       compression: uws.DISABLED,
       upgrade: (res, req, context) => {
@@ -193,7 +243,9 @@ export class PeerTransport {
       message: (ws, data) => this.receive(ws.getUserData().peer, new Uint8Array(data.slice(0))),
       close: (ws) => {
         const peer = ws.getUserData().peer;
-        if (this.inbound.get(peer) === ws) this.inbound.delete(peer);
+        if (this.inbound.get(peer) !== ws) return;
+        this.inbound.delete(peer);
+        this.assembler.discardFrom(peer);
       },
     });
     this.listenSocket = await listenExclusive(app, this.opts.host, this.opts.port).catch((err: Error) => {
@@ -234,6 +286,9 @@ export class PeerTransport {
     const shaped = this.shaper.stats();
     return {
       ...this.counters,
+      snapshotsReceived: this.assembler.received,
+      snapshotsDiscarded: this.assembler.discarded,
+      snapshotStrayChunks: this.assembler.strayChunks,
       droppedPartition: shaped.droppedPartition,
       droppedLoss: shaped.droppedLoss,
       peers: [...this.outbound.values()].map((p) => ({
@@ -280,6 +335,7 @@ export class PeerTransport {
     if (this.closed) return;
     this.counters.receivedFrames++;
     this.counters.receivedBytes += frame.length;
+    if (isSnapshotChunkFrame(frame)) return this.receiveChunk(peer, frame);
     let msgs: Message[];
     try {
       msgs = decodeMessages(frame);
@@ -298,6 +354,25 @@ export class PeerTransport {
     this.opts.onMessages(msgs);
   }
 
+  private receiveChunk(peer: NodeId, frame: Uint8Array): void {
+    let chunk;
+    try {
+      chunk = decodeSnapshotChunk(frame);
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      this.counters.badFrames++;
+      return;
+    }
+    if (chunk.to !== this.opts.selfId || chunk.from !== peer) {
+      this.counters.badFrames++;
+      return;
+    }
+    const snap = this.assembler.add(chunk);
+    if (snap === null) return;
+    this.counters.receivedMessages++;
+    this.opts.onMessages([snap]);
+  }
+
   private dial(peer: OutboundPeer): void {
     if (this.closed) return;
     peer.reconnectTimer = null;
@@ -305,6 +380,7 @@ export class PeerTransport {
     const socket = new WebSocket(`${peer.url}${PEER_PATH}?${query}`, {
       perMessageDeflate: false,
       handshakeTimeout: 1000,
+      maxPayload: this.largestFrameBytes,
     });
     peer.socket = socket;
     let down = false;
@@ -314,9 +390,14 @@ export class PeerTransport {
       const wasOpen = peer.open;
       peer.open = false;
       peer.socket = null;
-      this.counters.droppedDisconnected += peer.queue.length;
+      this.counters.droppedDisconnected += peer.queue.filter((q) => !isChunk(q)).length;
       peer.queue = [];
       peer.queuedBytes = 0;
+      if (peer.snapshot !== null) {
+        // Its remaining chunks cannot follow on a new connection; the core sends the snapshot again.
+        peer.snapshot = null;
+        this.counters.snapshotsAborted++;
+      }
       if (wasOpen) this.log(`connection to peer ${peer.id} closed: ${why}`);
       if (!this.closed) this.scheduleReconnect(peer);
     };
@@ -359,14 +440,50 @@ export class PeerTransport {
       this.counters.droppedDisconnected++;
       return;
     }
+    if (m.type === MessageType.Snap && m.snapshot !== null) return this.startSnapshot(peer, m);
     const bytes = estimateBytes(m);
-    if (peer.queuedBytes + bytes > this.maxQueueBytes) {
+    if (peer.queue.length > 0 && peer.queuedBytes + bytes > this.maxQueueBytes) {
       this.counters.droppedQueueFull++;
       return;
     }
     peer.queue.push(m);
     peer.queuedBytes += bytes;
     if (peer.open) this.markDirty(peer);
+  }
+
+  /**
+   * Streams a MsgSnap unless one is already streaming to this peer in the same term: the core sends
+   * its snapshot again after an election timeout without an answer, and restarting a large transfer
+   * on every retry would never finish it. A snapshot from a newer term (a new leadership) replaces it.
+   */
+  private startSnapshot(peer: OutboundPeer, m: Message): void {
+    if (peer.snapshot !== null && peer.snapshot.msg.term >= m.term) {
+      this.counters.snapshotsBusy++;
+      return;
+    }
+    peer.snapshot = new OutgoingSnapshot(m, this.snapshotChunkBytes, SNAPSHOT_WINDOW_CHUNKS);
+    this.queueChunks(peer);
+  }
+
+  /** Queues the streaming snapshot's next chunks, as many as its window allows. */
+  private queueChunks(peer: OutboundPeer): void {
+    const snapshot = peer.snapshot;
+    if (snapshot === null) return;
+    // Chunks bypass the backlog bound: the window already bounds them.
+    for (let c = snapshot.next(); c !== null; c = snapshot.next()) {
+      const frame = encodeSnapshotChunk(c);
+      peer.queue.push({ frame, snapshot });
+      peer.queuedBytes += frame.length;
+    }
+    if (peer.open) this.markDirty(peer);
+  }
+
+  private chunkWritten(peer: OutboundPeer, snapshot: OutgoingSnapshot): void {
+    const done = snapshot.written();
+    if (peer.snapshot !== snapshot) return;
+    if (!done) return this.queueChunks(peer);
+    peer.snapshot = null;
+    this.counters.snapshotsSent++;
   }
 
   private markDirty(peer: OutboundPeer): void {
@@ -389,21 +506,41 @@ export class PeerTransport {
     const queue = peer.queue;
     peer.queue = [];
     peer.queuedBytes = 0;
+    const written = (): void => {
+      if (peer.queue.length > 0 && peer.socket === socket) this.markDirty(peer);
+    };
     let start = 0;
     while (start < queue.length) {
-      let end = start;
-      let bytes = 0;
-      do bytes += estimateBytes(queue[end++]!);
-      while (end < queue.length && bytes + estimateBytes(queue[end]!) <= this.maxFrameBytes);
-      const frame = encodeMessages(end - start === queue.length ? queue : queue.slice(start, end));
-      this.counters.sentMessages += end - start;
-      this.counters.sentFrames++;
-      this.counters.sentBytes += frame.length;
-      socket.send(frame, { binary: true }, () => {
-        if (peer.queue.length > 0 && peer.socket === socket) this.markDirty(peer);
-      });
+      const head = queue[start]!;
+      if (isChunk(head)) {
+        this.counters.snapshotChunksSent++;
+        this.countFrame(head.frame);
+        socket.send(head.frame, { binary: true }, () => {
+          this.chunkWritten(peer, head.snapshot);
+          written();
+        });
+        start++;
+        continue;
+      }
+      // Messages up to the frame target together; one larger message alone.
+      let end = start + 1;
+      let bytes = estimateBytes(head);
+      for (let next = queue[end]; next !== undefined && !isChunk(next); next = queue[++end]) {
+        bytes += estimateBytes(next);
+        if (bytes > this.maxFrameBytes) break;
+      }
+      const msgs = (start === 0 && end === queue.length ? queue : queue.slice(start, end)) as Message[];
+      const frame = encodeMessages(msgs);
+      this.counters.sentMessages += msgs.length;
+      this.countFrame(frame);
+      socket.send(frame, { binary: true }, written);
       start = end;
     }
+  }
+
+  private countFrame(frame: Uint8Array): void {
+    this.counters.sentFrames++;
+    this.counters.sentBytes += frame.length;
   }
 
   private log(line: string): void {

@@ -153,6 +153,60 @@ describe("PeerTransport", () => {
     }
   });
 
+  it("delivers a single message larger than maxQueueBytes on an empty queue, and again after a reconnect", async () => {
+    // The bound limits the backlog, not one message: an AppendEntries with one large entry (or its
+    // retry) must never be dropped for its size alone.
+    const [pa, pb] = [await freePort(), await freePort()];
+    const a = node(1, pa, { 2: pb }, { maxQueueBytes: 64 * 1024, reconnectMaxMs: 100 });
+    const b = node(2, pb, { 1: pa });
+    await Promise.all([a.t.start(), b.t.start()]);
+    await waitUntil(() => a.t.stats().peers[0]!.connected, "a connected to b");
+    const large = (i: number): Message =>
+      message({ type: MessageType.App, from: 1, to: 2, index: i, entries: [{ index: i + 1, term: 1, data: new Uint8Array(256 * 1024).fill(i) }] });
+    a.t.send([large(1)]);
+    await waitUntil(() => b.received().length === 1, "the large message");
+    expect(b.received()[0]!.entries[0]!.data).toEqual(new Uint8Array(256 * 1024).fill(1));
+
+    // b restarts on the same port: a reconnects, and the retry of the same large message gets through.
+    await b.t.close();
+    await waitUntil(() => !a.t.stats().peers[0]!.connected, "a notices b is gone");
+    const b2 = node(2, pb, { 1: pa });
+    await b2.t.start();
+    await waitUntil(() => a.t.stats().peers[0]!.connected, "a reconnected to b");
+    a.t.send([large(2)]);
+    await waitUntil(() => b2.received().length === 1, "the large message after the reconnect");
+    expect(b2.received()[0]!.index).toBe(2);
+    expect(a.t.stats().droppedQueueFull).toBe(0);
+  });
+
+  it("streams a snapshot larger than maxQueueBytes in chunks and delivers it whole, once", async () => {
+    const [pa, pb] = [await freePort(), await freePort()];
+    const a = node(1, pa, { 2: pb }, { maxQueueBytes: 64 * 1024 });
+    const b = node(2, pb, { 1: pa });
+    await Promise.all([a.t.start(), b.t.start()]);
+    await waitUntil(() => a.t.stats().peers[0]!.connected, "a connected to b");
+    const data = new Uint8Array(5 * 1024 * 1024 + 123);
+    for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) & 0xff;
+    const snap = message({ type: MessageType.Snap, from: 1, to: 2, term: 3, snapshot: { meta: { index: 500, term: 3, voters: [1, 2] }, data } });
+    a.t.send([snap]);
+    // The core re-sends a snapshot it has no answer for; a copy sent while one streams is not restarted.
+    a.t.send([snap]);
+    await waitUntil(() => b.received().length === 1, "the snapshot");
+    const got = b.received()[0]!;
+    expect(got.type).toBe(MessageType.Snap);
+    expect(got.term).toBe(3);
+    expect(got.snapshot!.meta).toEqual({ index: 500, term: 3, voters: [1, 2] });
+    expect(Buffer.compare(got.snapshot!.data, data)).toBe(0);
+    a.t.send([message({ type: MessageType.Heartbeat, from: 1, to: 2, term: 3 })]);
+    await waitUntil(() => b.received().length === 2, "a heartbeat after it");
+    expect(b.received().filter((m) => m.type === MessageType.Snap)).toHaveLength(1);
+    const sent = a.t.stats();
+    expect(sent.snapshotChunksSent).toBe(6); // 5 MiB + 123 bytes in chunks of under 1 MiB each
+    expect(sent.snapshotsSent).toBe(1);
+    expect(sent.snapshotsBusy).toBe(1);
+    expect(b.t.stats().snapshotsReceived).toBe(1);
+  });
+
   it("drops and counts frames that do not decode or are not from the connected peer", async () => {
     const [p1, p2] = [await freePort(), await freePort()];
     const n1 = node(1, p1, { 2: p2, 3: await freePort() });
