@@ -2,7 +2,7 @@
 // A client's mistake gets a 4xx with a JSON `{"error": …}`; nothing a client sends can crash the node.
 
 import type { HttpRequest, TemplatedApp } from "../transport/uws.ts";
-import type { KvCommand } from "../node/kv-command.ts";
+import { MAX_KEY_BYTES, type KvCommand } from "../node/kv-command.ts";
 import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
 import { Exchange } from "./exchange.ts";
 import { hasBody, readBody, refuse, type BodyFraming } from "./request-body.ts";
@@ -42,6 +42,27 @@ export interface ApiLimits {
   /** Key-value requests (`/kv`, `/cas`) in flight beyond this are answered 503 `overloaded` at once. */
   readonly maxInflightRequests: number;
 }
+
+/**
+ * The largest `maxValueBytes` a node accepts. A log entry holding such a value and the longest key
+ * goes to a follower as one AppendEntries frame, and every node's inbound frame limit is derived
+ * from this ceiling (`MAX_ENTRY_BYTES`, given to the peer transport). Why 16 MiB: a node stalls
+ * while it copies, checksums and writes an entry, and on a loaded 2-core machine (3 nodes, default
+ * timeouts) a 16 MiB value committed on the first or second try, a 32 MiB one only after dozens of
+ * elections, if at all.
+ */
+export const MAX_VALUE_BYTES = 16 << 20;
+
+/** Bytes a command adds to its key and value in a log entry (kv-command.ts: op, key length, CAS header). */
+const COMMAND_OVERHEAD_BYTES = 64;
+
+/** The largest log entry a command within these limits encodes to. */
+export function maxEntryBytes(limits: Pick<ApiLimits, "maxKeyBytes" | "maxValueBytes">): number {
+  return limits.maxValueBytes + limits.maxKeyBytes + COMMAND_OVERHEAD_BYTES;
+}
+
+/** The largest log entry any node proposes, whatever its own limits. */
+export const MAX_ENTRY_BYTES = maxEntryBytes({ maxValueBytes: MAX_VALUE_BYTES, maxKeyBytes: MAX_KEY_BYTES });
 
 export const DEFAULT_LIMITS: ApiLimits = {
   maxKeyBytes: 1024,

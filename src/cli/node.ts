@@ -1,7 +1,8 @@
 // `raftlab node`: runs one Raft key-value node in this process.
 
-import { DEFAULT_LIMITS } from "../api/http-api.ts";
+import { DEFAULT_LIMITS, MAX_VALUE_BYTES } from "../api/http-api.ts";
 import { formatFlags } from "../core/flags.ts";
+import { MAX_KEY_BYTES } from "../node/kv-command.ts";
 import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { STORAGE_MODES, type StorageMode } from "../storage/file-store.ts";
@@ -30,8 +31,9 @@ Options:
   --fsync-delay-us N      add N microseconds to every fsync (emulates a real SSD; default 0)
   --apply-cost-us N       CPU time per applied command (default 0)
   --snapshot-every N      compact the log every N applied entries (default 100000, as etcd)
-  --max-value-bytes N     largest value accepted (default 1048576)
-  --max-key-bytes N       largest key accepted (default 1024)
+  --max-value-bytes N     largest value accepted (default 1048576, at most ${MAX_VALUE_BYTES} = 16 MiB:
+                          a value travels to followers in one AppendEntries frame)
+  --max-key-bytes N       largest key accepted (default 1024, at most ${MAX_KEY_BYTES})
   --request-timeout-ms N  answer 503 "timeout" after waiting this long for commit (default 5000)
   --max-inflight-requests N
                           key-value requests (/kv, /cas) in flight beyond N are answered 503
@@ -145,8 +147,8 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     snapshotEvery: intOption("--snapshot-every", values["snapshot-every"], 0, 1_000_000_000),
     limits: {
       ...DEFAULT_LIMITS,
-      maxValueBytes: intOption("--max-value-bytes", values["max-value-bytes"], 1, 64 << 20),
-      maxKeyBytes: intOption("--max-key-bytes", values["max-key-bytes"], 1, 0xffff),
+      maxValueBytes: maxValueBytesOption(values["max-value-bytes"]),
+      maxKeyBytes: intOption("--max-key-bytes", values["max-key-bytes"], 1, MAX_KEY_BYTES),
       requestTimeoutMs: intOption("--request-timeout-ms", values["request-timeout-ms"], 1, 3_600_000),
       maxInflightRequests: intOption("--max-inflight-requests", values["max-inflight-requests"], 1, 1_000_000),
       clientToken: values["client-token"] ?? null,
@@ -163,6 +165,16 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     storageMode,
     failpoint,
   };
+}
+
+function maxValueBytesOption(raw: string | undefined): number {
+  const n = intOption("--max-value-bytes", raw, 1, Number.MAX_SAFE_INTEGER);
+  if (n > MAX_VALUE_BYTES) {
+    throw new UsageError(
+      `--max-value-bytes is at most ${MAX_VALUE_BYTES} (16 MiB: a value must fit in one AppendEntries frame to the followers), got ${n}`,
+    );
+  }
+  return n;
 }
 
 function failpointOption(text: string | undefined): FailpointSpec | null {

@@ -16,7 +16,8 @@ const OP_CAS = 3;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-const MAX_KEY_BYTES = 0xffff;
+/** Keys are length-prefixed with a u16. */
+export const MAX_KEY_BYTES = 0xffff;
 
 export function encodeCommand(cmd: KvCommand): Uint8Array {
   const key = utf8.encode(cmd.key);

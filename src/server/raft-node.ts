@@ -10,7 +10,7 @@ import { FileStore, type StorageMode } from "../storage/file-store.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { LinkShaper, type LinkSettings } from "../transport/link-shaper.ts";
 import { listenExclusive, uws } from "../transport/uws.ts";
-import { mountApi, type ApiLimits, type ApiLoad } from "../api/http-api.ts";
+import { MAX_ENTRY_BYTES, MAX_VALUE_BYTES, maxEntryBytes, mountApi, type ApiLimits, type ApiLoad } from "../api/http-api.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
 import { seededRng } from "../core/rng.ts";
 import { NodeMetrics } from "../api/metrics.ts";
@@ -72,6 +72,9 @@ export interface RunningNode {
 export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const self = o.peers.find((p) => p.id === o.id);
   if (!self) throw new Error(`--peers does not name this node's id ${o.id}`);
+  if (o.limits.maxValueBytes > MAX_VALUE_BYTES) {
+    throw new Error(`the value limit ${o.limits.maxValueBytes} is above the maximum ${MAX_VALUE_BYTES}`);
+  }
   const clientUrl = (p: PeerAddress): string => `http://${p.host}:${p.clientPort}`;
   const peerUrl = (p: PeerAddress): string => `ws://${p.host}:${p.peerPort}`;
 
@@ -83,7 +86,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     heartbeatTicks: o.heartbeatTicks,
     preVote: o.preVote,
     checkQuorum: o.checkQuorum,
-    maxEntryBytes: o.limits.maxValueBytes + o.limits.maxKeyBytes + 64,
+    maxEntryBytes: maxEntryBytes(o.limits),
     seed: o.seed * 1000 + o.id,
   });
   const core = new RawNode(cfg, store);
@@ -108,6 +111,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     host: o.host,
     port: self.peerPort,
     peers: new Map(o.peers.filter((p) => p.id !== o.id).map((p) => [p.id, peerUrl(p)])),
+    // Any peer's largest entry, not this node's own limit: peers may run with other limits.
+    maxEntryBytes: MAX_ENTRY_BYTES,
     shaper,
     onMessages: (msgs) => driver.step(msgs),
   });
