@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS } from "../api/http-api.ts";
 import { formatFlags } from "../core/flags.ts";
 import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
+import { readSecretFile } from "../node/secret-file.ts";
 import { STORAGE_MODES, type StorageMode } from "../storage/file-store.ts";
 import { command } from "./command.ts";
 import { flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
@@ -22,6 +23,12 @@ Options:
   --flags COMBO           none, all, or batch/pipeline/parallel-append/async-apply joined by "+" (default all)
   --host H                address to bind (default 127.0.0.1)
   --cluster-id NAME       peers must present the same id (default raftlab)
+  --secret-file FILE      the cluster's shared secret (the same file on every node; also
+                          RAFTLAB_SECRET_FILE): peers must prove they hold it to connect. Make one
+                          with 'openssl rand -hex 32 > FILE'. Without it the peer port is open to every
+                          local process (anyone who can reach it can join as a peer, change terms and
+                          commit entries); 'raftlab cluster' makes one per cluster
+  --insecure              allow a non-loopback --host without --secret-file (no peer authentication)
   --tick-ms N             milliseconds per Raft tick (default 15)
   --election-ticks N      election timeout in ticks, randomized up to 2N (default 10: 150-300 ms)
   --heartbeat-ticks N     heartbeat interval in ticks (default 1)
@@ -82,6 +89,8 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       flags: { type: "string", default: "all" },
       host: { type: "string", default: "127.0.0.1" },
       "cluster-id": { type: "string", default: "raftlab" },
+      "secret-file": { type: "string" },
+      insecure: { type: "boolean" },
       "tick-ms": { type: "string", default: "15" },
       "election-ticks": { type: "string", default: "10" },
       "heartbeat-ticks": { type: "string", default: "1" },
@@ -118,8 +127,17 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   const peers = parsePeers(values.peers);
   if (!peers.some((p) => p.id === id)) throw new UsageError(`--peers must include this node (id ${id})`);
   const flags = flagsOption(values.flags);
+  const loopback = LOOPBACK.test(values.host);
+  const secret = secretOption(values["secret-file"] ?? process.env["RAFTLAB_SECRET_FILE"]);
+  if (secret === null && !loopback && !values.insecure) {
+    throw new UsageError(
+      `--host ${values.host} is not a loopback address, so anyone who reaches the peer port could join the ` +
+        `cluster: give every node the same --secret-file FILE (make one with 'openssl rand -hex 32 > FILE'), ` +
+        `or add --insecure to run without peer authentication`,
+    );
+  }
   const admin = values.admin ?? false;
-  if (admin && !LOOPBACK.test(values.host) && !values["admin-token"]) {
+  if (admin && !loopback && !values["admin-token"]) {
     throw new UsageError(`--admin on a non-loopback --host (${values.host}) requires --admin-token`);
   }
   const storageMode = values["storage-mode"] as StorageMode;
@@ -134,6 +152,7 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     dataDir: values["data-dir"],
     flags,
     clusterId: values["cluster-id"],
+    secret,
     host: values.host,
     tickMs: intOption("--tick-ms", values["tick-ms"], 1, 10_000),
     electionTicks,
@@ -165,6 +184,15 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   };
 }
 
+function secretOption(file: string | undefined): string | null {
+  if (file === undefined || file === "") return null;
+  try {
+    return readSecretFile(file);
+  } catch (err) {
+    throw new UsageError(`--secret-file: ${(err as Error).message}`);
+  }
+}
+
 function failpointOption(text: string | undefined): FailpointSpec | null {
   if (text === undefined || text === "") return null;
   try {
@@ -192,6 +220,13 @@ export const nodeCommand = command("node", async (argv, io) => {
     io.err(`raftlab node: ${(err as Error).message}\n`);
     process.exit(1);
   }
+  // Listening for the stop signals before saying "started": a supervisor may signal at once.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    if (opts.exitWithParent) process.once("disconnect", stop);
+  });
   const self = opts.peers.find((p) => p.id === opts.id)!;
   io.out(
     `node ${opts.id}: clients on http://${self.host}:${self.clientPort}, peers on ws://${self.host}:${self.peerPort}, ` +
@@ -199,12 +234,7 @@ export const nodeCommand = command("node", async (argv, io) => {
       `${opts.storageMode === "buffered" ? ", buffered storage" : ""}` +
       `${opts.failpoint ? `, failpoint ${opts.failpoint.name}:${opts.failpoint.hit}` : ""}\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    if (opts.exitWithParent) process.once("disconnect", stop);
-  });
+  await stopped;
   await node.stop();
   // The store is closed and peers are gone; idle keep-alive client connections must not keep a
   // stopped node alive until they time out.
