@@ -6,6 +6,7 @@ import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { readSecretFile } from "../node/secret-file.ts";
 import { STORAGE_MODES, type StorageMode } from "../storage/file-store.ts";
+import { MAX_LINK_DELAY_MS } from "../transport/link-shaper.ts";
 import { command } from "./command.ts";
 import { flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
@@ -24,8 +25,9 @@ Options:
   --host H                address to bind (default 127.0.0.1)
   --cluster-id NAME       peers must present the same id (default raftlab)
   --secret-file FILE      the cluster's shared secret (the same file on every node; also
-                          RAFTLAB_SECRET_FILE): peers must prove they hold it to connect. Make one
-                          with 'openssl rand -hex 32 > FILE'. Without it the peer port is open to every
+                          RAFTLAB_SECRET_FILE): peers must prove they hold it to connect, and it is
+                          the /admin bearer token unless --admin-token is given. Make one with
+                          'openssl rand -hex 32 > FILE'. Without it the peer port is open to every
                           local process (anyone who can reach it can join as a peer, change terms and
                           commit entries); 'raftlab cluster' makes one per cluster
   --insecure              allow a non-loopback --host without --secret-file (no peer authentication)
@@ -43,12 +45,15 @@ Options:
   --max-inflight-requests N
                           key-value requests (/kv, /cas) in flight beyond N are answered 503
                           "overloaded" at once (default 1024)
-  --net-delay MS          one-way delay added to every outgoing peer message (default 0)
-  --net-jitter MS         delay varies uniformly by +/- this much (default 0)
+  --net-delay MS          one-way delay added to every outgoing peer message (0-60000, default 0)
+  --net-jitter MS         delay varies uniformly by +/- this much (0-60000, default 0)
   --net-loss P            drop outgoing peer messages with probability P in [0,1] (default 0)
-  --admin                 serve /admin/links (link shaping at run time)
-  --admin-token T         bearer token for /admin (required with --admin on a non-loopback --host)
-  --client-token T        bearer token required on the client API
+  --admin                 serve /admin/links (link shaping at run time); it requires
+                          'Authorization: Bearer <admin token>', the admin token being --admin-token
+                          or else the secret of --secret-file. With neither, --admin is refused on a
+                          non-loopback --host or with --client-token, and is open on loopback
+  --admin-token T         bearer token for /admin (instead of the secret)
+  --client-token T        bearer token required on the client API (not accepted on /admin)
   --seed N                seed for election timeouts and link shaping (default 1)
   --exit-with-parent      exit when the parent process goes away (used by 'raftlab cluster')
   -h, --help              show this help
@@ -137,8 +142,10 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     );
   }
   const admin = values.admin ?? false;
-  if (admin && !loopback && !values["admin-token"]) {
-    throw new UsageError(`--admin on a non-loopback --host (${values.host}) requires --admin-token`);
+  const adminToken = values["admin-token"] ?? secret;
+  if (admin && adminToken === null && (!loopback || values["client-token"] !== undefined)) {
+    const why = loopback ? "with --client-token" : `on a non-loopback --host (${values.host})`;
+    throw new UsageError(`--admin ${why} needs a token for /admin: add --secret-file FILE or --admin-token T`);
   }
   const storageMode = values["storage-mode"] as StorageMode;
   if (!STORAGE_MODES.includes(storageMode)) {
@@ -169,11 +176,11 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       requestTimeoutMs: intOption("--request-timeout-ms", values["request-timeout-ms"], 1, 3_600_000),
       maxInflightRequests: intOption("--max-inflight-requests", values["max-inflight-requests"], 1, 1_000_000),
       clientToken: values["client-token"] ?? null,
-      adminToken: values["admin-token"] ?? null,
+      adminToken,
     },
     links: {
-      delayMs: numberOption("--net-delay", values["net-delay"], 0, 60_000),
-      jitterMs: numberOption("--net-jitter", values["net-jitter"], 0, 60_000),
+      delayMs: numberOption("--net-delay", values["net-delay"], 0, MAX_LINK_DELAY_MS),
+      jitterMs: numberOption("--net-jitter", values["net-jitter"], 0, MAX_LINK_DELAY_MS),
       lossRate: numberOption("--net-loss", values["net-loss"], 0, 1),
     },
     admin,

@@ -2,7 +2,7 @@
 // basePort+100+i-1, each in its own data directory. Used by `raftlab cluster`, the bench runner and the
 // multi-process tests. Children are tied to this process by an IPC channel and exit when it goes away.
 // Peers authenticate: each cluster gets a fresh random secret in its data directory, given to every
-// node with --secret-file.
+// node with --secret-file (it is also the nodes' /admin bearer token).
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
@@ -67,6 +67,7 @@ export class LocalCluster {
   readonly dataDir: string;
   /** The file holding the cluster's secret (null with `insecure`). */
   readonly secretFile: string | null;
+  private readonly secret: string | null;
   private readonly procs = new Map<number, ChildProcess>();
   private stopping = false;
 
@@ -78,7 +79,12 @@ export class LocalCluster {
     this.dataDir = o.dataDir ?? mkdtempSync(path.join(tmpdir(), "raftlab-cluster-"));
     mkdirSync(this.dataDir, { recursive: true });
     this.secretFile = o.insecure ? null : path.join(this.dataDir, "cluster-secret");
-    if (this.secretFile !== null) writeNewSecretFile(this.secretFile);
+    this.secret = this.secretFile === null ? null : writeNewSecretFile(this.secretFile);
+  }
+
+  /** The Authorization header of a request to the nodes' `/admin/…` (none when there is no secret). */
+  adminHeaders(): Record<string, string> {
+    return this.secret === null ? {} : { authorization: `Bearer ${this.secret}` };
   }
 
   get ids(): number[] {

@@ -1,5 +1,6 @@
 // `raftlab node` refuses to expose an unauthenticated peer port: a non-loopback --host needs
-// --secret-file (or an explicit --insecure). Misuse is one clear line and exit 64; the allowed forms start.
+// --secret-file (or an explicit --insecure), and --admin needs a token wherever anything else is
+// protected. Misuse is one clear line and exit 64; the allowed forms start.
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -39,6 +40,11 @@ describe("raftlab node security options", () => {
     expect(err).toMatch(/^raftlab node: --host 0\.0\.0\.0 is not a loopback address/);
     expect(err).toContain("--secret-file FILE");
     expect(err).toContain("--insecure");
+  });
+
+  it("refuses --admin with a client token but no admin token on loopback", async () => {
+    const err = await usageError([...base("127.0.0.1"), "--admin", "--client-token", "t"]);
+    expect(err).toContain("--admin with --client-token needs a token for /admin: add --secret-file FILE or --admin-token T");
   });
 
   it("refuses a secret file that is missing or too short", async () => {
