@@ -2,6 +2,7 @@
 // A client's mistake gets a 4xx with a JSON `{"error": …}`; nothing a client sends can crash the node.
 
 import type { HttpRequest, TemplatedApp } from "../transport/uws.ts";
+import { constantTimeEqual } from "../transport/peer-auth.ts";
 import { MAX_KEY_BYTES, type KvCommand } from "../node/kv-command.ts";
 import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
 import { Exchange } from "./exchange.ts";
@@ -37,7 +38,10 @@ export interface ApiLimits {
   readonly bodyTimeoutMs: number;
   /** Bearer token required on the client API (null: none). */
   readonly clientToken: string | null;
-  /** Bearer token required on `/admin/…` (null: none; then admin is loopback-only by the caller's choice). */
+  /**
+   * Bearer token required on `/admin/…` (the client token is not accepted there). Null: admin is
+   * open, which the CLI allows only on loopback and only when no client token is set.
+   */
   readonly adminToken: string | null;
   /** Key-value requests (`/kv`, `/cas`) in flight beyond this are answered 503 `overloaded` at once. */
   readonly maxInflightRequests: number;
@@ -143,7 +147,7 @@ function parseRequest(req: HttpRequest): Parsed {
 function route(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: ApiLimits): void {
   const { method, url } = p;
   if (url.startsWith("/admin/")) return adminRoute(x, p, body, b, limits);
-  if (limits.clientToken !== null && p.auth !== `Bearer ${limits.clientToken}`) {
+  if (!bearerMatches(p.auth, limits.clientToken)) {
     return x.error(401, "missing or wrong bearer token");
   }
   if (url === "/status") {
@@ -235,6 +239,11 @@ function redirectOrFail(x: Exchange, b: ApiBackend, code: string, leader: number
   x.error(503, "the outcome is unknown (the node lost track of the request)", { code: "unknown" });
 }
 
+/** Whether an Authorization header carries `token` (always, when no token is required). */
+function bearerMatches(auth: string, token: string | null): boolean {
+  return token === null || constantTimeEqual(auth, `Bearer ${token}`);
+}
+
 function methodNotAllowed(x: Exchange, allow: string): void {
   x.json(405, { error: `method not allowed; use ${allow}` }, { allow });
 }
@@ -265,7 +274,7 @@ function parseCas(key: string, body: Uint8Array): KvCommand | string {
 
 function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: ApiLimits): void {
   if (b.admin === null) return x.error(404, "admin endpoints are disabled; start the node with --admin");
-  if (limits.adminToken !== null && p.auth !== `Bearer ${limits.adminToken}`) {
+  if (!bearerMatches(p.auth, limits.adminToken)) {
     return x.error(401, "missing or wrong admin bearer token");
   }
   const handler = b.admin[p.url.slice("/admin/".length)];

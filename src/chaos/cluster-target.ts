@@ -72,6 +72,7 @@ export class ClusterTarget implements FaultTarget {
     try {
       const res = await fetch(`${this.cluster.clientUrl(id)}/admin/links`, {
         method: "POST",
+        headers: this.cluster.adminHeaders(),
         body: JSON.stringify(change),
         signal: AbortSignal.timeout(ADMIN_TIMEOUT_MS),
       });

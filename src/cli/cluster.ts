@@ -10,6 +10,8 @@ const CLUSTER_USAGE = `Usage: raftlab cluster [options] [-- node options]
 
 Starts N raftlab nodes as separate processes on 127.0.0.1. Node i serves clients on port P+i-1 and
 peers on P+100+i-1. Prints each node's URL and the leader once one is elected; Ctrl-C stops them all.
+Peers authenticate with a fresh random secret written to D/cluster-secret and given to every node
+(--secret-file); it is also the bearer token of /admin when the nodes run with --admin.
 
 Options:
   --nodes N         cluster size (default 3)
@@ -54,7 +56,11 @@ export const clusterCommand = command("cluster", async (argv, io) => {
       io.err(`cluster: node ${id} exited (${signal ?? `code ${code}`}); the others keep running\n`);
     },
   });
-  io.out(`cluster: starting ${nodes} node(s), flags ${formatFlags(flags)}, data in ${cluster.dataDir}\n`);
+  io.out(
+    `cluster: starting ${nodes} node(s), flags ${formatFlags(flags)}, data in ${cluster.dataDir}, ` +
+      `peer secret in ${cluster.secretFile}
+`,
+  );
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       io.out("cluster: stopping\n");

@@ -5,7 +5,9 @@ import { formatFlags } from "../core/flags.ts";
 import { MAX_KEY_BYTES } from "../node/kv-command.ts";
 import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
+import { readSecretFile } from "../node/secret-file.ts";
 import { STORAGE_MODES, type StorageMode } from "../storage/file-store.ts";
+import { MAX_LINK_DELAY_MS } from "../transport/link-shaper.ts";
 import { command } from "./command.ts";
 import { flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
@@ -23,6 +25,13 @@ Options:
   --flags COMBO           none, all, or batch/pipeline/parallel-append/async-apply joined by "+" (default all)
   --host H                address to bind (default 127.0.0.1)
   --cluster-id NAME       peers must present the same id (default raftlab)
+  --secret-file FILE      the cluster's shared secret (the same file on every node; also
+                          RAFTLAB_SECRET_FILE): peers must prove they hold it to connect, and it is
+                          the /admin bearer token unless --admin-token is given. Make one with
+                          'openssl rand -hex 32 > FILE'. Without it the peer port is open to every
+                          local process (anyone who can reach it can join as a peer, change terms and
+                          commit entries); 'raftlab cluster' makes one per cluster
+  --insecure              allow a non-loopback --host without --secret-file (no peer authentication)
   --tick-ms N             milliseconds per Raft tick (default 15)
   --election-ticks N      election timeout in ticks, randomized up to 2N (default 10: 150-300 ms)
   --heartbeat-ticks N     heartbeat interval in ticks (default 1)
@@ -38,12 +47,15 @@ Options:
   --max-inflight-requests N
                           key-value requests (/kv, /cas) in flight beyond N are answered 503
                           "overloaded" at once (default 1024)
-  --net-delay MS          one-way delay added to every outgoing peer message (default 0)
-  --net-jitter MS         delay varies uniformly by +/- this much (default 0)
+  --net-delay MS          one-way delay added to every outgoing peer message (0-60000, default 0)
+  --net-jitter MS         delay varies uniformly by +/- this much (0-60000, default 0)
   --net-loss P            drop outgoing peer messages with probability P in [0,1] (default 0)
-  --admin                 serve /admin/links (link shaping at run time)
-  --admin-token T         bearer token for /admin (required with --admin on a non-loopback --host)
-  --client-token T        bearer token required on the client API
+  --admin                 serve /admin/links (link shaping at run time); it requires
+                          'Authorization: Bearer <admin token>', the admin token being --admin-token
+                          or else the secret of --secret-file. With neither, --admin is refused on a
+                          non-loopback --host or with --client-token, and is open on loopback
+  --admin-token T         bearer token for /admin (instead of the secret)
+  --client-token T        bearer token required on the client API (not accepted on /admin)
   --seed N                seed for election timeouts and link shaping (default 1)
   --exit-with-parent      exit when the parent process goes away (used by 'raftlab cluster')
   -h, --help              show this help
@@ -84,6 +96,8 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       flags: { type: "string", default: "all" },
       host: { type: "string", default: "127.0.0.1" },
       "cluster-id": { type: "string", default: "raftlab" },
+      "secret-file": { type: "string" },
+      insecure: { type: "boolean" },
       "tick-ms": { type: "string", default: "15" },
       "election-ticks": { type: "string", default: "10" },
       "heartbeat-ticks": { type: "string", default: "1" },
@@ -120,9 +134,20 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   const peers = parsePeers(values.peers);
   if (!peers.some((p) => p.id === id)) throw new UsageError(`--peers must include this node (id ${id})`);
   const flags = flagsOption(values.flags);
+  const loopback = LOOPBACK.test(values.host);
+  const secret = secretOption(values["secret-file"] ?? process.env["RAFTLAB_SECRET_FILE"]);
+  if (secret === null && !loopback && !values.insecure) {
+    throw new UsageError(
+      `--host ${values.host} is not a loopback address, so anyone who reaches the peer port could join the ` +
+        `cluster: give every node the same --secret-file FILE (make one with 'openssl rand -hex 32 > FILE'), ` +
+        `or add --insecure to run without peer authentication`,
+    );
+  }
   const admin = values.admin ?? false;
-  if (admin && !LOOPBACK.test(values.host) && !values["admin-token"]) {
-    throw new UsageError(`--admin on a non-loopback --host (${values.host}) requires --admin-token`);
+  const adminToken = values["admin-token"] ?? secret;
+  if (admin && adminToken === null && (!loopback || values["client-token"] !== undefined)) {
+    const why = loopback ? "with --client-token" : `on a non-loopback --host (${values.host})`;
+    throw new UsageError(`--admin ${why} needs a token for /admin: add --secret-file FILE or --admin-token T`);
   }
   const storageMode = values["storage-mode"] as StorageMode;
   if (!STORAGE_MODES.includes(storageMode)) {
@@ -136,6 +161,7 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     dataDir: values["data-dir"],
     flags,
     clusterId: values["cluster-id"],
+    secret,
     host: values.host,
     tickMs: intOption("--tick-ms", values["tick-ms"], 1, 10_000),
     electionTicks,
@@ -152,11 +178,11 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       requestTimeoutMs: intOption("--request-timeout-ms", values["request-timeout-ms"], 1, 3_600_000),
       maxInflightRequests: intOption("--max-inflight-requests", values["max-inflight-requests"], 1, 1_000_000),
       clientToken: values["client-token"] ?? null,
-      adminToken: values["admin-token"] ?? null,
+      adminToken,
     },
     links: {
-      delayMs: numberOption("--net-delay", values["net-delay"], 0, 60_000),
-      jitterMs: numberOption("--net-jitter", values["net-jitter"], 0, 60_000),
+      delayMs: numberOption("--net-delay", values["net-delay"], 0, MAX_LINK_DELAY_MS),
+      jitterMs: numberOption("--net-jitter", values["net-jitter"], 0, MAX_LINK_DELAY_MS),
       lossRate: numberOption("--net-loss", values["net-loss"], 0, 1),
     },
     admin,
@@ -175,6 +201,15 @@ function maxValueBytesOption(raw: string | undefined): number {
     );
   }
   return n;
+}
+
+function secretOption(file: string | undefined): string | null {
+  if (file === undefined || file === "") return null;
+  try {
+    return readSecretFile(file);
+  } catch (err) {
+    throw new UsageError(`--secret-file: ${(err as Error).message}`);
+  }
 }
 
 function failpointOption(text: string | undefined): FailpointSpec | null {
@@ -204,6 +239,13 @@ export const nodeCommand = command("node", async (argv, io) => {
     io.err(`raftlab node: ${(err as Error).message}\n`);
     process.exit(1);
   }
+  // Listening for the stop signals before saying "started": a supervisor may signal at once.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    if (opts.exitWithParent) process.once("disconnect", stop);
+  });
   const self = opts.peers.find((p) => p.id === opts.id)!;
   io.out(
     `node ${opts.id}: clients on http://${self.host}:${self.clientPort}, peers on ws://${self.host}:${self.peerPort}, ` +
@@ -211,12 +253,7 @@ export const nodeCommand = command("node", async (argv, io) => {
       `${opts.storageMode === "buffered" ? ", buffered storage" : ""}` +
       `${opts.failpoint ? `, failpoint ${opts.failpoint.name}:${opts.failpoint.hit}` : ""}\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    if (opts.exitWithParent) process.once("disconnect", stop);
-  });
+  await stopped;
   await node.stop();
   // The store is closed and peers are gone; idle keep-alive client connections must not keep a
   // stopped node alive until they time out.

@@ -1,6 +1,8 @@
 // A cluster of node processes on loopback: node i serves clients on basePort+i-1 and peers on
 // basePort+100+i-1, each in its own data directory. Used by `raftlab cluster`, the bench runner and the
 // multi-process tests. Children are tied to this process by an IPC channel and exit when it goes away.
+// Peers authenticate: each cluster gets a fresh random secret in its data directory, given to every
+// node with --secret-file (it is also the nodes' /admin bearer token).
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
@@ -8,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatFlags, type Flags } from "../core/flags.ts";
+import { writeNewSecretFile } from "./secret-file.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
 
@@ -33,6 +36,8 @@ export interface LocalClusterOptions {
   readonly dataDir?: string;
   /** Extra `raftlab node` options given to every node (e.g. `--fsync-delay-us 1000`). */
   readonly nodeArgs?: readonly string[];
+  /** Run the nodes without a secret: the peer port is then open to every local process. */
+  readonly insecure?: boolean;
   /** Where node output goes: inherited (the terminal) or ignored. */
   readonly stdio?: "inherit" | "ignore";
   /**
@@ -60,6 +65,9 @@ export interface NodeStatus {
 
 export class LocalCluster {
   readonly dataDir: string;
+  /** The file holding the cluster's secret (null with `insecure`). */
+  readonly secretFile: string | null;
+  private readonly secret: string | null;
   private readonly procs = new Map<number, ChildProcess>();
   private stopping = false;
 
@@ -70,6 +78,13 @@ export class LocalCluster {
     }
     this.dataDir = o.dataDir ?? mkdtempSync(path.join(tmpdir(), "raftlab-cluster-"));
     mkdirSync(this.dataDir, { recursive: true });
+    this.secretFile = o.insecure ? null : path.join(this.dataDir, "cluster-secret");
+    this.secret = this.secretFile === null ? null : writeNewSecretFile(this.secretFile);
+  }
+
+  /** The Authorization header of a request to the nodes' `/admin/…` (none when there is no secret). */
+  adminHeaders(): Record<string, string> {
+    return this.secret === null ? {} : { authorization: `Bearer ${this.secret}` };
   }
 
   get ids(): number[] {
@@ -113,6 +128,7 @@ export class LocalCluster {
       "--data-dir", this.nodeDir(id),
       "--flags", formatFlags(this.o.flags),
       "--exit-with-parent",
+      ...(this.secretFile === null ? [] : ["--secret-file", this.secretFile]),
       ...(this.o.nodeArgs ?? []),
       ...extraArgs,
     ];

@@ -35,6 +35,8 @@ export interface NodeOptions {
   readonly flags: Flags;
   /** Peers must present the same cluster id; a stray node from another cluster is refused. */
   readonly clusterId: string;
+  /** The cluster's shared secret peers must prove (null: none, the peer port is open to local processes). */
+  readonly secret: string | null;
   /** Address to bind (default 127.0.0.1). */
   readonly host: string;
   /** Milliseconds per core tick; election timeout = electionTicks..2×electionTicks ticks. */
@@ -108,6 +110,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   transport = new PeerTransport({
     selfId: o.id,
     clusterId: o.clusterId,
+    secret: o.secret,
     host: o.host,
     port: self.peerPort,
     peers: new Map(o.peers.filter((p) => p.id !== o.id).map((p) => [p.id, peerUrl(p)])),

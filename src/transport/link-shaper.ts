@@ -66,6 +66,9 @@ interface Pending {
   readonly deliver: () => void;
 }
 
+/** The largest delay or jitter a link takes (a minute: any more is a partition). */
+export const MAX_LINK_DELAY_MS = 60_000;
+
 /** Merges and checks a settings change; throws LinkSettingsError naming the bad field. */
 function mergeLinkSettings(base: LinkSettings, change: Partial<LinkSettings>): LinkSettings {
   const next = { ...base, ...change };

@@ -2,10 +2,13 @@
 // and dials every peer with `ws`; a connection carries messages one way only, dialer → server, so
 // each pair of nodes holds two connections and every outbound path is a socket this node dialed.
 //
-// Handshake: the dialer names itself in the upgrade URL, `/raft?cluster=<clusterId>&from=<id>`.
-// The server upgrades only a configured peer id with this node's cluster id; anything else gets an
-// HTTP 403 whose body says why, and is counted (`stats().refusedHandshakes`; the dialer counts
-// `refusedByPeer` and keeps retrying with backoff, since the other side may be reconfigured).
+// Handshake (peer-auth.ts): the dialer fetches a challenge and opens the WebSocket with an HMAC of
+// the shared secret over it, its id, the server's id and the cluster id. The server upgrades only a
+// configured peer that proves the secret; anything else gets the same HTTP 403, which names nothing,
+// and is counted (`stats().refusedHandshakes`; the dialer counts `refusedByPeer` and keeps retrying
+// with backoff, since the other side may be reconfigured). Only a proven connection can carry frames,
+// and only a proven connection from peer P replaces P's older one (a restarted peer may redial
+// before its old, half-dead connection is noticed).
 //
 // Sending: `send` routes each message by `to` through the link shaper into that peer's queue.
 // A queue is flushed once per event-loop turn (setImmediate, so everything produced while handling
@@ -45,15 +48,20 @@ import {
   largestFrameBytes,
 } from "./frame-limits.ts";
 import { OutgoingSnapshot, SnapshotAssembler } from "./snapshot-stream.ts";
+import { CHALLENGE_PATH, ChallengeBook, FROM_HEADER, NONCE_HEADER, PROOF_HEADER, REFUSAL_BODY, handshakeHeaders } from "./peer-auth.ts";
 import { LinkShaper, type LinkSettings } from "./link-shaper.ts";
 import { listenExclusive, uws, type WebSocket as UwsSocket, type us_listen_socket } from "./uws.ts";
 
 export const PEER_PATH = "/raft";
+/** How long a dial may take to get a challenge, and then to complete the WebSocket upgrade. */
+const HANDSHAKE_TIMEOUT_MS = 1000;
 
 export interface PeerTransportOptions {
   readonly selfId: NodeId;
   /** Peers must present the same id; keeps stray nodes of another cluster out. */
   readonly clusterId: string;
+  /** The cluster's shared secret peers must prove; null or absent: none (any local process can connect). */
+  readonly secret?: string | null;
   /** Address to serve peers on. */
   readonly host: string;
   /** Port to serve peers on; 0 picks a free one (see `port()`). */
@@ -112,7 +120,7 @@ export interface TransportStats {
   readonly droppedUnroutable: number;
   readonly droppedPartition: number;
   readonly droppedLoss: number;
-  /** Inbound handshakes this node refused (wrong cluster id, unknown peer id). */
+  /** Inbound handshakes this node refused (no proof of the secret, wrong cluster id, unknown peer id). */
   readonly refusedHandshakes: number;
   /** Dials a peer refused. */
   readonly refusedByPeer: number;
@@ -147,6 +155,8 @@ type Queued = Message | ChunkFrame;
 const isChunk = (q: Queued): q is ChunkFrame => "frame" in q;
 
 class OutboundPeer {
+  /** A dial is under way or its connection is up (until either fails or closes): messages queue. */
+  active = false;
   socket: WebSocket | null = null;
   open = false;
   queue: Queued[] = [];
@@ -168,10 +178,13 @@ export class PeerTransport {
   private readonly outbound = new Map<NodeId, OutboundPeer>();
   private readonly inbound = new Map<NodeId, UwsSocket<InboundData>>();
   private readonly dirty = new Set<OutboundPeer>();
+  private readonly challenges: ChallengeBook;
   private flushImmediate: NodeJS.Immediate | null = null;
   private listenSocket: us_listen_socket | null = null;
   private listenPort = 0;
   private closed = false;
+  /** Cancels challenge requests in flight on close. */
+  private readonly aborter = new AbortController();
   private readonly maxQueueBytes: number;
   private readonly highWaterBytes: number;
   private readonly maxFrameBytes: number;
@@ -211,6 +224,7 @@ export class PeerTransport {
       snapshotChunkBytes: this.snapshotChunkBytes,
     });
     for (const [id, url] of opts.peers) this.outbound.set(id, new OutboundPeer(id, url));
+    this.challenges = new ChallengeBook(this.credentials(), opts.selfId, (id) => this.outbound.has(id));
   }
 
   /** Starts serving peers and dialing them. Resolves once listening; rejects if the port is taken. */
@@ -220,23 +234,26 @@ export class PeerTransport {
       idleTimeout: 0,
       compression: uws.DISABLED,
       upgrade: (res, req, context) => {
-        const cluster = req.getQuery("cluster") ?? "";
-        const from = Number(req.getQuery("from") ?? "");
         const key = req.getHeader("sec-websocket-key");
         const protocol = req.getHeader("sec-websocket-protocol");
         const extensions = req.getHeader("sec-websocket-extensions");
-        const refusal = this.refusal(cluster, from);
-        if (refusal !== null) {
+        const from = this.challenges.verify({
+          from: req.getHeader(FROM_HEADER),
+          nonce: req.getHeader(NONCE_HEADER),
+          proof: req.getHeader(PROOF_HEADER),
+        });
+        if (typeof from !== "number") {
           this.counters.refusedHandshakes++;
-          this.log(`refused a peer connection: ${refusal}`);
-          res.writeStatus("403 Forbidden").end(refusal, true);
+          this.log(`refused a peer connection: ${from.refused}`);
+          res.writeStatus("403 Forbidden").end(REFUSAL_BODY, true);
           return;
         }
         res.upgrade<InboundData>({ peer: from }, key, protocol, extensions, context);
       },
       open: (ws) => {
         const peer = ws.getUserData().peer;
-        // A peer that restarted may reconnect before its old connection is noticed as dead.
+        // Only proven connections get here: a peer that restarted may redial before its old
+        // connection is noticed as dead, and its new one wins.
         this.inbound.get(peer)?.end(4000, "replaced by a new connection");
         this.inbound.set(peer, ws);
       },
@@ -248,6 +265,15 @@ export class PeerTransport {
         this.assembler.discardFrom(peer);
       },
     });
+    // Challenges are tiny GETs; any other request (a body, another path) is closed unread.
+    app.get(CHALLENGE_PATH, (res, req) => {
+      if (req.getHeader("content-length") !== "" || req.getHeader("transfer-encoding") !== "") {
+        res.writeStatus("400 Bad Request").end("", true);
+        return;
+      }
+      res.writeHeader("cache-control", "no-store").end(this.challenges.issue());
+    });
+    app.any("/*", (res) => void res.writeStatus("404 Not Found").end("", true));
     this.listenSocket = await listenExclusive(app, this.opts.host, this.opts.port).catch((err: Error) => {
       throw new Error(`peer transport of node ${this.opts.selfId}: ${err.message}`);
     });
@@ -307,6 +333,7 @@ export class PeerTransport {
     if (this.closed) return;
     this.closed = true;
     this.shaper.clear();
+    this.aborter.abort();
     if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
     if (this.listenSocket !== null) uws.us_listen_socket_close(this.listenSocket);
     for (const ws of [...this.inbound.values()]) ws.close();
@@ -323,12 +350,8 @@ export class PeerTransport {
     await Promise.all(closing);
   }
 
-  private refusal(cluster: string, from: number): string | null {
-    if (cluster !== this.opts.clusterId) {
-      return `cluster id "${cluster}" is not this cluster's ("${this.opts.clusterId}")`;
-    }
-    if (!this.outbound.has(from)) return `node id "${from}" is not a configured peer of node ${this.opts.selfId}`;
-    return null;
+  private credentials(): { clusterId: string; secret: string | null } {
+    return { clusterId: this.opts.clusterId, secret: this.opts.secret ?? null };
   }
 
   private receive(peer: NodeId, frame: Uint8Array): void {
@@ -376,10 +399,20 @@ export class PeerTransport {
   private dial(peer: OutboundPeer): void {
     if (this.closed) return;
     peer.reconnectTimer = null;
-    const query = `cluster=${encodeURIComponent(this.opts.clusterId)}&from=${this.opts.selfId}`;
-    const socket = new WebSocket(`${peer.url}${PEER_PATH}?${query}`, {
+    peer.active = true;
+    handshakeHeaders(peer.url, this.credentials(), this.opts.selfId, peer.id, HANDSHAKE_TIMEOUT_MS, this.aborter.signal).then(
+      (headers) => this.connect(peer, headers),
+      (err: Error) => this.lost(peer, err.message),
+    );
+  }
+
+  /** Opens the WebSocket of a dial, authenticated by the answered challenge in `headers`. */
+  private connect(peer: OutboundPeer, headers: Record<string, string>): void {
+    if (this.closed) return;
+    const socket = new WebSocket(`${peer.url}${PEER_PATH}`, {
+      headers,
       perMessageDeflate: false,
-      handshakeTimeout: 1000,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       maxPayload: this.largestFrameBytes,
     });
     peer.socket = socket;
@@ -387,19 +420,7 @@ export class PeerTransport {
     const onDown = (why: string): void => {
       if (down) return;
       down = true;
-      const wasOpen = peer.open;
-      peer.open = false;
-      peer.socket = null;
-      this.counters.droppedDisconnected += peer.queue.filter((q) => !isChunk(q)).length;
-      peer.queue = [];
-      peer.queuedBytes = 0;
-      if (peer.snapshot !== null) {
-        // Its remaining chunks cannot follow on a new connection; the core sends the snapshot again.
-        peer.snapshot = null;
-        this.counters.snapshotsAborted++;
-      }
-      if (wasOpen) this.log(`connection to peer ${peer.id} closed: ${why}`);
-      if (!this.closed) this.scheduleReconnect(peer);
+      this.lost(peer, why);
     };
     socket.on("open", () => {
       peer.open = true;
@@ -416,13 +437,32 @@ export class PeerTransport {
       });
       res.on("end", () => {
         this.counters.refusedByPeer++;
-        this.log(`peer ${peer.id} refused the connection (${res.statusCode}): ${body}`);
+        // The answer names nothing by design; the usual causes are on this side.
+        this.log(`peer ${peer.id} refused the connection (${res.statusCode} ${body}): check that both use the same --secret-file and --cluster-id`);
         req.destroy();
         onDown(`refused (${res.statusCode})`);
       });
     });
     socket.on("error", (err) => onDown(err.message));
     socket.on("close", (code, reason) => onDown(`code ${code} ${reason.toString()}`));
+  }
+
+  /** A dial failed or its connection closed: discard the queue and redial later. */
+  private lost(peer: OutboundPeer, why: string): void {
+    const wasOpen = peer.open;
+    peer.active = false;
+    peer.open = false;
+    peer.socket = null;
+    this.counters.droppedDisconnected += peer.queue.filter((q) => !isChunk(q)).length;
+    peer.queue = [];
+    peer.queuedBytes = 0;
+    if (peer.snapshot !== null) {
+      // Its remaining chunks cannot follow on a new connection; the core sends the snapshot again.
+      peer.snapshot = null;
+      this.counters.snapshotsAborted++;
+    }
+    if (wasOpen) this.log(`connection to peer ${peer.id} closed: ${why}`);
+    if (!this.closed) this.scheduleReconnect(peer);
   }
 
   private scheduleReconnect(peer: OutboundPeer): void {
@@ -436,7 +476,7 @@ export class PeerTransport {
 
   private enqueue(peer: OutboundPeer, m: Message): void {
     if (this.closed) return;
-    if (peer.socket === null) {
+    if (!peer.active) {
       this.counters.droppedDisconnected++;
       return;
     }

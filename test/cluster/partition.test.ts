@@ -3,11 +3,13 @@
 // lost after healing.
 
 import { describe, expect, it } from "vitest";
+import type { LocalCluster } from "../../src/node/local-cluster.ts";
 import { get, put, request, startCluster } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
 
-async function setLinks(url: string, body: object): Promise<void> {
-  const r = await request(`${url}/admin/links`, { method: "POST", body: JSON.stringify(body) });
+async function setLinks(cluster: LocalCluster, id: number, body: object): Promise<void> {
+  const url = cluster.clientUrl(id);
+  const r = await request(`${url}/admin/links`, { method: "POST", headers: cluster.adminHeaders(), body: JSON.stringify(body) });
   if (r.status !== 200) throw new Error(`admin/links answered ${r.status}: ${r.body}`);
 }
 
@@ -20,8 +22,8 @@ describe("leader isolated by a partition", () => {
       const others = cluster.ids.filter((id) => id !== old);
       for (let i = 0; i < 20; i++) expect((await put(cluster.clientUrl(old), `a${i}`, "before")).status).toBe(204);
 
-      await setLinks(cluster.clientUrl(old), { partitioned: true });
-      for (const id of others) await setLinks(cluster.clientUrl(id), { to: [old], partitioned: true });
+      await setLinks(cluster, old, { partitioned: true });
+      for (const id of others) await setLinks(cluster, id, { to: [old], partitioned: true });
 
       const next = await cluster.waitForLeader(10_000, others);
       expect(next).not.toBe(old);
@@ -32,8 +34,8 @@ describe("leader isolated by a partition", () => {
       const stale = await request(`${cluster.clientUrl(old)}/kv/a0`);
       expect(stale.status === 200 && stale.body === "before").toBe(false);
 
-      await setLinks(cluster.clientUrl(old), { partitioned: false });
-      for (const id of others) await setLinks(cluster.clientUrl(id), { to: [old], partitioned: false });
+      await setLinks(cluster, old, { partitioned: false });
+      for (const id of others) await setLinks(cluster, id, { to: [old], partitioned: false });
       await waitUntil(async () => (await cluster.status(old))?.leader === next, "the old leader follows the new one", 10_000);
       for (let i = 0; i < 20; i++) {
         const r = await get(cluster.clientUrl(old), `a${i}`);

@@ -266,7 +266,7 @@ function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 async function links(cluster: LocalCluster, id: number, body: object): Promise<void> {
-  const res = await fetch(`${cluster.clientUrl(id)}/admin/links`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(2000) });
+  const res = await fetch(`${cluster.clientUrl(id)}/admin/links`, { method: "POST", headers: cluster.adminHeaders(), body: JSON.stringify(body), signal: AbortSignal.timeout(2000) });
   if (res.status !== 200) throw new Error(`node ${id} /admin/links: ${res.status} ${await res.text()}`);
 }
 

@@ -1,23 +1,25 @@
 // Property-based fuzzing of the peer protocol on a real cluster: nodes 1 and 2 of a 3-node
-// cluster run; the test dials node 1's peer port as the absent node 3 (the handshake of
-// peer-transport.ts) and sends batches of random bytes, truncated and bit-flipped frames,
+// cluster run; the test dials node 1's peer port as the absent node 3 (authenticated with the
+// cluster's secret, as in peer-auth.ts) and sends batches of random bytes, truncated and bit-flipped frames,
 // well-formed frames with the wrong sender or recipient, and well-formed messages of every type
-// with stale terms and arbitrary indexes; it also tries handshakes from unknown ids and other
-// clusters. Properties: node 1 never dies (same pid), every undecodable or misaddressed frame is
+// with stale terms and arbitrary indexes; it also tries handshakes from unknown ids, other
+// clusters and dialers without the secret. Properties: node 1 never dies (same pid), every undecodable or misaddressed frame is
 // counted in raftlab_transport{counter="badFrames"} on /metrics, refused handshakes are counted,
 // and the cluster still commits a write after every batch.
 // Replay: RAFTLAB_FUZZ_SEED=<seed printed below>.
 
 import fc from "fast-check";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { parseFlags } from "../../src/core/flags.ts";
 import { CodecError, decodeMessages, encodeMessages } from "../../src/transport/codec.ts";
-import { PEER_PATH } from "../../src/transport/peer-transport.ts";
+import { handshakeHeaders, type PeerCredentials } from "../../src/transport/peer-auth.ts";
+import { readSecretFile } from "../../src/node/secret-file.ts";
 import type { Message } from "../../src/core/types.ts";
 import { freeBasePort, put } from "../support/cluster.ts";
+import { dialPeer, sendFrame } from "../support/peer-dial.ts";
 import { waitUntil } from "../support/wait.ts";
 import { arbMessage } from "../transport/messages.ts";
 
@@ -38,6 +40,7 @@ let exits: string[];
 let term = 1;
 let framesSent = 0;
 let handshakesTried = 0;
+let creds: PeerCredentials;
 
 const peerUrl = (id: number): string => `ws://127.0.0.1:${cluster.o.basePort + 100 + id - 1}`;
 
@@ -95,17 +98,12 @@ async function metric(counter: string): Promise<number> {
   return Number(m[1]);
 }
 
-function dial(query: string): Promise<WebSocket | number> {
+/** Dials node 1 as `from` with these credentials (none: no handshake headers at all). */
+async function dial(from: number, creds: PeerCredentials | null): Promise<WebSocket | number> {
   handshakesTried++;
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${peerUrl(TARGET)}${PEER_PATH}?${query}`, { perMessageDeflate: false });
-    ws.once("open", () => resolve(ws));
-    ws.once("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.once("error", reject);
-  });
+  const headers = creds === null ? {} : await handshakeHeaders(peerUrl(TARGET), creds, from, TARGET, 5000);
+  const r = await dialPeer(peerUrl(TARGET), headers);
+  return "ws" in r ? r.ws : r.status;
 }
 
 async function healthyWrite(n: number): Promise<void> {
@@ -129,6 +127,7 @@ beforeAll(async () => {
   cluster.startNode(2);
   await cluster.waitForLeader(20_000, [1, 2]);
   pid = cluster.pid(TARGET)!;
+  creds = { clusterId: "raftlab", secret: readSecretFile(cluster.secretFile!) };
 });
 afterAll(async () => {
   console.log(`fuzz-peer: ${framesSent} frames sent, ${handshakesTried} handshakes tried`);
@@ -137,12 +136,18 @@ afterAll(async () => {
 });
 
 describe("peer protocol fuzzing", () => {
-  it("refuses handshakes from unknown ids and other clusters, and counts them", async () => {
+  it("refuses handshakes from unknown ids, other clusters and dialers without the secret, and counts them", async () => {
     const before = await metric("refusedHandshakes");
-    for (const q of ["cluster=raftlab&from=9", "cluster=other&from=3", "cluster=raftlab&from=1", "cluster=raftlab&from=abc", "from=3", ""]) {
-      expect(await dial(q), q).toBe(403);
-    }
-    expect(await metric("refusedHandshakes")).toBe(before + 6);
+    const tries: [string, number, PeerCredentials | null][] = [
+      ["unknown id", 9, creds],
+      ["other cluster", IMPOSTOR, { ...creds, clusterId: "other" }],
+      ["node 1 itself", 1, creds],
+      ["wrong secret", IMPOSTOR, { ...creds, secret: "x".repeat(64) }],
+      ["no secret", IMPOSTOR, { ...creds, secret: null }],
+      ["no handshake", IMPOSTOR, null],
+    ];
+    for (const [what, from, c] of tries) expect(await dial(from, c), what).toBe(403);
+    expect(await metric("refusedHandshakes")).toBe(before + tries.length);
     await healthyWrite(-1);
   });
 
@@ -151,12 +156,12 @@ describe("peer protocol fuzzing", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(arbFrame, { minLength: BATCH, maxLength: BATCH }), async (frames) => {
         term = (await cluster.status(TARGET, 5000))!.term;
-        const ws = await dial(`cluster=raftlab&from=${IMPOSTOR}`);
+        const ws = await dial(IMPOSTOR, creds);
         if (typeof ws === "number") throw new Error(`handshake as node ${IMPOSTOR} refused: ${ws}`);
         const before = await metric("badFrames");
         const verdicts = frames.map((f) => verdict(f.bytes));
         const sendable = frames.filter((_, i) => verdicts[i] !== "current");
-        for (const f of sendable) await new Promise<void>((resolve, reject) => ws.send(f.bytes, { binary: true }, (err) => (err ? reject(err) : resolve())));
+        for (const f of sendable) await sendFrame(ws, f.bytes);
         framesSent += sendable.length;
         const expected = verdicts.filter((v) => v === "bad").length;
         // Frames are handled in order, so a status request answered after them sees their counts.

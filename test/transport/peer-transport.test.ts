@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { MessageType, type Message, type NodeId } from "../../src/core/types.ts";
 import { encodeMessages } from "../../src/transport/codec.ts";
-import { PeerTransport, type PeerTransportOptions } from "../../src/transport/peer-transport.ts";
+import { handshakeHeaders } from "../../src/transport/peer-auth.ts";
+import { PEER_PATH, PeerTransport, type PeerTransportOptions } from "../../src/transport/peer-transport.ts";
 import { freePort } from "./free-port.ts";
 import { waitUntil } from "../support/wait.ts";
 import { message } from "./messages.ts";
@@ -211,7 +212,8 @@ describe("PeerTransport", () => {
     const [p1, p2] = [await freePort(), await freePort()];
     const n1 = node(1, p1, { 2: p2, 3: await freePort() });
     await n1.t.start();
-    const raw = new WebSocket(`${url(p1)}/raft?cluster=test-cluster&from=2`);
+    const headers = await handshakeHeaders(url(p1), { clusterId: "test-cluster", secret: null }, 2, 1, 5000);
+    const raw = new WebSocket(`${url(p1)}${PEER_PATH}`, { headers });
     await new Promise((resolve, reject) => raw.once("open", resolve).once("error", reject));
     raw.send(Uint8Array.of(1, 2, 3));
     raw.send(encodeMessages([app(3, 1, 1)])); // claims to be node 3 on node 2's connection

@@ -1,0 +1,60 @@
+// `/admin/…` takes only the admin token (the cluster secret here, as `raftlab cluster` sets it up),
+// never the client token or nothing, and refuses out-of-range link settings with a 400 that says why.
+
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseFlags } from "../../src/core/flags.ts";
+import { LocalCluster } from "../../src/node/local-cluster.ts";
+import { freeBasePort, request, type Reply } from "../support/cluster.ts";
+import { waitUntil } from "../support/wait.ts";
+
+const CLIENT_TOKEN = "client-token-for-tests";
+let cluster: LocalCluster;
+
+const admin = (headers: Record<string, string>, body: object): Promise<Reply> =>
+  request(`${cluster.clientUrl(1)}/admin/links`, { method: "POST", headers, body: JSON.stringify(body) });
+
+beforeAll(async () => {
+  cluster = new LocalCluster({
+    nodes: 1,
+    flags: parseFlags("all"),
+    basePort: await freeBasePort(1),
+    nodeArgs: ["--admin", "--client-token", CLIENT_TOKEN],
+    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+  });
+  cluster.start();
+  const auth = { authorization: `Bearer ${CLIENT_TOKEN}` };
+  await waitUntil(async () => JSON.parse((await request(`${cluster.clientUrl(1)}/status`, { headers: auth })).body).role === "leader", "node 1 to lead");
+});
+afterAll(async () => {
+  await cluster?.stop();
+  if (cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
+});
+
+describe("/admin authorization", () => {
+  it("refuses the client token and no token, and accepts the admin token", async () => {
+    const withClientToken = await admin({ authorization: `Bearer ${CLIENT_TOKEN}` }, { delayMs: 1 });
+    expect(withClientToken.status).toBe(401);
+    expect(JSON.parse(withClientToken.body)).toEqual({ error: "missing or wrong admin bearer token" });
+    expect((await admin({}, { delayMs: 1 })).status).toBe(401);
+    expect((await admin({ authorization: "Bearer wrong" }, { delayMs: 1 })).status).toBe(401);
+    const ok = await admin(cluster.adminHeaders(), { delayMs: 0 });
+    expect(ok.status).toBe(200);
+  });
+
+  it("answers 400 naming the field for out-of-range link settings", async () => {
+    for (const [body, field] of [
+      [{ delayMs: 1e9 }, "delayMs"],
+      [{ delayMs: 60_001 }, "delayMs"],
+      [{ jitterMs: 1e12 }, "jitterMs"],
+      [{ delayMs: -1 }, "delayMs"],
+      [{ lossRate: 1.5 }, "lossRate"],
+    ] as const) {
+      const r = await admin(cluster.adminHeaders(), body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.parse(r.body).error, JSON.stringify(body)).toMatch(new RegExp(`"${field}" must be a number from 0 to \\d+`));
+    }
+    expect((await admin(cluster.adminHeaders(), { delayMs: 60_000, jitterMs: 0 })).status).toBe(200);
+    expect((await admin(cluster.adminHeaders(), { delayMs: 0 })).status).toBe(200);
+  });
+});
