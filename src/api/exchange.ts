@@ -3,6 +3,7 @@
 // it (uWS would otherwise copy the whole unsent rest into its own buffer, per request).
 
 import type { HttpResponse } from "../transport/uws.ts";
+import type { ErrorBody } from "../node/api-types.ts";
 
 const STATUS: Record<number, string> = {
   200: "200 OK",
@@ -82,7 +83,7 @@ export class Exchange {
     this.send(status, JSON.stringify(body), { "content-type": "application/json", ...headers }, close);
   }
 
-  error(status: number, message: string, extra: object = {}, close = false): void {
+  error(status: number, message: string, extra: Omit<ErrorBody, "error"> = {}, close = false): void {
     this.json(status, { error: message, ...extra }, {}, close);
   }
 

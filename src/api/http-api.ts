@@ -4,6 +4,7 @@
 import type { HttpRequest, TemplatedApp } from "../transport/uws.ts";
 import type { KvCommand } from "../node/kv-command.ts";
 import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
+import type { CasReply, NodeStats, NodeStatus } from "../node/api-types.ts";
 import { Exchange } from "./exchange.ts";
 import { hasBody, readBody, refuse, type BodyFraming } from "./request-body.ts";
 
@@ -15,10 +16,10 @@ export interface ApiBackend {
   readLocal(key: string): Uint8Array | null;
   /** The client URL of node `id`, or null when unknown. */
   clientUrlOf(id: number): string | null;
-  status(): object;
+  status(): NodeStatus;
   metrics(): Promise<string>;
   /** Stage latencies, CPU and event-loop utilization since the last reset (for the bench). */
-  stats(): object;
+  stats(): NodeStats;
   resetStats(): void;
   /** Counts a response by status code. */
   countResponse(code: number): void;
@@ -160,8 +161,8 @@ function route(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: 
     const cmd = parseCas(key, body);
     if (typeof cmd === "string") return x.error(400, cmd);
     return propose(x, b, limits, cmd, target, (o) => {
-      if (o.ok) x.json(200, { ok: true });
-      else x.json(409, { ok: false, current: o.current === null ? null : new TextDecoder().decode(o.current) });
+      const reply: CasReply = o.ok ? { ok: true } : { ok: false, current: o.current === null ? null : new TextDecoder().decode(o.current) };
+      x.json(o.ok ? 200 : 409, reply);
     });
   }
   switch (method) {

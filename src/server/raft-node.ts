@@ -11,6 +11,7 @@ import { PeerTransport } from "../transport/peer-transport.ts";
 import { LinkShaper, type LinkSettings } from "../transport/link-shaper.ts";
 import { listenExclusive, uws } from "../transport/uws.ts";
 import { mountApi, type ApiLimits, type ApiLoad } from "../api/http-api.ts";
+import type { NodeStatus } from "../node/api-types.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
 import { seededRng } from "../core/rng.ts";
 import { NodeMetrics } from "../api/metrics.ts";
@@ -134,7 +135,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   });
 
   const urlOf = new Map(o.peers.map((p) => [p.id, clientUrl(p)]));
-  const status = () => {
+  const status = (): NodeStatus => {
     const s = driver.status();
     const leader = s.leader || null;
     return {
