@@ -18,6 +18,7 @@ const STATUS: Record<number, string> = {
   411: "411 Length Required",
   413: "413 Payload Too Large",
   500: "500 Internal Server Error",
+  501: "501 Not Implemented",
   503: "503 Service Unavailable",
 };
 

@@ -2,7 +2,7 @@
 // A client's mistake gets a 4xx with a JSON `{"error": …}`; nothing a client sends can crash the node.
 
 import type { HttpRequest, TemplatedApp } from "../transport/uws.ts";
-import type { KvCommand } from "../node/kv-command.ts";
+import type { ApplyResult, KvCommand } from "../node/kv-command.ts";
 import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
 import type { CasReply, NodeStats, NodeStatus } from "../node/api-types.ts";
 import { Exchange } from "./exchange.ts";
@@ -10,8 +10,13 @@ import { hasBody, readBody, refuse, type BodyFraming } from "./request-body.ts";
 
 /** What the API needs from the node behind it. */
 export interface ApiBackend {
-  propose(cmd: KvCommand, cb: (o: ProposalOutcome) => void): void;
-  read(key: string, cb: (o: ReadOutcome) => void): void;
+  propose(cmd: KvCommand, cb: (o: ProposalOutcome<ApplyResult>) => void): void;
+  /**
+   * False when the node's state machine keeps no data (`--state-machine noop`): reads and cas get 501,
+   * and `read`/`readLocal` are never called.
+   */
+  readonly readable: boolean;
+  read(key: string, cb: (o: ReadOutcome<Uint8Array | null>) => void): void;
   /** A local read of the applied state, possibly stale (`?stale=1`). */
   readLocal(key: string): Uint8Array | null;
   /** The client URL of node `id`, or null when unknown. */
@@ -156,6 +161,9 @@ function route(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: 
   if (keyBytes > limits.maxKeyBytes) return x.error(400, `the key is ${keyBytes} bytes; the limit is ${limits.maxKeyBytes}`);
   const target = `${url}${p.query ? `?${p.query}` : ""}`;
 
+  if (!b.readable && (kv[1] === "cas" || method === "GET")) {
+    return x.error(501, "this node runs --state-machine noop, which keeps no data: only PUT and DELETE are served", { code: "unsupported" });
+  }
   if (kv[1] === "cas") {
     if (method !== "POST") return methodNotAllowed(x, "POST");
     const cmd = parseCas(key, body);

@@ -3,6 +3,7 @@
 // (api-client.ts).
 
 import type { Stage, StageSummary } from "./stage-stats.ts";
+import type { StateMachineKind } from "./state-machines.ts";
 import type { LinkSettings } from "../transport/link-shaper.ts";
 
 /** `GET /status`. */
@@ -20,7 +21,9 @@ export interface NodeStatus {
   readonly lastIndex: number;
   readonly firstIndex: number;
   readonly flags: string;
-  /** Keys held by the key-value machine. */
+  /** The state machine the node replicates into (`--state-machine`). */
+  readonly stateMachine: StateMachineKind;
+  /** Keys held by the key-value machine (0 under `noop`). */
   readonly keys: number;
 }
 
@@ -35,9 +38,9 @@ export interface NodeStats {
 /**
  * The `code` of a 503 or 501:
  * no_leader — nothing was proposed; timeout, unknown — the outcome is unknown; lost — it did not take
- * effect; no_reads — the node's state machine keeps no data to read.
+ * effect; unsupported (501) — the node's state machine keeps no data (`noop`): no reads, no cas.
  */
-export type ErrorCode = "no_leader" | "timeout" | "lost" | "unknown" | "no_reads";
+export type ErrorCode = "no_leader" | "timeout" | "lost" | "unknown" | "unsupported";
 
 /** Every error answer (4xx, 5xx); a 307 carries `leader` next to its `Location`. */
 export interface ErrorBody {
