@@ -2,6 +2,7 @@
 // options are recorded in results.json.
 
 import { formatFlags, type Flags } from "../src/core/flags.ts";
+import type { StateMachineKind } from "../src/node/state-machines.ts";
 import type { EnvName } from "./environments.ts";
 import type { KeyDist } from "./load/keys.ts";
 
@@ -26,6 +27,8 @@ export interface SweepOptions {
   readonly netLoss: number;
   readonly fsyncDelayUs: readonly number[];
   readonly applyCostUs: readonly number[];
+  /** What raftlab's nodes apply committed entries to (`raftlab node --state-machine`). */
+  readonly stateMachine: StateMachineKind;
   /** Named environments (bench/environments.ts); when empty, the three lists above are swept one at a time. */
   readonly env: readonly EnvName[];
   /** Cell order within a repetition: shuffled by `seed` (drift spreads over every combination) or as planned. */

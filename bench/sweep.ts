@@ -90,7 +90,8 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
         loadgen,
         leaderTimeoutMs: o.leaderTimeoutMs,
         maxOutstanding: o.maxOutstanding,
-        nodeArgs: o.nodeArgs,
+        // Before the user's options after "--", which come later and win.
+        nodeArgs: ["--state-machine", o.stateMachine, ...o.nodeArgs],
         verbose: o.verbose,
         onSystem: (s) => (current = s),
       });

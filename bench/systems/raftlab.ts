@@ -4,20 +4,13 @@
 import { rmSync } from "node:fs";
 import type { Flags } from "../../src/core/flags.ts";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
+import type { NodeStats } from "../../src/node/api-types.ts";
 import type { StageSummary } from "../../src/node/stage-stats.ts";
 import type { ProcessUsage, StageTimings } from "../results.ts";
 import { reserveBasePort, type PortBlock } from "../../src/node/ports.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
 
 const STOP_GRACE_MS = 1000;
-
-/** What GET /stats answers (src/node/stage-stats.ts plus the node's status). */
-interface NodeStats {
-  readonly stagesUs: Record<keyof StageTimings, StageSummary>;
-  readonly elu: number;
-  readonly cpu: { readonly userMs: number; readonly systemMs: number; readonly wallMs: number };
-  readonly status: { readonly role: string };
-}
 
 export interface RaftlabSystemOptions {
   readonly size: number;
@@ -75,12 +68,12 @@ export class RaftlabSystem implements SystemUnderTest {
 
   async resetStats(): Promise<void> {
     const cluster = this.nodes;
-    await Promise.all(cluster.ids.map((id) => fetchOk(`${cluster.clientUrl(id)}/stats/reset`, "POST")));
+    await Promise.all(cluster.ids.map((id) => cluster.client(id).resetStats()));
   }
 
   async scrape(): Promise<Scrape> {
     const cluster = this.nodes;
-    const stats = await Promise.all(cluster.ids.map(async (id) => (await fetchOk(`${cluster.clientUrl(id)}/stats`, "GET")).json() as Promise<NodeStats>));
+    const stats = await Promise.all(cluster.ids.map((id) => cluster.client(id).stats()));
     const usage: ProcessUsage[] = stats.map((s, i) => ({
       process: `node-${cluster.ids[i]}`,
       role: s.status.role,
@@ -107,13 +100,7 @@ export class RaftlabSystem implements SystemUnderTest {
   }
 }
 
-function stagesMs(us: Record<keyof StageTimings, StageSummary>): StageTimings {
+function stagesMs(us: NodeStats["stagesUs"]): StageTimings {
   const ms = (s: StageSummary) => ({ p50: s.p50Us / 1000, p99: s.p99Us / 1000, mean: round3(s.meanUs / 1000) });
   return { queue: ms(us.queue), append: ms(us.append), replicate: ms(us.replicate), apply: ms(us.apply), total: ms(us.total) };
-}
-
-async function fetchOk(url: string, method: "GET" | "POST"): Promise<Response> {
-  const res = await fetch(url, { method, signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}`);
-  return res;
 }

@@ -3,6 +3,7 @@
 // it (uWS would otherwise copy the whole unsent rest into its own buffer, per request).
 
 import type { HttpResponse } from "../transport/uws.ts";
+import type { ErrorBody } from "../node/api-types.ts";
 
 const STATUS: Record<number, string> = {
   200: "200 OK",
@@ -17,6 +18,7 @@ const STATUS: Record<number, string> = {
   411: "411 Length Required",
   413: "413 Payload Too Large",
   500: "500 Internal Server Error",
+  501: "501 Not Implemented",
   503: "503 Service Unavailable",
 };
 
@@ -82,7 +84,7 @@ export class Exchange {
     this.send(status, JSON.stringify(body), { "content-type": "application/json", ...headers }, close);
   }
 
-  error(status: number, message: string, extra: object = {}, close = false): void {
+  error(status: number, message: string, extra: Omit<ErrorBody, "error"> = {}, close = false): void {
     this.json(status, { error: message, ...extra }, {}, close);
   }
 

@@ -3,23 +3,29 @@
 
 import type { HttpRequest, TemplatedApp } from "../transport/uws.ts";
 import { constantTimeEqual } from "../transport/peer-auth.ts";
-import { MAX_KEY_BYTES, type KvCommand } from "../node/kv-command.ts";
+import { MAX_KEY_BYTES, type ApplyResult, type KvCommand } from "../node/kv-command.ts";
 import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
+import type { CasReply, NodeStats, NodeStatus } from "../node/api-types.ts";
 import { Exchange } from "./exchange.ts";
 import { hasBody, readBody, refuse, type BodyFraming } from "./request-body.ts";
 
 /** What the API needs from the node behind it. */
 export interface ApiBackend {
-  propose(cmd: KvCommand, cb: (o: ProposalOutcome) => void): void;
-  read(key: string, cb: (o: ReadOutcome) => void): void;
+  propose(cmd: KvCommand, cb: (o: ProposalOutcome<ApplyResult>) => void): void;
+  /**
+   * False when the node's state machine keeps no data (`--state-machine noop`): reads and cas get 501,
+   * and `read`/`readLocal` are never called.
+   */
+  readonly readable: boolean;
+  read(key: string, cb: (o: ReadOutcome<Uint8Array | null>) => void): void;
   /** A local read of the applied state, possibly stale (`?stale=1`). */
   readLocal(key: string): Uint8Array | null;
   /** The client URL of node `id`, or null when unknown. */
   clientUrlOf(id: number): string | null;
-  status(): object;
+  status(): NodeStatus;
   metrics(): Promise<string>;
   /** Stage latencies, CPU and event-loop utilization since the last reset (for the bench). */
-  stats(): object;
+  stats(): NodeStats;
   resetStats(): void;
   /** Counts a response by status code. */
   countResponse(code: number): void;
@@ -180,13 +186,16 @@ function route(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: 
   if (keyBytes > limits.maxKeyBytes) return x.error(400, `the key is ${keyBytes} bytes; the limit is ${limits.maxKeyBytes}`);
   const target = `${url}${p.query ? `?${p.query}` : ""}`;
 
+  if (!b.readable && (kv[1] === "cas" || method === "GET")) {
+    return x.error(501, "this node runs --state-machine noop, which keeps no data: only PUT and DELETE are served", { code: "unsupported" });
+  }
   if (kv[1] === "cas") {
     if (method !== "POST") return methodNotAllowed(x, "POST");
     const cmd = parseCas(key, body);
     if (typeof cmd === "string") return x.error(400, cmd);
     return propose(x, b, limits, cmd, target, (o) => {
-      if (o.ok) x.json(200, { ok: true });
-      else x.json(409, { ok: false, current: o.current === null ? null : new TextDecoder().decode(o.current) });
+      const reply: CasReply = o.ok ? { ok: true } : { ok: false, current: o.current === null ? null : new TextDecoder().decode(o.current) };
+      x.json(o.ok ? 200 : 409, reply);
     });
   }
   switch (method) {

@@ -7,6 +7,7 @@
 
 import { seededRng, type Rng } from "../core/rng.ts";
 import type { OpName, Value } from "../check/history.ts";
+import { MAX_HOPS, NodeClient, NoResponseError, type Reply } from "../node/api-client.ts";
 import { classify, type HttpResult, type OpRecord } from "./recording.ts";
 
 export interface Workload {
@@ -24,9 +25,6 @@ export interface Workload {
 /** Back-off range after an operation that got no useful answer, in ms. */
 const BACKOFF_MS: readonly [number, number] = [50, 150];
 
-/** Redirects followed per request; a leader change mid-request can take two. */
-const MAX_HOPS = 3;
-
 export function keyNames(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `k${i}`);
 }
@@ -40,38 +38,26 @@ export async function send(
   body: string | undefined,
   timeoutMs: number,
 ): Promise<{ result: HttpResult; node: number }> {
+  // One deadline for every hop; redirects are followed here, only to the cluster's own nodes.
   const signal = AbortSignal.timeout(timeoutMs);
-  let url = `${urls[node - 1]}${path}`;
   for (let hop = 0; ; hop++) {
-    let res: Response;
+    let reply: Reply;
     try {
-      res = await fetch(url, { method, body, redirect: "manual", signal });
+      reply = await new NodeClient(urls[node - 1]!).send(method, path, { body, signal, timeoutMs });
     } catch (err) {
-      return { result: noResponse(err), node };
+      if (!(err instanceof NoResponseError)) throw err;
+      return { result: { kind: "no-response", reason: err.reason, detail: err.detail }, node };
     }
-    const location = res.headers.get("location");
-    if (res.status === 307 && location && hop < MAX_HOPS) {
-      await res.arrayBuffer().catch(() => undefined);
+    const location = reply.location;
+    if (reply.status === 307 && location && hop < MAX_HOPS) {
       const next = urls.findIndex((u) => location.startsWith(`${u}/`));
       if (next < 0) return { result: { kind: "response", status: 307, body: `redirect outside the cluster: ${location}` }, node };
       node = next + 1;
-      url = location;
+      path = location.slice(urls[next]!.length);
       continue;
     }
-    try {
-      return { result: { kind: "response", status: res.status, body: await res.text() }, node };
-    } catch (err) {
-      return { result: noResponse(err), node };
-    }
+    return { result: { kind: "response", status: reply.status, body: reply.body }, node };
   }
-}
-
-function noResponse(err: unknown): HttpResult {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === "TimeoutError" || e.name === "AbortError") return { kind: "no-response", reason: "timeout", detail: "client deadline passed" };
-  const code = e.cause?.code ?? "";
-  const detail = code || e.cause?.message || e.message || String(err);
-  return { kind: "no-response", reason: code === "ECONNREFUSED" ? "refused" : "error", detail };
 }
 
 /** The request that performs an operation. */

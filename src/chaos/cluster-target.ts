@@ -3,7 +3,8 @@
 // that exits on its own during a chaos run is a crash, and the run fails.
 
 import type { LocalCluster } from "../node/local-cluster.ts";
-import type { FaultTarget, LinkChangeBody } from "./nemesis.ts";
+import type { LinkChangeBody } from "../node/api-types.ts";
+import type { FaultTarget } from "./nemesis.ts";
 
 export interface NodeCrash {
   readonly id: number;
@@ -70,14 +71,8 @@ export class ClusterTarget implements FaultTarget {
   async shape(id: number, change: LinkChangeBody): Promise<boolean> {
     if (!this.cluster.isRunning(id)) return false;
     try {
-      const res = await fetch(`${this.cluster.clientUrl(id)}/admin/links`, {
-        method: "POST",
-        headers: this.cluster.adminHeaders(),
-        body: JSON.stringify(change),
-        signal: AbortSignal.timeout(ADMIN_TIMEOUT_MS),
-      });
-      await res.arrayBuffer();
-      return res.ok;
+      await this.cluster.client(id).setLinks(change, { timeoutMs: ADMIN_TIMEOUT_MS });
+      return true;
     } catch {
       return false;
     }

@@ -13,6 +13,7 @@
 // The plan depends only on the seed, the cluster size and the duration; which node is "the leader" is
 // resolved when the fault starts (the planned node stands in when no leader is known).
 
+import type { LinkChangeBody } from "../node/api-types.ts";
 import { seededRng, type Rng } from "../core/rng.ts";
 
 export type FaultKind =
@@ -127,15 +128,6 @@ function shuffle<T>(rng: Rng, items: T[]): T[] {
     [items[i], items[j]] = [items[j]!, items[i]!];
   }
   return items;
-}
-
-/** A shaping change for one node's outgoing links (the body of `POST /admin/links`). */
-export interface LinkChangeBody {
-  readonly to?: readonly number[];
-  readonly partitioned?: boolean;
-  readonly delayMs?: number;
-  readonly jitterMs?: number;
-  readonly lossRate?: number;
 }
 
 /** What the nemesis does to the cluster. Failures (a paused node's admin endpoint, say) are reported, not thrown. */

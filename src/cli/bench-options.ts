@@ -4,7 +4,8 @@
 import { randomInt } from "node:crypto";
 import { ENVIRONMENTS, isEnvName, type EnvName } from "../../bench/environments.ts";
 import type { Preset, SweepOptions } from "../../bench/sweep-options.ts";
-import { flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
+import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
+import { choiceOption, flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 // quick is the default run: 16 combinations × 2 sizes × 2 environments = 64 cells of 1 + 3 s, single
 // repetitions (Lenth's method needs none) in shuffled order, in under 10 minutes on 2 cores (README).
@@ -55,6 +56,8 @@ Options:
   --net-loss P           peer message loss probability, 0..1 (default 0)
   --fsync-delay-us LIST  added to every fsync, µs (a real SSD: ~1000)
   --apply-cost-us LIST   CPU time per applied command, µs (default 0)
+  --state-machine KIND   what raftlab's nodes apply committed entries to: kv (default), or noop to
+                         measure replication alone (keeps no data: needs --read-ratio 0)
   --peer etcd            also run an etcd cluster of each size under the same load (needs an etcd
                          binary on PATH: apt-get install etcd-server)
   --out DIR              reports root (default reports)
@@ -110,6 +113,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       "net-loss": { type: "string", default: "0" },
       "fsync-delay-us": { type: "string" },
       "apply-cost-us": { type: "string" },
+      "state-machine": { type: "string", default: "kv" },
       env: { type: "string" },
       order: { type: "string", default: "shuffled" },
       seed: { type: "string" },
@@ -136,6 +140,11 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
   if (v.peer !== undefined && v.peer !== "etcd") throw new UsageError(`--peer must be etcd, got "${v.peer}"`);
   const keys = intOption("--keys", v.keys, 0, 100_000_000);
   if (v["key-dist"] === "zipf" && keys === 0) throw new UsageError("--key-dist zipf needs a key space: --keys N with N > 0");
+  const readRatio = numberOption("--read-ratio", v["read-ratio"], 0, 1);
+  const stateMachine = choiceOption("--state-machine", v["state-machine"], STATE_MACHINE_KINDS);
+  if (stateMachine === "noop" && readRatio > 0) {
+    throw new UsageError("--state-machine noop keeps no data to read: use --read-ratio 0, or --state-machine kv");
+  }
   const rates = v.rate === undefined ? [] : list("--rate", v.rate, int(1, 10_000_000));
   const knobLists = v["net-delay"] !== undefined || v["fsync-delay-us"] !== undefined || v["apply-cost-us"] !== undefined;
   if (knobLists && v.env !== undefined) {
@@ -159,12 +168,13 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     valueSize: intOption("--value-size", v["value-size"], 0, 64 << 20),
     keys,
     keyDist: v["key-dist"],
-    readRatio: numberOption("--read-ratio", v["read-ratio"], 0, 1),
+    readRatio,
     netDelayMs: list("--net-delay", v["net-delay"] ?? p["net-delay"], num(0, 60_000)),
     netJitterMs: numberOption("--net-jitter", v["net-jitter"], 0, 60_000),
     netLoss: numberOption("--net-loss", v["net-loss"], 0, 1),
     fsyncDelayUs: list("--fsync-delay-us", v["fsync-delay-us"] ?? p["fsync-delay-us"], int(0, 10_000_000)),
     applyCostUs: list("--apply-cost-us", v["apply-cost-us"] ?? "0", int(0, 10_000_000)),
+    stateMachine,
     env,
     order: v.order,
     seed: v.seed === undefined ? randomInt(1, 2 ** 31 - 1) : intOption("--seed", v.seed, 0, 2 ** 31 - 1),

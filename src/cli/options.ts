@@ -33,6 +33,12 @@ export function numberOption(name: string, raw: string | undefined, min: number,
   return n;
 }
 
+/** One of a fixed set of words, e.g. `--storage-mode direct`. */
+export function choiceOption<T extends string>(name: string, raw: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`${name}: "${raw}" is not one of ${choices.join(", ")}`);
+  return raw as T;
+}
+
 /** `--flags COMBO`: one combination (none, all, or flags joined by "+"). */
 export function flagsOption(raw: string): Flags {
   return asUsageError("--flags", () => parseFlags(raw));

@@ -2,16 +2,15 @@
 //   inline — on the caller's stack, before anything else runs (the `async-apply`-off policy);
 //   loop   — on the main thread in a later turn, so replication work interleaves (async, no cost);
 //   worker — the cost is paid on a worker thread while the main thread keeps replicating; the
-//            (cheap) map update then happens on the main thread, in log order.
+//            (cheap) state update then happens on the main thread, in log order.
 
 import { Worker } from "node:worker_threads";
 import type { Entry } from "../core/types.ts";
-import type { ApplyResult } from "./kv-command.ts";
-import type { KvStateMachine } from "./kv-state-machine.ts";
+import type { StateMachine } from "./state-machine.ts";
 
-export interface Applier {
+export interface Applier<R = unknown> {
   /** Applies `entries` in order to the state machine and calls `done` with one result per entry. */
-  apply(entries: readonly Entry[], done: (results: readonly ApplyResult[]) => void): void;
+  apply(entries: readonly Entry[], done: (results: readonly R[]) => void): void;
   /** Releases threads; the applier is unusable afterwards. */
   close?(): void;
 }
@@ -29,7 +28,7 @@ function commandCount(entries: readonly Entry[]): number {
   return n;
 }
 
-export function inlineApplier(sm: KvStateMachine, costUs = 0): Applier {
+export function inlineApplier<R>(sm: StateMachine<R>, costUs = 0): Applier<R> {
   return {
     apply(entries, done) {
       if (costUs > 0) burnMicros(costUs * commandCount(entries));
@@ -38,7 +37,7 @@ export function inlineApplier(sm: KvStateMachine, costUs = 0): Applier {
   };
 }
 
-export function loopApplier(sm: KvStateMachine): Applier {
+export function loopApplier<R>(sm: StateMachine<R>): Applier<R> {
   return { apply: (entries, done) => setImmediate(() => done(entries.map((e) => sm.apply(e)))) };
 }
 
@@ -50,7 +49,7 @@ parentPort.on("message", (us) => {
   parentPort.postMessage(us);
 });`;
 
-export function workerApplier(sm: KvStateMachine, costUs: number): Applier {
+export function workerApplier<R>(sm: StateMachine<R>, costUs: number): Applier<R> {
   const worker = new Worker(WORKER_SOURCE, { eval: true });
   worker.unref();
   const pending: (() => void)[] = [];

@@ -14,8 +14,7 @@ import type { RawNode } from "../core/raw-node.ts";
 import type { Entry, Message, Ready, Snapshot } from "../core/types.ts";
 import type { Flags } from "../core/flags.ts";
 import type { RaftStore } from "../storage/store.ts";
-import { encodeCommand, type ApplyResult, type KvCommand } from "./kv-command.ts";
-import type { KvStateMachine } from "./kv-state-machine.ts";
+import type { StateMachine } from "./state-machine.ts";
 import { inlineApplier, type Applier } from "./appliers.ts";
 import { ProposalWaiters } from "./proposal-waiters.ts";
 
@@ -34,12 +33,14 @@ export type FailCode =
   /** Outcome unknown (e.g. a snapshot replaced the log past it, or the node stopped). */
   | "unknown";
 
-export type ProposalOutcome =
-  | { readonly ok: true; readonly result: ApplyResult }
+/** A proposal's fate; `result` is what the state machine's `apply` returned for it. */
+export type ProposalOutcome<R = unknown> =
+  | { readonly ok: true; readonly result: R }
   | { readonly ok: false; readonly code: FailCode; readonly leader: number };
 
-export type ReadOutcome =
-  | { readonly ok: true; readonly value: Uint8Array | null }
+/** A linearizable read's fate; `value` is what its query returned from the state machine. */
+export type ReadOutcome<T = unknown> =
+  | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly code: "not_leader" | "unknown"; readonly leader: number };
 
 /** Time points of one proposal through the pipeline, for the stage breakdown. */
@@ -51,19 +52,19 @@ export interface ProposalTimings {
   readonly applied: number;
 }
 
-export interface DriverOptions {
+export interface DriverOptions<R> {
   readonly core: RawNode;
   readonly store: RaftStore;
   readonly flags: Flags;
-  readonly stateMachine: KvStateMachine;
+  readonly stateMachine: StateMachine<R>;
   /** The cluster's voters, written into snapshots. */
   readonly voters: readonly number[];
   /** Sends messages to peers (through the network; Raft tolerates loss). */
   send(msgs: readonly Message[]): void;
   /** The apply loop used when `flags.asyncApply` is on. */
-  readonly asyncApplier: Applier;
+  readonly asyncApplier: Applier<R>;
   /** How entries are applied when `flags.asyncApply` is off (default: on this stack, at no extra cost). */
-  readonly inlineApplier?: Applier;
+  readonly inlineApplier?: Applier<R>;
   /** Runs `fn` soon, after the current event (setImmediate on a real node; an event in the simulator). */
   schedule(fn: () => void): void;
   /** Called when the store fails to write: the node must stop (it can no longer promise durability). */
@@ -78,18 +79,18 @@ export interface DriverOptions {
   readonly failpoint?: (name: DriverFailpoint) => void;
 }
 
-interface Waiter {
+interface Waiter<R> {
   readonly term: number;
-  readonly cb: (o: ProposalOutcome) => void;
+  readonly cb: (o: ProposalOutcome<R>) => void;
   readonly queued: number;
   readonly proposed: number;
   persisted: number;
   committed: number;
 }
 
-interface QueuedProposal {
+interface QueuedProposal<R> {
   readonly data: Uint8Array;
-  readonly cb: (o: ProposalOutcome) => void;
+  readonly cb: (o: ProposalOutcome<R>) => void;
   readonly queued: number;
 }
 
@@ -101,15 +102,16 @@ interface PersistJob {
 
 type ApplyItem = { readonly entries: readonly Entry[] } | { readonly snapshot: Snapshot };
 
-export class RaftDriver {
+/** Drives one node; `R` is what its state machine's `apply` returns to proposers. */
+export class RaftDriver<R = unknown> {
   private readonly core: RawNode;
   private readonly store: RaftStore;
-  private readonly sm: KvStateMachine;
-  private readonly o: DriverOptions;
-  private readonly applier: Applier;
-  private readonly proposals: QueuedProposal[] = [];
-  private readonly waiters = new ProposalWaiters<Waiter>();
-  private readonly readWaiters = new Map<number, { key: string; cb: (o: ReadOutcome) => void }>();
+  private readonly sm: StateMachine<R>;
+  private readonly o: DriverOptions<R>;
+  private readonly applier: Applier<R>;
+  private readonly proposals: QueuedProposal<R>[] = [];
+  private readonly waiters = new ProposalWaiters<Waiter<R>>();
+  private readonly readWaiters = new Map<number, { query: () => unknown; cb: (o: ReadOutcome) => void }>();
   /** ReadStates confirmed by a quorum, waiting for the applied index to reach them. */
   private readonly readyReads: { index: number; ctx: number }[] = [];
   private readonly persistJobs: PersistJob[] = [];
@@ -124,7 +126,7 @@ export class RaftDriver {
   private durableTerm: number;
   private durableVote: number;
 
-  constructor(o: DriverOptions) {
+  constructor(o: DriverOptions<R>) {
     this.o = o;
     this.core = o.core;
     this.store = o.store;
@@ -135,20 +137,23 @@ export class RaftDriver {
     this.durableVote = hs.vote;
   }
 
-  /** Proposes a command; `cb` runs once it is applied (or certainly failed). */
-  propose(cmd: KvCommand, cb: (o: ProposalOutcome) => void): void {
+  /** Proposes a command (an entry's payload); `cb` runs once it is applied (or certainly failed). */
+  propose(data: Uint8Array, cb: (o: ProposalOutcome<R>) => void): void {
     if (this.stopped) return cb(this.fail("unknown"));
     if (!this.isLeader) return cb(this.fail("not_leader"));
-    this.proposals.push({ data: encodeCommand(cmd), cb, queued: this.now() });
+    this.proposals.push({ data, cb, queued: this.now() });
     this.schedulePump();
   }
 
-  /** A linearizable read (ReadIndex): `cb` runs once the read index is applied. */
-  read(key: string, cb: (o: ReadOutcome) => void): void {
+  /**
+   * A linearizable read (ReadIndex): once the read index is applied, `query` runs against the state
+   * machine's state and `cb` gets its value.
+   */
+  read<T>(query: () => T, cb: (o: ReadOutcome<T>) => void): void {
     if (this.stopped) return cb({ ok: false, code: "unknown", leader: this.core.status().leader });
     const ctx = this.nextReadCtx++;
     if (!this.core.readIndex(ctx)) return cb({ ok: false, code: "not_leader", leader: this.core.status().leader });
-    this.readWaiters.set(ctx, { key, cb });
+    this.readWaiters.set(ctx, { query, cb: cb as (o: ReadOutcome) => void });
     this.schedulePump();
   }
 
@@ -182,7 +187,7 @@ export class RaftDriver {
     return this.o.now ? this.o.now() : 0;
   }
 
-  private fail(code: FailCode): ProposalOutcome {
+  private fail(code: FailCode): ProposalOutcome<R> {
     return { ok: false, code, leader: this.core.status().leader };
   }
 
@@ -227,7 +232,7 @@ export class RaftDriver {
     }
   }
 
-  private proposeGroup(group: QueuedProposal[]): void {
+  private proposeGroup(group: QueuedProposal<R>[]): void {
     const res = this.core.propose(group.map((p) => p.data));
     if (!res.ok) {
       for (const p of group) p.cb(this.fail(res.reason));
@@ -373,7 +378,7 @@ export class RaftDriver {
     this.serveReads();
   }
 
-  private finishApply(entries: readonly Entry[], results: readonly ApplyResult[]): void {
+  private finishApply(entries: readonly Entry[], results: readonly R[]): void {
     const applied = this.now();
     entries.forEach((e, i) => {
       this.waiters.take(e.index, (w) => {
@@ -404,7 +409,7 @@ export class RaftDriver {
       const w = this.readWaiters.get(r.ctx);
       if (!w) continue;
       this.readWaiters.delete(r.ctx);
-      w.cb({ ok: true, value: this.sm.get(w.key) });
+      w.cb({ ok: true, value: w.query() });
     }
     this.readyReads.length = kept;
   }

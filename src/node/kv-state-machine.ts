@@ -3,6 +3,7 @@
 
 import type { Entry } from "../core/types.ts";
 import { decodeCommand, type ApplyResult } from "./kv-command.ts";
+import type { StateMachine } from "./state-machine.ts";
 
 const NOOP_RESULT: ApplyResult = { ok: true };
 
@@ -12,7 +13,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-export class KvStateMachine {
+export class KvStateMachine implements StateMachine<ApplyResult> {
   private readonly data = new Map<string, Uint8Array>();
   /** Index of the last entry applied (or restored from a snapshot). */
   appliedIndex = 0;

@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatFlags, type Flags } from "../core/flags.ts";
+import { NodeClient, type NodeClientOptions } from "./api-client.ts";
+import type { NodeStatus } from "./api-types.ts";
 import { writeNewSecretFile } from "./secret-file.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
@@ -45,22 +47,10 @@ export interface LocalClusterOptions {
    * e.g. runs it under a profiler, or adds options for that node only.
    */
   command?(id: number, argv: readonly string[]): readonly string[];
+  /** The tokens (and deadline) of `client(id)`: those the nodes were started with in `nodeArgs`. */
+  readonly clientOptions?: NodeClientOptions;
   /** Called when a node process exits while the cluster is not stopping. */
   onExit?(id: number, code: number | null, signal: NodeJS.Signals | null): void;
-}
-
-export interface NodeStatus {
-  readonly id: number;
-  readonly role: string;
-  readonly term: number;
-  readonly leader: number | null;
-  readonly leaderUrl: string | null;
-  readonly clientUrl: string;
-  readonly pid: number;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly lastIndex: number;
-  readonly flags: string;
 }
 
 export class LocalCluster {
@@ -80,11 +70,6 @@ export class LocalCluster {
     mkdirSync(this.dataDir, { recursive: true });
     this.secretFile = o.insecure ? null : path.join(this.dataDir, "cluster-secret");
     this.secret = this.secretFile === null ? null : writeNewSecretFile(this.secretFile);
-  }
-
-  /** The Authorization header of a request to the nodes' `/admin/…` (none when there is no secret). */
-  adminHeaders(): Record<string, string> {
-    return this.secret === null ? {} : { authorization: `Bearer ${this.secret}` };
   }
 
   get ids(): number[] {
@@ -156,13 +141,14 @@ export class LocalCluster {
     await gone;
   }
 
+  /** A client of node `id`'s HTTP API. */
+  client(id: number): NodeClient {
+    return new NodeClient(this.clientUrl(id), { adminToken: this.secret, ...this.o.clientOptions });
+  }
+
+  /** Node `id`'s status, or null when it does not answer within `timeoutMs`. */
   async status(id: number, timeoutMs = 1000): Promise<NodeStatus | null> {
-    try {
-      const res = await fetch(`${this.clientUrl(id)}/status`, { signal: AbortSignal.timeout(timeoutMs) });
-      return res.ok ? ((await res.json()) as NodeStatus) : null;
-    } catch {
-      return null;
-    }
+    return this.client(id).status({ timeoutMs }).catch(() => null);
   }
 
   /**

@@ -11,11 +11,13 @@ import { PeerTransport } from "../transport/peer-transport.ts";
 import { LinkShaper, type LinkSettings } from "../transport/link-shaper.ts";
 import { listenExclusive, uws } from "../transport/uws.ts";
 import { MAX_ENTRY_BYTES, MAX_VALUE_BYTES, maxEntryBytes, mountApi, type ApiLimits, type ApiLoad } from "../api/http-api.ts";
+import type { NodeStatus } from "../node/api-types.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
 import { seededRng } from "../core/rng.ts";
 import { NodeMetrics } from "../api/metrics.ts";
-import { RaftDriver } from "../node/driver.ts";
-import { KvStateMachine } from "../node/kv-state-machine.ts";
+import { RaftDriver, type ProposalOutcome } from "../node/driver.ts";
+import { encodeCommand, type ApplyResult } from "../node/kv-command.ts";
+import { createStateMachine, type StateMachineKind } from "../node/state-machines.ts";
 import { inlineApplier, loopApplier, workerApplier, type Applier } from "../node/appliers.ts";
 import { StageStats } from "../node/stage-stats.ts";
 import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
@@ -47,6 +49,8 @@ export interface NodeOptions {
   readonly checkQuorum: boolean;
   /** Added to every fsync, to emulate a real SSD on a host-cached virtual disk. */
   readonly fsyncDelayUs: number;
+  /** What the log is applied to: the key-value map, or nothing (`noop`, to measure replication alone). */
+  readonly stateMachine: StateMachineKind;
   /** CPU time per applied command, to study costly state machines. */
   readonly applyCostUs: number;
   /** Compact the log every N applied entries. */
@@ -67,7 +71,7 @@ export interface NodeOptions {
 }
 
 export interface RunningNode {
-  readonly driver: RaftDriver;
+  readonly driver: RaftDriver<ApplyResult | undefined>;
   stop(): Promise<void>;
 }
 
@@ -92,12 +96,12 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     seed: o.seed * 1000 + o.id,
   });
   const core = new RawNode(cfg, store);
-  const sm = new KvStateMachine();
+  const { machine: sm, kv } = createStateMachine(o.stateMachine);
   const snap = store.snapshot();
   if (snap.meta.index > 0) sm.restore(snap.data, snap.meta.index);
 
   let transport!: PeerTransport;
-  let driver!: RaftDriver;
+  let driver!: RaftDriver<ApplyResult | undefined>;
   let api!: ApiLoad;
   const metrics = new NodeMetrics({
     status: () => status(),
@@ -120,7 +124,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     onMessages: (msgs) => driver.step(msgs),
   });
 
-  const asyncApplier: Applier = o.applyCostUs > 0 ? workerApplier(sm, o.applyCostUs) : loopApplier(sm);
+  const asyncApplier: Applier<ApplyResult | undefined> = o.applyCostUs > 0 ? workerApplier(sm, o.applyCostUs) : loopApplier(sm);
   driver = new RaftDriver({
     core,
     store,
@@ -142,7 +146,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   });
 
   const urlOf = new Map(o.peers.map((p) => [p.id, clientUrl(p)]));
-  const status = () => {
+  const status = (): NodeStatus => {
     const s = driver.status();
     const leader = s.leader || null;
     return {
@@ -159,7 +163,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       lastIndex: s.lastIndex,
       firstIndex: s.firstIndex,
       flags: formatFlags(o.flags),
-      keys: sm.size,
+      stateMachine: o.stateMachine,
+      keys: kv?.size ?? 0,
     };
   };
 
@@ -169,14 +174,15 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     {
       propose: failpoint
         ? (cmd, cb) =>
-            driver.propose(cmd, (outcome) => {
+            driver.propose(encodeCommand(cmd), (outcome) => {
               if (outcome.ok) failpoint("before-reply");
-              cb(outcome);
+              cb(applied(outcome));
               if (outcome.ok) failpoint("after-reply");
             })
-        : (cmd, cb) => driver.propose(cmd, cb),
-      read: (key, cb) => driver.read(key, cb),
-      readLocal: (key) => sm.get(key),
+        : (cmd, cb) => driver.propose(encodeCommand(cmd), (outcome) => cb(applied(outcome))),
+      readable: kv !== null,
+      read: (key, cb) => driver.read(() => kv?.get(key) ?? null, cb),
+      readLocal: (key) => kv?.get(key) ?? null,
       clientUrlOf: (id) => urlOf.get(id) ?? null,
       status,
       metrics: () => metrics.render(),
@@ -215,4 +221,9 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       store.close();
     },
   };
+}
+
+/** A write's outcome for the API: a machine that returns nothing (`noop`) applied it. */
+function applied(o: ProposalOutcome<ApplyResult | undefined>): ProposalOutcome<ApplyResult> {
+  return o.ok ? { ok: true, result: o.result ?? { ok: true } } : o;
 }

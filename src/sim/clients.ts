@@ -7,7 +7,8 @@
 
 import type { HistoryEvent, Value } from "../check/history.ts";
 import type { NodeId } from "../core/types.ts";
-import type { KvCommand } from "../node/kv-command.ts";
+import { encodeCommand, type ApplyResult, type KvCommand } from "../node/kv-command.ts";
+import type { KvStateMachine } from "../node/kv-state-machine.ts";
 import type { ProposalOutcome, RaftDriver, ReadOutcome } from "../node/driver.ts";
 import type { Nanos, Scheduler } from "./scheduler.ts";
 import type { Digest } from "./digest.ts";
@@ -16,7 +17,7 @@ import type { Digest } from "./digest.ts";
 export interface ClientGateway {
   readonly nodeIds: readonly NodeId[];
   /** Runs `fn` on the node's driver when the request arrives (never if the node is down; late if paused). */
-  call(node: NodeId, fn: (driver: RaftDriver) => void): void;
+  call(node: NodeId, fn: (driver: RaftDriver<ApplyResult>, kv: KvStateMachine) => void): void;
 }
 
 export interface ClientOptions {
@@ -159,9 +160,9 @@ class SimClient {
       }
     };
     sched.after(o.linkNs, () =>
-      gateway.call(node, (driver) => {
+      gateway.call(node, (driver, kv) => {
         if (op.f === "read") {
-          driver.read(op.key, (out: ReadOutcome) =>
+          driver.read(() => kv.get(op.key), (out: ReadOutcome<Uint8Array | null>) =>
             reply(() => {
               if (out.ok) {
                 const v = text(out.value);
@@ -173,7 +174,7 @@ class SimClient {
           );
           return;
         }
-        driver.propose(this.command(op), (out: ProposalOutcome) =>
+        driver.propose(encodeCommand(this.command(op)), (out: ProposalOutcome<ApplyResult>) =>
           reply(() => {
             if (out.ok) {
               if (out.result.ok) {

@@ -14,6 +14,8 @@ import { RawNode } from "../core/raw-node.ts";
 import type { RaftStatus } from "../core/status.ts";
 import type { Message, NodeId } from "../core/types.ts";
 import { RaftDriver, type Applier } from "../node/driver.ts";
+import type { ApplyResult } from "../node/kv-command.ts";
+import { KvStateMachine } from "../node/kv-state-machine.ts";
 import { MemoryStore } from "../storage/memory-store.ts";
 import type { ClientGateway } from "./clients.ts";
 import type { Digest } from "./digest.ts";
@@ -41,8 +43,10 @@ export interface ClusterOptions {
 /** One process's lifetime: rebuilt from the store on every restart. */
 interface Incarnation {
   readonly core: RawNode;
-  readonly driver: RaftDriver;
-  readonly sm: ObservedStateMachine;
+  readonly driver: RaftDriver<ApplyResult>;
+  /** The key-value state the clients read; the driver applies to it through an ObservedStateMachine. */
+  readonly kv: KvStateMachine;
+  readonly sm: ObservedStateMachine<ApplyResult>;
 }
 
 export class SimNode {
@@ -88,12 +92,13 @@ export class SimNode {
   boot(): void {
     const { cluster } = this;
     const { sched, o } = cluster;
-    const sm = new ObservedStateMachine(this.id, cluster.inv);
+    const kv = new KvStateMachine();
+    const sm = new ObservedStateMachine(kv, this.id, cluster.inv);
     const snap = this.store.snapshot();
     sm.restore(snap.data, snap.meta.index);
     const cfg = configFromFlags(this.id, cluster.nodeIds, o.flags, { ...o.raft, seed: sched.rng.int(1, 2 ** 31) });
     const core = new RawNode(cfg, this.store);
-    const asyncApplier: Applier = {
+    const asyncApplier: Applier<ApplyResult> = {
       apply: (entries, done) =>
         sched.after(o.applyNsPerEntry * entries.length, this.gate(() => done(entries.map((e) => sm.apply(e))))),
     };
@@ -111,7 +116,7 @@ export class SimNode {
       },
       snapshotEvery: o.snapshotEvery,
     });
-    this.inc = { core, driver, sm };
+    this.inc = { core, driver, kv, sm };
     this.up = true;
   }
 
@@ -189,9 +194,9 @@ export class Cluster implements FaultTarget, ClientGateway {
 
   // ---- ClientGateway ----
 
-  call(node: NodeId, fn: (driver: RaftDriver) => void): void {
+  call(node: NodeId, fn: (driver: RaftDriver<ApplyResult>, kv: KvStateMachine) => void): void {
     const n = this.node(node);
-    n.run(() => fn(n.inc.driver));
+    n.run(() => fn(n.inc.driver, n.inc.kv));
   }
 
   // ---- FaultTarget ----
@@ -247,6 +252,6 @@ export class Cluster implements FaultTarget, ClientGateway {
 
   /** Every node's applied index and state machine, for the end-of-run comparison. */
   applied(): { id: NodeId; index: number; get: (key: string) => Uint8Array | null }[] {
-    return [...this.nodes.values()].map((n) => ({ id: n.id, index: n.inc.sm.appliedIndex, get: (k: string) => n.inc.sm.get(k) }));
+    return [...this.nodes.values()].map((n) => ({ id: n.id, index: n.inc.sm.appliedIndex, get: (k: string) => n.inc.kv.get(k) }));
   }
 }

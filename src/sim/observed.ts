@@ -2,8 +2,7 @@
 // without changing what it does: the store and state machine the driver uses, observed.
 
 import type { Entry, HardState, NodeId, Snapshot } from "../core/types.ts";
-import type { ApplyResult } from "../node/kv-command.ts";
-import { KvStateMachine } from "../node/kv-state-machine.ts";
+import type { StateMachine } from "../node/state-machine.ts";
 import type { MemoryStore } from "../storage/memory-store.ts";
 import type { RaftStore } from "../storage/store.ts";
 import type { Invariants } from "./invariants.ts";
@@ -66,21 +65,28 @@ export class ObservedStore implements RaftStore {
   }
 }
 
-export class ObservedStateMachine extends KvStateMachine {
+export class ObservedStateMachine<R> implements StateMachine<R> {
   constructor(
+    private readonly inner: StateMachine<R>,
     private readonly node: NodeId,
     private readonly inv: Invariants,
-  ) {
-    super();
+  ) {}
+
+  get appliedIndex(): number {
+    return this.inner.appliedIndex;
   }
 
-  override apply(entry: Entry): ApplyResult {
+  apply(entry: Entry): R {
     this.inv.onApply(this.node, entry);
-    return super.apply(entry);
+    return this.inner.apply(entry);
   }
 
-  override restore(data: Uint8Array, index: number): void {
+  snapshot(): Uint8Array {
+    return this.inner.snapshot();
+  }
+
+  restore(data: Uint8Array, index: number): void {
     this.inv.onRestore(this.node, index);
-    super.restore(data, index);
+    this.inner.restore(data, index);
   }
 }

@@ -7,6 +7,7 @@ import { checkEvents, type CheckResult, type Verdict } from "../check/linearizab
 import type { HistoryEvent } from "../check/history.ts";
 import { formatFlags, type Flags } from "../core/flags.ts";
 import type { NodeId } from "../core/types.ts";
+import { encodeCommand } from "../node/kv-command.ts";
 import { Clients, text } from "./clients.ts";
 import { Cluster, type ClusterOptions } from "./cluster.ts";
 import { Digest } from "./digest.ts";
@@ -183,7 +184,7 @@ function finalWrite(sched: Scheduler, cluster: Cluster, history: HistoryEvent[])
     const leader = cluster.leader();
     if (leader !== 0) {
       cluster.call(leader, (d) =>
-        d.propose({ op: "put", key, value: utf8.encode(value) }, (out) => {
+        d.propose(encodeCommand({ op: "put", key, value: utf8.encode(value) }), (out) => {
           if (out.ok && !done) {
             done = true;
             history.push({ process: PROBE_PROCESS, type: "ok", f: "write", key, value, time: sched.now });

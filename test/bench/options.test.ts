@@ -83,6 +83,8 @@ describe("bench options", () => {
     expect(o.connections).toEqual([]);
     expect(o.rates).toEqual([100, 200]);
     expect(o.nodeArgs).toEqual(["--tick-ms", "10"]);
+    expect(o.stateMachine).toBe("kv");
+    expect(parse(["--state-machine", "noop"]).stateMachine).toBe("noop");
     const cells = planCells(o);
     // (2 combos × 2 environments + etcd, on loopback only) × 2 sizes × 2 rates
     expect(cells).toHaveLength(20);
@@ -102,6 +104,8 @@ describe("bench options", () => {
     [["--read-ratio", "1.5"], "--read-ratio"],
     [["--key-dist", "pareto"], "--key-dist"],
     [["--key-dist", "zipf"], "--keys"],
+    [["--state-machine", "sql"], "--state-machine"],
+    [["--state-machine", "noop", "--read-ratio", "0.5"], "--read-ratio 0"],
     [["--preset", "huge"], "--preset"],
     [["--peer", "zookeeper"], "--peer"],
     [["--duration=-1"], "--duration"],

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { waitUntil } from "../support/wait.ts";
-import { Nemesis, planFaults, type FaultTarget, type LinkChangeBody, type PlannedFault } from "../../src/chaos/nemesis.ts";
+import type { LinkChangeBody } from "../../src/node/api-types.ts";
+import { Nemesis, planFaults, type FaultTarget, type PlannedFault } from "../../src/chaos/nemesis.ts";
 
 const KILLS = ["kill-leader", "kill-node", "kill-all"];
 const PARTITIONS = ["isolate-leader", "split", "one-way"];

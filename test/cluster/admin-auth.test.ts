@@ -4,15 +4,19 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFlags } from "../../src/core/flags.ts";
+import { NodeClient, type Reply } from "../../src/node/api-client.ts";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
-import { freeBasePort, request, type Reply } from "../support/cluster.ts";
+import { readSecretFile } from "../../src/node/secret-file.ts";
+import { freeBasePort } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const CLIENT_TOKEN = "client-token-for-tests";
 let cluster: LocalCluster;
 
-const admin = (headers: Record<string, string>, body: object): Promise<Reply> =>
-  request(`${cluster.clientUrl(1)}/admin/links`, { method: "POST", headers, body: JSON.stringify(body) });
+/** POST /admin/links to node 1 with `token` as the bearer token (none when null). */
+const admin = (token: string | null, body: object): Promise<Reply> =>
+  new NodeClient(cluster.clientUrl(1), { adminToken: token }).send("POST", "/admin/links", { body: JSON.stringify(body) });
+const secret = (): string => readSecretFile(cluster.secretFile!);
 
 beforeAll(async () => {
   cluster = new LocalCluster({
@@ -23,8 +27,8 @@ beforeAll(async () => {
     stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
   });
   cluster.start();
-  const auth = { authorization: `Bearer ${CLIENT_TOKEN}` };
-  await waitUntil(async () => JSON.parse((await request(`${cluster.clientUrl(1)}/status`, { headers: auth })).body).role === "leader", "node 1 to lead");
+  const client = new NodeClient(cluster.clientUrl(1), { clientToken: CLIENT_TOKEN });
+  await waitUntil(async () => (await client.status()).role === "leader", "node 1 to lead");
 });
 afterAll(async () => {
   await cluster?.stop();
@@ -33,12 +37,12 @@ afterAll(async () => {
 
 describe("/admin authorization", () => {
   it("refuses the client token and no token, and accepts the admin token", async () => {
-    const withClientToken = await admin({ authorization: `Bearer ${CLIENT_TOKEN}` }, { delayMs: 1 });
+    const withClientToken = await admin(CLIENT_TOKEN, { delayMs: 1 });
     expect(withClientToken.status).toBe(401);
     expect(JSON.parse(withClientToken.body)).toEqual({ error: "missing or wrong admin bearer token" });
-    expect((await admin({}, { delayMs: 1 })).status).toBe(401);
-    expect((await admin({ authorization: "Bearer wrong" }, { delayMs: 1 })).status).toBe(401);
-    const ok = await admin(cluster.adminHeaders(), { delayMs: 0 });
+    expect((await admin(null, { delayMs: 1 })).status).toBe(401);
+    expect((await admin("wrong", { delayMs: 1 })).status).toBe(401);
+    const ok = await admin(secret(), { delayMs: 0 });
     expect(ok.status).toBe(200);
   });
 
@@ -50,11 +54,11 @@ describe("/admin authorization", () => {
       [{ delayMs: -1 }, "delayMs"],
       [{ lossRate: 1.5 }, "lossRate"],
     ] as const) {
-      const r = await admin(cluster.adminHeaders(), body);
+      const r = await admin(secret(), body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(JSON.parse(r.body).error, JSON.stringify(body)).toMatch(new RegExp(`"${field}" must be a number from 0 to \\d+`));
     }
-    expect((await admin(cluster.adminHeaders(), { delayMs: 60_000, jitterMs: 0 })).status).toBe(200);
-    expect((await admin(cluster.adminHeaders(), { delayMs: 0 })).status).toBe(200);
+    expect((await admin(secret(), { delayMs: 60_000, jitterMs: 0 })).status).toBe(200);
+    expect((await admin(secret(), { delayMs: 0 })).status).toBe(200);
   });
 });

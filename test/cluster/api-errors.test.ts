@@ -3,7 +3,7 @@
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { request, startCluster, type TestCluster } from "../support/cluster.ts";
+import { request, startCluster, type RequestInit, type TestCluster } from "../support/cluster.ts";
 
 let t: TestCluster;
 let leader: string;

@@ -8,9 +8,7 @@ import { get, put, request, startCluster } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
 
 async function setLinks(cluster: LocalCluster, id: number, body: object): Promise<void> {
-  const url = cluster.clientUrl(id);
-  const r = await request(`${url}/admin/links`, { method: "POST", headers: cluster.adminHeaders(), body: JSON.stringify(body) });
-  if (r.status !== 200) throw new Error(`admin/links answered ${r.status}: ${r.body}`);
+  await cluster.client(id).setLinks(body);
 }
 
 describe("leader isolated by a partition", () => {

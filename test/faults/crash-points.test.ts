@@ -22,7 +22,9 @@ import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { allCombos, formatFlags, parseFlags, type Flags } from "../../src/core/flags.ts";
 import { FAILPOINT_NAMES, type FailpointName } from "../../src/node/failpoints.ts";
-import { LocalCluster, type NodeStatus } from "../../src/node/local-cluster.ts";
+import { LocalCluster } from "../../src/node/local-cluster.ts";
+import { NodeClient } from "../../src/node/api-client.ts";
+import type { LinkChangeBody, NodeStatus } from "../../src/node/api-types.ts";
 import { freeBasePort } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
 import { AckingWriter } from "./support/writer.ts";
@@ -212,7 +214,7 @@ async function runDiverged(flags: Flags): Promise<void> {
     const before = (await cluster.status(x))!.lastIndex;
     const orphans = ["orphan-0", "orphan-1", "orphan-2"];
     const hanging = orphans.map((k) =>
-      fetch(`${cluster.clientUrl(x)}/kv/${k}`, { method: "PUT", body: k, redirect: "manual", signal: AbortSignal.timeout(3000) }).then(
+      cluster.client(x).send("PUT", `/kv/${k}`, { body: k, timeoutMs: 3000 }).then(
         (r) => r.status,
         () => 0,
       ),
@@ -246,9 +248,7 @@ async function runDiverged(flags: Flags): Promise<void> {
     }
     await expectAllAcked(cluster.clientUrl(current), writer.acked);
     for (const k of orphans) {
-      const res = await fetch(`${cluster.clientUrl(current)}/kv/${k}`, { signal: AbortSignal.timeout(5000) });
-      await res.arrayBuffer();
-      expect(res.status, `never-committed write ${k}`).toBe(404);
+      expect(await cluster.client(current).get(k), `never-committed write ${k}`).toBeNull();
     }
   } finally {
     await writer.stop();
@@ -265,9 +265,8 @@ function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function links(cluster: LocalCluster, id: number, body: object): Promise<void> {
-  const res = await fetch(`${cluster.clientUrl(id)}/admin/links`, { method: "POST", headers: cluster.adminHeaders(), body: JSON.stringify(body), signal: AbortSignal.timeout(2000) });
-  if (res.status !== 200) throw new Error(`node ${id} /admin/links: ${res.status} ${await res.text()}`);
+async function links(cluster: LocalCluster, id: number, body: LinkChangeBody): Promise<void> {
+  await cluster.client(id).setLinks(body, { timeoutMs: 2000 });
 }
 
 async function healAll(cluster: LocalCluster): Promise<void> {
@@ -339,8 +338,8 @@ async function handOver(cluster: LocalCluster, from: number, x: number, crashed:
   await links(cluster, from, { to: [y], partitioned: true });
   try {
     const written = await waitUntil(async () => {
-      const res = await fetch(`${cluster.clientUrl(from)}/kv/handover-${x}-${Date.now()}`, { method: "PUT", body: "x", redirect: "manual", signal: AbortSignal.timeout(3000) }).catch(() => null);
-      await res?.arrayBuffer();
+      // Not redirected: the write must go through `from` itself.
+      const res = await cluster.client(from).send("PUT", `/kv/handover-${x}-${Date.now()}`, { body: "x", timeoutMs: 3000 }).catch(() => null);
       if (res?.status === 204) return "yes";
       return (crashed() || !(await leads())) && "lost";
     }, `a write through leader ${from} that node ${y} does not see`, 20_000);
@@ -363,9 +362,8 @@ async function expectAllAcked(leaderUrl: string, acked: ReadonlyMap<string, stri
   const missing: string[] = [];
   const worker = async (): Promise<void> => {
     for (let k = keys.pop(); k !== undefined; k = keys.pop()) {
-      const res = await fetch(`${leaderUrl}/kv/${encodeURIComponent(k)}`, { signal: AbortSignal.timeout(5000) });
-      const body = await res.text();
-      if (res.status !== 200 || body !== acked.get(k)) missing.push(`${k} → ${res.status} ${body.slice(0, 80)}`);
+      const got = await new NodeClient(leaderUrl).get(k, { timeoutMs: 5000 }).catch((err: Error) => err.message);
+      if (got !== acked.get(k)) missing.push(`${k} → ${got?.slice(0, 80) ?? "404"}`);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));

@@ -8,6 +8,7 @@
 // the leader, and a valid write succeeds after every batch.
 // Replay: RAFTLAB_FUZZ_SEED=<seed printed below>.
 
+import { NodeClient } from "../../src/node/api-client.ts";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
@@ -202,10 +203,9 @@ async function healthyWrite(t: Target, n: number): Promise<void> {
   expect(status.pid).toBe(t.pid);
   const leaderUrl = status.role === "leader" ? t.cluster.clientUrl(t.id) : status.leaderUrl!;
   const key = `fuzz-ok-${n}`;
-  const put = await fetch(`${leaderUrl}/kv/${key}`, { method: "PUT", body: key, signal: AbortSignal.timeout(10_000) });
-  expect(put.status).toBe(204);
-  const got = await fetch(`${leaderUrl}/kv/${key}`, { signal: AbortSignal.timeout(10_000) });
-  expect(await got.text()).toBe(key);
+  const client = new NodeClient(leaderUrl, { timeoutMs: 10_000 });
+  await client.put(key, key);
+  expect(await client.get(key)).toBe(key);
 }
 
 async function fuzz(t: Target, runs: number, seed: number): Promise<void> {

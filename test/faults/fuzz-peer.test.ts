@@ -92,7 +92,7 @@ function verdict(bytes: Uint8Array): "bad" | "stale" | "current" {
 }
 
 async function metric(counter: string): Promise<number> {
-  const text = await (await fetch(`${cluster.clientUrl(TARGET)}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const text = await cluster.client(TARGET).metrics();
   const m = new RegExp(`^raftlab_transport\\{counter="${counter}"\\} (\\d+)`, "m").exec(text);
   if (!m) throw new Error(`/metrics has no raftlab_transport{counter="${counter}"}`);
   return Number(m[1]);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { MessageType } from "../../src/core/types.ts";
 import { encodeCommand } from "../../src/node/kv-command.ts";
-import type { NodeStatus } from "../../src/node/local-cluster.ts";
+import type { NodeStatus } from "../../src/node/api-types.ts";
 import { encodeMessages } from "../../src/transport/codec.ts";
 import { handshakeHeaders, type PeerCredentials } from "../../src/transport/peer-auth.ts";
 import { getStale, put, startCluster, type TestCluster } from "../support/cluster.ts";

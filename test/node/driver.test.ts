@@ -9,6 +9,7 @@ import { RawNode } from "../../src/core/raw-node.ts";
 import { MessageType, type Message, type NodeId } from "../../src/core/types.ts";
 import { RaftDriver, type ProposalOutcome } from "../../src/node/driver.ts";
 import { inlineApplier } from "../../src/node/appliers.ts";
+import { encodeCommand, type ApplyResult } from "../../src/node/kv-command.ts";
 import { KvStateMachine } from "../../src/node/kv-state-machine.ts";
 import { MemoryStore } from "../../src/storage/memory-store.ts";
 
@@ -19,7 +20,7 @@ class HandCluster {
   readonly cut = new Set<NodeId>();
   /** Drops any other message it returns true for. */
   drop: (m: Message) => boolean = () => false;
-  readonly drivers = new Map<NodeId, RaftDriver>();
+  readonly drivers = new Map<NodeId, RaftDriver<ApplyResult>>();
 
   constructor(flags: string, nodes: number) {
     const schedule = (fn: () => void): void => void this.tasks.push(fn);
@@ -48,7 +49,7 @@ class HandCluster {
     }
   }
 
-  driver(id: NodeId): RaftDriver {
+  driver(id: NodeId): RaftDriver<ApplyResult> {
     return this.drivers.get(id)!;
   }
 
@@ -82,7 +83,7 @@ class HandCluster {
 
   put(id: NodeId, key: string, outcomes: Map<string, ProposalOutcome | null>): void {
     outcomes.set(key, null);
-    this.driver(id).propose({ op: "put", key, value: new TextEncoder().encode(key) }, (o) => outcomes.set(key, o));
+    this.driver(id).propose(encodeCommand({ op: "put", key, value: new TextEncoder().encode(key) }), (o) => outcomes.set(key, o));
     this.settle();
   }
 }

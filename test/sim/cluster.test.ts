@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseFlags } from "../../src/core/flags.ts";
 import { makeMessage } from "../../src/core/message.ts";
 import { MessageType } from "../../src/core/types.ts";
+import { encodeCommand } from "../../src/node/kv-command.ts";
 import { Cluster, type ClusterOptions } from "../../src/sim/cluster.ts";
 import { Digest } from "../../src/sim/digest.ts";
 import { SimDisk } from "../../src/sim/disk.ts";
@@ -36,7 +37,7 @@ function boot(flags = "all", seed = 1) {
     const retry = (): void => sched.after(20 * MS, () => put(key, value));
     if (leader === 0) return retry();
     cluster.call(leader, (d) =>
-      d.propose({ op: "put", key, value: new TextEncoder().encode(value) }, (out) => {
+      d.propose(encodeCommand({ op: "put", key, value: new TextEncoder().encode(value) }), (out) => {
         if (!out.ok) retry();
       }),
     );
@@ -113,7 +114,7 @@ function crashAfterOverwrite(seed: number): string {
   until("applied everywhere", () => cluster.applied().every((n) => n.get("a") !== null));
   const common = cluster.node(x).store.lastIndex();
   const cut = cluster.addFilter((batch) => batch.filter((e) => e.from !== x && e.to !== x));
-  for (let i = 0; i < 3; i++) cluster.call(x, (d) => d.propose({ op: "put", key: "lost", value: utf8.encode(`${i}`) }, () => {}));
+  for (let i = 0; i < 3; i++) cluster.call(x, (d) => d.propose(encodeCommand({ op: "put", key: "lost", value: utf8.encode(`${i}`) }), () => {}));
   sched.runUntil(sched.now + 50 * MS);
   const oldTerm = cluster.node(x).status().term;
   expect(cluster.node(x).store.lastIndex(), `seed ${seed}`).toBe(common + 3);

@@ -1,11 +1,11 @@
 // Helpers for tests that run real node processes: free port blocks, a started cluster, and a small
-// HTTP client that speaks the API of docs/DESIGN.md "The client HTTP API".
+// raw-reply view of the node's API client (src/node/api-client.ts) for tests that assert on statuses.
 
 import { rmSync } from "node:fs";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { reserveBasePort } from "../../src/node/ports.ts";
 import { parseFlags } from "../../src/core/flags.ts";
-
+import { NodeClient, type Reply } from "../../src/node/api-client.ts";
 
 /** A free block of ports for an n-node cluster (see src/node/ports.ts). */
 export async function freeBasePort(n: number): Promise<number> {
@@ -39,23 +39,24 @@ export async function startCluster(nodes: number, flags = "all", nodeArgs: strin
   return t;
 }
 
-export interface Reply {
-  readonly status: number;
-  readonly body: string;
-  readonly location: string | null;
+export type { Reply };
+
+/** The method and body of a test request. */
+export interface RequestInit {
+  readonly method?: string;
+  readonly body?: string | Uint8Array;
 }
 
-/** One request, redirects not followed (the tests look at them). */
-export async function request(url: string, init: RequestInit = {}): Promise<Reply> {
-  const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000), ...init });
-  return { status: res.status, body: await res.text(), location: res.headers.get("location") };
+/** One request to an absolute URL, redirects not followed (the tests look at them). */
+export function request(url: string, init: RequestInit = {}): Promise<Reply> {
+  const u = new URL(url);
+  return new NodeClient(u.origin, { timeoutMs: 10_000 }).send(init.method ?? "GET", `${u.pathname}${u.search}`, init);
 }
 
 /** Follows 307s to the leader (a few hops) as a client would. */
-export async function requestLeader(url: string, init: RequestInit = {}): Promise<Reply> {
-  let r = await request(url, init);
-  for (let hops = 0; r.status === 307 && r.location && hops < 3; hops++) r = await request(r.location, init);
-  return r;
+export function requestLeader(url: string, init: RequestInit = {}): Promise<Reply> {
+  const u = new URL(url);
+  return new NodeClient(u.origin, { timeoutMs: 10_000 }).send(init.method ?? "GET", `${u.pathname}${u.search}`, { ...init, follow: true });
 }
 
 export const put = (base: string, key: string, value: string): Promise<Reply> =>

@@ -1,6 +1,7 @@
 // A client that keeps writing unique keys to whichever node leads, following redirects and
 // re-finding the leader after failures, and remembers every write the cluster acknowledged.
 
+import { NodeClient } from "../../../src/node/api-client.ts";
 import type { LocalCluster } from "../../../src/node/local-cluster.ts";
 
 export class AckingWriter {
@@ -63,19 +64,13 @@ export class AckingWriter {
 
   /** One write, following up to three redirects; true only for a 204. */
   private async put(key: string, value: string): Promise<boolean> {
-    let url = `${this.leaderUrl ?? (await this.findLeader())}/kv/${encodeURIComponent(key)}`;
+    let base = this.leaderUrl ?? (await this.findLeader());
     for (let hop = 0; hop < 3; hop++) {
-      try {
-        const res = await fetch(url, { method: "PUT", body: value, redirect: "manual", signal: AbortSignal.timeout(3000) });
-        await res.arrayBuffer();
-        if (res.status === 204) return true;
-        const location = res.headers.get("location");
-        if (res.status !== 307 || !location) break;
-        url = location;
-        this.leaderUrl = new URL(location).origin;
-      } catch {
-        break;
-      }
+      const res = await new NodeClient(base).send("PUT", `/kv/${encodeURIComponent(key)}`, { body: value, timeoutMs: 3000 }).catch(() => null);
+      if (res?.status === 204) return true;
+      if (res?.status !== 307 || !res.location) break;
+      base = new URL(res.location).origin;
+      this.leaderUrl = base;
     }
     this.leaderUrl = null;
     return false;
