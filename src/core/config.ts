@@ -63,6 +63,11 @@ export const DEFAULTS = {
   seed: 1,
 } as const satisfies Partial<RaftConfig>;
 
+/** The replication knobs behind the flags, settable per node (`--max-inflight`, ...) and swept by the bench. */
+export const KNOB_NAMES = ["maxInflight", "maxInflightBytes", "maxBatchEntries", "maxBatchBytes", "maxApplyBytes"] as const;
+export type KnobName = (typeof KNOB_NAMES)[number];
+export type Knobs = Pick<RaftConfig, KnobName>;
+
 export class ConfigError extends Error {
   constructor(
     readonly field: string,

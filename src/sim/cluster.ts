@@ -14,6 +14,7 @@ import { RawNode } from "../core/raw-node.ts";
 import type { RaftStatus } from "../core/status.ts";
 import type { Message, NodeId } from "../core/types.ts";
 import { RaftDriver, type Applier } from "../node/driver.ts";
+import { MechanismCounters } from "../node/mechanism-counters.ts";
 import { MemoryStore } from "../storage/memory-store.ts";
 import type { ClientGateway } from "./clients.ts";
 import type { Digest } from "./digest.ts";
@@ -52,6 +53,8 @@ export class SimNode {
   private deferred: (() => void)[] = [];
   readonly disk: SimDisk;
   readonly store: ObservedStore;
+  /** What the optimizations did on this node, over all its incarnations. */
+  readonly counters = new MechanismCounters();
   inc!: Incarnation;
 
   constructor(
@@ -110,6 +113,7 @@ export class SimNode {
         throw err;
       },
       snapshotEvery: o.snapshotEvery,
+      counters: this.counters,
     });
     this.inc = { core, driver, sm };
     this.up = true;
