@@ -87,6 +87,8 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       stagesMs: scrape!.stagesMs,
       cpu: usage,
       elu: Object.fromEntries(usage.map((u) => [u.process, u.elu])),
+      series: load.series,
+      ...(scrape!.mechanism ? { mechanism: scrape!.mechanism } : {}),
       startedAt,
     };
   } catch (err) {

@@ -8,6 +8,7 @@ import type { StageSummary } from "../../src/node/stage-stats.ts";
 import type { ProcessUsage, StageTimings } from "../results.ts";
 import { reserveBasePort, type PortBlock } from "../../src/node/ports.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
+import { cellMechanism, nodeMechanism, type CounterSnapshot } from "../mechanism.ts";
 
 const STOP_GRACE_MS = 1000;
 
@@ -17,6 +18,8 @@ interface NodeStats {
   readonly elu: number;
   readonly cpu: { readonly userMs: number; readonly systemMs: number; readonly wallMs: number };
   readonly status: { readonly role: string };
+  /** Cumulative since the node started: a window is the difference of two scrapes. */
+  readonly mechanism: CounterSnapshot;
 }
 
 export interface RaftlabSystemOptions {
@@ -37,6 +40,8 @@ export class RaftlabSystem implements SystemUnderTest {
   private broken: string | null = null;
   private stopped: Promise<void> | null = null;
   private interrupt: (err: Error) => void = () => {};
+  /** Each node's mechanism counters when the measured window opened. */
+  private baseline = new Map<number, CounterSnapshot>();
 
   constructor(private readonly o: RaftlabSystemOptions) {}
 
@@ -75,12 +80,21 @@ export class RaftlabSystem implements SystemUnderTest {
 
   async resetStats(): Promise<void> {
     const cluster = this.nodes;
-    await Promise.all(cluster.ids.map((id) => fetchOk(`${cluster.clientUrl(id)}/stats/reset`, "POST")));
+    await Promise.all(
+      cluster.ids.map(async (id) => {
+        await fetchOk(`${cluster.clientUrl(id)}/stats/reset`, "POST");
+        this.baseline.set(id, (await this.stats(id)).mechanism);
+      }),
+    );
+  }
+
+  private async stats(id: number): Promise<NodeStats> {
+    return (await fetchOk(`${this.nodes.clientUrl(id)}/stats`, "GET")).json() as Promise<NodeStats>;
   }
 
   async scrape(): Promise<Scrape> {
     const cluster = this.nodes;
-    const stats = await Promise.all(cluster.ids.map(async (id) => (await fetchOk(`${cluster.clientUrl(id)}/stats`, "GET")).json() as Promise<NodeStats>));
+    const stats = await Promise.all(cluster.ids.map((id) => this.stats(id)));
     const usage: ProcessUsage[] = stats.map((s, i) => ({
       process: `node-${cluster.ids[i]}`,
       role: s.status.role,
@@ -88,7 +102,14 @@ export class RaftlabSystem implements SystemUnderTest {
       elu: round3(s.elu),
     }));
     const leaderStats = stats[cluster.ids.indexOf(this.leader)]!;
-    return { stagesMs: stagesMs(leaderStats.stagesUs), usage };
+    // The stage and CPU windows restarted at the reset; the counters are diffed against the baseline.
+    const mechanism = cellMechanism(
+      stats.map((s, i) => {
+        const id = cluster.ids[i]!;
+        return nodeMechanism(`node-${id}`, s.status.role, s.cpu.wallMs / 1000, this.baseline.get(id) ?? s.mechanism, s.mechanism);
+      }),
+    );
+    return { stagesMs: stagesMs(leaderStats.stagesUs), usage, mechanism };
   }
 
   /** Idempotent: a second call (Ctrl-C during a cell) waits for the same stop. */
