@@ -25,7 +25,7 @@ describe("reports in a browser", () => {
     await writeRunReport(dir, results);
     const dom = await renderedDom(join(dir, "index.html"));
     const expected = runCharts(results).charts.length;
-    expect(expected).toBe(9);
+    expect(expected).toBe(11);
     expect(countClass(dom, "chart")).toBe(expected);
     expect(countClass(dom, "marks")).toBe(expected); // vega's <svg class="marks">, one per chart
     expect(countClass(dom, "chart-error")).toBe(0);
