@@ -113,6 +113,12 @@ export interface CellConfig {
   readonly netLoss: number;
   readonly fsyncDelayUs: number;
   readonly applyCostUs: number;
+  /** Replication knobs given to every node (absent: the node's default; see `raftlab node --help`). */
+  readonly maxInflight?: number;
+  readonly maxInflightBytes?: number;
+  readonly maxBatchEntries?: number;
+  readonly maxBatchBytes?: number;
+  readonly maxApplyBytes?: number;
 }
 
 export interface Cell extends CellConfig {

@@ -4,8 +4,9 @@
 
 import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
 import type { Chart, VegaLiteSpec } from "../../src/page/chart.ts";
+import { KNOB_NAMES, KNOB_OPTIONS } from "../../src/core/config.ts";
 import type { MechanismSummary, Results } from "../results.ts";
-import { atHighestLoad, pointsOf, RAFTLAB, scenarioOf, seriesOrder, spread, varyingKnobs, type Point } from "./aggregate.ts";
+import { atHighestLoad, compareScenarios, pointsOf, RAFTLAB, scenarioOf, seriesOrder, spread, varyingKnobs, type Point } from "./aggregate.ts";
 import { EFFECT_METRICS, estimates, groupLabel, interactionMeans, largestInteraction, methodText, runEffects, type EffectMetric, type RunEffects } from "./effects.ts";
 import { COMBINATIONS, TERMS } from "./factorial.ts";
 
@@ -58,6 +59,7 @@ export function runCharts(results: Results): RunCharts {
   add(distributionChart(results, points));
   add(usageChart(results, points));
   add(mechanismChart(results, points));
+  add(kneeChart(results, points));
   add(timeSeriesChart(results));
   return { charts, omitted };
 }
@@ -526,7 +528,7 @@ function mechanismChart(results: Results, points: readonly Point[] = pointsOf(re
       tooltip: tooltip(["series", "size", "row", "value"]),
     },
   };
-  const scenarios = [...new Set(top.map((p) => p.scenario))].sort();
+  const scenarios = [...new Set(top.map((p) => p.scenario))].sort(compareScenarios);
   const rows = scenarios.flatMap((sc) => MECHANISM_FIGURES.map(([, label]) => [sc, label].filter(Boolean).join(" · ")));
   const spec = faceted("Mechanism counters", `the leader's view at ${loadText(top)}, mean over repetitions; one row per counter, each on its own scale`, values, inner, rows);
   // Counter names are long: row headers read horizontally, left of each row.
@@ -537,6 +539,60 @@ function mechanismChart(results: Results, points: readonly Point[] = pointsOf(re
     id: "mechanism",
     title: "What each optimization did (mechanism counters)",
     description: `Counted on the nodes over the measured window at ${loadText(top)}: how many entries share a leader fsync and an AppendEntries (batch), how many AppendEntries are in flight per follower (pipeline; the max is a power-of-two bucket bound), how often followers fsync, how large apply batches are (async apply), how deep the proposal queue is, and the bytes per write. Each panel has its own scale.`,
+    spec,
+  };
+}
+
+/**
+ * Throughput and p99 against each replication knob the run swept (`--max-inflight 1,2,4,16,64`):
+ * one line per combination, the knob on a log axis, so the knee (where more stops helping) shows.
+ */
+function kneeChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+  const varying = varyingKnobs(results.cells);
+  const swept = KNOB_NAMES.filter((k) => varying.includes(k));
+  if (swept.length === 0) return "knob sweep: the run swept no replication knob (e.g. --max-inflight 1,2,4,16,64)";
+  const multipleLoads = new Set(points.map((p) => p.loadLabel)).size > 1;
+  const values = swept.flatMap((k) => {
+    const others = varying.filter((v) => v !== k);
+    const candidates = points.filter((p) => p.system === RAFTLAB && p.cells[0]![k] !== undefined);
+    // Only the environment in which this knob was swept (the others hold their first values there).
+    const restOf = (p: Point) => scenarioOf(p.cells[0]!, others);
+    const distinct = new Map<string, Set<number>>();
+    for (const p of candidates) distinct.set(restOf(p), (distinct.get(restOf(p)) ?? new Set()).add(p.cells[0]![k]!));
+    return candidates
+      .filter((p) => distinct.get(restOf(p))!.size > 1)
+      .flatMap((p) =>
+        (["throughput (ops/s)", "p99 (ms)"] as const).map((metric) => ({
+          series: p.series,
+          size: `${p.size} nodes`,
+          row: [KNOB_OPTIONS[k].option, restOf(p), metric, multipleLoads ? p.loadLabel : ""].filter(Boolean).join(" · "),
+          load: p.loadLabel,
+          knob: p.cells[0]![k]!,
+          value: round(metric === "p99 (ms)" ? p.p99.mean : p.throughput.mean),
+        })),
+      );
+  });
+  if (values.length === 0) return "knob sweep: no knob has two successful settings in the same environment";
+  const encoding = {
+    x: { field: "knob", type: "quantitative", scale: { type: "log", base: 2 }, axis: LOG_AXIS, title: "knob value (log scale)" },
+    y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+    color: colorOf(results),
+    tooltip: tooltip(["series", "size", "row", "knob", "value"]),
+  };
+  const inner = {
+    width: 340,
+    height: 180,
+    layer: [
+      { mark: { type: "line", strokeWidth: 1.6 }, encoding },
+      { mark: { type: "point", filled: true, size: 40, tooltip: true }, encoding },
+    ],
+  };
+  const spec = faceted("Knob sweep", `throughput and p99 (means over repetitions) against ${swept.map((k) => KNOB_OPTIONS[k].option).join(", ")}`, values, inner, [...new Set(values.map((v) => v.row))]);
+  spec.resolve = { scale: { y: "independent", x: "independent" } };
+  return {
+    id: "knee",
+    title: "Knobs: throughput and p99 against each swept setting",
+    description: "Each line is a combination measured at every value of a replication knob, the rest of the environment fixed. Where the throughput line flattens (and p99 stops falling or starts rising) is the knee: a larger setting buys nothing more. A flag that is off forces its own value, so its line is flat by construction.",
     spec,
   };
 }
@@ -636,7 +692,7 @@ function faceted(title: string, subtitle: string, values: readonly { size: strin
 
 /** Row panels in a sensible order: scenarios, then load levels ascending (or the given parts). */
 function rowSort(points: readonly Point[], byLoad: boolean, parts?: string[]): string[] {
-  const scenarios = [...new Set(points.map((p) => p.scenario))].sort();
+  const scenarios = [...new Set(points.map((p) => p.scenario))].sort(compareScenarios);
   const inner = byLoad ? loadSort(points) : (parts ?? [""]);
   return scenarios.flatMap((s) => inner.map((part) => [s, part].filter(Boolean).join(" · ")));
 }

@@ -2,7 +2,7 @@
 
 import { DEFAULT_LIMITS } from "../api/http-api.ts";
 import { formatFlags } from "../core/flags.ts";
-import { DEFAULTS, type Knobs } from "../core/config.ts";
+import { DEFAULTS, KNOB_NAMES, KNOB_OPTIONS, type Knobs } from "../core/config.ts";
 import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { STORAGE_MODES, type StorageMode } from "../storage/file-store.ts";
@@ -105,11 +105,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       // load paid for one about every second (3 nodes, 128 connections, same run: p99 68–101 ms and
       // 8.5–10.2k ops/s, against 24–29 ms and 10.9–13.0k at 100,000).
       "snapshot-every": { type: "string", default: "100000" },
-      "max-inflight": { type: "string", default: String(DEFAULTS.maxInflight) },
-      "max-inflight-bytes": { type: "string", default: String(DEFAULTS.maxInflightBytes) },
-      "max-batch-entries": { type: "string", default: String(DEFAULTS.maxBatchEntries) },
-      "max-batch-bytes": { type: "string", default: String(DEFAULTS.maxBatchBytes) },
-      "max-apply-bytes": { type: "string", default: String(DEFAULTS.maxApplyBytes) },
+      ...knobOptionSpecs(),
       "max-value-bytes": { type: "string", default: String(DEFAULT_LIMITS.maxValueBytes) },
       "max-key-bytes": { type: "string", default: String(DEFAULT_LIMITS.maxKeyBytes) },
       "request-timeout-ms": { type: "string", default: String(DEFAULT_LIMITS.requestTimeoutMs) },
@@ -179,14 +175,22 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     exitWithParent: values["exit-with-parent"] ?? false,
     storageMode,
     failpoint,
-    knobs: {
-      maxInflight: intOption("--max-inflight", values["max-inflight"], 1, 1_000_000),
-      maxInflightBytes: intOption("--max-inflight-bytes", values["max-inflight-bytes"], 0, 2 ** 40),
-      maxBatchEntries: intOption("--max-batch-entries", values["max-batch-entries"], 1, 1_000_000),
-      maxBatchBytes: intOption("--max-batch-bytes", values["max-batch-bytes"], 1, 2 ** 40),
-      maxApplyBytes: intOption("--max-apply-bytes", values["max-apply-bytes"], 1, 2 ** 40),
-    } satisfies Knobs,
+    knobs: knobValues(values),
   };
+}
+
+/** parseArgs specs of the knob options, each defaulting to the core's value. */
+function knobOptionSpecs(): Record<string, { type: "string"; default: string }> {
+  return Object.fromEntries(KNOB_NAMES.map((k) => [KNOB_OPTIONS[k].option.slice(2), { type: "string", default: String(DEFAULTS[k]) }]));
+}
+
+function knobValues(values: Record<string, unknown>): Knobs {
+  const out = {} as Record<keyof Knobs, number>;
+  for (const k of KNOB_NAMES) {
+    const { option, min, max } = KNOB_OPTIONS[k];
+    out[k] = intOption(option, values[option.slice(2)] as string, min, max);
+  }
+  return out;
 }
 
 function failpointOption(text: string | undefined): FailpointSpec | null {

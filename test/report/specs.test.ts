@@ -3,7 +3,7 @@ import { pointsOf } from "../../bench/report/aggregate.ts";
 import { renderRunPage } from "../../bench/report/html.ts";
 import { MECHANISM_FIGURES, runCharts } from "../../bench/report/specs.ts";
 import type { VegaLiteSpec } from "../../src/page/chart.ts";
-import { makeCell, makeResults, sampleResults, SAMPLE_FAILURES } from "./support/sample-results.ts";
+import { knobSweepResults, makeCell, makeResults, sampleResults, SAMPLE_FAILURES } from "./support/sample-results.ts";
 
 type Row = Record<string, unknown>;
 
@@ -26,7 +26,7 @@ describe("run charts from the sample results", () => {
 
   it("produces every chart the report promises, each faceted by cluster size with inline data", () => {
     expect([...byId.keys()]).toEqual(["effects", "interaction", "throughput", "latency", "curves", "speedup", "stages", "distribution", "usage", "mechanism", "timeseries"]);
-    expect(omitted).toEqual([]);
+    expect(omitted).toEqual(["knob sweep: the run swept no replication knob (e.g. --max-inflight 1,2,4,16,64)"]);
     for (const chart of charts.filter((c) => !["effects", "interaction"].includes(c.id))) {
       expect(chart.spec.$schema).toMatch(/vega-lite\/v6/);
       expect(rowsOf(chart.spec).length).toBeGreaterThan(0);
@@ -158,5 +158,28 @@ describe("run charts from the sample results", () => {
     const points = pointsOf(results);
     expect(points).toHaveLength(17 * 2 * 3); // no measurement lost both repetitions
     expect(points.filter((p) => p.throughput.n === 1)).toHaveLength(SAMPLE_FAILURES.length);
+  });
+});
+
+describe("knob sweep chart", () => {
+  it("draws throughput and p99 against each swept knob, one line per combination, on a log axis", () => {
+    const results = knobSweepResults();
+    const chart = runCharts(results).charts.find((c) => c.id === "knee")!;
+    const rows = rowsOf(chart.spec);
+    expect(rows).toHaveLength(3 * 2 * 5 * 2); // combinations × sizes × settings × (throughput, p99)
+    expect(new Set(rows.map((r) => r.row))).toEqual(new Set(["--max-inflight · throughput (ops/s)", "--max-inflight · p99 (ms)"]));
+    const line = rows.filter((r) => r.series === "pipeline" && r.size === "3 nodes" && r.row === "--max-inflight · throughput (ops/s)");
+    expect(line.map((r) => r.knob)).toEqual([1, 2, 4, 16, 64]);
+    expect(line[2]!.value).toBeGreaterThan(line[0]!.value as number);
+    expect(line[4]!.value).toBe(line[2]!.value); // past the knee
+    expect(JSON.stringify(chart.spec)).toContain('"type":"log","base":2');
+    // The knob is part of each measurement: one point per setting, and the scenario names it.
+    expect(pointsOf(results).filter((p) => p.series === "pipeline" && p.size === 3).map((p) => p.scenario)).toEqual(
+      ["inflight 1", "inflight 2", "inflight 4", "inflight 16", "inflight 64"],
+    );
+  });
+
+  it("is left out, with the reason, when no knob was swept", () => {
+    expect(runCharts(sampleResults()).omitted.join("\n")).toMatch(/knob sweep: the run swept no replication knob/);
   });
 });

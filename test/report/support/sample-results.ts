@@ -212,3 +212,18 @@ function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/** A knob sweep: three combinations × --max-inflight 1,2,4,16,64 × sizes 3, 5, throughput with a knee at 4. */
+export function knobSweepResults(): Results {
+  const cells: Cell[] = [];
+  for (const flags of ["none", "pipeline", "batch+pipeline"]) {
+    for (const size of SAMPLE_SIZES) {
+      for (const maxInflight of [1, 2, 4, 16, 64]) {
+        const window = flags === "none" ? 1 : Math.min(4, maxInflight);
+        const throughput = (flags.startsWith("batch") ? 9000 : 1200) * (1 + 0.3 * Math.log2(window)) * (size === 3 ? 1 : 0.85);
+        cells.push(makeCell({ flags, size, connections: 128, maxInflight }, round(throughput, 1), round((128 / throughput) * 870, 3)));
+      }
+    }
+  }
+  return makeResults(cells, "20251125-160000-knobs");
+}
