@@ -11,7 +11,7 @@ import type { CellConfig } from "./results.ts";
 import type { SweepOptions } from "./sweep-options.ts";
 
 /** An environment, with the replication knobs the sweep sets (absent: the node's default). */
-export type Scenario = Environment & Partial<Pick<CellConfig, KnobName>>;
+type Scenario = Environment & Partial<Pick<CellConfig, KnobName>>;
 
 /** The named environments, or else the environment lists swept one at a time from their first values (see BENCH_USAGE). */
 function environments(o: SweepOptions): Environment[] {
