@@ -3,6 +3,7 @@
 // down. Whatever goes wrong becomes a cell with status "failed" and the reason.
 
 import { parseFlags } from "../src/core/flags.ts";
+import { KNOB_NAMES, KNOB_OPTIONS } from "../src/core/config.ts";
 import type { Loadgen } from "./load/loadgen.ts";
 import type { LoadResult, LoadSpec } from "./load/spec.ts";
 import type { Cell, CellConfig, ProcessUsage } from "./results.ts";
@@ -24,7 +25,7 @@ export interface CellContext {
 }
 
 /** The `raftlab node` options that put a node in the cell's environment. */
-function nodeArgsFor(c: CellConfig): string[] {
+export function nodeArgsFor(c: CellConfig): string[] {
   return [
     // An election timeout of 600–1200 ms, near etcd's default of 1 s: with 3–7 nodes and the load
     // generator sharing two cores, the node default (150–300 ms) lets a starved follower start an
@@ -36,6 +37,7 @@ function nodeArgsFor(c: CellConfig): string[] {
     "--net-delay", String(c.netDelayMs),
     "--net-jitter", String(c.netJitterMs),
     "--net-loss", String(c.netLoss),
+    ...KNOB_NAMES.flatMap((k) => (c[k] === undefined ? [] : [KNOB_OPTIONS[k].option, String(c[k])])),
   ];
 }
 
@@ -87,6 +89,8 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       stagesMs: scrape!.stagesMs,
       cpu: usage,
       elu: Object.fromEntries(usage.map((u) => [u.process, u.elu])),
+      series: load.series,
+      ...(scrape!.mechanism ? { mechanism: scrape!.mechanism } : {}),
       startedAt,
     };
   } catch (err) {

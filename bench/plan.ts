@@ -5,12 +5,16 @@
 
 import { formatFlags } from "../src/core/flags.ts";
 import { seededRng, type Rng } from "../src/core/rng.ts";
+import { KNOB_NAMES, type KnobName } from "../src/core/config.ts";
 import { ENVIRONMENTS, type Environment } from "./environments.ts";
 import type { CellConfig } from "./results.ts";
 import type { SweepOptions } from "./sweep-options.ts";
 
+/** An environment, with the replication knobs the sweep sets (absent: the node's default). */
+type Scenario = Environment & Partial<Pick<CellConfig, KnobName>>;
+
 /** The named environments, or else the environment lists swept one at a time from their first values (see BENCH_USAGE). */
-export function scenarios(o: SweepOptions): Environment[] {
+function environments(o: SweepOptions): Environment[] {
   if (o.env.length > 0) return o.env.map((name) => ({ ...ENVIRONMENTS[name] }));
   const base: Environment = { netDelayMs: o.netDelayMs[0]!, fsyncDelayUs: o.fsyncDelayUs[0]!, applyCostUs: o.applyCostUs[0]! };
   return [
@@ -22,11 +26,29 @@ export function scenarios(o: SweepOptions): Environment[] {
 }
 
 /**
+ * Every environment with the knob lists' first values, then each knob's other values one at a time
+ * in the first environment (like the environment lists: swept, not crossed).
+ */
+export function scenarios(o: SweepOptions): Scenario[] {
+  const knobs = KNOB_NAMES.flatMap((k) => (o.knobs[k]?.length ? [[k, o.knobs[k]] as const] : []));
+  const knobBase = Object.fromEntries(knobs.map(([k, values]) => [k, values[0]]));
+  const envs: Scenario[] = environments(o).map((e) => ({ ...e, ...knobBase }));
+  return [...envs, ...knobs.flatMap(([k, values]) => values.slice(1).map((v) => ({ ...envs[0]!, [k]: v })))];
+}
+
+/**
  * The peer baseline runs only where the environment knobs are raftlab's own emulation (link shaping,
  * fsync delay, apply cost) at zero: etcd has no such knobs, so elsewhere it would not be comparable.
+ * Nor has it raftlab's replication knobs: it runs once, in the scenario with their first values.
  */
-function peerComparable(o: SweepOptions, s: Environment): boolean {
-  return s.netDelayMs === 0 && s.fsyncDelayUs === 0 && s.applyCostUs === 0 && o.netJitterMs === 0 && o.netLoss === 0;
+function peerComparable(o: SweepOptions, s: Scenario): boolean {
+  const knobsAtBase = KNOB_NAMES.every((k) => s[k] === o.knobs[k]?.[0]);
+  return knobsAtBase && s.netDelayMs === 0 && s.fsyncDelayUs === 0 && s.applyCostUs === 0 && o.netJitterMs === 0 && o.netLoss === 0;
+}
+
+/** The scenario's knob values, for raftlab cells (a peer has none). */
+function knobsOf(s: Scenario): Partial<Pick<CellConfig, KnobName>> {
+  return Object.fromEntries(KNOB_NAMES.flatMap((k) => (s[k] === undefined ? [] : [[k, s[k]]])));
 }
 
 export function planCells(o: SweepOptions): CellConfig[] {
@@ -62,6 +84,7 @@ export function planCells(o: SweepOptions): CellConfig[] {
               netLoss: o.netLoss,
               fsyncDelayUs: s.fsyncDelayUs,
               applyCostUs: s.applyCostUs,
+              ...(sys.system === "raftlab" ? knobsOf(s) : {}),
             });
           }
         }

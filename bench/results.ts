@@ -2,6 +2,7 @@
 // `results.json`: change these types only compatibly (add fields; never rename or remove one).
 
 import type { MachineInfo } from "./machine.ts";
+import type { Mechanism, MechanismWindow } from "../src/node/mechanism-counters.ts";
 
 export interface LatencyMs {
   readonly p50: number;
@@ -39,6 +40,58 @@ export interface PercentilePoint {
   readonly ms: number;
 }
 
+/**
+ * Throughput and latency over a cell's measured window in fixed intervals, as columns (one entry per
+ * interval): completions, errors, and p50/p99 of each interval's own histogram (null if empty).
+ */
+export interface TimeSeries {
+  readonly intervalMs: number;
+  /** Length of the measured window; the last interval is what is left of it. */
+  readonly windowMs: number;
+  readonly ok: readonly number[];
+  readonly errors: readonly number[];
+  readonly p50Ms: readonly (number | null)[];
+  readonly p99Ms: readonly (number | null)[];
+}
+
+/** One node's mechanism counters over the measured window (see src/node/mechanism-counters.ts). */
+export interface NodeMechanism {
+  readonly process: string;
+  /** The node's role when the window closed. */
+  readonly role: string;
+  readonly windowS: number;
+  readonly counters: Readonly<Record<Mechanism, MechanismWindow>>;
+}
+
+/** What the optimizations did in a cell, as the report quotes it (the leader's view unless named). */
+export interface MechanismSummary {
+  /** Mean entries per leader log write+fsync (batch: group commit). */
+  readonly entriesPerLeaderFsync: number;
+  readonly leaderFsyncsPerS: number;
+  /** Mean entries per AppendEntries the leader sent (batch). */
+  readonly entriesPerAppend: number;
+  /** AppendEntries in flight per follower, sampled at each send (pipeline): mean and max. */
+  readonly inflightMean: number;
+  /** Bucket bound: exact for 1 and 2, else the next power of two. */
+  readonly inflightMax: number;
+  /** Log write+fsyncs per second on a follower, mean over the followers. */
+  readonly followerFsyncsPerS: number;
+  readonly entriesPerFollowerFsync: number;
+  /** Mean entries per apply batch on the leader (async apply). */
+  readonly applyBatchMean: number;
+  /** Proposals waiting each time the leader drains its queue: mean and max (bucket bound). */
+  readonly queueDepthMean: number;
+  readonly queueDepthMax: number;
+  /** Mean payload bytes per log write+fsync on the leader. */
+  readonly bytesPerWrite: number;
+}
+
+export interface CellMechanism {
+  /** Null when no node was leader at the end of the window. */
+  readonly summary: MechanismSummary | null;
+  readonly nodes: readonly NodeMechanism[];
+}
+
 export interface CellConfig {
   /** `raftlab` or a peer baseline such as `etcd`. */
   readonly system: string;
@@ -60,6 +113,12 @@ export interface CellConfig {
   readonly netLoss: number;
   readonly fsyncDelayUs: number;
   readonly applyCostUs: number;
+  /** Replication knobs given to every node (absent: the node's default; see `raftlab node --help`). */
+  readonly maxInflight?: number;
+  readonly maxInflightBytes?: number;
+  readonly maxBatchEntries?: number;
+  readonly maxBatchBytes?: number;
+  readonly maxApplyBytes?: number;
 }
 
 export interface Cell extends CellConfig {
@@ -77,6 +136,10 @@ export interface Cell extends CellConfig {
   readonly cpu: readonly ProcessUsage[];
   /** ELU per process, keyed by process name (the same numbers as in `cpu`, kept for scripts). */
   readonly elu: Readonly<Record<string, number>>;
+  /** Throughput and latency per interval of the measured window (absent in older runs). */
+  readonly series?: TimeSeries;
+  /** What each optimization did over the measured window (raftlab cells; absent in older runs). */
+  readonly mechanism?: CellMechanism | null;
   readonly startedAt: string;
 }
 

@@ -4,6 +4,7 @@
 import { formatFlags, type Flags } from "../src/core/flags.ts";
 import type { StateMachineKind } from "../src/node/state-machines.ts";
 import type { EnvName } from "./environments.ts";
+import type { KnobName } from "../src/core/config.ts";
 import type { KeyDist } from "./load/keys.ts";
 
 export type Preset = "quick" | "full";
@@ -35,6 +36,8 @@ export interface SweepOptions {
   readonly order: "shuffled" | "grouped";
   /** Seeds the shuffle; recorded in results.json so the order can be replayed. */
   readonly seed: number;
+  /** Replication knob lists (`--max-inflight 1,2,4`); a knob absent here keeps the node's default. */
+  readonly knobs: Readonly<Partial<Record<KnobName, readonly number[]>>>;
   readonly peer: "etcd" | null;
   readonly out: string;
   readonly leaderTimeoutMs: number;

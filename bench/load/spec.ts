@@ -4,6 +4,7 @@
 import { seededRng } from "../../src/core/rng.ts";
 import type { LatencySummary } from "./latency.ts";
 import type { KeyDist } from "./keys.ts";
+import type { TimeSeries } from "../results.ts";
 
 export type Protocol = "raftlab" | "etcd";
 
@@ -40,6 +41,8 @@ export interface LoadResult {
   /** Successful requests per second over the measured window. */
   readonly throughput: number;
   readonly latency: LatencySummary;
+  /** Outcomes per interval of the measured window. */
+  readonly series: TimeSeries;
   /** The load generator's own CPU (cores) and event-loop utilization over the measured window. */
   readonly cpu: number;
   readonly elu: number;

@@ -3,6 +3,7 @@
 
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
 import { LatencyRecorder } from "./latency.ts";
+import { IntervalRecorder } from "./intervals.ts";
 import type { LoadResult } from "./spec.ts";
 
 export class Tally {
@@ -12,6 +13,7 @@ export class Tally {
   private errors = 0;
   private readonly errorKinds: Record<string, number> = {};
   private readonly latency = new LatencyRecorder();
+  private readonly intervals = new IntervalRecorder();
   private t0 = 0;
   private t1 = 0;
   private cpu0 = process.cpuUsage();
@@ -23,6 +25,7 @@ export class Tally {
   begin(): void {
     this.measuring = true;
     this.t0 = performance.now();
+    this.intervals.begin(this.t0);
     this.cpu0 = process.cpuUsage();
     this.elu0 = performance.eventLoopUtilization();
   }
@@ -33,6 +36,7 @@ export class Tally {
     this.measuring = false;
     this.ended = true;
     this.t1 = performance.now();
+    this.intervals.end(this.t1);
     const c = process.cpuUsage(this.cpu0);
     this.cpu = (c.user + c.system) / 1000 / (this.t1 - this.t0);
     this.elu = performance.eventLoopUtilization(this.elu0).utilization;
@@ -42,12 +46,14 @@ export class Tally {
     if (!this.measuring) return;
     this.ok++;
     this.latency.recordMs(latencyMs);
+    this.intervals.success(performance.now(), latencyMs);
   }
 
   failure(kind: string): void {
     if (!this.measuring) return;
     this.errors++;
     this.errorKinds[kind] = (this.errorKinds[kind] ?? 0) + 1;
+    this.intervals.failure(performance.now());
   }
 
   result(): LoadResult {
@@ -61,6 +67,7 @@ export class Tally {
       windowS,
       throughput: this.ok / windowS,
       latency: this.latency.summary(),
+      series: this.intervals.series(),
       cpu: this.cpu,
       elu: this.elu,
     };

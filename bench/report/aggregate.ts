@@ -16,6 +16,11 @@ export const ENV_KNOBS = [
   "netLoss",
   "fsyncDelayUs",
   "applyCostUs",
+  "maxInflight",
+  "maxInflightBytes",
+  "maxBatchEntries",
+  "maxBatchBytes",
+  "maxApplyBytes",
 ] as const satisfies readonly (keyof CellConfig)[];
 export type EnvKnob = (typeof ENV_KNOBS)[number];
 
@@ -112,15 +117,28 @@ const KNOB_LABEL: Record<EnvKnob, (v: CellConfig[EnvKnob]) => string> = {
   netLoss: (v) => `loss ${Math.round(Number(v) * 1000) / 10}%`,
   fsyncDelayUs: (v) => `fsync +${String(v)} µs`,
   applyCostUs: (v) => `apply ${String(v)} µs`,
+  maxInflight: (v) => `inflight ${String(v)}`,
+  maxInflightBytes: (v) => `inflight bytes ${String(v)}`,
+  maxBatchEntries: (v) => `batch entries ${String(v)}`,
+  maxBatchBytes: (v) => `batch bytes ${String(v)}`,
+  maxApplyBytes: (v) => `apply bytes ${String(v)}`,
 };
 
-/** The env knobs whose value differs between cells of the run. */
+/**
+ * The env knobs whose value differs between cells of the run. A replication knob a cell does not
+ * set (a peer system, or the node's default) does not count as a value of its own.
+ */
 export function varyingKnobs(cells: readonly CellConfig[]): EnvKnob[] {
-  return ENV_KNOBS.filter((k) => new Set(cells.map((c) => c[k])).size > 1);
+  return ENV_KNOBS.filter((k) => new Set(cells.flatMap((c) => (c[k] === undefined ? [] : [c[k]]))).size > 1);
 }
 
 export function scenarioOf(cell: CellConfig, varying: readonly EnvKnob[]): string {
-  return varying.map((k) => KNOB_LABEL[k](cell[k])).join(" · ");
+  return varying.flatMap((k) => (cell[k] === undefined ? [] : [KNOB_LABEL[k](cell[k])])).join(" · ");
+}
+
+/** Scenario labels in reading order: numbers by value ("inflight 2" before "inflight 16"). */
+export function compareScenarios(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
 }
 
 /** The environment every cell shares, spelled out for the report's config panel. */
@@ -128,7 +146,7 @@ export function sharedEnvironment(cells: readonly CellConfig[]): string {
   const varying = new Set(varyingKnobs(cells));
   const first = cells[0];
   if (!first) return "";
-  return ENV_KNOBS.filter((k) => !varying.has(k))
+  return ENV_KNOBS.filter((k) => !varying.has(k) && first[k] !== undefined)
     .map((k) => KNOB_LABEL[k](first[k]))
     .join(" · ");
 }
@@ -168,7 +186,7 @@ export function pointsOf(results: Results): Point[] {
     (a, b) =>
       order.indexOf(a.series) - order.indexOf(b.series) ||
       a.size - b.size ||
-      a.scenario.localeCompare(b.scenario) ||
+      compareScenarios(a.scenario, b.scenario) ||
       a.loadKind.localeCompare(b.loadKind) ||
       a.load - b.load,
   );

@@ -1,9 +1,11 @@
 // results.csv: one row per cell, nested figures flattened into columns (RFC 4180: CRLF line ends,
 // fields with a comma, quote or line break quoted, quotes doubled). The percentile points are left
-// out (results.json has them); CPU and ELU get one column per process name found in the run.
+// out (results.json has them), as are the per-interval time series; CPU and ELU get one column per
+// process name found in the run; the mechanism summary gets a `mechanism_*` column per figure.
 
 import type { Cell, Results } from "../results.ts";
 import { ENV_KNOBS } from "./aggregate.ts";
+import { MECHANISM_FIGURES } from "./specs.ts";
 
 type Column = readonly [header: string, value: (cell: Cell) => unknown];
 
@@ -35,6 +37,7 @@ export function toCsv(results: Results): string {
       [`cpu_${p}`, (c) => c.cpu.find((u) => u.process === p)?.cpu],
       [`elu_${p}`, (c) => c.cpu.find((u) => u.process === p)?.elu ?? c.elu[p]],
     ]),
+    ...MECHANISM_FIGURES.map(([field]): Column => [`mechanism_${field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`, (c) => c.mechanism?.summary?.[field]]),
     ["correctness", (c) => results.correctness?.[c.flags]],
     ["started_at", (c) => c.startedAt],
   ];

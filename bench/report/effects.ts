@@ -203,6 +203,12 @@ const ENV_SPELLING: Record<EnvKnob, (v: Cell[EnvKnob]) => string> = {
   keys: (v) => `keys=${String(v)}`,
   keyDist: (v) => `dist=${String(v)}`,
   readRatio: (v) => `reads=${String(v)}`,
+  // Replication knobs: only those the sweep set (absent = the node's default).
+  maxInflight: (v) => (v === undefined ? "" : `inflight=${String(v)}`),
+  maxInflightBytes: (v) => (v === undefined ? "" : `inflightBytes=${String(v)}`),
+  maxBatchEntries: (v) => (v === undefined ? "" : `batchEntries=${String(v)}`),
+  maxBatchBytes: (v) => (v === undefined ? "" : `batchBytes=${String(v)}`),
+  maxApplyBytes: (v) => (v === undefined ? "" : `applyBytes=${String(v)}`),
 };
 
 /** The emulation knobs first (they are what tells the default environments apart), then the workload. */
@@ -210,7 +216,7 @@ const ENV_ORDER: readonly EnvKnob[] = [...ENV_KNOBS.filter((k) => EMULATION_KNOB
 
 /** Every environment knob of a cell in one short canonical string: equal strings, same environment. */
 export function envKey(cell: Pick<Cell, EnvKnob>): string {
-  return ENV_ORDER.map((k) => ENV_SPELLING[k](cell[k])).join(" ");
+  return ENV_ORDER.map((k) => ENV_SPELLING[k](cell[k])).filter(Boolean).join(" ");
 }
 
 /** `loopback` when nothing is emulated, else the emulation knobs that are set; then the workload knobs that vary in the run. */

@@ -8,6 +8,7 @@ import { runCharts } from "./specs.ts";
 import { combinationRows, summarize, type Verdict } from "./summary.ts";
 import { targetChecks } from "./targets.ts";
 import { summarizeEffects, type FlagVerdict } from "./effects-summary.ts";
+import { mechanismNotes } from "./mechanism-notes.ts";
 
 export function renderRunPage(results: Results): string {
   const { run } = results;
@@ -81,6 +82,7 @@ function summarySection(results: Results): string {
 <h2>Summary: what each flag did, pair by pair</h2>
 <p class="note">For each flag, pairs of combinations that differ only in that flag (same size, load level and environment) are compared: ratios are flag on ÷ flag off, medians over the pairs. A difference counts as real only when the min–max ranges over the repetitions do not overlap.</p>
 ${effects}
+${mechanismSection(results)}
 <h3>Against the literature</h3>
 ${checks}
 <h3>Against the lab's targets</h3>
@@ -89,6 +91,14 @@ ${htmlTable(
   targetChecks(results).map((t) => [t.target, { html: escapeHtml(t.outcome), className: t.outcome === "met" ? "good" : t.outcome === "not met" ? "failed" : "" }, t.detail]),
 )}
 ${glanceTable(results)}`;
+}
+
+function mechanismSection(results: Results): string {
+  const notes = mechanismNotes(results);
+  if (notes.length === 0) return "";
+  return `<h3>Why: what the mechanisms did</h3>
+<p class="note">Counted on the nodes over the measured window (see the mechanism counters chart), flag on against flag off in the same pairs.</p>
+<ul class="summary mechanism-notes">${notes.map((n) => `<li>${escapeHtml(n.text)}</li>`).join("\n")}</ul>`;
 }
 
 function glanceTable(results: Results): string {

@@ -4,8 +4,9 @@
 
 import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
 import type { Chart, VegaLiteSpec } from "../../src/page/chart.ts";
-import type { Results } from "../results.ts";
-import { atHighestLoad, pointsOf, RAFTLAB, seriesOrder, spread, type Point } from "./aggregate.ts";
+import { KNOB_NAMES, KNOB_OPTIONS } from "../../src/core/config.ts";
+import type { MechanismSummary, Results } from "../results.ts";
+import { atHighestLoad, compareScenarios, pointsOf, RAFTLAB, scenarioOf, seriesOrder, spread, varyingKnobs, type Point } from "./aggregate.ts";
 import { EFFECT_METRICS, estimates, groupLabel, interactionMeans, largestInteraction, methodText, runEffects, type EffectMetric, type RunEffects } from "./effects.ts";
 import { COMBINATIONS, TERMS } from "./factorial.ts";
 
@@ -57,6 +58,9 @@ export function runCharts(results: Results): RunCharts {
   add(stageChart(results, points));
   add(distributionChart(results, points));
   add(usageChart(results, points));
+  add(mechanismChart(results, points));
+  add(kneeChart(results, points));
+  add(timeSeriesChart(results));
   return { charts, omitted };
 }
 
@@ -492,6 +496,181 @@ function nominal(fields: string[]): object[] {
   return fields.map((field) => ({ field, type: "nominal" }));
 }
 
+/** The mechanism figures the chart shows, in panel order, with their panel titles. */
+export const MECHANISM_FIGURES: readonly (readonly [keyof MechanismSummary, string])[] = [
+  ["entriesPerLeaderFsync", "entries / leader fsync"],
+  ["entriesPerAppend", "entries / AppendEntries"],
+  ["inflightMean", "in flight / follower, mean"],
+  ["inflightMax", "in flight / follower, max"],
+  ["followerFsyncsPerS", "follower fsyncs / s"],
+  ["applyBatchMean", "entries / apply batch"],
+  ["queueDepthMean", "proposal queue depth"],
+  ["bytesPerWrite", "bytes / leader write"],
+];
+
+/** What each optimization did at the highest load: one panel per counter, bars per combination. */
+function mechanismChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+  const top = atHighestLoad(points);
+  const values = top.flatMap((p) => {
+    const counted = p.cells.flatMap((c) => (c.mechanism?.summary ? [c.mechanism.summary] : []));
+    if (counted.length === 0) return [];
+    return MECHANISM_FIGURES.map(([field, label]) => ({ ...dims(p, label), counter: label, value: round(spread(counted.map((m) => m[field])).mean) }));
+  });
+  if (values.length === 0) return "mechanism counters: no cell carries them (runs before they were recorded, or peer systems only)";
+  const inner = {
+    width: 300,
+    height: { step: 10 },
+    mark: { type: "bar", tooltip: true },
+    encoding: {
+      y: { ...seriesAxis(results, values.map((v) => v.series)), title: null },
+      x: { field: "value", type: "quantitative", title: null },
+      color: colorOf(results),
+      tooltip: tooltip(["series", "size", "row", "value"]),
+    },
+  };
+  const scenarios = [...new Set(top.map((p) => p.scenario))].sort(compareScenarios);
+  const rows = scenarios.flatMap((sc) => MECHANISM_FIGURES.map(([, label]) => [sc, label].filter(Boolean).join(" · ")));
+  const spec = faceted("Mechanism counters", `the leader's view at ${loadText(top)}, mean over repetitions; one row per counter, each on its own scale`, values, inner, rows);
+  // Counter names are long: row headers read horizontally, left of each row.
+  const facet = spec.facet as { row: Record<string, unknown> };
+  facet.row = { ...facet.row, header: { labelAngle: 0, labelAlign: "left", labelLimit: 190, labelFontSize: 12 } };
+  spec.resolve = { scale: { x: "independent" } };
+  return {
+    id: "mechanism",
+    title: "What each optimization did (mechanism counters)",
+    description: `Counted on the nodes over the measured window at ${loadText(top)}: how many entries share a leader fsync and an AppendEntries (batch), how many AppendEntries are in flight per follower (pipeline; the max is a power-of-two bucket bound), how often followers fsync, how large apply batches are (async apply), how deep the proposal queue is, and the bytes per write. Each panel has its own scale.`,
+    spec,
+  };
+}
+
+/**
+ * Throughput and p99 against each replication knob the run swept (`--max-inflight 1,2,4,16,64`):
+ * one line per combination, the knob on a log axis, so the knee (where more stops helping) shows.
+ */
+function kneeChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+  const varying = varyingKnobs(results.cells);
+  const swept = KNOB_NAMES.filter((k) => varying.includes(k));
+  if (swept.length === 0) return "knob sweep: the run swept no replication knob (e.g. --max-inflight 1,2,4,16,64)";
+  const multipleLoads = new Set(points.map((p) => p.loadLabel)).size > 1;
+  const values = swept.flatMap((k) => {
+    const others = varying.filter((v) => v !== k);
+    const candidates = points.filter((p) => p.system === RAFTLAB && p.cells[0]![k] !== undefined);
+    // Only the environment in which this knob was swept (the others hold their first values there).
+    const restOf = (p: Point) => scenarioOf(p.cells[0]!, others);
+    const distinct = new Map<string, Set<number>>();
+    for (const p of candidates) distinct.set(restOf(p), (distinct.get(restOf(p)) ?? new Set()).add(p.cells[0]![k]!));
+    return candidates
+      .filter((p) => distinct.get(restOf(p))!.size > 1)
+      .flatMap((p) =>
+        (["throughput (ops/s)", "p99 (ms)"] as const).map((metric) => ({
+          series: p.series,
+          size: `${p.size} nodes`,
+          row: [KNOB_OPTIONS[k].option, restOf(p), metric, multipleLoads ? p.loadLabel : ""].filter(Boolean).join(" · "),
+          load: p.loadLabel,
+          knob: p.cells[0]![k]!,
+          value: round(metric === "p99 (ms)" ? p.p99.mean : p.throughput.mean),
+        })),
+      );
+  });
+  if (values.length === 0) return "knob sweep: no knob has two successful settings in the same environment";
+  const encoding = {
+    x: { field: "knob", type: "quantitative", scale: { type: "log", base: 2 }, axis: LOG_AXIS, title: "knob value (log scale)" },
+    y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+    color: colorOf(results),
+    tooltip: tooltip(["series", "size", "row", "knob", "value"]),
+  };
+  const inner = {
+    width: 340,
+    height: 180,
+    layer: [
+      { mark: { type: "line", strokeWidth: 1.6 }, encoding },
+      { mark: { type: "point", filled: true, size: 40, tooltip: true }, encoding },
+    ],
+  };
+  const spec = faceted("Knob sweep", `throughput and p99 (means over repetitions) against ${swept.map((k) => KNOB_OPTIONS[k].option).join(", ")}`, values, inner, [...new Set(values.map((v) => v.row))]);
+  spec.resolve = { scale: { y: "independent", x: "independent" } };
+  return {
+    id: "knee",
+    title: "Knobs: throughput and p99 against each swept setting",
+    description: "Each line is a combination measured at every value of a replication knob, the rest of the environment fixed. Where the throughput line flattens (and p99 stops falling or starts rising) is the knee: a larger setting buys nothing more. A flag that is off forces its own value, so its line is flat by construction.",
+    spec,
+  };
+}
+
+/** One cell's label in the time-series selector. */
+function cellLabel(c: Results["cells"][number], scenario: string): string {
+  const load = c.connections !== null ? `${c.connections} conn` : `${c.rate} req/s`;
+  return [c.system === RAFTLAB ? c.flags : c.system, `${c.size} nodes`, load, scenario, `rep ${c.rep}`].filter(Boolean).join(" · ");
+}
+
+/**
+ * Throughput and p50/p99 per interval of each cell's measured window, one cell at a time (a selector
+ * under the chart), so warm-up left-overs, GC pauses and stalls show. Each interval's percentiles
+ * come from that interval's own histogram.
+ */
+function timeSeriesChart(results: Results): Chart | string {
+  const varying = varyingKnobs(results.cells);
+  const values: Record<string, unknown>[] = [];
+  const labels: string[] = [];
+  for (const c of results.cells) {
+    const s = c.series;
+    if (c.status !== "ok" || !s || s.ok.length === 0) continue;
+    const label = cellLabel(c, scenarioOf(c, varying));
+    labels.push(label);
+    s.ok.forEach((ok, i) => {
+      const lengthS = Math.max(1e-3, Math.min(s.intervalMs, s.windowMs - i * s.intervalMs) / 1000);
+      const t = round(((i + 1) * s.intervalMs) / 1000);
+      values.push({ cell: label, t, metric: "throughput", value: round(ok / lengthS), errors: s.errors[i] ?? 0 });
+      const p50 = s.p50Ms[i];
+      const p99 = s.p99Ms[i];
+      if (p50 !== null && p50 !== undefined) values.push({ cell: label, t, metric: "p50", value: p50 });
+      if (p99 !== null && p99 !== undefined) values.push({ cell: label, t, metric: "p99", value: p99 });
+    });
+  }
+  if (labels.length === 0) return "time series: no cell carries a per-interval series";
+  const interval = results.cells.find((c) => c.series)!.series!.intervalMs;
+  const filter = { filter: "datum.cell === cell" };
+  const x = { field: "t", type: "quantitative", title: "seconds into the measured window (end of interval)" };
+  const spec = {
+    $schema: SCHEMA,
+    title: { text: "Inside a cell: throughput and latency over time", subtitle: `per ${interval} ms interval; choose the cell below the chart` },
+    data: { values },
+    params: [{ name: "cell", value: labels[0], bind: { input: "select", options: labels, name: "cell " } }],
+    vconcat: [
+      {
+        width: 760,
+        height: 160,
+        transform: [filter, { filter: "datum.metric === 'throughput'" }],
+        mark: { type: "area", line: true, opacity: 0.35, interpolate: "step-before", tooltip: true },
+        encoding: {
+          x,
+          y: { field: "value", type: "quantitative", title: "acknowledged ops/s" },
+          tooltip: [{ field: "t", type: "quantitative" }, { field: "value", type: "quantitative", title: "ops/s", format: FIGURE_FORMAT }, { field: "errors", type: "quantitative" }],
+        },
+      },
+      {
+        width: 760,
+        height: 160,
+        transform: [filter, { filter: "datum.metric !== 'throughput'" }],
+        mark: { type: "line", point: { size: 12 }, interpolate: "step-before", tooltip: true },
+        encoding: {
+          x,
+          y: { field: "value", type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS, title: "latency (ms, log scale)" },
+          color: { field: "metric", type: "nominal", title: "percentile", scale: { domain: ["p50", "p99"], range: ["#4c78a8", "#e45756"] } },
+          tooltip: [{ field: "t", type: "quantitative" }, { field: "metric", type: "nominal" }, { field: "value", type: "quantitative", title: "ms", format: FIGURE_FORMAT }],
+        },
+      },
+    ],
+    config: CONFIG,
+  };
+  return {
+    id: "timeseries",
+    title: "Inside a cell: throughput and latency over time",
+    description: `Each cell's measured window in ${interval} ms intervals: acknowledged operations per second (top) and the p50 and p99 of the requests that completed in each interval (bottom). A dip to zero is a stall; a rising start is warm-up the window still caught; a lone p99 spike is a pause. Pick a cell with the selector.`,
+    spec,
+  };
+}
+
 // --- shared pieces -------------------------------------------------------------------------------
 
 /** The fields every data row carries: series, size (the column), row (panel row) and load. */
@@ -513,7 +692,7 @@ function faceted(title: string, subtitle: string, values: readonly { size: strin
 
 /** Row panels in a sensible order: scenarios, then load levels ascending (or the given parts). */
 function rowSort(points: readonly Point[], byLoad: boolean, parts?: string[]): string[] {
-  const scenarios = [...new Set(points.map((p) => p.scenario))].sort();
+  const scenarios = [...new Set(points.map((p) => p.scenario))].sort(compareScenarios);
   const inner = byLoad ? loadSort(points) : (parts ?? [""]);
   return scenarios.flatMap((s) => inner.map((part) => [s, part].filter(Boolean).join(" · ")));
 }

@@ -100,7 +100,7 @@ export class EtcdSystem implements SystemUnderTest {
       // Event-loop utilization does not apply to a Go program: recorded as 0.
       return { process: m.name, role: m.name === this.leaderName ? "leader" : "follower", cpu: now === null ? 0 : round3((now - m.cpu0) / wallS), elu: 0 };
     });
-    return { stagesMs: null, usage };
+    return { stagesMs: null, usage, mechanism: null };
   }
 
   /** Idempotent: a second call (Ctrl-C during a cell) waits for the same stop. */

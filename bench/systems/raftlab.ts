@@ -9,6 +9,8 @@ import type { StageSummary } from "../../src/node/stage-stats.ts";
 import type { ProcessUsage, StageTimings } from "../results.ts";
 import { reserveBasePort, type PortBlock } from "../../src/node/ports.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
+import type { CounterSnapshot } from "../../src/node/mechanism-counters.ts";
+import { cellMechanism, nodeMechanism } from "../mechanism.ts";
 
 const STOP_GRACE_MS = 1000;
 
@@ -30,6 +32,8 @@ export class RaftlabSystem implements SystemUnderTest {
   private broken: string | null = null;
   private stopped: Promise<void> | null = null;
   private interrupt: (err: Error) => void = () => {};
+  /** Each node's mechanism counters when the measured window opened. */
+  private baseline = new Map<number, CounterSnapshot>();
 
   constructor(private readonly o: RaftlabSystemOptions) {}
 
@@ -68,7 +72,12 @@ export class RaftlabSystem implements SystemUnderTest {
 
   async resetStats(): Promise<void> {
     const cluster = this.nodes;
-    await Promise.all(cluster.ids.map((id) => cluster.client(id).resetStats()));
+    await Promise.all(
+      cluster.ids.map(async (id) => {
+        await cluster.client(id).resetStats();
+        this.baseline.set(id, (await cluster.client(id).stats()).mechanism);
+      }),
+    );
   }
 
   async scrape(): Promise<Scrape> {
@@ -81,7 +90,14 @@ export class RaftlabSystem implements SystemUnderTest {
       elu: round3(s.elu),
     }));
     const leaderStats = stats[cluster.ids.indexOf(this.leader)]!;
-    return { stagesMs: stagesMs(leaderStats.stagesUs), usage };
+    // The stage and CPU windows restarted at the reset; the counters are diffed against the baseline.
+    const mechanism = cellMechanism(
+      stats.map((s, i) => {
+        const id = cluster.ids[i]!;
+        return nodeMechanism(`node-${id}`, s.status.role, s.cpu.wallMs / 1000, this.baseline.get(id) ?? s.mechanism, s.mechanism);
+      }),
+    );
+    return { stagesMs: stagesMs(leaderStats.stagesUs), usage, mechanism };
   }
 
   /** Idempotent: a second call (Ctrl-C during a cell) waits for the same stop. */

@@ -1,6 +1,6 @@
 // A replicated key-value system the sweep can put under load: raftlab itself or a peer baseline.
 
-import type { ProcessUsage, StageTimings } from "../results.ts";
+import type { CellMechanism, ProcessUsage, StageTimings } from "../results.ts";
 import type { Protocol } from "../load/spec.ts";
 
 export interface Scrape {
@@ -8,6 +8,8 @@ export interface Scrape {
   readonly stagesMs: StageTimings | null;
   /** CPU and event-loop utilization of every member since the last `resetStats()`. */
   readonly usage: ProcessUsage[];
+  /** The mechanism counters over the window; null for a system that has none. */
+  readonly mechanism: CellMechanism | null;
 }
 
 export interface SystemUnderTest {

@@ -3,6 +3,7 @@
 
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { STAGES, type Stage } from "../node/stage-stats.ts";
+import { BUCKET_BOUNDS, MECHANISMS, MECHANISM_NAMES, type Mechanism, type MechanismCounters } from "../node/mechanism-counters.ts";
 
 const ROLES = ["follower", "precandidate", "candidate", "leader"] as const;
 
@@ -14,6 +15,49 @@ export interface MetricsSource {
   transport(): object;
   /** Key-value requests in flight on the client API. */
   inflight(): number;
+  /** What the optimizations did (exported as one histogram per mechanism). */
+  readonly counters: MechanismCounters;
+}
+
+type Sample = { metricName: string; labels: Record<string, string | number>; value: number };
+
+/**
+ * Prometheus histogram samples from plain per-bucket counts (`counts` has one more entry than
+ * `bounds`: the values above every bound), each bound divided by `divisor` on output (µs → s).
+ */
+function histogramSamples(name: string, labels: Record<string, string>, bounds: readonly number[], divisor: number, counts: ArrayLike<number>, sum: number): Sample[] {
+  const out: Sample[] = [];
+  let cumulative = 0;
+  bounds.forEach((bound, b) => {
+    cumulative += counts[b]!;
+    out.push({ metricName: `${name}_bucket`, labels: { le: bound / divisor, ...labels }, value: cumulative });
+  });
+  cumulative += counts[bounds.length]!;
+  out.push({ metricName: `${name}_bucket`, labels: { le: "+Inf", ...labels }, value: cumulative });
+  out.push({ metricName: `${name}_sum`, labels, value: sum });
+  out.push({ metricName: `${name}_count`, labels, value: cumulative });
+  return out;
+}
+
+/** Prometheus name of a mechanism histogram: `appendInflight` → `raftlab_append_inflight`. */
+function mechanismMetricName(m: Mechanism): string {
+  return `raftlab_${m.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+}
+
+/** One mechanism histogram as a prom-client custom metric (see StageHistogram for why not prom-client's). */
+function mechanismMetric(counters: MechanismCounters, m: Mechanism) {
+  const name = mechanismMetricName(m);
+  return {
+    name,
+    help: MECHANISMS[m],
+    type: "histogram",
+    aggregator: "sum",
+    async get() {
+      const h = counters[m];
+      return { name, help: MECHANISMS[m], type: "histogram", aggregator: "sum", values: histogramSamples(name, {}, BUCKET_BOUNDS, 1, h.buckets, h.sum) };
+    },
+    reset() {},
+  };
 }
 
 /** Upper bounds of the stage histogram's buckets, in microseconds (50 µs to 5 s). */
@@ -43,19 +87,7 @@ class StageHistogram {
   }
 
   async get() {
-    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
-    STAGES.forEach((stage, i) => {
-      const counts = this.counts[i]!;
-      let cumulative = 0;
-      STAGE_BOUNDS_US.forEach((bound, b) => {
-        cumulative += counts[b]!;
-        values.push({ metricName: `${this.name}_bucket`, labels: { le: bound / 1e6, stage }, value: cumulative });
-      });
-      cumulative += counts[STAGE_BOUNDS_US.length]!;
-      values.push({ metricName: `${this.name}_bucket`, labels: { le: "+Inf", stage }, value: cumulative });
-      values.push({ metricName: `${this.name}_sum`, labels: { stage }, value: this.sumsUs[i]! / 1e6 });
-      values.push({ metricName: `${this.name}_count`, labels: { stage }, value: cumulative });
-    });
+    const values = STAGES.flatMap((stage, i) => histogramSamples(this.name, { stage }, STAGE_BOUNDS_US, 1e6, this.counts[i]!, this.sumsUs[i]! / 1e6));
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
@@ -82,7 +114,9 @@ export class NodeMetrics {
 
   constructor(source: MetricsSource) {
     // prom-client's registry formats any object with its metric shape; its types want a Metric class.
-    this.registry.registerMetric(this.stage as unknown as Parameters<Registry["registerMetric"]>[0]);
+    const register = (metric: object): void => this.registry.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
+    register(this.stage);
+    for (const m of MECHANISM_NAMES) register(mechanismMetric(source.counters, m));
     collectDefaultMetrics({ register: this.registry, prefix: "raftlab_process_" });
     const gauge = (name: string, help: string, value: () => number): void => {
       new Gauge({

@@ -4,6 +4,7 @@
 import { randomInt } from "node:crypto";
 import { ENVIRONMENTS, isEnvName, type EnvName } from "../../bench/environments.ts";
 import type { Preset, SweepOptions } from "../../bench/sweep-options.ts";
+import { KNOB_NAMES, KNOB_OPTIONS, type KnobName } from "../core/config.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
 import { choiceOption, flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
@@ -58,6 +59,15 @@ Options:
   --apply-cost-us LIST   CPU time per applied command, µs (default 0)
   --state-machine KIND   what raftlab's nodes apply committed entries to: kv (default), or noop to
                          measure replication alone (keeps no data: needs --read-ratio 0)
+  --max-inflight LIST    knob lists, swept like the environment lists (unset: the node's default;
+                         see 'raftlab node --help'). A flag that is off still forces its own value
+                         (pipeline off: a window of 1; batch off: one entry per AppendEntries).
+                         AppendEntries in flight per follower, e.g. --flags all --max-inflight
+                         1,2,4,16,64: throughput and p99 against the window in the report
+  --max-inflight-bytes LIST  payload bytes in flight per follower (0 = no limit)
+  --max-batch-entries LIST   entries per AppendEntries
+  --max-batch-bytes LIST     payload bytes per AppendEntries
+  --max-apply-bytes LIST     payload bytes per apply batch
   --peer etcd            also run an etcd cluster of each size under the same load (needs an etcd
                          binary on PATH: apt-get install etcd-server)
   --out DIR              reports root (default reports)
@@ -71,9 +81,9 @@ Options:
   -h, --help             show this help
 
 Lists are comma-separated. The environment lists (--net-delay, --fsync-delay-us, --apply-cost-us)
-are swept one at a time from their first values: --net-delay 0,5 --fsync-delay-us 0,1000 runs the
-scenarios (0 ms, 0 µs), (5 ms, 0 µs) and (0 ms, 1000 µs). Anything after "--" is passed to every
-node (see 'raftlab node --help').`;
+and the knob lists are swept one at a time from their first values: --net-delay 0,5
+--fsync-delay-us 0,1000 runs the scenarios (0 ms, 0 µs), (5 ms, 0 µs) and (0 ms, 1000 µs).
+Anything after "--" is passed to every node (see 'raftlab node --help').`;
 
 function envList(raw: string): EnvName[] {
   if (raw === "") return [];
@@ -87,6 +97,16 @@ function list(name: string, raw: string, parse: (name: string, item: string) => 
   const items = raw.split(",").map((s) => s.trim());
   if (items.some((s) => s === "")) throw new UsageError(`${name} must be a comma-separated list, got "${raw}"`);
   return [...new Set(items.map((s) => parse(name, s)))];
+}
+
+function replicationKnobLists(v: Record<string, unknown>, int: (min: number, max: number) => (name: string, s: string) => number): Partial<Record<KnobName, number[]>> {
+  const out: Partial<Record<KnobName, number[]>> = {};
+  for (const k of KNOB_NAMES) {
+    const { option, min, max } = KNOB_OPTIONS[k];
+    const raw = v[option.slice(2)];
+    if (typeof raw === "string") out[k] = list(option, raw, int(min, max));
+  }
+  return out;
 }
 
 export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help" {
@@ -117,6 +137,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       env: { type: "string" },
       order: { type: "string", default: "shuffled" },
       seed: { type: "string" },
+      ...Object.fromEntries(KNOB_NAMES.map((k) => [KNOB_OPTIONS[k].option.slice(2), { type: "string" as const }])),
       peer: { type: "string" },
       out: { type: "string", default: "reports" },
       "leader-timeout-ms": { type: "string", default: "15000" },
@@ -178,6 +199,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     env,
     order: v.order,
     seed: v.seed === undefined ? randomInt(1, 2 ** 31 - 1) : intOption("--seed", v.seed, 0, 2 ** 31 - 1),
+    knobs: replicationKnobLists(v, int),
     peer: v.peer === "etcd" ? "etcd" : null,
     out: v.out,
     leaderTimeoutMs: intOption("--leader-timeout-ms", v["leader-timeout-ms"], 100, 600_000),

@@ -2,6 +2,7 @@
 
 import { DEFAULT_LIMITS, MAX_VALUE_BYTES } from "../api/http-api.ts";
 import { formatFlags } from "../core/flags.ts";
+import { DEFAULTS, KNOB_NAMES, KNOB_OPTIONS, type Knobs } from "../core/config.ts";
 import { MAX_KEY_BYTES } from "../node/kv-command.ts";
 import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
@@ -12,7 +13,7 @@ import { MAX_LINK_DELAY_MS } from "../transport/link-shaper.ts";
 import { command } from "./command.ts";
 import { choiceOption, flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
-const NODE_USAGE = `Usage: raftlab node --id I --peers LIST --data-dir D [options]
+export const NODE_USAGE = `Usage: raftlab node --id I --peers LIST --data-dir D [options]
 
 Runs one raftlab node: a durable Raft key-value store serving the client HTTP API.
 
@@ -64,6 +65,17 @@ Options:
   --exit-with-parent      exit when the parent process goes away (used by 'raftlab cluster')
   -h, --help              show this help
 
+Replication knobs (a flag that is off still forces its own value: batch off sends one entry per
+AppendEntries, pipeline off keeps one AppendEntries in flight):
+  --max-inflight N        pipeline: most AppendEntries in flight per follower (default ${DEFAULTS.maxInflight})
+  --max-inflight-bytes N  pipeline: most payload bytes in flight per follower, 0 = no limit
+                          (default ${DEFAULTS.maxInflightBytes})
+  --max-batch-entries N   batch: most entries in one AppendEntries (default ${DEFAULTS.maxBatchEntries})
+  --max-batch-bytes N     batch: most payload bytes in one AppendEntries; a larger entry still goes
+                          alone (default ${DEFAULTS.maxBatchBytes})
+  --max-apply-bytes N     most payload bytes of committed entries in one apply batch; a larger entry
+                          still goes alone (default ${DEFAULTS.maxApplyBytes})
+
 Crash testing:
   --storage-mode MODE     direct (default): log records are written to the file at once, so a
                           kill -9 loses nothing the process wrote (the page cache survives it);
@@ -90,7 +102,7 @@ function parsePeers(text: string): PeerAddress[] {
   return peers;
 }
 
-function parseNodeOptions(argv: string[]): NodeOptions | "help" {
+export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   const { values } = parseOptions({
     args: argv,
     options: {
@@ -114,6 +126,7 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       // load paid for one about every second (3 nodes, 128 connections, same run: p99 68–101 ms and
       // 8.5–10.2k ops/s, against 24–29 ms and 10.9–13.0k at 100,000).
       "snapshot-every": { type: "string", default: "100000" },
+      ...knobOptionSpecs(),
       "max-value-bytes": { type: "string", default: String(DEFAULT_LIMITS.maxValueBytes) },
       "max-key-bytes": { type: "string", default: String(DEFAULT_LIMITS.maxKeyBytes) },
       "request-timeout-ms": { type: "string", default: String(DEFAULT_LIMITS.requestTimeoutMs) },
@@ -193,6 +206,7 @@ function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     exitWithParent: values["exit-with-parent"] ?? false,
     storageMode,
     failpoint,
+    knobs: knobValues(values),
   };
 }
 
@@ -213,6 +227,20 @@ function secretOption(file: string | undefined): string | null {
   } catch (err) {
     throw new UsageError(`--secret-file: ${(err as Error).message}`);
   }
+}
+
+/** parseArgs specs of the knob options, each defaulting to the core's value. */
+function knobOptionSpecs(): Record<string, { type: "string"; default: string }> {
+  return Object.fromEntries(KNOB_NAMES.map((k) => [KNOB_OPTIONS[k].option.slice(2), { type: "string", default: String(DEFAULTS[k]) }]));
+}
+
+function knobValues(values: Record<string, unknown>): Knobs {
+  const out = {} as Record<keyof Knobs, number>;
+  for (const k of KNOB_NAMES) {
+    const { option, min, max } = KNOB_OPTIONS[k];
+    out[k] = intOption(option, values[option.slice(2)] as string, min, max);
+  }
+  return out;
 }
 
 function failpointOption(text: string | undefined): FailpointSpec | null {

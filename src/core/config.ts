@@ -63,6 +63,23 @@ export const DEFAULTS = {
   seed: 1,
 } as const satisfies Partial<RaftConfig>;
 
+/** The replication knobs behind the flags, settable per node (`--max-inflight`, ...) and swept by the bench. */
+export const KNOB_NAMES = ["maxInflight", "maxInflightBytes", "maxBatchEntries", "maxBatchBytes", "maxApplyBytes"] as const;
+export type KnobName = (typeof KNOB_NAMES)[number];
+export type Knobs = Pick<RaftConfig, KnobName>;
+
+/**
+ * Each knob's command-line option (node and bench) and its valid range. The window is allocated up
+ * front (one slot per AppendEntries), so its count is bounded; 1 TiB bounds the byte knobs.
+ */
+export const KNOB_OPTIONS: Readonly<Record<KnobName, { readonly option: string; readonly min: number; readonly max: number }>> = {
+  maxInflight: { option: "--max-inflight", min: 1, max: 1_000_000 },
+  maxInflightBytes: { option: "--max-inflight-bytes", min: 0, max: 2 ** 40 },
+  maxBatchEntries: { option: "--max-batch-entries", min: 1, max: 1_000_000 },
+  maxBatchBytes: { option: "--max-batch-bytes", min: 1, max: 2 ** 40 },
+  maxApplyBytes: { option: "--max-apply-bytes", min: 1, max: 2 ** 40 },
+};
+
 export class ConfigError extends Error {
   constructor(
     readonly field: string,

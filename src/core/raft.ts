@@ -49,6 +49,8 @@ export class Raft {
   /** Messages to this node itself that count only once durable (a candidate's own vote). */
   stepsAfterPersist: Message[] = [];
   readStates: ReadState[] = [];
+  /** Per AppendEntries carrying entries since the last Ready: the follower's in-flight count after it. */
+  appendWindows: number[] = [];
 
   private readonly rng: Rng;
   private electionElapsed = 0;
@@ -405,6 +407,8 @@ export class Raft {
     if (!this.cfg.parallelAppend && last > this.log.stableIndex()) this.msgsAfterPersist.push(m);
     else this.msgs.push(m);
     pr.sentAppend(ents.length, payloadBytes(ents), commit);
+    // A probe sends one append at a time, so its window holds that one.
+    if (ents.length > 0) this.appendWindows.push(pr.state === "replicate" ? pr.inflights.count : 1);
     return true;
   }
 

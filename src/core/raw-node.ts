@@ -110,6 +110,7 @@ export class RawNode {
       persistedMessages,
       committedEntries: r.log.nextCommittedEntries(r.cfg.maxApplyBytes),
       readStates: r.readStates,
+      appendWindows: r.appendWindows,
     };
   }
 
@@ -131,6 +132,7 @@ export class RawNode {
     r.msgs = [];
     r.msgsAfterPersist = [];
     r.readStates = [];
+    if (r.appendWindows.length > 0) r.appendWindows = [];
     const ce = rd.committedEntries;
     if (ce.length > 0) r.log.acceptApplying(ce[ce.length - 1]!.index);
   }

@@ -117,6 +117,12 @@ export interface Ready {
   readonly persistedMessages: readonly Message[];
   readonly committedEntries: readonly Entry[];
   readonly readStates: readonly ReadState[];
+  /**
+   * For every AppendEntries carrying entries in this Ready (in `messages` or `persistedMessages`), in
+   * the order they were made: how many AppendEntries were in flight to that follower right after it
+   * (the pipelining window's fill; always 1 with a window of one). For the shell's counters only.
+   */
+  readonly appendWindows: readonly number[];
 }
 
 /** Outcome of `propose` / `readIndex`. */

@@ -2,6 +2,7 @@
 // writes them (src/api/http-api.ts, src/server/raft-node.ts) and the client that reads them
 // (api-client.ts).
 
+import type { CounterSnapshot } from "./mechanism-counters.ts";
 import type { Stage, StageSummary } from "./stage-stats.ts";
 import type { StateMachineKind } from "./state-machines.ts";
 import type { LinkSettings } from "../transport/link-shaper.ts";
@@ -33,6 +34,8 @@ export interface NodeStats {
   readonly elu: number;
   readonly cpu: { readonly userMs: number; readonly systemMs: number; readonly wallMs: number };
   readonly status: NodeStatus;
+  /** Cumulative since the node started: a window is the difference of two scrapes. */
+  readonly mechanism: CounterSnapshot;
 }
 
 /**

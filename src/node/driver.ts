@@ -11,12 +11,13 @@
 // AppendEntries wait.)
 
 import type { RawNode } from "../core/raw-node.ts";
-import type { Entry, Message, Ready, Snapshot } from "../core/types.ts";
+import { MessageType, type Entry, type Message, type Ready, type Snapshot } from "../core/types.ts";
 import type { Flags } from "../core/flags.ts";
 import type { RaftStore } from "../storage/store.ts";
 import type { StateMachine } from "./state-machine.ts";
 import { inlineApplier, type Applier } from "./appliers.ts";
 import { ProposalWaiters } from "./proposal-waiters.ts";
+import type { MechanismCounters } from "./mechanism-counters.ts";
 
 export type { Applier } from "./appliers.ts";
 
@@ -75,6 +76,8 @@ export interface DriverOptions<R> {
   now?(): number;
   /** Receives the stage timings of every proposal this node led to apply. */
   onTimings?(t: ProposalTimings): void;
+  /** Counts what the optimizations do (entries per fsync, per AppendEntries, in flight, ...). */
+  readonly counters?: MechanismCounters;
   /** Called at each crash-test point (only when a failpoint is armed). */
   readonly failpoint?: (name: DriverFailpoint) => void;
 }
@@ -223,8 +226,10 @@ export class RaftDriver<R = unknown> {
     }
     if (this.o.flags.batch) {
       if (this.persisting) return;
+      this.o.counters?.proposalQueue.observe(this.proposals.length);
       this.proposeGroup(this.proposals.splice(0));
     } else {
+      this.o.counters?.proposalQueue.observe(this.proposals.length);
       for (const p of this.proposals.splice(0)) {
         this.proposeGroup([p]);
         this.drainReadies();
@@ -254,6 +259,7 @@ export class RaftDriver<R = unknown> {
 
   private handleReady(rd: Ready): void {
     if (rd.softState) this.onRoleChange(rd.softState.role === "leader");
+    if (this.o.counters) this.countAppends(rd, this.o.counters);
     if (rd.messages.length > 0) this.o.send(rd.messages);
     if (rd.snapshot || rd.entries.length > 0 || rd.hardState || rd.persistedMessages.length > 0) {
       this.persistJobs.push({ seq: rd.seq, ready: rd });
@@ -266,6 +272,14 @@ export class RaftDriver<R = unknown> {
     }
     for (const rs of rd.readStates) this.readyReads.push({ index: rs.index, ctx: rs.ctx });
     this.serveReads();
+  }
+
+  /** Entries per AppendEntries and the window after each, counted as the Ready hands them out. */
+  private countAppends(rd: Ready, c: MechanismCounters): void {
+    for (const w of rd.appendWindows) c.appendInflight.observe(w);
+    for (const msgs of [rd.messages, rd.persistedMessages]) {
+      for (const m of msgs) if (m.type === MessageType.App && m.entries.length > 0) c.appendEntries.observe(m.entries.length);
+    }
   }
 
   private onRoleChange(leader: boolean): void {
@@ -289,10 +303,14 @@ export class RaftDriver<R = unknown> {
     if (this.persisting || this.persistJobs.length === 0 || this.stopped) return;
     const jobs = this.o.flags.batch ? this.persistJobs.splice(0) : this.persistJobs.splice(0, 1);
     let mustSync = false;
+    let entries = 0;
+    let bytes = 0;
     for (const { ready } of jobs) {
       const hs = ready.hardState;
       if (ready.snapshot) this.store.applySnapshot(ready.snapshot);
       if (ready.entries.length > 0) this.store.append(ready.entries);
+      entries += ready.entries.length;
+      if (this.o.counters) for (const e of ready.entries) bytes += e.data.length;
       if (hs) this.store.setHardState(hs);
       // Raft needs term and vote durable, not the commit index (a restarted node relearns it), so a
       // commit-only change rides along with the next sync instead of costing an fsync of its own.
@@ -313,6 +331,11 @@ export class RaftDriver<R = unknown> {
       this.schedulePump();
     };
     if (!mustSync) return finish();
+    const c = this.o.counters;
+    if (c && entries > 0) {
+      (this.isLeader ? c.leaderWriteEntries : c.followerWriteEntries).observe(entries);
+      c.writeBytes.observe(bytes);
+    }
     this.persisting = true;
     this.store.sync((err) => {
       if (err) {
@@ -359,6 +382,7 @@ export class RaftDriver<R = unknown> {
         continue;
       }
       this.applying = true;
+      this.o.counters?.applyBatch.observe(item.entries.length);
       this.o.failpoint?.("before-apply");
       this.applier.apply(item.entries, (results) => {
         this.applying = false;

@@ -3,7 +3,7 @@
 // timer), the disk, the sockets and the apply thread.
 
 import { performance } from "node:perf_hooks";
-import { configFromFlags } from "../core/config.ts";
+import { configFromFlags, type Knobs } from "../core/config.ts";
 import { formatFlags, type Flags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import { FileStore, type StorageMode } from "../storage/file-store.ts";
@@ -21,6 +21,7 @@ import { createStateMachine, type StateMachineKind } from "../node/state-machine
 import { inlineApplier, loopApplier, workerApplier, type Applier } from "../node/appliers.ts";
 import { StageStats } from "../node/stage-stats.ts";
 import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
+import { MechanismCounters } from "../node/mechanism-counters.ts";
 
 export interface PeerAddress {
   readonly id: number;
@@ -66,6 +67,8 @@ export interface NodeOptions {
   readonly exitWithParent: boolean;
   /** `buffered` loses unsynced log writes on a kill -9, as on a power loss (crash tests). Default `direct`. */
   readonly storageMode?: StorageMode;
+  /** Replication knobs (window, batch and apply limits); a flag that is off still forces its own value. */
+  readonly knobs?: Partial<Knobs>;
   /** Crash (SIGKILL) at this point; crash tests only. */
   readonly failpoint?: FailpointSpec | null;
 }
@@ -94,6 +97,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     checkQuorum: o.checkQuorum,
     maxEntryBytes: maxEntryBytes(o.limits),
     seed: o.seed * 1000 + o.id,
+    ...o.knobs,
   });
   const core = new RawNode(cfg, store);
   const { machine: sm, kv } = createStateMachine(o.stateMachine);
@@ -103,7 +107,9 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   let transport!: PeerTransport;
   let driver!: RaftDriver<ApplyResult | undefined>;
   let api!: ApiLoad;
+  const counters = new MechanismCounters();
   const metrics = new NodeMetrics({
+    counters,
     status: () => status(),
     elu: () => stats.summary().elu,
     transport: () => transport.stats(),
@@ -142,6 +148,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     },
     now: () => performance.now(),
     onTimings: (t) => stats.record(t),
+    counters,
     failpoint,
   });
 
@@ -186,7 +193,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       clientUrlOf: (id) => urlOf.get(id) ?? null,
       status,
       metrics: () => metrics.render(),
-      stats: () => ({ ...stats.summary(), status: status() }),
+      // The mechanism counters are cumulative (not reset with the stages): a reader diffs two scrapes.
+      stats: () => ({ ...stats.summary(), status: status(), mechanism: counters.snapshot() }),
       resetStats: () => stats.reset(),
       countResponse: (code) => metrics.requests.inc({ code }),
       countOverloaded: () => metrics.overloaded.inc(),

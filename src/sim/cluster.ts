@@ -16,6 +16,7 @@ import type { Message, NodeId } from "../core/types.ts";
 import { RaftDriver, type Applier } from "../node/driver.ts";
 import type { ApplyResult } from "../node/kv-command.ts";
 import { KvStateMachine } from "../node/kv-state-machine.ts";
+import { MechanismCounters } from "../node/mechanism-counters.ts";
 import { MemoryStore } from "../storage/memory-store.ts";
 import type { ClientGateway } from "./clients.ts";
 import type { Digest } from "./digest.ts";
@@ -56,6 +57,8 @@ export class SimNode {
   private deferred: (() => void)[] = [];
   readonly disk: SimDisk;
   readonly store: ObservedStore;
+  /** What the optimizations did on this node, over all its incarnations. */
+  readonly counters = new MechanismCounters();
   inc!: Incarnation;
 
   constructor(
@@ -115,6 +118,7 @@ export class SimNode {
         throw err;
       },
       snapshotEvery: o.snapshotEvery,
+      counters: this.counters,
     });
     this.inc = { core, driver, kv, sm };
     this.up = true;

@@ -3,8 +3,10 @@
 
 import { describe, expect, it } from "vitest";
 import { NodeMetrics } from "../../src/api/metrics.ts";
+import { MechanismCounters } from "../../src/node/mechanism-counters.ts";
 
 const source = {
+  counters: new MechanismCounters(),
   status: () => ({ role: "leader", term: 3, commitIndex: 10, appliedIndex: 9, lastIndex: 11 }),
   elu: () => 0.25,
   transport: () => ({ sentFrames: 7 }),
@@ -47,5 +49,24 @@ describe("NodeMetrics", () => {
     expect(s.get('raftlab_role{role="leader"}')).toBe(1);
     expect(s.get('raftlab_transport{counter="sentFrames"}')).toBe(7);
     expect(s.get("raftlab_inflight_requests")).toBe(5);
+  });
+
+  it("exposes every mechanism counter as a histogram in power-of-two buckets", async () => {
+    const counters = new MechanismCounters();
+    const m = new NodeMetrics({ ...source, counters });
+    for (const n of [1, 38, 40]) counters.leaderWriteEntries.observe(n);
+    counters.appendInflight.observe(3);
+    const s = samples(await m.render());
+    expect(s.get('raftlab_leader_write_entries_bucket{le="1"}')).toBe(1);
+    expect(s.get('raftlab_leader_write_entries_bucket{le="32"}')).toBe(1);
+    expect(s.get('raftlab_leader_write_entries_bucket{le="64"}')).toBe(3);
+    expect(s.get('raftlab_leader_write_entries_bucket{le="+Inf"}')).toBe(3);
+    expect(s.get("raftlab_leader_write_entries_sum")).toBe(79);
+    expect(s.get("raftlab_leader_write_entries_count")).toBe(3);
+    expect(s.get('raftlab_append_inflight_bucket{le="2"}')).toBe(0);
+    expect(s.get('raftlab_append_inflight_bucket{le="4"}')).toBe(1);
+    for (const name of ["follower_write_entries", "write_bytes", "append_entries", "apply_batch", "proposal_queue"]) {
+      expect(s.get(`raftlab_${name}_count`)).toBe(0);
+    }
   });
 });

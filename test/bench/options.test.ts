@@ -4,6 +4,8 @@ import { UsageError } from "../../src/cli/options.ts";
 import { planCells, scenarios } from "../../bench/plan.ts";
 import { optionsRecord, type SweepOptions } from "../../bench/sweep-options.ts";
 import { BENCH_USAGE, parseBenchOptions } from "../../src/cli/bench-options.ts";
+import { parseNodeOptions } from "../../src/cli/node.ts";
+import { nodeArgsFor } from "../../bench/cell.ts";
 
 function parse(argv: string[]): SweepOptions {
   const o = parseBenchOptions(argv);
@@ -96,7 +98,36 @@ describe("bench options", () => {
     expect(cells.map((c) => `${c.system}:${c.fsyncDelayUs}`)).toEqual(["raftlab:0", "etcd:0", "raftlab:1000"]);
   });
 
+  it("sweeps knob lists like the environment lists, and gives each cell's knobs to its nodes", () => {
+    const o = parse(["--flags", "all", "--sizes", "3", "--env", "loopback", "--order", "grouped", "--max-inflight", "1,2,4,16,64", "--max-batch-entries", "64,512", "--peer", "etcd"]);
+    expect(o.knobs).toEqual({ maxInflight: [1, 2, 4, 16, 64], maxBatchEntries: [64, 512] });
+    const cells = planCells(o);
+    // The base scenario (1, 64) with etcd, then the other windows, then the other batch size.
+    expect(cells.map((c) => `${c.system}:${c.maxInflight}:${c.maxBatchEntries}`)).toEqual([
+      "raftlab:1:64",
+      "etcd:undefined:undefined",
+      "raftlab:2:64",
+      "raftlab:4:64",
+      "raftlab:16:64",
+      "raftlab:64:64",
+      "raftlab:1:512",
+    ]);
+    const args = nodeArgsFor(cells[3]!);
+    expect(args.slice(args.indexOf("--max-inflight"), args.indexOf("--max-inflight") + 2)).toEqual(["--max-inflight", "4"]);
+    // What the bench passes, the node parses into the core's knobs.
+    const node = parseNodeOptions(["--id", "1", "--peers", "1=127.0.0.1:7001:7101", "--data-dir", "/tmp/x", ...args]);
+    expect(node !== "help" && node.knobs).toMatchObject({ maxInflight: 4, maxBatchEntries: 64 });
+    // Without knob lists, cells carry none and nodes keep their defaults.
+    const plain = planCells(parse(["--flags", "all", "--sizes", "3"]))[0]!;
+    expect("maxInflight" in plain).toBe(false);
+    expect(nodeArgsFor(plain)).not.toContain("--max-inflight");
+  });
+
   it.each([
+    [["--max-inflight", "0,4"], "--max-inflight"],
+    [["--max-inflight-bytes", "x"], "--max-inflight-bytes"],
+    [["--max-batch-entries", "2.5"], "--max-batch-entries"],
+    [["--max-apply-bytes", "1,,2"], "--max-apply-bytes"],
     [["--sizes", "0"], "--sizes"],
     [["--sizes", "3,,5"], "--sizes"],
     [["--connections", "many"], "--connections"],
@@ -129,5 +160,11 @@ describe("bench options", () => {
     expect(parseBenchOptions(["--help"])).toBe("help");
     for (const option of ["--env LIST", "--order ORDER", "--seed N"]) expect(BENCH_USAGE).toContain(option);
     expect(BENCH_USAGE).toContain("dc (net 0.25 ms one way, fsync +1000 µs, apply 20 µs)");
+  });
+
+  it("prints help, with every knob list", () => {
+    for (const opt of ["--max-inflight LIST", "--max-inflight-bytes LIST", "--max-batch-entries LIST", "--max-batch-bytes LIST", "--max-apply-bytes LIST"]) {
+      expect(BENCH_USAGE).toContain(opt);
+    }
   });
 });

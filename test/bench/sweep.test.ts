@@ -59,6 +59,22 @@ describe("bench sweep (real processes)", () => {
       expect(cell.cpu.filter((u) => u.role === "leader")).toHaveLength(1);
       expect(cell.cpu.every((u) => u.cpu > 0 && u.elu > 0 && u.elu <= 1)).toBe(true);
       expect(Object.keys(cell.elu).sort()).toEqual(cell.cpu.map((u) => u.process).sort());
+      // The mechanism counters cover the measured window only (not the warm-up), on every node.
+      const m = cell.mechanism!.summary!;
+      expect(cell.mechanism!.nodes).toHaveLength(cell.size);
+      for (const n of cell.mechanism!.nodes) expect(n.windowS > 1.5 && n.windowS < 3).toBe(true);
+      const leader = cell.mechanism!.nodes.find((n) => n.role === "leader")!;
+      const acknowledged = cell.throughput * cell.durationS;
+      // Since the node started (warm-up included), it would be about 1.5 times as many.
+      expect(leader.counters.leaderWriteEntries.mean * leader.counters.leaderWriteEntries.count).toBeLessThan(acknowledged * 1.25);
+      expect(m.entriesPerLeaderFsync).toBeGreaterThan(1); // batch, 128 connections
+      expect(m.applyBatchMean).toBeGreaterThan(1);
+      if (cell.size === 1) expect([m.followerFsyncsPerS, leader.counters.appendEntries.count]).toEqual([0, 0]);
+      else expect(m.followerFsyncsPerS > 0 && m.inflightMax >= 1).toBe(true);
+      // The time series: 100 ms intervals over the 2 s window that add up to the cell's totals.
+      const series = cell.series!;
+      expect(series.ok.length).toBe(Math.ceil(series.windowMs / 100));
+      expect(series.ok.reduce((a, b) => a + b, 0) + series.errors.reduce((a, b) => a + b, 0)).toBe(cell.requests);
     }
     // The correctness column: a checked fault run of the combination, whose page is kept beside.
     expect(results.correctness).toEqual({ "batch+pipeline+parallel-append+async-apply": "linearizable" });

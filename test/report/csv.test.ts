@@ -62,5 +62,9 @@ describe("results.csv", () => {
     const first = Object.fromEntries(header.map((h, i) => [h, rows[1]![i]]));
     expect(Number(first.latency_ms_p50)).toBe(results.cells[0]!.latencyMs.p50);
     expect(Number(first["cpu_node-1"])).toBe(results.cells[0]!.cpu[0]!.cpu);
+    expect(Number(first.mechanism_entries_per_leader_fsync)).toBe(results.cells[0]!.mechanism!.summary!.entriesPerLeaderFsync);
+    expect(Number(first.mechanism_inflight_max)).toBe(results.cells[0]!.mechanism!.summary!.inflightMax);
+    const etcd = rows.find((r) => r[header.indexOf("system")] === "etcd")!;
+    expect(etcd[header.indexOf("mechanism_bytes_per_write")]).toBe("");
   });
 });

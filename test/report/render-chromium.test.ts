@@ -9,7 +9,7 @@ import { renderRunPage } from "../../bench/report/html.ts";
 import { runCharts } from "../../bench/report/specs.ts";
 import { writeRunReport } from "../../bench/report/write.ts";
 import { countClass, renderedDom } from "./support/chromium.ts";
-import { sampleResults } from "./support/sample-results.ts";
+import { knobSweepResults, sampleResults } from "./support/sample-results.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -25,9 +25,21 @@ describe("reports in a browser", () => {
     await writeRunReport(dir, results);
     const dom = await renderedDom(join(dir, "index.html"));
     const expected = runCharts(results).charts.length;
-    expect(expected).toBe(9);
+    expect(expected).toBe(11);
     expect(countClass(dom, "chart")).toBe(expected);
     expect(countClass(dom, "marks")).toBe(expected); // vega's <svg class="marks">, one per chart
+    expect(countClass(dom, "chart-error")).toBe(0);
+    expect(countClass(dom, "chart-warning")).toBe(0);
+  });
+
+  it("renders a knob sweep's page, knee chart included", async () => {
+    const results = knobSweepResults();
+    const knobs = join(dir, "knobs");
+    await writeRunReport(knobs, results);
+    const dom = await renderedDom(join(knobs, "index.html"));
+    const ids = runCharts(results).charts.map((c) => c.id);
+    expect(ids).toContain("knee");
+    expect(countClass(dom, "marks")).toBe(ids.length);
     expect(countClass(dom, "chart-error")).toBe(0);
     expect(countClass(dom, "chart-warning")).toBe(0);
   });

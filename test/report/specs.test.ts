@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { pointsOf } from "../../bench/report/aggregate.ts";
 import { renderRunPage } from "../../bench/report/html.ts";
-import { runCharts } from "../../bench/report/specs.ts";
+import { MECHANISM_FIGURES, runCharts } from "../../bench/report/specs.ts";
 import type { VegaLiteSpec } from "../../src/page/chart.ts";
-import { makeCell, makeResults, sampleResults, SAMPLE_FAILURES } from "./support/sample-results.ts";
+import { knobSweepResults, makeCell, makeResults, sampleResults, SAMPLE_FAILURES } from "./support/sample-results.ts";
 
 type Row = Record<string, unknown>;
 
@@ -25,11 +25,13 @@ describe("run charts from the sample results", () => {
   const byId = new Map(charts.map((c) => [c.id, c]));
 
   it("produces every chart the report promises, each faceted by cluster size with inline data", () => {
-    expect([...byId.keys()]).toEqual(["effects", "interaction", "throughput", "latency", "curves", "speedup", "stages", "distribution", "usage"]);
-    expect(omitted).toEqual([]);
+    expect([...byId.keys()]).toEqual(["effects", "interaction", "throughput", "latency", "curves", "speedup", "stages", "distribution", "usage", "mechanism", "timeseries"]);
+    expect(omitted).toEqual(["knob sweep: the run swept no replication knob (e.g. --max-inflight 1,2,4,16,64)"]);
     for (const chart of charts.filter((c) => !["effects", "interaction"].includes(c.id))) {
       expect(chart.spec.$schema).toMatch(/vega-lite\/v6/);
       expect(rowsOf(chart.spec).length).toBeGreaterThan(0);
+      // The time series shows one cell at a time.
+      if (chart.id === "timeseries") continue;
       expect((chart.spec.facet as { column: { field: string } }).column.field).toBe("size");
       expect(marksOf(chart.spec).length).toBeGreaterThan(0);
     }
@@ -116,15 +118,68 @@ describe("run charts from the sample results", () => {
   });
 
   it("says which charts a run has no data for instead of drawing empty ones", () => {
-    const bare = makeResults([{ ...makeCell({ flags: "batch" }, 1000, 1), stagesMs: null, percentiles: [], cpu: [] }]);
+    const { series: _series, mechanism: _mechanism, ...older } = makeCell({ flags: "batch" }, 1000, 1);
+    const bare = makeResults([{ ...older, stagesMs: null, percentiles: [], cpu: [] }]);
     const { charts, omitted } = runCharts(bare);
     expect(charts.map((c) => c.id)).toEqual(["throughput", "latency", "curves"]);
-    expect(omitted.join("\n")).toMatch(/effects of the flags: needs all 16 combinations.*the run has 1.*interaction plot.*none.*stagesMs.*percentile.*process usage/s);
+    expect(omitted.join("\n")).toMatch(/effects of the flags: needs all 16 combinations.*the run has 1.*interaction plot.*none.*stagesMs.*percentile.*process usage.*mechanism counters.*time series/s);
+  });
+
+  it("mechanism: one bar per counter, series and size at the highest load, each panel on its own scale", () => {
+    const spec = byId.get("mechanism")!.spec;
+    const rows = rowsOf(spec);
+    expect(rows).toHaveLength(16 * 2 * MECHANISM_FIGURES.length); // raftlab only: etcd counts nothing
+    expect(new Set(rows.map((r) => r.load))).toEqual(new Set(["128 conn"]));
+    const perFsync = (series: string) => rows.find((r) => r.series === series && r.size === "3 nodes" && r.counter === "entries / leader fsync")!.value;
+    expect(perFsync("none")).toBe(1);
+    expect(perFsync("batch")).toBeGreaterThan(1);
+    expect(spec.resolve).toEqual({ scale: { x: "independent" } });
+  });
+
+  it("timeseries: every ok cell's intervals behind a selector, throughput per second and percentiles per interval", () => {
+    const spec = byId.get("timeseries")!.spec;
+    const rows = rowsOf(spec);
+    const ok = results.cells.filter((c) => c.status === "ok");
+    const options = (spec.params as { bind: { options: string[] } }[])[0]!.bind.options;
+    expect(options).toHaveLength(ok.length);
+    expect(new Set(rows.map((r) => r.cell)).size).toBe(ok.length);
+    const cell = ok[0]!;
+    const mine = rows.filter((r) => r.cell === options[0] && r.metric === "throughput");
+    expect(mine).toHaveLength(cell.series!.ok.length);
+    // ops per 100 ms interval, shown per second.
+    expect(mine[0]!.value).toBeCloseTo(cell.series!.ok[0]! * 10, 5);
+    // A stalled interval has throughput 0 and no percentile point.
+    const stalled = mine.findIndex((r) => r.value === 0);
+    expect(stalled).toBeGreaterThan(0);
+    expect(rows.some((r) => r.cell === options[0] && r.metric === "p99" && r.t === mine[stalled]!.t)).toBe(false);
   });
 
   it("groups repetitions into one point per measurement", () => {
     const points = pointsOf(results);
     expect(points).toHaveLength(17 * 2 * 3); // no measurement lost both repetitions
     expect(points.filter((p) => p.throughput.n === 1)).toHaveLength(SAMPLE_FAILURES.length);
+  });
+});
+
+describe("knob sweep chart", () => {
+  it("draws throughput and p99 against each swept knob, one line per combination, on a log axis", () => {
+    const results = knobSweepResults();
+    const chart = runCharts(results).charts.find((c) => c.id === "knee")!;
+    const rows = rowsOf(chart.spec);
+    expect(rows).toHaveLength(3 * 2 * 5 * 2); // combinations × sizes × settings × (throughput, p99)
+    expect(new Set(rows.map((r) => r.row))).toEqual(new Set(["--max-inflight · throughput (ops/s)", "--max-inflight · p99 (ms)"]));
+    const line = rows.filter((r) => r.series === "pipeline" && r.size === "3 nodes" && r.row === "--max-inflight · throughput (ops/s)");
+    expect(line.map((r) => r.knob)).toEqual([1, 2, 4, 16, 64]);
+    expect(line[2]!.value).toBeGreaterThan(line[0]!.value as number);
+    expect(line[4]!.value).toBe(line[2]!.value); // past the knee
+    expect(JSON.stringify(chart.spec)).toContain('"type":"log","base":2');
+    // The knob is part of each measurement: one point per setting, and the scenario names it.
+    expect(pointsOf(results).filter((p) => p.series === "pipeline" && p.size === 3).map((p) => p.scenario)).toEqual(
+      ["inflight 1", "inflight 2", "inflight 4", "inflight 16", "inflight 64"],
+    );
+  });
+
+  it("is left out, with the reason, when no knob was swept", () => {
+    expect(runCharts(sampleResults()).omitted.join("\n")).toMatch(/knob sweep: the run swept no replication knob/);
   });
 });

@@ -2,9 +2,9 @@
 // invented by a simple model (latency = fsyncs + round trips, Little's law for throughput, ±4 %
 // seeded noise per repetition); none of it is a measurement.
 
-import { allCombos, formatFlags, type Flags } from "../../../src/core/flags.ts";
+import { allCombos, formatFlags, parseFlags, type Flags } from "../../../src/core/flags.ts";
 import { seededRng, type Rng } from "../../../src/core/rng.ts";
-import type { Cell, CellConfig, PercentilePoint, ProcessUsage, Results, StageTimings } from "../../../bench/results.ts";
+import type { Cell, CellConfig, CellMechanism, PercentilePoint, ProcessUsage, Results, StageTimings, TimeSeries } from "../../../bench/results.ts";
 import { failedCell } from "../../../bench/cell.ts";
 
 export const SAMPLE_SIZES = [3, 5] as const;
@@ -56,7 +56,41 @@ export function makeCell(config: Partial<CellConfig>, throughput: number, p50Ms:
     stagesMs: c.system === "raftlab" ? stagesFor(p50Ms, c.fsyncDelayUs) : null,
     cpu,
     elu: Object.fromEntries(cpu.map((u) => [u.process, u.elu])),
+    series: seriesFor(throughput, p50Ms, c.durationS),
+    ...(c.system === "raftlab" ? { mechanism: mechanismFor(parseFlags(c.flags), c.connections ?? 1, throughput) } : {}),
     startedAt: "2025-11-25T15:00:00.000Z",
+  };
+}
+
+/** 100 ms intervals: steady throughput with a stall at 40 % of the window, latency spiking after it. */
+function seriesFor(throughput: number, p50: number, durationS: number): TimeSeries {
+  const n = Math.round(durationS * 10);
+  const stall = Math.floor(n * 0.4);
+  const ok = Array.from({ length: n }, (_, i) => (i === stall ? 0 : Math.round(throughput / 10)));
+  const p = (f: number) => ok.map((k, i) => (k === 0 ? null : round(p50 * f * (i === stall + 1 ? 6 : 1), 3)));
+  return { intervalMs: 100, windowMs: durationS * 1000, ok, errors: ok.map(() => 0), p50Ms: p(1), p99Ms: p(2.6) };
+}
+
+/** Counters as the mechanisms would make them: batches grow with load, the window with pipelining. */
+function mechanismFor(f: Flags, connections: number, throughput: number): CellMechanism {
+  const perFsync = f.batch ? Math.max(1, connections / 3) : 1;
+  const inflight = f.pipeline ? Math.min(8, Math.max(1, connections / 16)) : 1;
+  return {
+    summary: {
+      entriesPerLeaderFsync: round(perFsync, 3),
+      leaderFsyncsPerS: round(throughput / perFsync, 3),
+      entriesPerAppend: round(f.batch ? perFsync / inflight : 1, 3),
+      inflightMean: round(inflight, 3),
+      inflightMax: f.pipeline ? 2 ** Math.ceil(Math.log2(inflight * 1.5)) : 1,
+      followerFsyncsPerS: round(throughput / perFsync, 3),
+      entriesPerFollowerFsync: round(perFsync, 3),
+      applyBatchMean: round(f.asyncApply ? perFsync * 1.5 : perFsync, 3),
+      queueDepthMean: round(f.batch ? perFsync : 1, 3),
+      queueDepthMax: 2 ** Math.ceil(Math.log2(Math.max(1, perFsync * 2))),
+      bytesPerWrite: round(perFsync * 150, 3),
+    },
+    // The report reads the summary only.
+    nodes: [],
   };
 }
 
@@ -177,4 +211,19 @@ function noise(rng: Rng): number {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** A knob sweep: three combinations × --max-inflight 1,2,4,16,64 × sizes 3, 5, throughput with a knee at 4. */
+export function knobSweepResults(): Results {
+  const cells: Cell[] = [];
+  for (const flags of ["none", "pipeline", "batch+pipeline"]) {
+    for (const size of SAMPLE_SIZES) {
+      for (const maxInflight of [1, 2, 4, 16, 64]) {
+        const window = flags === "none" ? 1 : Math.min(4, maxInflight);
+        const throughput = (flags.startsWith("batch") ? 9000 : 1200) * (1 + 0.3 * Math.log2(window)) * (size === 3 ? 1 : 0.85);
+        cells.push(makeCell({ flags, size, connections: 128, maxInflight }, round(throughput, 1), round((128 / throughput) * 870, 3)));
+      }
+    }
+  }
+  return makeResults(cells, "20251125-160000-knobs");
 }
