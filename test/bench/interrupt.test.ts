@@ -17,7 +17,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("raftlab bench interrupted with Ctrl-C", () => {
   it("keeps the finished cell, exits 130 and leaves no process behind", async () => {
-    const args = ["bench", "--flags", "none", "--sizes", "1", "--connections", "1", "--reps", "3", "--warmup", "0", "--duration", "2", "--check-seconds", "0", "--micro-ms", "0", "--out", out];
+    const args = ["bench", "--flags", "none", "--env", "loopback", "--sizes", "1", "--connections", "1", "--reps", "3", "--warmup", "0", "--duration", "2", "--check-seconds", "0", "--micro-ms", "0", "--out", out];
     // From the TypeScript sources through tsx, as `npm run bench` runs (the other tests' nodes run
     // the compiled test build): so this also covers the tsx path and its esbuild children.
     const env = { ...process.env, RAFTLAB_NODE_BUILD: "" };
