@@ -2,8 +2,8 @@
 // measured window during which every member's statistics are reset and scraped), the cluster torn
 // down. Whatever goes wrong becomes a cell with status "failed" and the reason.
 
-import { parseFlags } from "../src/core/flags.ts";
 import { KNOB_NAMES, KNOB_OPTIONS } from "../src/core/config.ts";
+import { parseFlags } from "../src/core/flags.ts";
 import type { Loadgen } from "./load/loadgen.ts";
 import type { LoadResult, LoadSpec } from "./load/spec.ts";
 import type { Cell, CellConfig, ProcessUsage } from "./results.ts";
@@ -31,12 +31,18 @@ export function nodeArgsFor(c: CellConfig): string[] {
     // generator sharing two cores, the node default (150–300 ms) lets a starved follower start an
     // election mid-cell, and such a cell measures the election, not the flags. Options after "--"
     // on the bench command line come later and win.
-    "--election-ticks", "40",
-    "--fsync-delay-us", String(c.fsyncDelayUs),
-    "--apply-cost-us", String(c.applyCostUs),
-    "--net-delay", String(c.netDelayMs),
-    "--net-jitter", String(c.netJitterMs),
-    "--net-loss", String(c.netLoss),
+    "--election-ticks",
+    "40",
+    "--fsync-delay-us",
+    String(c.fsyncDelayUs),
+    "--apply-cost-us",
+    String(c.applyCostUs),
+    "--net-delay",
+    String(c.netDelayMs),
+    "--net-jitter",
+    String(c.netJitterMs),
+    "--net-loss",
+    String(c.netLoss),
     ...KNOB_NAMES.flatMap((k) => (c[k] === undefined ? [] : [KNOB_OPTIONS[k].option, String(c[k])])),
   ];
 }
@@ -60,7 +66,10 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
     const spec: LoadSpec = {
       target,
       protocol: system.protocol,
-      mode: c.connections !== null ? { kind: "closed", connections: c.connections } : { kind: "open", rate: c.rate!, maxOutstanding: ctx.maxOutstanding },
+      mode:
+        c.connections !== null
+          ? { kind: "closed", connections: c.connections }
+          : { kind: "open", rate: c.rate!, maxOutstanding: ctx.maxOutstanding },
       warmupS: c.warmupS,
       durationS: c.durationS,
       valueSize: c.valueSize,
@@ -75,7 +84,10 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
         scrape = await system.scrape();
       },
     });
-    const usage: ProcessUsage[] = [...scrape!.usage, { process: "loadgen", role: "loadgen", cpu: round3(load.cpu), elu: round3(load.elu) }];
+    const usage: ProcessUsage[] = [
+      ...scrape!.usage,
+      { process: "loadgen", role: "loadgen", cpu: round3(load.cpu), elu: round3(load.elu) },
+    ];
     const failure = system.failure() ?? errorFailure(load);
     return {
       ...c,

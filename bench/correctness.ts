@@ -2,8 +2,8 @@
 // 3-node cluster (kill -9 and restart, pauses, partitions), its history checked for
 // linearizability, so a fast but wrong mode is visible next to its figures.
 
-import { formatFlags, type Flags } from "../src/core/flags.ts";
 import { CHAOS_DEFAULTS, runChaos } from "../src/chaos/run.ts";
+import { type Flags, formatFlags } from "../src/core/flags.ts";
 
 export async function checkCombinations(
   combos: readonly Flags[],

@@ -1,8 +1,8 @@
 // The machine a measurement ran on, written into every benchmark record and report.
 
-import os from "node:os";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 
 export interface MachineInfo {
   readonly hostname: string;
@@ -36,8 +36,13 @@ export function machineInfo(): MachineInfo {
 export function gitCommit(): string | null {
   const cwd = new URL("..", import.meta.url);
   try {
-    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd, stdio: ["ignore", "pipe", "ignore"] })
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd,
+      stdio: ["ignore", "pipe", "ignore"],
+    })
       .toString()
       .trim();
     return dirty ? `${head}-dirty` : head;

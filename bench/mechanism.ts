@@ -1,12 +1,20 @@
 // A cell's mechanism figures: each node's counters over the measured window (the difference of two
 // cumulative /stats scrapes), and the handful of figures the report and summary quote.
 
-import { MECHANISM_NAMES, windowOf, type CounterSnapshot, type Mechanism } from "../src/node/mechanism-counters.ts";
+import { type CounterSnapshot, MECHANISM_NAMES, type Mechanism, windowOf } from "../src/node/mechanism-counters.ts";
 import type { CellMechanism, MechanismSummary, NodeMechanism } from "./results.ts";
 
 /** One node's window: `before` at the measured window's start, `after` at its end. */
-export function nodeMechanism(process: string, role: string, windowS: number, before: CounterSnapshot, after: CounterSnapshot): NodeMechanism {
-  const counters = Object.fromEntries(MECHANISM_NAMES.map((m) => [m, windowOf(before[m], after[m])])) as NodeMechanism["counters"];
+export function nodeMechanism(
+  process: string,
+  role: string,
+  windowS: number,
+  before: CounterSnapshot,
+  after: CounterSnapshot,
+): NodeMechanism {
+  const counters = Object.fromEntries(
+    MECHANISM_NAMES.map((m) => [m, windowOf(before[m], after[m])]),
+  ) as NodeMechanism["counters"];
   return { process, role, windowS: round3(windowS), counters };
 }
 

@@ -3,9 +3,9 @@
 // then falls on every combination alike instead of masquerading as a flag's effect) or grouped by
 // scenario, size, load level and system.
 
-import { formatFlags } from "../src/core/flags.ts";
-import { seededRng, type Rng } from "../src/core/rng.ts";
 import { KNOB_NAMES, type KnobName } from "../src/core/config.ts";
+import { formatFlags } from "../src/core/flags.ts";
+import { type Rng, seededRng } from "../src/core/rng.ts";
 import { ENVIRONMENTS, type Environment } from "./environments.ts";
 import type { CellConfig } from "./results.ts";
 import type { SweepOptions } from "./sweep-options.ts";
@@ -16,7 +16,11 @@ type Scenario = Environment & Partial<Pick<CellConfig, KnobName>>;
 /** The named environments, or else the environment lists swept one at a time from their first values (see BENCH_USAGE). */
 function environments(o: SweepOptions): Environment[] {
   if (o.env.length > 0) return o.env.map((name) => ({ ...ENVIRONMENTS[name] }));
-  const base: Environment = { netDelayMs: o.netDelayMs[0]!, fsyncDelayUs: o.fsyncDelayUs[0]!, applyCostUs: o.applyCostUs[0]! };
+  const base: Environment = {
+    netDelayMs: o.netDelayMs[0]!,
+    fsyncDelayUs: o.fsyncDelayUs[0]!,
+    applyCostUs: o.applyCostUs[0]!,
+  };
   return [
     base,
     ...o.netDelayMs.slice(1).map((netDelayMs) => ({ ...base, netDelayMs })),
@@ -43,7 +47,14 @@ export function scenarios(o: SweepOptions): Scenario[] {
  */
 function peerComparable(o: SweepOptions, s: Scenario): boolean {
   const knobsAtBase = KNOB_NAMES.every((k) => s[k] === o.knobs[k]?.[0]);
-  return knobsAtBase && s.netDelayMs === 0 && s.fsyncDelayUs === 0 && s.applyCostUs === 0 && o.netJitterMs === 0 && o.netLoss === 0;
+  return (
+    knobsAtBase &&
+    s.netDelayMs === 0 &&
+    s.fsyncDelayUs === 0 &&
+    s.applyCostUs === 0 &&
+    o.netJitterMs === 0 &&
+    o.netLoss === 0
+  );
 }
 
 /** The scenario's knob values, for raftlab cells (a peer has none). */

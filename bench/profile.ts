@@ -9,13 +9,13 @@ import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatFlags, type Flags } from "../src/core/flags.ts";
+import { type Flags, formatFlags } from "../src/core/flags.ts";
 import { LocalCluster } from "../src/node/local-cluster.ts";
+import { reserveBasePort } from "../src/node/ports.ts";
+import { escapeHtml, htmlPage } from "../src/page/page.ts";
 import { Loadgen } from "./load/loadgen.ts";
 import type { LoadResult } from "./load/spec.ts";
 import { machineInfo } from "./machine.ts";
-import { reserveBasePort } from "../src/node/ports.ts";
-import { escapeHtml, htmlPage } from "../src/page/page.ts";
 import { runId } from "./sweep.ts";
 
 export const PROFILE_TOOLS = ["doctor", "flame", "bubbleprof"] as const;
@@ -46,7 +46,11 @@ export interface ProfileOutcome {
   readonly load: LoadResult;
 }
 
-export async function runProfile(o: ProfileOptions, log: (line: string) => void, signal?: AbortSignal): Promise<ProfileOutcome> {
+export async function runProfile(
+  o: ProfileOptions,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<ProfileOutcome> {
   const id = runId(o.out, `profile-${o.tool}`);
   const dir = path.join(o.out, id);
   await mkdir(dir, { recursive: true });
@@ -81,7 +85,9 @@ export async function runProfile(o: ProfileOptions, log: (line: string) => void,
     if (leader !== 1) throw new Error(`node ${leader} was elected instead of the profiled node 1; run again`);
     const status = await cluster.status(1);
     if (!status) throw new Error("node 1 does not answer /status");
-    log(`profile: leader is node 1 (pid ${status.pid}); ${o.warmupS}s warm-up + ${o.durationS}s of load at ${o.connections} connections`);
+    log(
+      `profile: leader is node 1 (pid ${status.pid}); ${o.warmupS}s warm-up + ${o.durationS}s of load at ${o.connections} connections`,
+    );
     const load = await loadgen.run(
       {
         target: cluster.clientUrl(1),
@@ -97,10 +103,15 @@ export async function runProfile(o: ProfileOptions, log: (line: string) => void,
       },
       { onMeasureStart() {}, onMeasureEnd() {} },
     );
-    log(`profile: ${Math.round(load.throughput)} ops/s, p50 ${load.latency.latencyMs.p50} ms, p99 ${load.latency.latencyMs.p99} ms; clinic is writing its report`);
+    log(
+      `profile: ${Math.round(load.throughput)} ops/s, p50 ${load.latency.latencyMs.p50} ms, p99 ${load.latency.latencyMs.p99} ms; clinic is writing its report`,
+    );
     // SIGINT to the node itself (clinic's child): it stops cleanly and clinic then analyses.
     process.kill(status.pid, "SIGINT");
-    const code = await Promise.race([clinicDone, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), CLINIC_ANALYSIS_MS).unref())]);
+    const code = await Promise.race([
+      clinicDone,
+      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), CLINIC_ANALYSIS_MS).unref()),
+    ]);
     if (code === "timeout") throw new Error(`clinic did not finish its report within ${CLINIC_ANALYSIS_MS / 1000} s`);
     const html = readdirSync(dir).find((f) => f.endsWith(`.clinic-${o.tool}.html`));
     if (!html) throw new Error(`clinic exited (code ${code}) without writing an HTML report into ${dir}`);
@@ -121,7 +132,10 @@ function indexPage(o: ProfileOptions, html: string, load: LoadResult): string {
     ["profiled", "node 1 (the leader)"],
     ["flags", formatFlags(o.flags)],
     ["cluster size", String(o.nodes)],
-    ["load", `closed loop, ${o.connections} connections, ${o.valueSize}-byte PUTs to fresh keys, ${o.warmupS} s warm-up + ${o.durationS} s`],
+    [
+      "load",
+      `closed loop, ${o.connections} connections, ${o.valueSize}-byte PUTs to fresh keys, ${o.warmupS} s warm-up + ${o.durationS} s`,
+    ],
     ["throughput", `${Math.round(load.throughput)} ops/s (${load.errors} errors)`],
     ["latency", `p50 ${load.latency.latencyMs.p50} ms, p99 ${load.latency.latencyMs.p99} ms`],
     ["machine", `${m.cpuModel}, ${m.cores} cores, Node ${m.node}, commit ${m.commit ?? "unknown"}`],
@@ -131,5 +145,9 @@ function indexPage(o: ProfileOptions, html: string, load: LoadResult): string {
     `<h1>Profile: clinic ${escapeHtml(o.tool)} of the leader</h1>\n${table}\n` +
     `<p><a href="${escapeHtml(encodeURIComponent(html))}">Open the clinic ${escapeHtml(o.tool)} report</a> ` +
     `(clinic under load slows the profiled node: the figures above are not a benchmark).</p>`;
-  return htmlPage({ title: `raftlab profile: clinic ${o.tool}, ${formatFlags(o.flags)} × ${o.nodes}`, body, charts: false });
+  return htmlPage({
+    title: `raftlab profile: clinic ${o.tool}, ${formatFlags(o.flags)} × ${o.nodes}`,
+    body,
+    charts: false,
+  });
 }

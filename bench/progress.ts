@@ -39,5 +39,7 @@ export function resultLine(cell: Cell): string {
       ? `${Math.round(cell.throughput).toLocaleString("en-US")} ops/s  p50 ${cell.latencyMs.p50.toFixed(2)} ms  p99 ${cell.latencyMs.p99.toFixed(2)} ms  ` +
         `errors ${cell.errors}  cpu leader ${leader?.cpu.toFixed(2) ?? "?"} loadgen ${loadgen?.cpu.toFixed(2) ?? "?"}`
       : "";
-  return cell.status === "ok" ? `      ok  ${figures}` : `      FAILED: ${cell.error}${figures ? `  (${figures})` : ""}`;
+  return cell.status === "ok"
+    ? `      ok  ${figures}`
+    : `      FAILED: ${cell.error}${figures ? `  (${figures})` : ""}`;
 }

@@ -1,8 +1,8 @@
 // The result records of a benchmark run (docs/DESIGN.md "Results and reports"). People script against
 // `results.json`: change these types only compatibly (add fields; never rename or remove one).
 
-import type { MachineInfo } from "./machine.ts";
 import type { Mechanism, MechanismWindow } from "../src/node/mechanism-counters.ts";
+import type { MachineInfo } from "./machine.ts";
 
 export interface LatencyMs {
   readonly p50: number;
@@ -192,5 +192,10 @@ export interface Results {
    */
   readonly effects?: readonly EffectEntry[];
   /** Micro-benchmark figures, when the run included them. */
-  readonly micro?: readonly { readonly file: string; readonly task: string; readonly opsPerSec: number; readonly latencyMsP50: number }[];
+  readonly micro?: readonly {
+    readonly file: string;
+    readonly task: string;
+    readonly opsPerSec: number;
+    readonly latencyMsP50: number;
+  }[];
 }

@@ -1,10 +1,10 @@
 // What a bench sweep runs (parsed from the command line by src/cli/bench-options.ts), and how the
 // options are recorded in results.json.
 
-import { formatFlags, type Flags } from "../src/core/flags.ts";
+import type { KnobName } from "../src/core/config.ts";
+import { type Flags, formatFlags } from "../src/core/flags.ts";
 import type { StateMachineKind } from "../src/node/state-machines.ts";
 import type { EnvName } from "./environments.ts";
-import type { KnobName } from "../src/core/config.ts";
 import type { KeyDist } from "./load/keys.ts";
 
 export type Preset = "quick" | "full";

@@ -8,8 +8,10 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { runCell } from "./cell.ts";
+import { checkCombinations } from "./correctness.ts";
 import { Loadgen } from "./load/loadgen.ts";
-import { machineInfo, gitCommit } from "./machine.ts";
+import { gitCommit, machineInfo } from "./machine.ts";
+import { type MicroResult, measureMicro, microFiles } from "./micro/run.ts";
 import { planCells } from "./plan.ts";
 import { progressLine, resultLine } from "./progress.ts";
 import { writeAtomically, writeRunReport, writeRunsIndex } from "./report/write.ts";
@@ -18,8 +20,6 @@ import { optionsRecord, type SweepOptions } from "./sweep-options.ts";
 import { ETCD_MISSING, etcdVersion } from "./systems/etcd.ts";
 import type { SystemUnderTest } from "./systems/system.ts";
 import { versions } from "./versions.ts";
-import { checkCombinations } from "./correctness.ts";
-import { measureMicro, microFiles, type MicroResult } from "./micro/run.ts";
 
 export interface SweepOutcome {
   /** The run's folder: `<out>/<run-id>`. */
@@ -70,7 +70,8 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
     ...(Object.keys(correctness).length > 0 ? { correctness: { ...correctness } } : {}),
     ...(micro.length > 0 ? { micro: [...micro] } : {}),
   });
-  const save = (r: Results): Promise<void> => writeAtomically(path.join(dir, "results.json"), `${JSON.stringify(r, null, 2)}\n`);
+  const save = (r: Results): Promise<void> =>
+    writeAtomically(path.join(dir, "results.json"), `${JSON.stringify(r, null, 2)}\n`);
   await save(results(null));
 
   const loadgen = new Loadgen();

@@ -28,14 +28,24 @@ async function measure(delayMs: number, spinMs: number): Promise<{ errorsUs: num
     });
   }
   const cpu = process.cpuUsage(cpu0);
-  return { errorsUs: errorsUs.sort((a, b) => a - b), cpu: (cpu.user + cpu.system) / 1000 / (performance.now() - wall0) };
+  return {
+    errorsUs: errorsUs.sort((a, b) => a - b),
+    cpu: (cpu.user + cpu.system) / 1000 / (performance.now() - wall0),
+  };
 }
 
-console.log(`link-shaper delivery error (actual - requested delay), ${samples} sequential samples each, µs; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(
+  `link-shaper delivery error (actual - requested delay), ${samples} sequential samples each, µs; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
 console.log("cpu = this process's CPU time / wall time during the run (the spin phase busy-polls)");
 console.log("delay  mode           min    p50    p90    p99    max   cpu");
 for (const delayMs of [1, 2, 5, 10, 20]) {
-  for (const [mode, spinMs] of [["timer+spin", 1], ["timers only", 0]] as const) {
+  for (const [mode, spinMs] of [
+    ["timer+spin", 1],
+    ["timers only", 0],
+  ] as const) {
     const { errorsUs: e, cpu } = await measure(delayMs, spinMs);
     const f = (x: number): string => x.toFixed(0).padStart(6);
     console.log(

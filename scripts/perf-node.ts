@@ -5,8 +5,8 @@
 
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { parseBenchOptions } from "../src/cli/bench-options.ts";
 import { runSweep } from "../bench/sweep.ts";
+import { parseBenchOptions } from "../src/cli/bench-options.ts";
 
 const { values } = parseArgs({
   options: {
@@ -15,7 +15,20 @@ const { values } = parseArgs({
     out: { type: "string", default: "reports" },
   },
 });
-const opts = parseBenchOptions(["--flags", "none,all", "--sizes", "3", "--connections", "1,32,128", "--duration", values.duration, "--warmup", values.warmup, "--out", values.out]);
+const opts = parseBenchOptions([
+  "--flags",
+  "none,all",
+  "--sizes",
+  "3",
+  "--connections",
+  "1,32,128",
+  "--duration",
+  values.duration,
+  "--warmup",
+  values.warmup,
+  "--out",
+  values.out,
+]);
 if (opts === "help") throw new Error("unreachable");
 const { dir, results } = await runSweep(opts, { log: (line) => process.stderr.write(`${line}\n`) });
 
@@ -31,5 +44,6 @@ const rows = results.cells.map((c) => [
   c.status === "ok" ? "ok" : `failed: ${c.error}`,
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (r: string[]): string => r.map((x, i) => (i < 1 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
+const line = (r: string[]): string =>
+  r.map((x, i) => (i < 1 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
 process.stdout.write(`${line(header)}\n${rows.map(line).join("\n")}\nreport: ${path.resolve(dir, "index.html")}\n`);

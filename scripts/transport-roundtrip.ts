@@ -2,14 +2,26 @@
 // heartbeat, and one-way throughput of App messages carrying one 64-byte entry.
 //   node --import tsx scripts/transport-roundtrip.ts [roundTrips=5000]
 import { createServer } from "node:net";
-import { MessageType, type Message } from "../src/core/types.ts";
+import { type Message, MessageType } from "../src/core/types.ts";
 import { PeerTransport } from "../src/transport/peer-transport.ts";
 
 const roundTrips = Number(process.argv[2] ?? 5000);
 
 const msg = (from: number, to: number, fields: Partial<Message> = {}): Message => ({
-  type: MessageType.Heartbeat, from, to, term: 1, logTerm: 0, index: 0, entries: [], commit: 0,
-  reject: false, rejectHint: 0, hintTerm: 0, ctx: 0, snapshot: null, ...fields,
+  type: MessageType.Heartbeat,
+  from,
+  to,
+  term: 1,
+  logTerm: 0,
+  index: 0,
+  entries: [],
+  commit: 0,
+  reject: false,
+  rejectHint: 0,
+  hintTerm: 0,
+  ctx: 0,
+  snapshot: null,
+  ...fields,
 });
 
 function freePort(): Promise<number> {
@@ -24,8 +36,21 @@ function freePort(): Promise<number> {
 let onA: (msgs: Message[]) => void = () => {};
 let onB: (msgs: Message[]) => void = () => {};
 const [portA, portB] = [await freePort(), await freePort()];
-const transport = (selfId: number, port: number, peer: number, peerPort: number, on: (m: Message[]) => void): PeerTransport =>
-  new PeerTransport({ selfId, clusterId: "rt", host: "127.0.0.1", port, peers: new Map([[peer, `ws://127.0.0.1:${peerPort}`]]), onMessages: on });
+const transport = (
+  selfId: number,
+  port: number,
+  peer: number,
+  peerPort: number,
+  on: (m: Message[]) => void,
+): PeerTransport =>
+  new PeerTransport({
+    selfId,
+    clusterId: "rt",
+    host: "127.0.0.1",
+    port,
+    peers: new Map([[peer, `ws://127.0.0.1:${peerPort}`]]),
+    onMessages: on,
+  });
 const a = transport(1, portA, 2, portB, (m) => onA(m));
 const b = transport(2, portB, 1, portA, (m) => onB(m));
 await Promise.all([a.start(), b.start()]);
@@ -62,12 +87,15 @@ await new Promise<void>((done) => {
   };
   let sent = 0;
   const burst = (): void => {
-    for (let i = 0; i < 1000 && sent < total; i++, sent++) a.send([msg(1, 2, { type: MessageType.App, index: sent, entries: [entry] })]);
+    for (let i = 0; i < 1000 && sent < total; i++, sent++)
+      a.send([msg(1, 2, { type: MessageType.App, index: sent, entries: [entry] })]);
     if (sent < total) setImmediate(burst);
   };
   burst();
 });
 const secs = (performance.now() - start) / 1000;
 const s = a.stats();
-console.log(`one-way App(1x64B): ${(total / secs).toFixed(0)} msgs/s, ${s.sentFrames} frames for ${s.sentMessages} messages`);
+console.log(
+  `one-way App(1x64B): ${(total / secs).toFixed(0)} msgs/s, ${s.sentFrames} frames for ${s.sentMessages} messages`,
+);
 await Promise.all([a.close(), b.close()]);

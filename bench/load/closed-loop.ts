@@ -5,7 +5,7 @@
 import autocannon from "autocannon";
 import { serializeRequest } from "./http-request.ts";
 import { keyGenerator } from "./keys.ts";
-import { readChooser, requestFactory, type LoadSpec } from "./spec.ts";
+import { type LoadSpec, readChooser, requestFactory } from "./spec.ts";
 import { Tally } from "./tally.ts";
 import { runWindow, type WindowHooks } from "./window.ts";
 
@@ -33,15 +33,18 @@ export async function runClosedLoop(spec: LoadSpec, connections: number, hooks: 
   const setupClient = (client: { getRequestBuffer(): Buffer }): void => {
     client.getRequestBuffer = () => serializeRequest(host, requests.make(nextKey(), isRead()));
   };
-  const instance = autocannon({
-    url: spec.target,
-    connections,
-    pipelining: 1,
-    timeout: REQUEST_TIMEOUT_S,
-    // autocannon's own clock only bounds the run; the measured window is ours.
-    duration: spec.warmupS + spec.durationS + 5,
-    setupClient,
-  }, (err) => finished(err));
+  const instance = autocannon(
+    {
+      url: spec.target,
+      connections,
+      pipelining: 1,
+      timeout: REQUEST_TIMEOUT_S,
+      // autocannon's own clock only bounds the run; the measured window is ours.
+      duration: spec.warmupS + spec.durationS + 5,
+      setupClient,
+    },
+    (err) => finished(err),
+  );
   instance.on("response", (_client: unknown, status: number, _bytes: number, responseTimeMs: number) => {
     if (requests.ok(status)) tally.success(responseTimeMs);
     else tally.failure(`status ${status}`);

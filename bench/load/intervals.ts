@@ -2,8 +2,8 @@
 // per interval, and p50/p99 of each interval's own HDR histogram (percentiles are never averaged).
 // Intervals with no completion stay in the series as zeros, so a stall shows as a gap.
 
-import { LatencyRecorder } from "./latency.ts";
 import type { TimeSeries } from "../results.ts";
+import { LatencyRecorder } from "./latency.ts";
 
 export const INTERVAL_MS = 100;
 
@@ -43,7 +43,14 @@ export class IntervalRecorder {
   }
 
   series(): TimeSeries {
-    return { intervalMs: this.intervalMs, windowMs: Math.round(this.windowMs), ok: this.ok, errors: this.errors, p50Ms: this.p50Ms, p99Ms: this.p99Ms };
+    return {
+      intervalMs: this.intervalMs,
+      windowMs: Math.round(this.windowMs),
+      ok: this.ok,
+      errors: this.errors,
+      p50Ms: this.p50Ms,
+      p99Ms: this.p99Ms,
+    };
   }
 
   /** Moves to the interval holding `nowMs`, closing every interval before it. */

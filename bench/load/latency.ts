@@ -14,7 +14,11 @@ export interface LatencySummary {
 
 export class LatencyRecorder {
   // Up to 10 minutes, 3 significant digits: 1 µs steps below 1 ms, 1 ms steps near 1 s.
-  private readonly hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  private readonly hist = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 
   get count(): number {
     return this.hist.totalCount;
@@ -44,7 +48,10 @@ export class LatencyRecorder {
         max: ms(h.getValueAtPercentile(100)),
         mean: ms(h.mean),
       },
-      percentiles: PERCENTILE_POINTS.map((p) => ({ percentile: p, ms: ms(p === 0 ? h.minNonZeroValue : h.getValueAtPercentile(p)) })),
+      percentiles: PERCENTILE_POINTS.map((p) => ({
+        percentile: p,
+        ms: ms(p === 0 ? h.minNonZeroValue : h.getValueAtPercentile(p)),
+      })),
     };
   }
 }

@@ -1,7 +1,7 @@
 // The sweep's handle on the load generator process (bench/load/worker.ts): one forked process reused
 // across cells, restarted if it dies or is killed.
 
-import { fork, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { FromWorker, LoadResult, LoadSpec, ToWorker } from "./spec.ts";
 import type { WindowHooks } from "./window.ts";
@@ -30,7 +30,12 @@ export class Loadgen {
         pending.push(Promise.resolve().then(() => hooks[f]()));
       };
       const timer = setTimeout(
-        () => finish(new Error(`the load generator did not finish within ${spec.warmupS + spec.durationS}s + ${graceMs / 1000}s`)),
+        () =>
+          finish(
+            new Error(
+              `the load generator did not finish within ${spec.warmupS + spec.durationS}s + ${graceMs / 1000}s`,
+            ),
+          ),
         (spec.warmupS + spec.durationS) * 1000 + graceMs,
       );
       const onMessage = (msg: FromWorker): void => {
@@ -68,7 +73,10 @@ export class Loadgen {
   async close(): Promise<void> {
     const child = this.child;
     if (!child) return;
-    const gone = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once("exit", () => r()));
+    const gone =
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((r) => child.once("exit", () => r()));
     this.kill();
     await gone;
   }

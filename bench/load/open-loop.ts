@@ -9,7 +9,7 @@
 import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { keyGenerator } from "./keys.ts";
-import { readChooser, requestFactory, type LoadSpec } from "./spec.ts";
+import { type LoadSpec, readChooser, requestFactory } from "./spec.ts";
 import { Tally } from "./tally.ts";
 import { runWindow, type WindowHooks } from "./window.ts";
 
@@ -19,7 +19,12 @@ const MAX_SOCKETS = 256;
 /** How often the pacer wakes; requests due meanwhile go out together, each still timed from its due time. */
 const PACER_MS = 1;
 
-export async function runOpenLoop(spec: LoadSpec, rate: number, maxOutstanding: number, hooks: WindowHooks): Promise<Tally> {
+export async function runOpenLoop(
+  spec: LoadSpec,
+  rate: number,
+  maxOutstanding: number,
+  hooks: WindowHooks,
+): Promise<Tally> {
   const tally = new Tally();
   const nextKey = keyGenerator({ keys: spec.keys, dist: spec.keyDist, seed: spec.seed, prefix: `o${spec.seed}-` });
   const requests = requestFactory(spec.protocol, spec.valueSize);
@@ -53,7 +58,9 @@ export async function runOpenLoop(spec: LoadSpec, rate: number, maxOutstanding: 
       },
       (res) => {
         res.resume();
-        res.on("end", () => settle(requests.ok(res.statusCode ?? 0) ? { ok: true } : { ok: false, kind: `status ${res.statusCode}` }));
+        res.on("end", () =>
+          settle(requests.ok(res.statusCode ?? 0) ? { ok: true } : { ok: false, kind: `status ${res.statusCode}` }),
+        );
         res.on("error", () => settle({ ok: false, kind: "socket" }));
       },
     );

@@ -2,9 +2,9 @@
 // and bench/load/worker.ts), and the HTTP requests it sends to each system under test.
 
 import { seededRng } from "../../src/core/rng.ts";
-import type { LatencySummary } from "./latency.ts";
-import type { KeyDist } from "./keys.ts";
 import type { TimeSeries } from "../results.ts";
+import type { KeyDist } from "./keys.ts";
+import type { LatencySummary } from "./latency.ts";
 
 export type Protocol = "raftlab" | "etcd";
 
@@ -95,7 +95,12 @@ export function requestFactory(protocol: Protocol, valueSize: number): RequestFa
       const key64 = Buffer.from(key).toString("base64");
       return read
         ? { method: "POST", path: "/v3/kv/range", body: Buffer.from(`{"key":"${key64}"}`), headers: JSON_HEADERS }
-        : { method: "POST", path: "/v3/kv/put", body: Buffer.from(`{"key":"${key64}","value":"${value64}"}`), headers: JSON_HEADERS };
+        : {
+            method: "POST",
+            path: "/v3/kv/put",
+            body: Buffer.from(`{"key":"${key64}","value":"${value64}"}`),
+            headers: JSON_HEADERS,
+          };
     },
     ok: (status) => status >= 200 && status < 300,
   };

@@ -1,9 +1,9 @@
 // Counts a load generator's outcomes over the measured window only (warm-up excluded), along with
 // the generator's own CPU time and event-loop utilization over that window.
 
-import { performance, type EventLoopUtilization } from "node:perf_hooks";
-import { LatencyRecorder } from "./latency.ts";
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { IntervalRecorder } from "./intervals.ts";
+import { LatencyRecorder } from "./latency.ts";
 import type { LoadResult } from "./spec.ts";
 
 export class Tally {

@@ -9,7 +9,10 @@ import { syntheticHistory } from "../../src/check/synthetic-history.ts";
 
 const CASES = [
   { name: "check 2000 ops, 8 clients, 8 keys", history: { seed: 1, processes: 8, ops: 2000, keys: 8, infoRate: 0.02 } },
-  { name: "check 1000 ops, 10 clients, 1 key, 5% info", history: { seed: 2, processes: 10, ops: 1000, keys: 1, infoRate: 0.05 } },
+  {
+    name: "check 1000 ops, 10 clients, 1 key, 5% info",
+    history: { seed: 2, processes: 10, ops: 1000, keys: 1, infoRate: 0.05 },
+  },
 ];
 
 export function register(bench: Bench): void {

@@ -22,7 +22,7 @@ interface MicroModule {
 }
 
 async function runMicro(argv: string[]): Promise<number> {
-  let opts;
+  let opts: { filter?: string; time: string; json?: string; help?: boolean };
   try {
     opts = parseArgs({
       args: argv,
@@ -52,7 +52,9 @@ async function runMicro(argv: string[]): Promise<number> {
     return 64;
   }
   const m = machineInfo();
-  process.stdout.write(`raftlab micro-benchmarks on ${m.cpuModel} (${m.cores} cores), Node ${m.node}, commit ${m.commit ?? "unknown"}\n`);
+  process.stdout.write(
+    `raftlab micro-benchmarks on ${m.cpuModel} (${m.cores} cores), Node ${m.node}, commit ${m.commit ?? "unknown"}\n`,
+  );
   const results = await measureMicro(files, time, (file, bench) => {
     process.stdout.write(`\n${file.replace(".bench.ts", "")}\n`);
     console.table(bench.table());
@@ -80,7 +82,11 @@ export function microFiles(filter?: string): string[] {
 }
 
 /** Runs every task of `files` for `timeMs` each; `onFile` sees each finished Bench (e.g. to print it). */
-export async function measureMicro(files: readonly string[], timeMs: number, onFile?: (file: string, bench: Bench) => void): Promise<MicroResult[]> {
+export async function measureMicro(
+  files: readonly string[],
+  timeMs: number,
+  onFile?: (file: string, bench: Bench) => void,
+): Promise<MicroResult[]> {
   const results: MicroResult[] = [];
   for (const file of files) {
     const bench = new Bench({ name: file, time: timeMs, warmupTime: Math.min(200, timeMs) });

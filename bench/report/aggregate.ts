@@ -96,7 +96,8 @@ export function differsBeyondSpread(a: Spread, b: Spread): boolean | null {
 }
 
 export function loadOf(cell: CellConfig): { kind: "connections" | "rate"; value: number; label: string } {
-  if (cell.connections !== null) return { kind: "connections", value: cell.connections, label: `${cell.connections} conn` };
+  if (cell.connections !== null)
+    return { kind: "connections", value: cell.connections, label: `${cell.connections} conn` };
   const rate = cell.rate ?? 0;
   return { kind: "rate", value: rate, label: `${rate} req/s` };
 }

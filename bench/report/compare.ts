@@ -6,10 +6,10 @@
 // overlap. It is deliberately conservative (with few repetitions a real 5 % change may read as
 // noise) and undefined with a single repetition on either side, which the page says as "unknown".
 
-import type { Results, Run } from "../results.ts";
-import { differsBeyondSpread, pointsOf, seriesOrder, type Point, type Spread } from "./aggregate.ts";
-import { chartSection, escapeHtml, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 import type { Chart } from "../../src/page/chart.ts";
+import { chartSection, escapeHtml, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
+import type { Results, Run } from "../results.ts";
+import { differsBeyondSpread, type Point, pointsOf, type Spread, seriesOrder } from "./aggregate.ts";
 import { loadSort, ratioHeatmap, ratioLabel } from "./specs.ts";
 
 export interface MetricComparison {
@@ -50,7 +50,13 @@ export function compareRuns(a: Results, b: Results): Comparison {
       continue;
     }
     pointsB.delete(pa.key);
-    matched.push({ a: pa, b: pb, throughput: metric(pa.throughput, pb.throughput), p50: metric(pa.p50, pb.p50), p99: metric(pa.p99, pb.p99) });
+    matched.push({
+      a: pa,
+      b: pb,
+      throughput: metric(pa.throughput, pb.throughput),
+      p50: metric(pa.p50, pb.p50),
+      p99: metric(pa.p99, pb.p99),
+    });
   }
   return { a, b, matched, onlyA, onlyB: [...pointsB.values()].map(describe) };
 }
@@ -90,14 +96,25 @@ function ratioChart(c: Comparison): Chart | null {
     row: a.scenario,
     load: a.loadLabel,
     ratio: Number(throughput.ratio.toPrecision(5)),
-    label: throughput.beyondSpread === false ? `(${ratioLabel(throughput.ratio)})` : ratioLabel(throughput.ratio) + (throughput.beyondSpread === null ? "?" : ""),
+    label:
+      throughput.beyondSpread === false
+        ? `(${ratioLabel(throughput.ratio)})`
+        : ratioLabel(throughput.ratio) + (throughput.beyondSpread === null ? "?" : ""),
   }));
   const order = seriesOrder({ ...c.a, cells: [...c.a.cells, ...c.b.cells] });
   return {
     id: "compare-throughput",
     title: "Throughput, B ÷ A",
-    description: "Orange: B is faster, blue: B is slower. A ratio in parentheses is within the spread of the repetitions; a ratio marked ? has a single repetition on a side.",
-    spec: ratioHeatmap("Throughput ratio", "mean throughput of B ÷ mean throughput of A", order, loadSort(c.matched.map((m) => m.a)), values, "B ÷ A"),
+    description:
+      "Orange: B is faster, blue: B is slower. A ratio in parentheses is within the spread of the repetitions; a ratio marked ? has a single repetition on a side.",
+    spec: ratioHeatmap(
+      "Throughput ratio",
+      "mean throughput of B ÷ mean throughput of A",
+      order,
+      loadSort(c.matched.map((m) => m.a)),
+      values,
+      "B ÷ A",
+    ),
   };
 }
 
@@ -136,16 +153,40 @@ function ratioTable(c: Comparison): string {
     p99.b.mean,
     ...ratioCells(p99, false),
   ]);
-  const headers = ["series", "size", "load", "environment", "throughput A", "throughput B", "B/A", "beyond spread", "p50 A (ms)", "p50 B", "B/A", "beyond spread", "p99 A (ms)", "p99 B", "B/A", "beyond spread"];
+  const headers = [
+    "series",
+    "size",
+    "load",
+    "environment",
+    "throughput A",
+    "throughput B",
+    "B/A",
+    "beyond spread",
+    "p50 A (ms)",
+    "p50 B",
+    "B/A",
+    "beyond spread",
+    "p99 A (ms)",
+    "p99 B",
+    "B/A",
+    "beyond spread",
+  ];
   return htmlTable(headers, rows, "comparison");
 }
 
 function ratioCells(m: MetricComparison, higherIsBetter: boolean): TableCell[] {
   const better = m.ratio > 1 === higherIsBetter;
-  const beyond: TableCell = m.beyondSpread === null ? "unknown" : m.beyondSpread ? { html: better ? "yes, better" : "yes, worse", className: better ? "good" : "failed" } : "no";
+  const beyond: TableCell =
+    m.beyondSpread === null
+      ? "unknown"
+      : m.beyondSpread
+        ? { html: better ? "yes, better" : "yes, worse", className: better ? "good" : "failed" }
+        : "no";
   return [{ html: escapeHtml(ratioLabel(m.ratio)), className: "num" }, beyond];
 }
 
 function unmatched(title: string, list: readonly string[]): string {
-  return list.length ? `<h2>${escapeHtml(title)} (${list.length})</h2><ul>${list.map((s) => `<li>${escapeHtml(s)}</li>`).join("")}</ul>` : "";
+  return list.length
+    ? `<h2>${escapeHtml(title)} (${list.length})</h2><ul>${list.map((s) => `<li>${escapeHtml(s)}</li>`).join("")}</ul>`
+    : "";
 }

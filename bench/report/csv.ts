@@ -37,12 +37,20 @@ export function toCsv(results: Results): string {
       [`cpu_${p}`, (c) => c.cpu.find((u) => u.process === p)?.cpu],
       [`elu_${p}`, (c) => c.cpu.find((u) => u.process === p)?.elu ?? c.elu[p]],
     ]),
-    ...MECHANISM_FIGURES.map(([field]): Column => [`mechanism_${field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`, (c) => c.mechanism?.summary?.[field]]),
+    ...MECHANISM_FIGURES.map(
+      ([field]): Column => [
+        `mechanism_${field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`,
+        (c) => c.mechanism?.summary?.[field],
+      ],
+    ),
     ["correctness", (c) => results.correctness?.[c.flags]],
     ["started_at", (c) => c.startedAt],
   ];
-  const lines = [columns.map(([h]) => csvField(h)), ...results.cells.map((cell) => columns.map(([, value]) => csvField(value(cell))))];
-  return lines.map((fields) => fields.join(",")).join("\r\n") + "\r\n";
+  const lines = [
+    columns.map(([h]) => csvField(h)),
+    ...results.cells.map((cell) => columns.map(([, value]) => csvField(value(cell)))),
+  ];
+  return `${lines.map((fields) => fields.join(",")).join("\r\n")}\r\n`;
 }
 
 /** One RFC 4180 field: null and undefined are empty. */

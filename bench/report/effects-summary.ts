@@ -4,7 +4,18 @@
 
 import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
 import type { Results } from "../results.ts";
-import { EFFECT_METRICS, estimates, groupLabel, interactionMeans, methodText, runEffects, type EffectGroup, type EffectMetric, type Estimate, type RunEffects } from "./effects.ts";
+import {
+  EFFECT_METRICS,
+  type EffectGroup,
+  type EffectMetric,
+  type Estimate,
+  estimates,
+  groupLabel,
+  interactionMeans,
+  methodText,
+  type RunEffects,
+  runEffects,
+} from "./effects.ts";
 import { COMBINATIONS } from "./factorial.ts";
 import { ratioLabel } from "./specs.ts";
 
@@ -55,7 +66,11 @@ export function summarizeEffects(results: Results): EffectsSummary {
   // Largest first: a real interaction stands out from the odd false positive of a 95 % interval.
   const interactions = effects.groups
     .flatMap((group) =>
-      EFFECT_METRICS.flatMap((metric) => estimates(group, metric).filter((e) => e.term.flags.length === 2 && e.verdict !== "no effect detected").map((e) => ({ group, e }))),
+      EFFECT_METRICS.flatMap((metric) =>
+        estimates(group, metric)
+          .filter((e) => e.term.flags.length === 2 && e.verdict !== "no effect detected")
+          .map((e) => ({ group, e })),
+      ),
     )
     .sort((x, y) => Math.abs(Math.log(y.e.ratio)) - Math.abs(Math.log(x.e.ratio)))
     .map(({ group, e }) => interactionText(group, e));
@@ -72,12 +87,22 @@ function flagLine(flag: FlagName, group: EffectGroup): FlagLine {
   const hurts = byMetric.some((e) => e.verdict === "hurts");
   const verdict: FlagVerdict = helps && hurts ? "trade-off" : helps ? "helps" : hurts ? "hurts" : "no effect detected";
   const figures = byMetric.map((e) => `${METRIC_TEXT[e.metric]} ${estimateText(e)}`).join(", ");
-  return { flag, group, verdict, text: `${flag}: ${verdict.toUpperCase()} (${groupLabel(group)}): ${figures}; ${methodText(group.analyses.throughput)}` };
+  return {
+    flag,
+    group,
+    verdict,
+    text: `${flag}: ${verdict.toUpperCase()} (${groupLabel(group)}): ${figures}; ${methodText(group.analyses.throughput)}`,
+  };
 }
 
 function interactionText(group: EffectGroup, e: Estimate): string {
   const [a, b] = e.term.flags as [FlagName, FlagName];
-  const [ff, ft, tf, tt] = interactionMeans(group, e.metric, e.term).map((m) => m.value) as [number, number, number, number];
+  const [ff, ft, tf, tt] = interactionMeans(group, e.metric, e.term).map((m) => m.value) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const better = e.verdict === "helps";
   return (
     `${a} × ${b} on ${METRIC_TEXT[e.metric]} ${estimateText(e)} (${groupLabel(group)}): together they do ${better ? "better" : "worse"} than their separate effects predict; ` +
@@ -101,11 +126,24 @@ export interface FactorialCheck {
 /** The four expectations judged on the factorial effects; null when the run has none. */
 export function factorialChecks(effects: RunEffects): FactorialCheck[] | null {
   if (effects.groups.length === 0) return null;
-  const find = (g: EffectGroup, metric: EffectMetric, flag: FlagName) => estimates(g, metric, 1).find((e) => e.term.name === flag)!;
-  const check = (flag: FlagName, expectation: string, where: (g: EffectGroup) => boolean, untested: string, ok: (g: EffectGroup) => boolean, metrics: EffectMetric[]): FactorialCheck => {
+  const find = (g: EffectGroup, metric: EffectMetric, flag: FlagName) =>
+    estimates(g, metric, 1).find((e) => e.term.name === flag)!;
+  const check = (
+    flag: FlagName,
+    expectation: string,
+    where: (g: EffectGroup) => boolean,
+    untested: string,
+    ok: (g: EffectGroup) => boolean,
+    metrics: EffectMetric[],
+  ): FactorialCheck => {
     const groups = effects.groups.filter(where);
     if (groups.length === 0) return { flag, expectation, outcome: "not tested", detail: untested };
-    const detail = groups.map((g) => `${groupLabel(g)}: ${metrics.map((m) => `${METRIC_TEXT[m]} ${estimateText(find(g, m, flag))}`).join(", ")}`).join("; ");
+    const detail = groups
+      .map(
+        (g) =>
+          `${groupLabel(g)}: ${metrics.map((m) => `${METRIC_TEXT[m]} ${estimateText(find(g, m, flag))}`).join(", ")}`,
+      )
+      .join("; ");
     return { flag, expectation, outcome: groups.every(ok) ? "confirmed" : "not confirmed", detail };
   };
   const helps = (flag: FlagName) => (g: EffectGroup) => flagLine(flag, g).verdict === "helps";
@@ -117,11 +155,21 @@ export function factorialChecks(effects: RunEffects): FactorialCheck[] | null {
       "every environment in this run has network delay",
       (g) => {
         const batch = find(g, "throughput", "batch");
-        return batch.verdict === "helps" && FLAG_NAMES.every((f) => f === "batch" || find(g, "throughput", f).ratio < batch.ratio);
+        return (
+          batch.verdict === "helps" &&
+          FLAG_NAMES.every((f) => f === "batch" || find(g, "throughput", f).ratio < batch.ratio)
+        );
       },
       ["throughput"],
     ),
-    check("pipeline", "pipelining helps under network delay", (g) => g.knobs.netDelayMs > 0, "no environment in this run has network delay (--net-delay)", helps("pipeline"), ["throughput", "p50"]),
+    check(
+      "pipeline",
+      "pipelining helps under network delay",
+      (g) => g.knobs.netDelayMs > 0,
+      "no environment in this run has network delay (--net-delay)",
+      helps("pipeline"),
+      ["throughput", "p50"],
+    ),
     check(
       "parallel-append",
       "parallel append lowers commit latency once fsync is costly",
@@ -130,6 +178,13 @@ export function factorialChecks(effects: RunEffects): FactorialCheck[] | null {
       (g) => find(g, "p50", "parallel-append").verdict === "helps",
       ["p50", "throughput"],
     ),
-    check("async-apply", "async apply helps when apply is costly", (g) => g.knobs.applyCostUs > 0, "no environment in this run has an apply cost (--apply-cost-us)", helps("async-apply"), ["throughput", "p50"]),
+    check(
+      "async-apply",
+      "async apply helps when apply is costly",
+      (g) => g.knobs.applyCostUs > 0,
+      "no environment in this run has an apply cost (--apply-cost-us)",
+      helps("async-apply"),
+      ["throughput", "p50"],
+    ),
   ];
 }

@@ -5,7 +5,7 @@
 
 import { allCombos, FLAG_NAMES, formatFlags } from "../../src/core/flags.ts";
 import type { Cell, EffectEntry, Results } from "../results.ts";
-import { ENV_KNOBS, loadOf, RAFTLAB, scenarioOf, varyingKnobs, type EnvKnob } from "./aggregate.ts";
+import { ENV_KNOBS, type EnvKnob, loadOf, RAFTLAB, scenarioOf, varyingKnobs } from "./aggregate.ts";
 import { analyseFactorial, COMBINATIONS, type FactorialAnalysis, type Term } from "./factorial.ts";
 
 export const EFFECT_METRICS = ["throughput", "p50", "p99"] as const;
@@ -92,12 +92,20 @@ export function runEffects(results: Results): RunEffects {
     const missing = COMBO_NAMES.filter((name) => !list.some((c) => c.flags === name));
     const failed = list.filter((c) => c.status !== "ok" || EFFECT_METRICS.some((m) => !(metricOf(c, m) > 0)));
     if (missing.length > 0 || failed.length > 0) {
-      incomplete.push({ ...context, missing, failed: failed.map((c) => `${c.flags} rep ${c.rep}: ${c.error ?? "a figure is not positive"}`) });
+      incomplete.push({
+        ...context,
+        missing,
+        failed: failed.map((c) => `${c.flags} rep ${c.rep}: ${c.error ?? "a figure is not positive"}`),
+      });
       continue;
     }
     const byCombo = COMBO_NAMES.map((name) => list.filter((c) => c.flags === name));
     const analyse = (m: EffectMetric) => analyseFactorial(byCombo.map((cs) => cs.map((c) => Math.log(metricOf(c, m)))));
-    groups.push({ ...context, cells: byCombo, analyses: { throughput: analyse("throughput"), p50: analyse("p50"), p99: analyse("p99") } });
+    groups.push({
+      ...context,
+      cells: byCombo,
+      analyses: { throughput: analyse("throughput"), p50: analyse("p50"), p99: analyse("p99") },
+    });
   }
   // Environments in knob order, numbers compared as numbers (loopback before any emulated delay).
   const byKnobs = (a: GroupContext, b: GroupContext) => {
@@ -107,7 +115,8 @@ export function runEffects(results: Results): RunEffects {
     }
     return 0;
   };
-  const order = (a: GroupContext, b: GroupContext) => byKnobs(a, b) || a.size - b.size || a.loadKind.localeCompare(b.loadKind) || a.load - b.load;
+  const order = (a: GroupContext, b: GroupContext) =>
+    byKnobs(a, b) || a.size - b.size || a.loadKind.localeCompare(b.loadKind) || a.load - b.load;
   return { combinations, groups: groups.sort(order), incomplete: incomplete.sort(order) };
 }
 
@@ -152,7 +161,9 @@ export function effectEntries(effects: RunEffects): EffectEntry[] {
 
 /** How an interval was computed, for people. */
 export function methodText(a: FactorialAnalysis): string {
-  return a.method === "lenth" ? `Lenth's pseudo standard error, t on ${a.df} d.f.` : `pooled replicate variance, t on ${a.df} d.f.`;
+  return a.method === "lenth"
+    ? `Lenth's pseudo standard error, t on ${a.df} d.f.`
+    : `pooled replicate variance, t on ${a.df} d.f.`;
 }
 
 /** Geometric mean of a combination's repetitions. */
@@ -164,12 +175,18 @@ export function geometricMean(values: readonly number[]): number {
  * The interaction plot's four points for a two-flag term: the geometric mean of the metric over the
  * four combinations at each (first flag, second flag) setting.
  */
-export function interactionMeans(group: EffectGroup, metric: EffectMetric, term: Term): { first: boolean; second: boolean; value: number }[] {
+export function interactionMeans(
+  group: EffectGroup,
+  metric: EffectMetric,
+  term: Term,
+): { first: boolean; second: boolean; value: number }[] {
   const [a, b] = term.flags.map((f) => 1 << FLAG_NAMES.indexOf(f)) as [number, number];
   return [false, true].flatMap((first) =>
     [false, true].map((second) => {
       const logs = group.cells.flatMap((cs, bits) =>
-        ((bits & a) !== 0) === first && ((bits & b) !== 0) === second ? [Math.log(geometricMean(cs.map((c) => metricOf(c, metric))))] : [],
+        ((bits & a) !== 0) === first && ((bits & b) !== 0) === second
+          ? [Math.log(geometricMean(cs.map((c) => metricOf(c, metric))))]
+          : [],
       );
       return { first, second, value: Math.exp(logs.reduce((s, x) => s + x, 0) / logs.length) };
     }),
@@ -183,8 +200,12 @@ export function largestInteraction(effects: RunEffects): { group: EffectGroup; e
     for (const metric of EFFECT_METRICS) {
       for (const estimate of estimates(group, metric)) {
         if (estimate.term.flags.length !== 2) continue;
-        const score: [number, number] = [estimate.verdict === "no effect detected" ? 0 : 1, Math.abs(Math.log(estimate.ratio))];
-        if (!best || score[0] > best.score[0] || (score[0] === best.score[0] && score[1] > best.score[1])) best = { group, estimate, score };
+        const score: [number, number] = [
+          estimate.verdict === "no effect detected" ? 0 : 1,
+          Math.abs(Math.log(estimate.ratio)),
+        ];
+        if (!best || score[0] > best.score[0] || (score[0] === best.score[0] && score[1] > best.score[1]))
+          best = { group, estimate, score };
       }
     }
   }
@@ -212,18 +233,25 @@ const ENV_SPELLING: Record<EnvKnob, (v: Cell[EnvKnob]) => string> = {
 };
 
 /** The emulation knobs first (they are what tells the default environments apart), then the workload. */
-const ENV_ORDER: readonly EnvKnob[] = [...ENV_KNOBS.filter((k) => EMULATION_KNOBS.has(k)), ...ENV_KNOBS.filter((k) => !EMULATION_KNOBS.has(k))];
+const ENV_ORDER: readonly EnvKnob[] = [
+  ...ENV_KNOBS.filter((k) => EMULATION_KNOBS.has(k)),
+  ...ENV_KNOBS.filter((k) => !EMULATION_KNOBS.has(k)),
+];
 
 /** Every environment knob of a cell in one short canonical string: equal strings, same environment. */
 export function envKey(cell: Pick<Cell, EnvKnob>): string {
-  return ENV_ORDER.map((k) => ENV_SPELLING[k](cell[k])).filter(Boolean).join(" ");
+  return ENV_ORDER.map((k) => ENV_SPELLING[k](cell[k]))
+    .filter(Boolean)
+    .join(" ");
 }
 
 /** `loopback` when nothing is emulated, else the emulation knobs that are set; then the workload knobs that vary in the run. */
 function environmentName(cell: Cell, varying: readonly EnvKnob[]): string {
   const emulated = [...EMULATION_KNOBS].filter((k) => cell[k] !== 0);
   const workload = varying.filter((k) => !EMULATION_KNOBS.has(k));
-  return [emulated.length ? scenarioOf(cell, emulated) : "loopback", scenarioOf(cell, workload)].filter(Boolean).join(" · ");
+  return [emulated.length ? scenarioOf(cell, emulated) : "loopback", scenarioOf(cell, workload)]
+    .filter(Boolean)
+    .join(" · ");
 }
 
 /** How a group is named in the report: environment, size and load. */

@@ -1,14 +1,14 @@
 // A run's report page: one self-contained HTML file (vega inlined) with the run's machine and
 // config, the generated summary, every chart, all cells, and the failed cells with their errors.
 
+import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 import type { Cell, Results } from "../results.ts";
 import { loadOf, scenarioOf, sharedEnvironment, varyingKnobs } from "./aggregate.ts";
-import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
+import { type FlagVerdict, summarizeEffects } from "./effects-summary.ts";
+import { mechanismNotes } from "./mechanism-notes.ts";
 import { runCharts } from "./specs.ts";
 import { combinationRows, summarize, type Verdict } from "./summary.ts";
 import { targetChecks } from "./targets.ts";
-import { summarizeEffects, type FlagVerdict } from "./effects-summary.ts";
-import { mechanismNotes } from "./mechanism-notes.ts";
 
 export function renderRunPage(results: Results): string {
   const { run } = results;
@@ -32,7 +32,10 @@ ${cellsSection(results)}
 
 function configPanel(results: Results): string {
   const { run } = results;
-  const machine = Object.entries(run.machine).map(([k, v]) => [k, k === "memoryBytes" ? `${formatNumber(Number(v) / 1024 ** 3)} GiB` : display(v)]);
+  const machine = Object.entries(run.machine).map(([k, v]) => [
+    k,
+    k === "memoryBytes" ? `${formatNumber(Number(v) / 1024 ** 3)} GiB` : display(v),
+  ]);
   const versions = Object.entries(run.versions).map(([k, v]) => [k, v]);
   const options = Object.entries(run.options).map(([k, v]) => [k, display(v)]);
   const shared = sharedEnvironment(results.cells);
@@ -46,15 +49,28 @@ function configPanel(results: Results): string {
 </div>`;
 }
 
-const VERDICT_CLASS: Record<Verdict, string> = { helps: "helps", hurts: "hurts", mixed: "none", "no difference": "none", unknown: "none" };
+const VERDICT_CLASS: Record<Verdict, string> = {
+  helps: "helps",
+  hurts: "hurts",
+  mixed: "none",
+  "no difference": "none",
+  unknown: "none",
+};
 
-const FLAG_VERDICT_CLASS: Record<FlagVerdict, string> = { helps: "helps", hurts: "hurts", "trade-off": "none", "no effect detected": "none" };
+const FLAG_VERDICT_CLASS: Record<FlagVerdict, string> = {
+  helps: "helps",
+  hurts: "hurts",
+  "trade-off": "none",
+  "no effect detected": "none",
+};
 
 /** The headline: each flag's factorial effect per environment, with its interval and method. */
 function effectsSection(results: Results): string {
   const s = summarizeEffects(results);
-  const list = (items: readonly string[]) => `<ul class="summary">${items.map((t) => `<li>${escapeHtml(t)}</li>`).join("\n")}</ul>`;
-  if (s.absent) return `<h2>Effects of the flags</h2><p>${escapeHtml(s.absent)}</p>${s.incomplete.length ? `<p>Groups left out:</p>${list(s.incomplete)}` : ""}`;
+  const list = (items: readonly string[]) =>
+    `<ul class="summary">${items.map((t) => `<li>${escapeHtml(t)}</li>`).join("\n")}</ul>`;
+  if (s.absent)
+    return `<h2>Effects of the flags</h2><p>${escapeHtml(s.absent)}</p>${s.incomplete.length ? `<p>Groups left out:</p>${list(s.incomplete)}` : ""}`;
   return `<h2>Effects of the flags</h2>
 <p class="note">The sixteen combinations form a 2⁴ factorial design, analysed per cluster size, load level and environment on log throughput, log p50 and log p99.
 A flag's ratio is the geometric mean, over the eight pairs of combinations that differ only in that flag, of flag on ÷ flag off; an interaction's ratio squared is the first flag's ratio with the second on ÷ with it off.
@@ -71,12 +87,28 @@ function summarySection(results: Results): string {
   const summary = summarize(results);
   const effects = summary.effects.length
     ? `<ul class="summary">${summary.effects
-        .map((e, i) => `<li><span class="verdict-${VERDICT_CLASS[e.verdict]}">${escapeHtml(summary.lines[i]!.head)}</span> ${escapeHtml(summary.lines[i]!.figures)}</li>`)
+        .map(
+          (e, i) =>
+            `<li><span class="verdict-${VERDICT_CLASS[e.verdict]}">${escapeHtml(summary.lines[i]!.head)}</span> ${escapeHtml(summary.lines[i]!.figures)}</li>`,
+        )
         .join("\n")}</ul>`
     : `<p>No pair of combinations differing in a single flag succeeded in this run, so no flag's effect can be measured.</p>`;
   const checks = htmlTable(
     ["flag", "the literature expects", "this run", "figures"],
-    summary.checks.map((c) => [c.flag, c.expectation, { html: escapeHtml(c.outcome), className: c.outcome === "agrees" || c.outcome === "confirmed" ? "good" : c.outcome === "disagrees" || c.outcome === "not confirmed" ? "failed" : "" }, c.detail]),
+    summary.checks.map((c) => [
+      c.flag,
+      c.expectation,
+      {
+        html: escapeHtml(c.outcome),
+        className:
+          c.outcome === "agrees" || c.outcome === "confirmed"
+            ? "good"
+            : c.outcome === "disagrees" || c.outcome === "not confirmed"
+              ? "failed"
+              : "",
+      },
+      c.detail,
+    ]),
   );
   return `${effectsSection(results)}
 <h2>Summary: what each flag did, pair by pair</h2>
@@ -88,7 +120,11 @@ ${checks}
 <h3>Against the lab's targets</h3>
 ${htmlTable(
   ["target", "this run", "figures"],
-  targetChecks(results).map((t) => [t.target, { html: escapeHtml(t.outcome), className: t.outcome === "met" ? "good" : t.outcome === "not met" ? "failed" : "" }, t.detail]),
+  targetChecks(results).map((t) => [
+    t.target,
+    { html: escapeHtml(t.outcome), className: t.outcome === "met" ? "good" : t.outcome === "not met" ? "failed" : "" },
+    t.detail,
+  ]),
 )}
 ${glanceTable(results)}`;
 }
@@ -127,7 +163,14 @@ function correctnessCell(verdict: string | null): TableCell {
 
 function failedSection(failed: readonly Cell[]): string {
   if (failed.length === 0) return `<h2>Failed cells</h2><p>None: every cell completed.</p>`;
-  const rows = failed.map((c) => [c.system, c.flags, c.size, loadOf(c).label, c.rep, { html: escapeHtml(c.error ?? "(no reason recorded)"), className: "failed" }]);
+  const rows = failed.map((c) => [
+    c.system,
+    c.flags,
+    c.size,
+    loadOf(c).label,
+    c.rep,
+    { html: escapeHtml(c.error ?? "(no reason recorded)"), className: "failed" },
+  ]);
   return `<h2>Failed cells (${failed.length})</h2>
 <p class="note">These cells are left out of every chart and figure above; the other repetitions of the same measurement still count.</p>
 ${htmlTable(["system", "flags", "size", "load", "rep", "error"], rows, "failed-cells")}`;
@@ -149,11 +192,29 @@ function cellsSection(results: Results): string {
     c.rep,
     ...(varying.length ? [scenarioOf(c, varying)] : []),
     c.status === "ok" ? "ok" : { html: "failed", className: "failed" },
-    ...(c.status === "ok" ? [c.throughput, c.latencyMs.p50, c.latencyMs.p90, c.latencyMs.p99, c.latencyMs.p999, c.latencyMs.max] : [null, null, null, null, null, null]),
+    ...(c.status === "ok"
+      ? [c.throughput, c.latencyMs.p50, c.latencyMs.p90, c.latencyMs.p99, c.latencyMs.p999, c.latencyMs.max]
+      : [null, null, null, null, null, null]),
     c.errors,
     c.requests,
   ]);
-  const headers = ["system", "flags", "size", "load", "rep", ...(varying.length ? ["environment"] : []), "status", "throughput (ops/s)", "p50 (ms)", "p90", "p99", "p99.9", "max", "errors", "requests"];
+  const headers = [
+    "system",
+    "flags",
+    "size",
+    "load",
+    "rep",
+    ...(varying.length ? ["environment"] : []),
+    "status",
+    "throughput (ops/s)",
+    "p50 (ms)",
+    "p90",
+    "p99",
+    "p99.9",
+    "max",
+    "errors",
+    "requests",
+  ];
   return `<h2>All cells (${results.cells.length})</h2><div class="scroll">${htmlTable(headers, rows, "all-cells")}</div>`;
 }
 

@@ -37,7 +37,10 @@ export async function loadRun(path: string): Promise<LoadedRun> {
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ResultsFileError(code === "ENOENT" ? `${path}: has no results.json` : `${file}: cannot read (${code ?? String(err)})`, "missing");
+    throw new ResultsFileError(
+      code === "ENOENT" ? `${path}: has no results.json` : `${file}: cannot read (${code ?? String(err)})`,
+      "missing",
+    );
   }
   return { results: parseResults(text, file), file, dir: dirname(file) };
 }
@@ -55,16 +58,25 @@ function parseResults(text: string, name: string): Results {
   };
   if (!isObject(data)) return fail("expected an object with run and cells");
   const { run, cells } = data;
-  if (!isObject(run) || typeof run.id !== "string" || typeof run.startedAt !== "string") return fail("run.id and run.startedAt must be strings");
-  if (!isObject(run.machine) || !isObject(run.versions) || !isObject(run.options)) return fail("run.machine, run.versions and run.options must be objects");
+  if (!isObject(run) || typeof run.id !== "string" || typeof run.startedAt !== "string")
+    return fail("run.id and run.startedAt must be strings");
+  if (!isObject(run.machine) || !isObject(run.versions) || !isObject(run.options))
+    return fail("run.machine, run.versions and run.options must be objects");
   if (!Array.isArray(cells)) return fail("cells must be an array");
   cells.forEach((cell: unknown, i) => {
-    if (!isObject(cell)) return fail(`cell ${i} is not an object`);
-    for (const field of ["system", "flags", "status"] as const) if (typeof cell[field] !== "string") fail(`cell ${i}: ${field} must be a string`);
-    for (const field of ["size", "rep", "throughput"] as const) if (typeof cell[field] !== "number") fail(`cell ${i}: ${field} must be a number`);
-    if (typeof cell.connections !== "number" && typeof cell.rate !== "number") fail(`cell ${i}: needs connections or rate`);
+    if (!isObject(cell)) {
+      fail(`cell ${i} is not an object`);
+      return;
+    }
+    for (const field of ["system", "flags", "status"] as const)
+      if (typeof cell[field] !== "string") fail(`cell ${i}: ${field} must be a string`);
+    for (const field of ["size", "rep", "throughput"] as const)
+      if (typeof cell[field] !== "number") fail(`cell ${i}: ${field} must be a number`);
+    if (typeof cell.connections !== "number" && typeof cell.rate !== "number")
+      fail(`cell ${i}: needs connections or rate`);
     if (!isObject(cell.latencyMs)) fail(`cell ${i}: latencyMs must be an object`);
-    if (!Array.isArray(cell.percentiles) || !Array.isArray(cell.cpu)) fail(`cell ${i}: percentiles and cpu must be arrays`);
+    if (!Array.isArray(cell.percentiles) || !Array.isArray(cell.cpu))
+      fail(`cell ${i}: percentiles and cpu must be arrays`);
   });
   return data as unknown as Results;
 }
@@ -72,4 +84,3 @@ function parseResults(text: string, name: string): Results {
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
-

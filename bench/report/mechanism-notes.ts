@@ -5,8 +5,8 @@
 
 import type { FlagName } from "../../src/core/flags.ts";
 import type { MechanismSummary, Results } from "../results.ts";
-import { median, spread, type Point } from "./aggregate.ts";
-import { summarize, type Pair } from "./summary.ts";
+import { median, type Point, spread } from "./aggregate.ts";
+import { type Pair, summarize } from "./summary.ts";
 
 /** The counters that show each flag's mechanism, with how to name them in a sentence. */
 const EVIDENCE: Partial<Record<FlagName, readonly (readonly [keyof MechanismSummary, string])[]>> = {
@@ -44,7 +44,12 @@ export function mechanismNotes(results: Results): MechanismNote[] {
     const evidence = EVIDENCE[effect.flag];
     if (!evidence) continue;
     const top = Math.max(...effect.pairs.map((p) => p.off.load));
-    const pairs: Pair[] = effect.pairs.filter((p) => p.off.load === top && Number.isFinite(figure(p.on, evidence[0]![0])) && Number.isFinite(figure(p.off, evidence[0]![0])));
+    const pairs: Pair[] = effect.pairs.filter(
+      (p) =>
+        p.off.load === top &&
+        Number.isFinite(figure(p.on, evidence[0]![0])) &&
+        Number.isFinite(figure(p.off, evidence[0]![0])),
+    );
     if (pairs.length === 0) continue;
     const parts = evidence.map(([field, words]) => {
       const on = median(pairs.map((p) => figure(p.on, field)));

@@ -10,12 +10,19 @@ import { writeRunReport, writeRunsIndex } from "./write.ts";
 export async function publishSite(runDirs: readonly string[], outDir: string): Promise<string[]> {
   for (const dir of runDirs) {
     // Publishing copies the whole folder, so a loose results.json (whose folder may hold anything) is refused.
-    if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new ResultsFileError(`${dir}: not a run folder (publish takes reports/<run-id>/ folders)`, "missing");
+    if (
+      !(await stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new ResultsFileError(`${dir}: not a run folder (publish takes reports/<run-id>/ folders)`, "missing");
   }
   const runs = await Promise.all(runDirs.map((dir) => loadRun(dir)));
   const names = runs.map((r) => basename(r.dir));
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) throw new ResultsFileError(`two runs share the folder name "${duplicate}": rename one to publish both`, "invalid");
+  if (duplicate)
+    throw new ResultsFileError(`two runs share the folder name "${duplicate}": rename one to publish both`, "invalid");
   await mkdir(outDir, { recursive: true });
   for (const run of runs) {
     const target = join(outDir, basename(run.dir));

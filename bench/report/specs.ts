@@ -2,12 +2,32 @@
 // charts (failed cells are listed in their own table by the page); every series keeps one color in
 // every chart, and a peer system (e.g. etcd) is a series of its own next to the sixteen combinations.
 
+import { KNOB_NAMES, KNOB_OPTIONS } from "../../src/core/config.ts";
 import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
 import type { Chart, VegaLiteSpec } from "../../src/page/chart.ts";
-import { KNOB_NAMES, KNOB_OPTIONS } from "../../src/core/config.ts";
 import type { MechanismSummary, Results } from "../results.ts";
-import { atHighestLoad, compareScenarios, pointsOf, RAFTLAB, scenarioOf, seriesOrder, spread, varyingKnobs, type Point } from "./aggregate.ts";
-import { EFFECT_METRICS, estimates, groupLabel, interactionMeans, largestInteraction, methodText, runEffects, type EffectMetric, type RunEffects } from "./effects.ts";
+import {
+  atHighestLoad,
+  compareScenarios,
+  type Point,
+  pointsOf,
+  RAFTLAB,
+  scenarioOf,
+  seriesOrder,
+  spread,
+  varyingKnobs,
+} from "./aggregate.ts";
+import {
+  EFFECT_METRICS,
+  type EffectMetric,
+  estimates,
+  groupLabel,
+  interactionMeans,
+  largestInteraction,
+  methodText,
+  type RunEffects,
+  runEffects,
+} from "./effects.ts";
 import { COMBINATIONS, TERMS } from "./factorial.ts";
 
 export interface RunCharts {
@@ -20,8 +40,22 @@ const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
 /** Vega's tableau20: a combination keeps its color in every run (index = its bit pattern). */
 const COMBO_COLORS = [
-  "#4c78a8", "#9ecae9", "#f58518", "#ffbf79", "#54a24b", "#88d27a", "#b79a20", "#f2cf5b",
-  "#439894", "#83bcb6", "#e45756", "#ff9d98", "#79706e", "#bab0ac", "#d67195", "#fcbfd2",
+  "#4c78a8",
+  "#9ecae9",
+  "#f58518",
+  "#ffbf79",
+  "#54a24b",
+  "#88d27a",
+  "#b79a20",
+  "#f2cf5b",
+  "#439894",
+  "#83bcb6",
+  "#e45756",
+  "#ff9d98",
+  "#79706e",
+  "#bab0ac",
+  "#d67195",
+  "#fcbfd2",
 ];
 const PEER_COLORS = ["#111111", "#8c564b", "#7f7f7f"];
 
@@ -112,7 +146,13 @@ function latencyChart(results: Results, points: readonly Point[] = pointsOf(resu
     })),
   );
   const y = seriesAxis(results);
-  const x = { field: "ms", type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS, title: "latency (ms, log scale; mean over repetitions)" };
+  const x = {
+    field: "ms",
+    type: "quantitative",
+    scale: { type: "log" },
+    axis: LOG_AXIS,
+    title: "latency (ms, log scale; mean over repetitions)",
+  };
   const inner = {
     width: 360,
     height: { step: 14 },
@@ -127,7 +167,13 @@ function latencyChart(results: Results, points: readonly Point[] = pointsOf(resu
           y,
           x,
           color: colorOf(results),
-          shape: { field: "percentile", type: "nominal", sort: ["p50", "p99", "p99.9"], scale: { range: ["circle", "square", "triangle-right"] }, title: "percentile" },
+          shape: {
+            field: "percentile",
+            type: "nominal",
+            sort: ["p50", "p99", "p99.9"],
+            scale: { range: ["circle", "square", "triangle-right"] },
+            title: "percentile",
+          },
           tooltip: tooltip(["series", "size", "load", "percentile", "ms"]),
         },
       },
@@ -136,7 +182,8 @@ function latencyChart(results: Results, points: readonly Point[] = pointsOf(resu
   return {
     id: "latency",
     title: "Latency percentiles by combination",
-    description: "p50 (circle), p99 (square) and p99.9 (triangle) of request latency as the client saw it, per load level (rows) and cluster size (columns). Log scale: equal distances are equal ratios.",
+    description:
+      "p50 (circle), p99 (square) and p99.9 (triangle) of request latency as the client saw it, per load level (rows) and cluster size (columns). Log scale: equal distances are equal ratios.",
     spec: faceted("Latency percentiles", "p50 · p99 · p99.9, ms, log scale", values, inner, rowSort(points, true)),
   };
 }
@@ -171,13 +218,21 @@ function curveChart(results: Results, points: readonly Point[] = pointsOf(result
     id: "curves",
     title: "Throughput–latency curves over load levels",
     description: `Each line joins one series' measurements as the load (${kind}) rises; up and to the right means more throughput bought with more latency. A curve further right at the same height is better.`,
-    spec: faceted("Throughput vs latency", `points are load levels (${kind}); rows: p50 and p99`, values, inner, rowSort(points, false, ["p50 latency", "p99 latency"])),
+    spec: faceted(
+      "Throughput vs latency",
+      `points are load levels (${kind}); rows: p50 and p99`,
+      values,
+      inner,
+      rowSort(points, false, ["p50 latency", "p99 latency"]),
+    ),
   };
 }
 
 /** Each series' mean throughput over raftlab `none` at the same size, load and environment. */
 function speedupChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
-  const baseline = new Map(points.filter((p) => p.system === RAFTLAB && p.flags === "none").map((p) => [contextKey(p), p]));
+  const baseline = new Map(
+    points.filter((p) => p.system === RAFTLAB && p.flags === "none").map((p) => [contextKey(p), p]),
+  );
   const values = points.flatMap((p) => {
     const base = baseline.get(contextKey(p));
     if (!base || base.throughput.mean <= 0) return [];
@@ -188,8 +243,16 @@ function speedupChart(results: Results, points: readonly Point[] = pointsOf(resu
   return {
     id: "speedup",
     title: "Speedup over none",
-    description: "Mean throughput of each series divided by raftlab with no optimization (none) at the same cluster size and load level. Orange: faster than none, blue: slower.",
-    spec: ratioHeatmap("Speedup over none", "mean throughput ÷ mean throughput of none, same size and load", seriesOrder(results), loadSort(points), values, "× over none"),
+    description:
+      "Mean throughput of each series divided by raftlab with no optimization (none) at the same cluster size and load level. Orange: faster than none, blue: slower.",
+    spec: ratioHeatmap(
+      "Speedup over none",
+      "mean throughput ÷ mean throughput of none, same size and load",
+      seriesOrder(results),
+      loadSort(points),
+      values,
+      "× over none",
+    ),
   };
 }
 
@@ -204,9 +267,21 @@ export interface RatioCell {
 }
 
 /** A heatmap of ratios (series × load level, a panel per size), diverging around 1 on a log scale. */
-export function ratioHeatmap(title: string, subtitle: string, seriesSort: readonly string[], loads: readonly string[], values: readonly RatioCell[], legend: string): VegaLiteSpec {
+export function ratioHeatmap(
+  title: string,
+  subtitle: string,
+  seriesSort: readonly string[],
+  loads: readonly string[],
+  values: readonly RatioCell[],
+  legend: string,
+): VegaLiteSpec {
   const extreme = Math.max(1.1, ...values.map((v) => Math.max(v.ratio, 1 / v.ratio)).filter(Number.isFinite));
-  const y = { field: "series", type: "nominal", sort: seriesSort.filter((s) => values.some((v) => v.series === s)), title: "combination / system" };
+  const y = {
+    field: "series",
+    type: "nominal",
+    sort: seriesSort.filter((s) => values.some((v) => v.series === s)),
+    title: "combination / system",
+  };
   const x = { field: "load", type: "ordinal", sort: loads, title: "load level", axis: { labelAngle: 0 } };
   const inner = {
     width: { step: 78 },
@@ -217,7 +292,12 @@ export function ratioHeatmap(title: string, subtitle: string, seriesSort: readon
         encoding: {
           y,
           x,
-          color: { field: "ratio", type: "quantitative", title: legend, scale: { type: "log", scheme: "blueorange", domainMid: 1, domain: [1 / extreme, extreme] } },
+          color: {
+            field: "ratio",
+            type: "quantitative",
+            title: legend,
+            scale: { type: "log", scheme: "blueorange", domainMid: 1, domain: [1 / extreme, extreme] },
+          },
           tooltip: tooltip(["series", "size", "row", "load", "ratio"]),
         },
       },
@@ -227,7 +307,13 @@ export function ratioHeatmap(title: string, subtitle: string, seriesSort: readon
           y,
           x,
           text: { field: "label" },
-          color: { condition: { test: `datum.ratio > ${Math.sqrt(extreme)} || datum.ratio < ${1 / Math.sqrt(extreme)}`, value: "white" }, value: "black" },
+          color: {
+            condition: {
+              test: `datum.ratio > ${Math.sqrt(extreme)} || datum.ratio < ${1 / Math.sqrt(extreme)}`,
+              value: "white",
+            },
+            value: "black",
+          },
         },
       },
     ],
@@ -254,7 +340,10 @@ function stageChart(results: Results, points: readonly Point[] = pointsOf(result
     ];
   });
   if (values.length === 0) return "stage breakdown: no cell carries stage timings (stagesMs)";
-  const y = seriesAxis(results, values.map((v) => v.series));
+  const y = seriesAxis(
+    results,
+    values.map((v) => v.series),
+  );
   const color = {
     field: "stage",
     type: "nominal",
@@ -279,7 +368,12 @@ function stageChart(results: Results, points: readonly Point[] = pointsOf(result
       {
         transform: [{ filter: `datum.stage === '${tickLabel}'` }],
         mark: { type: "tick", thickness: 2, tooltip: true },
-        encoding: { y, x: { field: "ms", type: "quantitative" }, color, tooltip: tooltip(["series", "size", "stage", "ms"]) },
+        encoding: {
+          y,
+          x: { field: "ms", type: "quantitative" },
+          color,
+          tooltip: tooltip(["series", "size", "stage", "ms"]),
+        },
       },
     ],
   };
@@ -287,7 +381,12 @@ function stageChart(results: Results, points: readonly Point[] = pointsOf(result
     id: "stages",
     title: "Where a request's time goes (stage breakdown)",
     description: `Mean time per stage on the leader at ${loadText(atHighestLoad(points))}: queued, then proposal to commit (the quorum round, which contains the leader's own append when parallel append is off), then commit to applied. The black tick marks when the leader's own append + fsync finished; it overlaps the replicate stage, so it is not stacked. Peer systems report no stages.`,
-    spec: faceted("Stage breakdown", `ms on the leader at ${loadText(atHighestLoad(points))}, mean over repetitions`, values, inner),
+    spec: faceted(
+      "Stage breakdown",
+      `ms on the leader at ${loadText(atHighestLoad(points))}, mean over repetitions`,
+      values,
+      inner,
+    ),
   };
 }
 
@@ -317,7 +416,10 @@ function distributionChart(results: Results, points: readonly Point[] = pointsOf
       type: "quantitative",
       scale: { type: "log" },
       title: "percentile",
-      axis: { values: [1, 2, 10, 100, 1000, 10000, 100000], labelExpr: "format(100 - 100 / datum.value, '.3~f') + '%'" },
+      axis: {
+        values: [1, 2, 10, 100, 1000, 10000, 100000],
+        labelExpr: "format(100 - 100 / datum.value, '.3~f') + '%'",
+      },
     },
     y: { field: "ms", type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS, title: "latency (ms, log scale)" },
     color: colorOf(results),
@@ -327,9 +429,16 @@ function distributionChart(results: Results, points: readonly Point[] = pointsOf
   return {
     id: "distribution",
     title: "Latency distribution (HDR percentile plot)",
-    description: "Latency at each percentile, mean over repetitions. The x axis is 1/(1−p) on a log scale, so each step right is one more nine (90 %, 99 %, 99.9 %): the tail is as visible as the median.",
+    description:
+      "Latency at each percentile, mean over repetitions. The x axis is 1/(1−p) on a log scale, so each step right is one more nine (90 %, 99 %, 99.9 %): the tail is as visible as the median.",
     spec: {
-      ...faceted("Latency distribution", "ms at each percentile, x: 1/(1−p) on a log scale; each panel has its own latency axis", values, { width: 380, height: 220, mark: { type: "line", point: true, strokeWidth: 1.4 }, encoding }, rowSort(points, true)),
+      ...faceted(
+        "Latency distribution",
+        "ms at each percentile, x: 1/(1−p) on a log scale; each panel has its own latency axis",
+        values,
+        { width: 380, height: 220, mark: { type: "line", point: true, strokeWidth: 1.4 }, encoding },
+        rowSort(points, true),
+      ),
       resolve: { scale: { y: "independent" } },
     },
   };
@@ -353,7 +462,10 @@ function usageChart(results: Results, points: readonly Point[] = pointsOf(result
   });
   if (values.length === 0) return "CPU and event-loop utilization: no cell carries process usage";
   const roles = [...new Set(values.map((v) => v.role))].sort((a, b) => roleRank(a) - roleRank(b) || a.localeCompare(b));
-  const y = seriesAxis(results, values.map((v) => v.series));
+  const y = seriesAxis(
+    results,
+    values.map((v) => v.series),
+  );
   const x = { field: "role", type: "nominal", sort: roles, title: "process role", axis: { labelAngle: 0 } };
   const busiest = Math.max(...values.map((v) => v.value));
   const inner = {
@@ -365,13 +477,23 @@ function usageChart(results: Results, points: readonly Point[] = pointsOf(result
         encoding: {
           y,
           x,
-          color: { field: "value", type: "quantitative", title: "busy (1 = one core)", scale: { scheme: "greens", domainMin: 0 } },
+          color: {
+            field: "value",
+            type: "quantitative",
+            title: "busy (1 = one core)",
+            scale: { scheme: "greens", domainMin: 0 },
+          },
           tooltip: tooltip(["series", "size", "row", "role", "value"]),
         },
       },
       {
         mark: { type: "text", fontSize: 10 },
-        encoding: { y, x, text: { field: "value", format: ".2f" }, color: { condition: { test: `datum.value > ${busiest * 0.6}`, value: "white" }, value: "black" } },
+        encoding: {
+          y,
+          x,
+          text: { field: "value", format: ".2f" },
+          color: { condition: { test: `datum.value > ${busiest * 0.6}`, value: "white" }, value: "black" },
+        },
       },
     ],
   };
@@ -379,17 +501,38 @@ function usageChart(results: Results, points: readonly Point[] = pointsOf(result
     id: "usage",
     title: "CPU and event-loop utilization per process",
     description: `At ${loadText(top)}: CPU time per wall second (1.0 = one core) and the fraction of time each process' event loop was busy, averaged over the processes of each role. A leader near 1.0 is CPU-bound; a result with idle processes is bound by the protocol, the disk or the network.`,
-    spec: faceted("CPU and event-loop utilization", `per process role, at ${loadText(top)}`, values, inner, rowSort(points, false, ["CPU (cores)", "event-loop utilization"])),
+    spec: faceted(
+      "CPU and event-loop utilization",
+      `per process role, at ${loadText(top)}`,
+      values,
+      inner,
+      rowSort(points, false, ["CPU (cores)", "event-loop utilization"]),
+    ),
   };
 }
 
 // --- factorial effects ------------------------------------------------------------------------------
 
-const VERDICT_COLOR = { field: "verdict", type: "nominal", title: "verdict", scale: { domain: ["helps", "hurts", "no effect detected"], range: ["#1b7f3b", "#b00020", "#9a9a9a"] } };
-const METRIC_TITLE: Record<EffectMetric, string> = { throughput: "throughput (ops/s)", p50: "p50 latency (ms)", p99: "p99 latency (ms)" };
+const VERDICT_COLOR = {
+  field: "verdict",
+  type: "nominal",
+  title: "verdict",
+  scale: { domain: ["helps", "hurts", "no effect detected"], range: ["#1b7f3b", "#b00020", "#9a9a9a"] },
+};
+const METRIC_TITLE: Record<EffectMetric, string> = {
+  throughput: "throughput (ops/s)",
+  p50: "p50 latency (ms)",
+  p99: "p99 latency (ms)",
+};
 
 /** A group's long name ("loopback, 3 nodes, 128 conn") one part per line, unrotated. */
-const GROUP_HEADER = { labelExpr: "split(datum.value, ', ')", labelAngle: 0, labelAlign: "center", labelLimit: 0, labelFontSize: 12 };
+const GROUP_HEADER = {
+  labelExpr: "split(datum.value, ', ')",
+  labelAngle: 0,
+  labelAlign: "center",
+  labelLimit: 0,
+  labelFontSize: 12,
+};
 
 function noEffects(effects: RunEffects, chart: string): string {
   return effects.combinations < COMBINATIONS
@@ -423,10 +566,19 @@ function effectsChart(effects: RunEffects): Chart | string {
       "Each flag's main effect and each two-flag interaction as a ratio (log scale) with its 95 % interval, one panel per metric and a row per size, load level and environment. The dashed rule is ×1, no effect: an interval that crosses it detected nothing. Throughput right of it is better, latency left of it is better.",
     spec: {
       $schema: SCHEMA,
-      title: { text: "Effects of the flags", subtitle: "ratio (geometric mean of on ÷ off pairs) · bar: 95 % interval · dashed: ×1" },
+      title: {
+        text: "Effects of the flags",
+        subtitle: "ratio (geometric mean of on ÷ off pairs) · bar: 95 % interval · dashed: ×1",
+      },
       data: { values },
       facet: {
-        row: { field: "group", type: "nominal", sort: effects.groups.map(groupLabel), title: null, header: GROUP_HEADER },
+        row: {
+          field: "group",
+          type: "nominal",
+          sort: effects.groups.map(groupLabel),
+          title: null,
+          header: GROUP_HEADER,
+        },
         column: { field: "metric", type: "nominal", sort: EFFECT_METRICS.map((m) => METRIC_TITLE[m]), title: null },
       },
       spec: {
@@ -434,10 +586,23 @@ function effectsChart(effects: RunEffects): Chart | string {
         height: { step: 15 },
         layer: [
           { mark: { type: "rule", color: "#777", strokeDash: [4, 3] }, encoding: { x: { ...x, datum: 1 } } },
-          { mark: { type: "rule", strokeWidth: 2 }, encoding: { y, x: { ...x, field: "lo", title: "ratio (log scale)" }, x2: { field: "hi" }, color: VERDICT_COLOR } },
+          {
+            mark: { type: "rule", strokeWidth: 2 },
+            encoding: {
+              y,
+              x: { ...x, field: "lo", title: "ratio (log scale)" },
+              x2: { field: "hi" },
+              color: VERDICT_COLOR,
+            },
+          },
           {
             mark: { type: "point", filled: true, size: 50, tooltip: true },
-            encoding: { y, x: { ...x, field: "ratio" }, color: VERDICT_COLOR, tooltip: [...nominal(["term", "verdict", "group", "method"]), ...tooltip(["ratio", "lo", "hi"])] },
+            encoding: {
+              y,
+              x: { ...x, field: "ratio" },
+              color: VERDICT_COLOR,
+              tooltip: [...nominal(["term", "verdict", "group", "method"]), ...tooltip(["ratio", "lo", "hi"])],
+            },
           },
         ],
       },
@@ -468,9 +633,20 @@ function interactionChart(effects: RunEffects): Chart | string {
     description: `The run's largest two-flag interaction: ${estimate.term.name} on ${estimate.metric}, ${ratioLabel(estimate.ratio)} (95 % interval ${ratioLabel(estimate.lo)}–${ratioLabel(estimate.hi)}) at ${where}. Each point is the geometric mean over the four settings of the other two flags; parallel lines (on a log scale) would mean no interaction.`,
     spec: {
       $schema: SCHEMA,
-      title: { text: `Interaction: ${a} × ${b}`, subtitle: `${METRIC_TITLE[estimate.metric]}, geometric mean over the other two flags; parallel lines = no interaction` },
+      title: {
+        text: `Interaction: ${a} × ${b}`,
+        subtitle: `${METRIC_TITLE[estimate.metric]}, geometric mean over the other two flags; parallel lines = no interaction`,
+      },
       data: { values },
-      facet: { column: { field: "group", type: "nominal", sort: effects.groups.map(groupLabel), title: null, header: GROUP_HEADER } },
+      facet: {
+        column: {
+          field: "group",
+          type: "nominal",
+          sort: effects.groups.map(groupLabel),
+          title: null,
+          header: GROUP_HEADER,
+        },
+      },
       spec: {
         width: 220,
         height: 200,
@@ -478,9 +654,27 @@ function interactionChart(effects: RunEffects): Chart | string {
           {
             mark: { type: "line", point: { filled: true, size: 60 }, tooltip: true },
             encoding: {
-              x: { field: "first", type: "ordinal", sort: [`${a} off`, `${a} on`], title: null, axis: { labelAngle: 0 } },
-              y: { field: "value", type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS, title: METRIC_TITLE[estimate.metric] },
-              color: { field: "second", type: "nominal", sort: [`${b} off`, `${b} on`], title: null, scale: { range: ["#4c78a8", "#f58518"] } },
+              x: {
+                field: "first",
+                type: "ordinal",
+                sort: [`${a} off`, `${a} on`],
+                title: null,
+                axis: { labelAngle: 0 },
+              },
+              y: {
+                field: "value",
+                type: "quantitative",
+                scale: { type: "log" },
+                axis: LOG_AXIS,
+                title: METRIC_TITLE[estimate.metric],
+              },
+              color: {
+                field: "second",
+                type: "nominal",
+                sort: [`${b} off`, `${b} on`],
+                title: null,
+                scale: { range: ["#4c78a8", "#f58518"] },
+              },
               tooltip: [...nominal(["group", "first", "second"]), ...tooltip(["value"])],
             },
           },
@@ -514,15 +708,26 @@ function mechanismChart(results: Results, points: readonly Point[] = pointsOf(re
   const values = top.flatMap((p) => {
     const counted = p.cells.flatMap((c) => (c.mechanism?.summary ? [c.mechanism.summary] : []));
     if (counted.length === 0) return [];
-    return MECHANISM_FIGURES.map(([field, label]) => ({ ...dims(p, label), counter: label, value: round(spread(counted.map((m) => m[field])).mean) }));
+    return MECHANISM_FIGURES.map(([field, label]) => ({
+      ...dims(p, label),
+      counter: label,
+      value: round(spread(counted.map((m) => m[field])).mean),
+    }));
   });
-  if (values.length === 0) return "mechanism counters: no cell carries them (runs before they were recorded, or peer systems only)";
+  if (values.length === 0)
+    return "mechanism counters: no cell carries them (runs before they were recorded, or peer systems only)";
   const inner = {
     width: 300,
     height: { step: 10 },
     mark: { type: "bar", tooltip: true },
     encoding: {
-      y: { ...seriesAxis(results, values.map((v) => v.series)), title: null },
+      y: {
+        ...seriesAxis(
+          results,
+          values.map((v) => v.series),
+        ),
+        title: null,
+      },
       x: { field: "value", type: "quantitative", title: null },
       color: colorOf(results),
       tooltip: tooltip(["series", "size", "row", "value"]),
@@ -530,7 +735,13 @@ function mechanismChart(results: Results, points: readonly Point[] = pointsOf(re
   };
   const scenarios = [...new Set(top.map((p) => p.scenario))].sort(compareScenarios);
   const rows = scenarios.flatMap((sc) => MECHANISM_FIGURES.map(([, label]) => [sc, label].filter(Boolean).join(" · ")));
-  const spec = faceted("Mechanism counters", `the leader's view at ${loadText(top)}, mean over repetitions; one row per counter, each on its own scale`, values, inner, rows);
+  const spec = faceted(
+    "Mechanism counters",
+    `the leader's view at ${loadText(top)}, mean over repetitions; one row per counter, each on its own scale`,
+    values,
+    inner,
+    rows,
+  );
   // Counter names are long: row headers read horizontally, left of each row.
   const facet = spec.facet as { row: Record<string, unknown> };
   facet.row = { ...facet.row, header: { labelAngle: 0, labelAlign: "left", labelLimit: 190, labelFontSize: 12 } };
@@ -565,7 +776,9 @@ function kneeChart(results: Results, points: readonly Point[] = pointsOf(results
         (["throughput (ops/s)", "p99 (ms)"] as const).map((metric) => ({
           series: p.series,
           size: `${p.size} nodes`,
-          row: [KNOB_OPTIONS[k].option, restOf(p), metric, multipleLoads ? p.loadLabel : ""].filter(Boolean).join(" · "),
+          row: [KNOB_OPTIONS[k].option, restOf(p), metric, multipleLoads ? p.loadLabel : ""]
+            .filter(Boolean)
+            .join(" · "),
           load: p.loadLabel,
           knob: p.cells[0]![k]!,
           value: round(metric === "p99 (ms)" ? p.p99.mean : p.throughput.mean),
@@ -574,7 +787,13 @@ function kneeChart(results: Results, points: readonly Point[] = pointsOf(results
   });
   if (values.length === 0) return "knob sweep: no knob has two successful settings in the same environment";
   const encoding = {
-    x: { field: "knob", type: "quantitative", scale: { type: "log", base: 2 }, axis: LOG_AXIS, title: "knob value (log scale)" },
+    x: {
+      field: "knob",
+      type: "quantitative",
+      scale: { type: "log", base: 2 },
+      axis: LOG_AXIS,
+      title: "knob value (log scale)",
+    },
     y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
     color: colorOf(results),
     tooltip: tooltip(["series", "size", "row", "knob", "value"]),
@@ -587,12 +806,19 @@ function kneeChart(results: Results, points: readonly Point[] = pointsOf(results
       { mark: { type: "point", filled: true, size: 40, tooltip: true }, encoding },
     ],
   };
-  const spec = faceted("Knob sweep", `throughput and p99 (means over repetitions) against ${swept.map((k) => KNOB_OPTIONS[k].option).join(", ")}`, values, inner, [...new Set(values.map((v) => v.row))]);
+  const spec = faceted(
+    "Knob sweep",
+    `throughput and p99 (means over repetitions) against ${swept.map((k) => KNOB_OPTIONS[k].option).join(", ")}`,
+    values,
+    inner,
+    [...new Set(values.map((v) => v.row))],
+  );
   spec.resolve = { scale: { y: "independent", x: "independent" } };
   return {
     id: "knee",
     title: "Knobs: throughput and p99 against each swept setting",
-    description: "Each line is a combination measured at every value of a replication knob, the rest of the environment fixed. Where the throughput line flattens (and p99 stops falling or starts rising) is the knee: a larger setting buys nothing more. A flag that is off forces its own value, so its line is flat by construction.",
+    description:
+      "Each line is a combination measured at every value of a replication knob, the rest of the environment fixed. Where the throughput line flattens (and p99 stops falling or starts rising) is the knee: a larger setting buys nothing more. A flag that is off forces its own value, so its line is flat by construction.",
     spec,
   };
 }
@@ -600,7 +826,9 @@ function kneeChart(results: Results, points: readonly Point[] = pointsOf(results
 /** One cell's label in the time-series selector. */
 function cellLabel(c: Results["cells"][number], scenario: string): string {
   const load = c.connections !== null ? `${c.connections} conn` : `${c.rate} req/s`;
-  return [c.system === RAFTLAB ? c.flags : c.system, `${c.size} nodes`, load, scenario, `rep ${c.rep}`].filter(Boolean).join(" · ");
+  return [c.system === RAFTLAB ? c.flags : c.system, `${c.size} nodes`, load, scenario, `rep ${c.rep}`]
+    .filter(Boolean)
+    .join(" · ");
 }
 
 /**
@@ -633,7 +861,10 @@ function timeSeriesChart(results: Results): Chart | string {
   const x = { field: "t", type: "quantitative", title: "seconds into the measured window (end of interval)" };
   const spec = {
     $schema: SCHEMA,
-    title: { text: "Inside a cell: throughput and latency over time", subtitle: `per ${interval} ms interval; choose the cell below the chart` },
+    title: {
+      text: "Inside a cell: throughput and latency over time",
+      subtitle: `per ${interval} ms interval; choose the cell below the chart`,
+    },
     data: { values },
     params: [{ name: "cell", value: labels[0], bind: { input: "select", options: labels, name: "cell " } }],
     vconcat: [
@@ -645,7 +876,11 @@ function timeSeriesChart(results: Results): Chart | string {
         encoding: {
           x,
           y: { field: "value", type: "quantitative", title: "acknowledged ops/s" },
-          tooltip: [{ field: "t", type: "quantitative" }, { field: "value", type: "quantitative", title: "ops/s", format: FIGURE_FORMAT }, { field: "errors", type: "quantitative" }],
+          tooltip: [
+            { field: "t", type: "quantitative" },
+            { field: "value", type: "quantitative", title: "ops/s", format: FIGURE_FORMAT },
+            { field: "errors", type: "quantitative" },
+          ],
         },
       },
       {
@@ -655,9 +890,24 @@ function timeSeriesChart(results: Results): Chart | string {
         mark: { type: "line", point: { size: 12 }, interpolate: "step-before", tooltip: true },
         encoding: {
           x,
-          y: { field: "value", type: "quantitative", scale: { type: "log" }, axis: LOG_AXIS, title: "latency (ms, log scale)" },
-          color: { field: "metric", type: "nominal", title: "percentile", scale: { domain: ["p50", "p99"], range: ["#4c78a8", "#e45756"] } },
-          tooltip: [{ field: "t", type: "quantitative" }, { field: "metric", type: "nominal" }, { field: "value", type: "quantitative", title: "ms", format: FIGURE_FORMAT }],
+          y: {
+            field: "value",
+            type: "quantitative",
+            scale: { type: "log" },
+            axis: LOG_AXIS,
+            title: "latency (ms, log scale)",
+          },
+          color: {
+            field: "metric",
+            type: "nominal",
+            title: "percentile",
+            scale: { domain: ["p50", "p99"], range: ["#4c78a8", "#e45756"] },
+          },
+          tooltip: [
+            { field: "t", type: "quantitative" },
+            { field: "metric", type: "nominal" },
+            { field: "value", type: "quantitative", title: "ms", format: FIGURE_FORMAT },
+          ],
         },
       },
     ],
@@ -675,18 +925,31 @@ function timeSeriesChart(results: Results): Chart | string {
 
 /** The fields every data row carries: series, size (the column), row (panel row) and load. */
 function dims(p: Point, rowPart = ""): { series: string; size: string; row: string; load: string } {
-  return { series: p.series, size: `${p.size} nodes`, row: [p.scenario, rowPart].filter(Boolean).join(" · "), load: p.loadLabel };
+  return {
+    series: p.series,
+    size: `${p.size} nodes`,
+    row: [p.scenario, rowPart].filter(Boolean).join(" · "),
+    load: p.loadLabel,
+  };
 }
 
 function contextKey(p: Point): string {
   return JSON.stringify([p.size, p.loadKind, p.load, p.scenario]);
 }
 
-function faceted(title: string, subtitle: string, values: readonly { size: string; row: string }[], inner: object, rowOrder?: string[]): VegaLiteSpec {
+function faceted(
+  title: string,
+  subtitle: string,
+  values: readonly { size: string; row: string }[],
+  inner: object,
+  rowOrder?: string[],
+): VegaLiteSpec {
   const sizes = [...new Set(values.map((v) => v.size))].sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
-  const rows = rowOrder?.filter((r) => values.some((v) => v.row === r)) ?? [...new Set(values.map((v) => v.row))].sort();
+  const rows =
+    rowOrder?.filter((r) => values.some((v) => v.row === r)) ?? [...new Set(values.map((v) => v.row))].sort();
   const facet: Record<string, unknown> = { column: { field: "size", type: "ordinal", sort: sizes, title: null } };
-  if (rows.length > 1 || (rows.length === 1 && rows[0] !== "")) facet.row = { field: "row", type: "nominal", sort: rows, title: null };
+  if (rows.length > 1 || (rows.length === 1 && rows[0] !== ""))
+    facet.row = { field: "row", type: "nominal", sort: rows, title: null };
   return { $schema: SCHEMA, title: { text: title, subtitle }, data: { values }, facet, spec: inner, config: CONFIG };
 }
 
@@ -712,7 +975,10 @@ function colorOf(results: Results): object {
   const order = seriesOrder(results);
   const combos = order.filter((s) => !isPeer(results, s));
   const peers = order.filter((s) => isPeer(results, s));
-  const range = [...combos.map((c) => COMBO_COLORS[comboIndex(c)] ?? "#999999"), ...peers.map((_, i) => PEER_COLORS[i % PEER_COLORS.length]!)];
+  const range = [
+    ...combos.map((c) => COMBO_COLORS[comboIndex(c)] ?? "#999999"),
+    ...peers.map((_, i) => PEER_COLORS[i % PEER_COLORS.length]!),
+  ];
   return {
     field: "series",
     type: "nominal",
@@ -728,7 +994,9 @@ function isPeer(results: Results, series: string): boolean {
 
 /** A combination's bit pattern in flag order (batch = 1, pipeline = 2, parallel-append = 4, async-apply = 8). */
 function comboIndex(combo: string): number {
-  return combo === "none" ? 0 : combo.split("+").reduce((bits, f) => bits | (1 << FLAG_NAMES.indexOf(f as FlagName)), 0);
+  return combo === "none"
+    ? 0
+    : combo.split("+").reduce((bits, f) => bits | (1 << FLAG_NAMES.indexOf(f as FlagName)), 0);
 }
 
 function roleRank(role: string): number {
@@ -739,7 +1007,9 @@ function roleRank(role: string): number {
 const NOMINAL_FIELDS = new Set(["series", "size", "load", "row", "stage", "role", "percentile"]);
 
 function tooltip(fields: string[]): object[] {
-  return fields.map((field) => (NOMINAL_FIELDS.has(field) ? { field, type: "nominal" } : { field, type: "quantitative", format: FIGURE_FORMAT }));
+  return fields.map((field) =>
+    NOMINAL_FIELDS.has(field) ? { field, type: "nominal" } : { field, type: "quantitative", format: FIGURE_FORMAT },
+  );
 }
 
 function loadText(points: readonly Point[]): string {

@@ -4,9 +4,19 @@
 
 import { FLAG_NAMES, type FlagName } from "../../src/core/flags.ts";
 import type { Results } from "../results.ts";
+import {
+  atHighestLoad,
+  differsBeyondSpread,
+  measurementKey,
+  median,
+  type Point,
+  pointsOf,
+  RAFTLAB,
+  type Spread,
+  seriesOrder,
+} from "./aggregate.ts";
 import { runEffects } from "./effects.ts";
 import { factorialChecks } from "./effects-summary.ts";
-import { atHighestLoad, differsBeyondSpread, measurementKey, median, pointsOf, RAFTLAB, seriesOrder, type Point, type Spread } from "./aggregate.ts";
 
 export type Verdict = "helps" | "hurts" | "mixed" | "no difference" | "unknown";
 
@@ -58,7 +68,11 @@ export interface Summary {
 export function summarize(results: Results): Summary {
   const points = pointsOf(results).filter((p) => p.system === RAFTLAB);
   const effects = FLAG_NAMES.flatMap((flag) => flagEffects(flag, points));
-  return { effects, checks: factorialChecks(runEffects(results)) ?? literatureChecks(effects), lines: effects.map(effectSentence) };
+  return {
+    effects,
+    checks: factorialChecks(runEffects(results)) ?? literatureChecks(effects),
+    lines: effects.map(effectSentence),
+  };
 }
 
 /** The effect of one flag per (size, environment), over every pair differing only in that flag. */
@@ -89,7 +103,10 @@ function flagEffects(flag: FlagName, points: readonly Point[]): FlagEffect[] {
       p99: ratioSummary(pairs, (p) => p.p99, false),
       byLoad: loads.map((load) => {
         const at = pairs.filter((p) => p.off.load === load);
-        return { load: at[0]!.off.loadLabel, ratio: median(at.map((p) => p.on.throughput.mean / p.off.throughput.mean)) };
+        return {
+          load: at[0]!.off.loadLabel,
+          ratio: median(at.map((p) => p.on.throughput.mean / p.off.throughput.mean)),
+        };
       }),
       verdict: verdictOf(throughput),
     };
@@ -108,7 +125,13 @@ function ratioSummary(pairs: readonly Pair[], of: (p: Point) => Spread, higherIs
       else worse++;
     }
   }
-  return { median: median(pairs.map((p) => of(p.on).mean / of(p.off).mean)), better, worse, unknown, pairs: pairs.length };
+  return {
+    median: median(pairs.map((p) => of(p.on).mean / of(p.off).mean)),
+    better,
+    worse,
+    unknown,
+    pairs: pairs.length,
+  };
 }
 
 /**
@@ -160,7 +183,10 @@ function effectsWhere(effects: readonly FlagEffect[], flag: FlagName, when: (p: 
 }
 
 /** Agrees when every effect meets the expectation; with single repetitions a miss cannot be told from noise. */
-function outcomeOver(list: readonly FlagEffect[], ok: (e: FlagEffect) => boolean): "agrees" | "disagrees" | "cannot tell" {
+function outcomeOver(
+  list: readonly FlagEffect[],
+  ok: (e: FlagEffect) => boolean,
+): "agrees" | "disagrees" | "cannot tell" {
   if (list.every(ok)) return "agrees";
   return list.some((e) => !ok(e) && e.verdict === "unknown") ? "cannot tell" : "disagrees";
 }
@@ -172,9 +198,17 @@ function where(e: FlagEffect): string {
 function batchCheck(effects: readonly FlagEffect[]): LiteratureCheck {
   const expectation = "batching is the largest win on loopback (no network delay)";
   const loopback = effectsWhere(effects, "batch", (p) => p.cells[0]!.netDelayMs === 0);
-  if (loopback.length === 0) return { flag: "batch", expectation, outcome: "not tested", detail: "every environment in this run has network delay" };
-  const rivals = (e: FlagEffect) => effects.filter((o) => o.flag !== "batch" && o.size === e.size && o.scenario === e.scenario);
-  const isLargest = (e: FlagEffect) => e.verdict === "helps" && rivals(e).every((o) => o.throughput.median < e.throughput.median);
+  if (loopback.length === 0)
+    return {
+      flag: "batch",
+      expectation,
+      outcome: "not tested",
+      detail: "every environment in this run has network delay",
+    };
+  const rivals = (e: FlagEffect) =>
+    effects.filter((o) => o.flag !== "batch" && o.size === e.size && o.scenario === e.scenario);
+  const isLargest = (e: FlagEffect) =>
+    e.verdict === "helps" && rivals(e).every((o) => o.throughput.median < e.throughput.median);
   const detail = loopback
     .map((e) => {
       const best = rivals(e).sort((a, b) => b.throughput.median - a.throughput.median)[0];
@@ -188,7 +222,8 @@ function pipelineCheck(effects: readonly FlagEffect[]): LiteratureCheck {
   const expectation = "pipelining helps under network delay";
   const delayed = effectsWhere(effects, "pipeline", (p) => p.cells[0]!.netDelayMs > 0);
   const loopback = effectsWhere(effects, "pipeline", (p) => p.cells[0]!.netDelayMs === 0);
-  const observed = (list: FlagEffect[]) => list.map((e) => `${where(e)}: throughput ${ratio(e.throughput.median)}, ${VERDICT_TEXT[e.verdict]}`).join("; ");
+  const observed = (list: FlagEffect[]) =>
+    list.map((e) => `${where(e)}: throughput ${ratio(e.throughput.median)}, ${VERDICT_TEXT[e.verdict]}`).join("; ");
   if (delayed.length === 0) {
     return {
       flag: "pipeline",
@@ -197,7 +232,12 @@ function pipelineCheck(effects: readonly FlagEffect[]): LiteratureCheck {
       detail: `this run has no network delay (--net-delay), where little gain is expected; observed on loopback: ${observed(loopback) || "no pairs"}`,
     };
   }
-  return { flag: "pipeline", expectation, outcome: outcomeOver(delayed, (e) => e.verdict === "helps"), detail: observed(delayed) };
+  return {
+    flag: "pipeline",
+    expectation,
+    outcome: outcomeOver(delayed, (e) => e.verdict === "helps"),
+    detail: observed(delayed),
+  };
 }
 
 function parallelAppendCheck(effects: readonly FlagEffect[]): LiteratureCheck {
@@ -213,7 +253,9 @@ function parallelAppendCheck(effects: readonly FlagEffect[]): LiteratureCheck {
   };
   const describe = (e: FlagEffect) => {
     const s = savings(e);
-    const fsync = Number.isFinite(s.fsync) ? `, leader append + fsync ${ms(s.fsync)}` : ", no stage timings to size one fsync";
+    const fsync = Number.isFinite(s.fsync)
+      ? `, leader append + fsync ${ms(s.fsync)}`
+      : ", no stage timings to size one fsync";
     return `${where(e)}: p50 ${s.saved >= 0 ? "lower" : "higher"} by ${ms(Math.abs(s.saved))} at ${s.load}${fsync}`;
   };
   if (costly.length === 0) {
@@ -230,13 +272,19 @@ function parallelAppendCheck(effects: readonly FlagEffect[]): LiteratureCheck {
     const s = savings(e);
     return e.p50.better > e.p50.worse && Number.isFinite(s.fsync) && s.saved >= s.fsync / 2;
   };
-  return { flag: "parallel-append", expectation, outcome: outcomeOver(costly, agrees), detail: costly.map(describe).join("; ") };
+  return {
+    flag: "parallel-append",
+    expectation,
+    outcome: outcomeOver(costly, agrees),
+    detail: costly.map(describe).join("; "),
+  };
 }
 
 function asyncApplyCheck(effects: readonly FlagEffect[]): LiteratureCheck {
   const expectation = "async apply helps when apply is costly";
   const costly = effectsWhere(effects, "async-apply", (p) => p.cells[0]!.applyCostUs > 0);
-  const observed = (list: FlagEffect[]) => list.map((e) => `${where(e)}: throughput ${ratio(e.throughput.median)}, ${VERDICT_TEXT[e.verdict]}`).join("; ");
+  const observed = (list: FlagEffect[]) =>
+    list.map((e) => `${where(e)}: throughput ${ratio(e.throughput.median)}, ${VERDICT_TEXT[e.verdict]}`).join("; ");
   if (costly.length === 0) {
     return {
       flag: "async-apply",
@@ -245,7 +293,12 @@ function asyncApplyCheck(effects: readonly FlagEffect[]): LiteratureCheck {
       detail: `apply costs almost nothing in this run (no --apply-cost-us); observed: ${observed(effectsWhere(effects, "async-apply", () => true)) || "no pairs"}`,
     };
   }
-  return { flag: "async-apply", expectation, outcome: outcomeOver(costly, (e) => e.verdict === "helps"), detail: observed(costly) };
+  return {
+    flag: "async-apply",
+    expectation,
+    outcome: outcomeOver(costly, (e) => e.verdict === "helps"),
+    detail: observed(costly),
+  };
 }
 
 function ms(x: number): string {
@@ -268,7 +321,13 @@ export interface CombinationRow {
  * One row per series for the "at a glance" table, in the run's first environment (charts show the
  * others): throughput at the highest load level, p50 at the lowest.
  */
-export function combinationRows(results: Results): { sizes: number[]; scenario: string; topLoad: string; lowLoad: string; rows: CombinationRow[] } {
+export function combinationRows(results: Results): {
+  sizes: number[];
+  scenario: string;
+  topLoad: string;
+  lowLoad: string;
+  rows: CombinationRow[];
+} {
   const all = pointsOf(results);
   const scenario = [...new Set(all.map((p) => p.scenario))].sort()[0] ?? "";
   const points = all.filter((p) => p.scenario === scenario);

@@ -3,13 +3,13 @@
 
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { escapeHtml, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 import type { Results } from "../results.ts";
 import { toCsv } from "./csv.ts";
 import { effectEntries, runEffects } from "./effects.ts";
 import { COMBINATIONS } from "./factorial.ts";
 import { renderRunPage } from "./html.ts";
 import { loadRun, ResultsFileError } from "./load.ts";
-import { escapeHtml, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 
 /**
  * Writes results.json (with the factorial `effects` when the run has all sixteen combinations),
@@ -45,7 +45,9 @@ async function listRuns(root: string): Promise<{ runs: RunListing[]; skipped: st
       else if (!(err instanceof ResultsFileError)) throw err;
     }
   }
-  runs.sort((a, b) => b.results.run.startedAt.localeCompare(a.results.run.startedAt) || b.folder.localeCompare(a.folder));
+  runs.sort(
+    (a, b) => b.results.run.startedAt.localeCompare(a.results.run.startedAt) || b.folder.localeCompare(a.folder),
+  );
   return { runs, skipped };
 }
 
@@ -61,7 +63,10 @@ function renderRunsIndex(runs: readonly RunListing[], skipped: readonly string[]
   const rows = runs.map(({ folder, results }): TableCell[] => {
     const ok = results.cells.filter((c) => c.status === "ok");
     const failed = results.cells.length - ok.length;
-    const best = ok.reduce<(typeof ok)[number] | undefined>((b, c) => (b === undefined || c.throughput > b.throughput ? c : b), undefined);
+    const best = ok.reduce<(typeof ok)[number] | undefined>(
+      (b, c) => (b === undefined || c.throughput > b.throughput ? c : b),
+      undefined,
+    );
     const href = `${encodeURIComponent(folder)}/index.html`;
     return [
       results.run.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"),
@@ -71,15 +76,27 @@ function renderRunsIndex(runs: readonly RunListing[], skipped: readonly string[]
       [...new Set(results.cells.filter((c) => c.system !== "raftlab").map((c) => c.system))].join(", ") || null,
       results.cells.length,
       failed === 0 ? 0 : { html: String(failed), className: "failed" },
-      best ? `${Math.round(best.throughput).toLocaleString("en-US")} ops/s (${best.system === "raftlab" ? best.flags : best.system}, ${best.size} nodes)` : null,
+      best
+        ? `${Math.round(best.throughput).toLocaleString("en-US")} ops/s (${best.system === "raftlab" ? best.flags : best.system}, ${best.size} nodes)`
+        : null,
       results.run.commit ?? null,
     ];
   });
   const table = runs.length
-    ? htmlTable(["started", "run", "sizes", "combinations", "peers", "cells", "failed", "best throughput (one cell)", "commit"], rows, "runs")
+    ? htmlTable(
+        ["started", "run", "sizes", "combinations", "peers", "cells", "failed", "best throughput (one cell)", "commit"],
+        rows,
+        "runs",
+      )
     : "<p>No runs yet: run <code>raftlab bench</code> or <code>npm run bench</code>.</p>";
-  const broken = skipped.length ? `<h2>Folders with an unreadable results.json</h2><ul>${skipped.map((s) => `<li>${escapeHtml(s)}</li>`).join("")}</ul>` : "";
-  return htmlPage({ title, body: `<h1>${escapeHtml(title)}</h1>\n<p class="subtitle">${runs.length} runs, newest first.</p>\n${table}\n${broken}`, charts: false });
+  const broken = skipped.length
+    ? `<h2>Folders with an unreadable results.json</h2><ul>${skipped.map((s) => `<li>${escapeHtml(s)}</li>`).join("")}</ul>`
+    : "";
+  return htmlPage({
+    title,
+    body: `<h1>${escapeHtml(title)}</h1>\n<p class="subtitle">${runs.length} runs, newest first.</p>\n${table}\n${broken}`,
+    charts: false,
+  });
 }
 
 /** Write then rename, so a reader never sees half a file. */

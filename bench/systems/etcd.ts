@@ -3,14 +3,14 @@
 // to the leader through etcd's v3 JSON gateway. etcd reports no stages or event-loop figures: its
 // members' CPU comes from /proc.
 
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type PortBlock, reserveBasePort } from "../../src/node/ports.ts";
 import type { ProcessUsage } from "../results.ts";
-import { reserveBasePort, type PortBlock } from "../../src/node/ports.ts";
 import { cpuSeconds } from "./proc-cpu.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
 
@@ -61,17 +61,28 @@ export class EtcdSystem implements SystemUnderTest {
       const child = spawn(
         "etcd",
         [
-          "--name", m.name,
-          "--data-dir", path.join(this.dataDir, m.name),
-          "--listen-client-urls", m.clientUrl,
-          "--advertise-client-urls", m.clientUrl,
-          "--listen-peer-urls", m.peerUrl,
-          "--initial-advertise-peer-urls", m.peerUrl,
-          "--initial-cluster", initialCluster,
-          "--initial-cluster-state", "new",
-          "--initial-cluster-token", path.basename(this.dataDir),
-          "--logger", "zap",
-          "--log-level", "error",
+          "--name",
+          m.name,
+          "--data-dir",
+          path.join(this.dataDir, m.name),
+          "--listen-client-urls",
+          m.clientUrl,
+          "--advertise-client-urls",
+          m.clientUrl,
+          "--listen-peer-urls",
+          m.peerUrl,
+          "--initial-advertise-peer-urls",
+          m.peerUrl,
+          "--initial-cluster",
+          initialCluster,
+          "--initial-cluster-state",
+          "new",
+          "--initial-cluster-token",
+          path.basename(this.dataDir),
+          "--logger",
+          "zap",
+          "--log-level",
+          "error",
         ],
         { stdio: "ignore" },
       );
@@ -98,7 +109,12 @@ export class EtcdSystem implements SystemUnderTest {
     const usage: ProcessUsage[] = this.members.map((m) => {
       const now = m.child?.pid ? cpuSeconds(m.child.pid) : null;
       // Event-loop utilization does not apply to a Go program: recorded as 0.
-      return { process: m.name, role: m.name === this.leaderName ? "leader" : "follower", cpu: now === null ? 0 : round3((now - m.cpu0) / wallS), elu: 0 };
+      return {
+        process: m.name,
+        role: m.name === this.leaderName ? "leader" : "follower",
+        cpu: now === null ? 0 : round3((now - m.cpu0) / wallS),
+        elu: 0,
+      };
     });
     return { stagesMs: null, usage, mechanism: null };
   }
@@ -137,7 +153,10 @@ export class EtcdSystem implements SystemUnderTest {
       const i = statuses.findIndex((s) => s?.header?.member_id !== undefined && s.header.member_id === leaderId);
       if (i >= 0) {
         const m = this.members[i]!;
-        const put = await post(m.clientUrl, "/v3/kv/put", { key: Buffer.from("raftlab-probe").toString("base64"), value: "" });
+        const put = await post(m.clientUrl, "/v3/kv/put", {
+          key: Buffer.from("raftlab-probe").toString("base64"),
+          value: "",
+        });
         if (put) {
           this.leaderName = m.name;
           return m.clientUrl;
@@ -156,7 +175,11 @@ interface EtcdStatus {
 
 async function post(base: string, route: string, body: object): Promise<EtcdStatus | null> {
   try {
-    const res = await fetch(`${base}${route}`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${base}${route}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(1000),
+    });
     return res.ok ? ((await res.json()) as EtcdStatus) : null;
   } catch {
     return null;

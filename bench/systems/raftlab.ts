@@ -3,14 +3,14 @@
 
 import { rmSync } from "node:fs";
 import type { Flags } from "../../src/core/flags.ts";
-import { LocalCluster } from "../../src/node/local-cluster.ts";
 import type { NodeStats } from "../../src/node/api-types.ts";
-import type { StageSummary } from "../../src/node/stage-stats.ts";
-import type { ProcessUsage, StageTimings } from "../results.ts";
-import { reserveBasePort, type PortBlock } from "../../src/node/ports.ts";
-import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
+import { LocalCluster } from "../../src/node/local-cluster.ts";
 import type { CounterSnapshot } from "../../src/node/mechanism-counters.ts";
+import { type PortBlock, reserveBasePort } from "../../src/node/ports.ts";
+import type { StageSummary } from "../../src/node/stage-stats.ts";
 import { cellMechanism, nodeMechanism } from "../mechanism.ts";
+import type { ProcessUsage, StageTimings } from "../results.ts";
+import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
 
 const STOP_GRACE_MS = 1000;
 
@@ -94,7 +94,13 @@ export class RaftlabSystem implements SystemUnderTest {
     const mechanism = cellMechanism(
       stats.map((s, i) => {
         const id = cluster.ids[i]!;
-        return nodeMechanism(`node-${id}`, s.status.role, s.cpu.wallMs / 1000, this.baseline.get(id) ?? s.mechanism, s.mechanism);
+        return nodeMechanism(
+          `node-${id}`,
+          s.status.role,
+          s.cpu.wallMs / 1000,
+          this.baseline.get(id) ?? s.mechanism,
+          s.mechanism,
+        );
       }),
     );
     return { stagesMs: stagesMs(leaderStats.stagesUs), usage, mechanism };
@@ -118,5 +124,11 @@ export class RaftlabSystem implements SystemUnderTest {
 
 function stagesMs(us: NodeStats["stagesUs"]): StageTimings {
   const ms = (s: StageSummary) => ({ p50: s.p50Us / 1000, p99: s.p99Us / 1000, mean: round3(s.meanUs / 1000) });
-  return { queue: ms(us.queue), append: ms(us.append), replicate: ms(us.replicate), apply: ms(us.apply), total: ms(us.total) };
+  return {
+    queue: ms(us.queue),
+    append: ms(us.append),
+    replicate: ms(us.replicate),
+    apply: ms(us.apply),
+    total: ms(us.total),
+  };
 }

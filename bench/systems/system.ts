@@ -1,7 +1,7 @@
 // A replicated key-value system the sweep can put under load: raftlab itself or a peer baseline.
 
-import type { CellMechanism, ProcessUsage, StageTimings } from "../results.ts";
 import type { Protocol } from "../load/spec.ts";
+import type { CellMechanism, ProcessUsage, StageTimings } from "../results.ts";
 
 export interface Scrape {
   /** Per-stage latency on the leader; null for a system that does not report stages. */

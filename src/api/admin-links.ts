@@ -3,7 +3,7 @@
 // `to` is optional (default: every peer); the other fields are optional and change only what they name.
 // delayMs and jitterMs are bounded (at most MAX_LINK_DELAY_MS), lossRate is in [0, 1].
 
-import { MAX_LINK_DELAY_MS, type LinkSettings } from "../transport/link-shaper.ts";
+import { type LinkSettings, MAX_LINK_DELAY_MS } from "../transport/link-shaper.ts";
 
 export interface LinkChange {
   readonly to: readonly number[] | undefined;
@@ -28,16 +28,17 @@ export function parseLinkChange(body: unknown): LinkChange {
   for (const [key, max] of Object.entries(NUMERIC) as [keyof typeof NUMERIC, number][]) {
     if (!(key in doc)) continue;
     const v = doc[key];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > max) throw new Error(`"${key}" must be a number from 0 to ${max}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > max)
+      throw new Error(`"${key}" must be a number from 0 to ${max}`);
     change[key] = v;
   }
   if ("partitioned" in doc) {
-    if (typeof doc["partitioned"] !== "boolean") throw new Error(`"partitioned" must be true or false`);
-    change.partitioned = doc["partitioned"];
+    if (typeof doc.partitioned !== "boolean") throw new Error(`"partitioned" must be true or false`);
+    change.partitioned = doc.partitioned;
   }
   let to: number[] | undefined;
   if ("to" in doc) {
-    const t = doc["to"];
+    const t = doc.to;
     if (!Array.isArray(t) || !t.every((id) => Number.isInteger(id) && id > 0)) {
       throw new Error(`"to" must be a list of node ids, e.g. [2, 3]`);
     }

@@ -2,8 +2,8 @@
 // once, never after the client went away, and writes a large body only as fast as the client reads
 // it (uWS would otherwise copy the whole unsent rest into its own buffer, per request).
 
-import type { HttpResponse } from "../transport/uws.ts";
 import type { ErrorBody } from "../node/api-types.ts";
+import type { HttpResponse } from "../transport/uws.ts";
 
 const STATUS: Record<number, string> = {
   200: "200 OK",

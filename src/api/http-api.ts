@@ -1,13 +1,13 @@
 // The client HTTP API (docs/DESIGN.md "The client HTTP API") on uWebSockets.js.
 // A client's mistake gets a 4xx with a JSON `{"error": …}`; nothing a client sends can crash the node.
 
-import type { HttpRequest, TemplatedApp } from "../transport/uws.ts";
-import { constantTimeEqual } from "../transport/peer-auth.ts";
-import { MAX_KEY_BYTES, type ApplyResult, type KvCommand } from "../node/kv-command.ts";
-import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
 import type { CasReply, NodeStats, NodeStatus } from "../node/api-types.ts";
+import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
+import { type ApplyResult, type KvCommand, MAX_KEY_BYTES } from "../node/kv-command.ts";
+import { constantTimeEqual } from "../transport/peer-auth.ts";
+import type { HttpRequest, TemplatedApp } from "../transport/uws.ts";
 import { Exchange } from "./exchange.ts";
-import { hasBody, readBody, refuse, type BodyFraming } from "./request-body.ts";
+import { type BodyFraming, hasBody, readBody, refuse } from "./request-body.ts";
 
 /** What the API needs from the node behind it. */
 export interface ApiBackend {
@@ -178,23 +178,32 @@ function route(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: 
     return;
   }
   const kv = /^\/(kv|cas)\/(.*)$/.exec(url);
-  if (!kv) return x.error(404, `unknown route ${method} ${url}; the API serves /kv/{key}, /cas/{key}, /status, /metrics, /stats`);
+  if (!kv)
+    return x.error(
+      404,
+      `unknown route ${method} ${url}; the API serves /kv/{key}, /cas/{key}, /status, /metrics, /stats`,
+    );
   const key = decodeKey(kv[2]!);
   if (key === null) return x.error(400, "the key is not valid percent-encoded UTF-8");
   if (key.length === 0) return x.error(400, "the key is empty");
   const keyBytes = utf8.encode(key).length;
-  if (keyBytes > limits.maxKeyBytes) return x.error(400, `the key is ${keyBytes} bytes; the limit is ${limits.maxKeyBytes}`);
+  if (keyBytes > limits.maxKeyBytes)
+    return x.error(400, `the key is ${keyBytes} bytes; the limit is ${limits.maxKeyBytes}`);
   const target = `${url}${p.query ? `?${p.query}` : ""}`;
 
   if (!b.readable && (kv[1] === "cas" || method === "GET")) {
-    return x.error(501, "this node runs --state-machine noop, which keeps no data: only PUT and DELETE are served", { code: "unsupported" });
+    return x.error(501, "this node runs --state-machine noop, which keeps no data: only PUT and DELETE are served", {
+      code: "unsupported",
+    });
   }
   if (kv[1] === "cas") {
     if (method !== "POST") return methodNotAllowed(x, "POST");
     const cmd = parseCas(key, body);
     if (typeof cmd === "string") return x.error(400, cmd);
     return propose(x, b, limits, cmd, target, (o) => {
-      const reply: CasReply = o.ok ? { ok: true } : { ok: false, current: o.current === null ? null : new TextDecoder().decode(o.current) };
+      const reply: CasReply = o.ok
+        ? { ok: true }
+        : { ok: false, current: o.current === null ? null : new TextDecoder().decode(o.current) };
       x.json(o.ok ? 200 : 409, reply);
     });
   }
@@ -244,7 +253,8 @@ function redirectOrFail(x: Exchange, b: ApiBackend, code: string, leader: number
     if (url) return x.json(307, { error: "not the leader", leader }, { location: `${url}${target}` });
     return x.error(503, "no leader is known; nothing was proposed, retry later", { code: "no_leader" });
   }
-  if (code === "lost") return x.error(503, "leadership changed before the request committed; it did not take effect", { code: "lost" });
+  if (code === "lost")
+    return x.error(503, "leadership changed before the request committed; it did not take effect", { code: "lost" });
   x.error(503, "the outcome is unknown (the node lost track of the request)", { code: "unknown" });
 }
 
@@ -273,7 +283,8 @@ function parseCas(key: string, body: Uint8Array): KvCommand | string {
   } catch {
     return 'the body is not valid JSON; expected {"expect": string|null, "value": string}';
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return 'expected a JSON object {"expect": …, "value": …}';
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    return 'expected a JSON object {"expect": …, "value": …}';
   const { expect, value } = doc as Record<string, unknown>;
   if (!("expect" in doc)) return 'missing "expect" (a string, or null for "absent")';
   if (expect !== null && typeof expect !== "string") return '"expect" must be a string or null';
@@ -287,7 +298,13 @@ function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, lim
     return x.error(401, "missing or wrong admin bearer token");
   }
   const handler = b.admin[p.url.slice("/admin/".length)];
-  if (!handler) return x.error(404, `unknown admin endpoint ${p.url}; known: ${Object.keys(b.admin).map((k) => `/admin/${k}`).join(", ")}`);
+  if (!handler)
+    return x.error(
+      404,
+      `unknown admin endpoint ${p.url}; known: ${Object.keys(b.admin)
+        .map((k) => `/admin/${k}`)
+        .join(", ")}`,
+    );
   if (p.method !== "POST") return methodNotAllowed(x, "POST");
   let doc: unknown;
   try {

@@ -1,9 +1,15 @@
 // Prometheus metrics of a node (`GET /metrics`): Raft state, request outcomes, per-stage latency
 // histograms, transport counters, event-loop utilization, plus Node's default process metrics.
 
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import {
+  BUCKET_BOUNDS,
+  MECHANISM_NAMES,
+  MECHANISMS,
+  type Mechanism,
+  type MechanismCounters,
+} from "../node/mechanism-counters.ts";
 import { STAGES, type Stage } from "../node/stage-stats.ts";
-import { BUCKET_BOUNDS, MECHANISMS, MECHANISM_NAMES, type Mechanism, type MechanismCounters } from "../node/mechanism-counters.ts";
 
 const ROLES = ["follower", "precandidate", "candidate", "leader"] as const;
 
@@ -25,7 +31,14 @@ type Sample = { metricName: string; labels: Record<string, string | number>; val
  * Prometheus histogram samples from plain per-bucket counts (`counts` has one more entry than
  * `bounds`: the values above every bound), each bound divided by `divisor` on output (µs → s).
  */
-function histogramSamples(name: string, labels: Record<string, string>, bounds: readonly number[], divisor: number, counts: ArrayLike<number>, sum: number): Sample[] {
+function histogramSamples(
+  name: string,
+  labels: Record<string, string>,
+  bounds: readonly number[],
+  divisor: number,
+  counts: ArrayLike<number>,
+  sum: number,
+): Sample[] {
   const out: Sample[] = [];
   let cumulative = 0;
   bounds.forEach((bound, b) => {
@@ -54,7 +67,13 @@ function mechanismMetric(counters: MechanismCounters, m: Mechanism) {
     aggregator: "sum",
     async get() {
       const h = counters[m];
-      return { name, help: MECHANISMS[m], type: "histogram", aggregator: "sum", values: histogramSamples(name, {}, BUCKET_BOUNDS, 1, h.buckets, h.sum) };
+      return {
+        name,
+        help: MECHANISMS[m],
+        type: "histogram",
+        aggregator: "sum",
+        values: histogramSamples(name, {}, BUCKET_BOUNDS, 1, h.buckets, h.sum),
+      };
     },
     reset() {},
   };
@@ -87,7 +106,9 @@ class StageHistogram {
   }
 
   async get() {
-    const values = STAGES.flatMap((stage, i) => histogramSamples(this.name, { stage }, STAGE_BOUNDS_US, 1e6, this.counts[i]!, this.sumsUs[i]! / 1e6));
+    const values = STAGES.flatMap((stage, i) =>
+      histogramSamples(this.name, { stage }, STAGE_BOUNDS_US, 1e6, this.counts[i]!, this.sumsUs[i]! / 1e6),
+    );
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
@@ -114,7 +135,8 @@ export class NodeMetrics {
 
   constructor(source: MetricsSource) {
     // prom-client's registry formats any object with its metric shape; its types want a Metric class.
-    const register = (metric: object): void => this.registry.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
+    const register = (metric: object): void =>
+      this.registry.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
     register(this.stage);
     for (const m of MECHANISM_NAMES) register(mechanismMetric(source.counters, m));
     collectDefaultMetrics({ register: this.registry, prefix: "raftlab_process_" });
@@ -133,7 +155,9 @@ export class NodeMetrics {
     gauge("raftlab_applied_index", "Highest index applied to the state machine.", () => source.status().appliedIndex);
     gauge("raftlab_last_index", "Index of the last log entry.", () => source.status().lastIndex);
     gauge("raftlab_inflight_requests", "Key-value requests in flight on the client API.", () => source.inflight());
-    gauge("raftlab_event_loop_utilization", "Event-loop utilization since the last stats reset (0..1).", () => source.elu());
+    gauge("raftlab_event_loop_utilization", "Event-loop utilization since the last stats reset (0..1).", () =>
+      source.elu(),
+    );
     new Gauge({
       name: "raftlab_role",
       help: "1 for the node's current role.",

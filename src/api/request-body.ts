@@ -40,7 +40,10 @@ export function readBody(x: Exchange, f: BodyFraming, limits: BodyLimits, cb: (b
     return x.error(400, "invalid content-length", {}, true);
   }
   if (declared !== null && declared > limits.maxValueBytes) {
-    return refuse(x, f, limits, { status: 413, message: `the body is ${declared} bytes; the limit is ${limits.maxValueBytes}` });
+    return refuse(x, f, limits, {
+      status: 413,
+      message: `the body is ${declared} bytes; the limit is ${limits.maxValueBytes}`,
+    });
   }
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -5,8 +5,8 @@
 // and move to another node when theirs is unreachable or knows no leader. Every request has a deadline;
 // one that passes it is an unknown outcome.
 
-import { seededRng, type Rng } from "../core/rng.ts";
 import type { OpName, Value } from "../check/history.ts";
+import { type Rng, seededRng } from "../core/rng.ts";
 import { MAX_HOPS, NodeClient, NoResponseError, type Reply } from "../node/api-client.ts";
 import { classify, type HttpResult, type OpRecord } from "./recording.ts";
 
@@ -51,7 +51,8 @@ export async function send(
     const location = reply.location;
     if (reply.status === 307 && location && hop < MAX_HOPS) {
       const next = urls.findIndex((u) => location.startsWith(`${u}/`));
-      if (next < 0) return { result: { kind: "response", status: 307, body: `redirect outside the cluster: ${location}` }, node };
+      if (next < 0)
+        return { result: { kind: "response", status: 307, body: `redirect outside the cluster: ${location}` }, node };
       node = next + 1;
       path = location.slice(urls[next]!.length);
       continue;
@@ -61,7 +62,11 @@ export async function send(
 }
 
 /** The request that performs an operation. */
-export function requestFor(f: OpName, key: string, input: Value | [Value, Value]): { method: string; path: string; body?: string } {
+export function requestFor(
+  f: OpName,
+  key: string,
+  input: Value | [Value, Value],
+): { method: string; path: string; body?: string } {
   const path = `/${f === "cas" ? "cas" : "kv"}/${encodeURIComponent(key)}`;
   if (f === "read") return { method: "GET", path };
   if (f === "write") return { method: "PUT", path, body: input as string };

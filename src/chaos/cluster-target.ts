@@ -2,8 +2,8 @@
 // shaping (nodes run with `--admin`). It also tells the kills it made from the exits it did not: a node
 // that exits on its own during a chaos run is a crash, and the run fails.
 
-import type { LocalCluster } from "../node/local-cluster.ts";
 import type { LinkChangeBody } from "../node/api-types.ts";
+import type { LocalCluster } from "../node/local-cluster.ts";
 import type { FaultTarget } from "./nemesis.ts";
 
 export interface NodeCrash {
@@ -92,7 +92,8 @@ export class ClusterTarget implements FaultTarget {
     await Promise.all(
       this.cluster.ids.map(async (id) => {
         while (!(await this.shape(id, clear))) {
-          if (performance.now() > deadline) throw new Error(`node ${id} did not accept the link reset within ${timeoutMs} ms`);
+          if (performance.now() > deadline)
+            throw new Error(`node ${id} did not accept the link reset within ${timeoutMs} ms`);
           if (!this.cluster.isRunning(id)) this.restart(id);
           await new Promise((r) => setTimeout(r, 50));
         }

@@ -13,8 +13,8 @@
 // The plan depends only on the seed, the cluster size and the duration; which node is "the leader" is
 // resolved when the fault starts (the planned node stands in when no leader is known).
 
+import { type Rng, seededRng } from "../core/rng.ts";
 import type { LinkChangeBody } from "../node/api-types.ts";
-import { seededRng, type Rng } from "../core/rng.ts";
 
 export type FaultKind =
   | "kill-leader"
@@ -82,7 +82,8 @@ const DECKS: Record<Lane, readonly (readonly FaultKind[])[]> = {
 
 /** The fault schedule for `seed`: the same seed, size and duration always give the same plan. */
 export function planFaults(seed: number, o: PlanOptions): PlannedFault[] {
-  if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new RangeError(`nodes must be a positive integer, got ${o.nodes}`);
+  if (!Number.isInteger(o.nodes) || o.nodes < 1)
+    throw new RangeError(`nodes must be a positive integer, got ${o.nodes}`);
   const plan: PlannedFault[] = [];
   (["process", "network"] as const).forEach((lane, i) => {
     // Each lane has its own stream, so adding a fault to one lane leaves the other's plan alone.
@@ -104,7 +105,10 @@ function planOne(rng: Rng, lane: Lane, kind: FaultKind, atMs: number, nodes: num
   const base = { lane, kind, atMs, forMs: between(rng, LENGTH_MS[kind]), node: rng.int(1, nodes + 1) };
   switch (kind) {
     case "split": {
-      const ids = shuffle(rng, Array.from({ length: nodes }, (_, i) => i + 1));
+      const ids = shuffle(
+        rng,
+        Array.from({ length: nodes }, (_, i) => i + 1),
+      );
       return { ...base, minority: ids.slice(0, Math.max(1, Math.floor((nodes - 1) / 2))).sort((a, b) => a - b) };
     }
     case "one-way":
@@ -177,7 +181,9 @@ export class Nemesis {
   /** Plays the plan; resolves once every lane is done and every fault it injected is healed. */
   async run(): Promise<void> {
     this.origin = this.nowMs();
-    await Promise.all((["process", "network"] as const).map((lane) => this.runLane(this.plan.filter((f) => f.lane === lane))));
+    await Promise.all(
+      (["process", "network"] as const).map((lane) => this.runLane(this.plan.filter((f) => f.lane === lane))),
+    );
   }
 
   /** Makes `run()` heal what is active and finish early. */
@@ -217,7 +223,15 @@ export class Nemesis {
     const t = this.target;
     const others = (id: number): number[] => t.ids.filter((n) => n !== id);
     const record = (nodes: readonly number[], detail: string): FaultEvent => {
-      const event: FaultEvent = { lane: f.lane, kind: f.kind, nodes, detail, startMs: this.nowMs(), endMs: Number.NaN, missed: [] };
+      const event: FaultEvent = {
+        lane: f.lane,
+        kind: f.kind,
+        nodes,
+        detail,
+        startMs: this.nowMs(),
+        endMs: Number.NaN,
+        missed: [],
+      };
       this.events.push(event);
       return event;
     };
@@ -232,7 +246,12 @@ export class Nemesis {
       case "kill-all": {
         const event = record(t.ids, `kill -9 every node (a power cut), restart after ${f.forMs} ms`);
         await Promise.all(t.ids.map((id) => t.kill(id)));
-        return { event, heal: async () => t.ids.forEach((id) => t.restart(id)) };
+        return {
+          event,
+          heal: async () => {
+            for (const id of t.ids) t.restart(id);
+          },
+        };
       }
       case "pause-short":
       case "pause-long":
@@ -244,34 +263,68 @@ export class Nemesis {
       }
       case "isolate-leader": {
         const victim = (await t.leader()) ?? f.node;
-        return this.cutLinks(record([victim], `node ${victim} isolated`), [[victim, others(victim)], ...others(victim).map((o): Cut => [o, [victim]])]);
+        return this.cutLinks(record([victim], `node ${victim} isolated`), [
+          [victim, others(victim)],
+          ...others(victim).map((o): Cut => [o, [victim]]),
+        ]);
       }
       case "split": {
         const minority = f.minority!;
         const majority = t.ids.filter((n) => !minority.includes(n));
-        const cuts: Cut[] = [...minority.map((m): Cut => [m, majority]), ...majority.map((m): Cut => [m, [...minority]])];
+        const cuts: Cut[] = [
+          ...minority.map((m): Cut => [m, majority]),
+          ...majority.map((m): Cut => [m, [...minority]]),
+        ];
         return this.cutLinks(record(t.ids, `split {${minority.join(",")}} | {${majority.join(",")}}`), cuts);
       }
       case "one-way": {
-        const cuts: Cut[] = f.direction === "out" ? [[f.node, others(f.node)]] : others(f.node).map((o): Cut => [o, [f.node]]);
-        const detail = f.direction === "out" ? `node ${f.node} cannot send (it still hears the others)` : `node ${f.node} cannot hear (it still sends)`;
+        const cuts: Cut[] =
+          f.direction === "out" ? [[f.node, others(f.node)]] : others(f.node).map((o): Cut => [o, [f.node]]);
+        const detail =
+          f.direction === "out"
+            ? `node ${f.node} cannot send (it still hears the others)`
+            : `node ${f.node} cannot hear (it still sends)`;
         return this.cutLinks(record([f.node], detail), cuts);
       }
       case "delay":
       case "loss": {
-        const on: LinkChangeBody = f.kind === "delay" ? { delayMs: f.delayMs!, jitterMs: f.jitterMs! } : { lossRate: f.lossRate! };
+        const on: LinkChangeBody =
+          f.kind === "delay" ? { delayMs: f.delayMs!, jitterMs: f.jitterMs! } : { lossRate: f.lossRate! };
         const off: LinkChangeBody = f.kind === "delay" ? { delayMs: 0, jitterMs: 0 } : { lossRate: 0 };
-        const detail = f.kind === "delay" ? `every link +${f.delayMs} ms ± ${f.jitterMs} ms` : `every link drops ${Math.round(f.lossRate! * 100)}%`;
+        const detail =
+          f.kind === "delay"
+            ? `every link +${f.delayMs} ms ± ${f.jitterMs} ms`
+            : `every link drops ${Math.round(f.lossRate! * 100)}%`;
         const event = record(t.ids, detail);
-        await this.shapeAll(event, t.ids.map((id) => [id, on] as const));
-        return { event, heal: () => this.shapeAll(event, t.ids.map((id) => [id, off] as const)) };
+        await this.shapeAll(
+          event,
+          t.ids.map((id) => [id, on] as const),
+        );
+        return {
+          event,
+          heal: () =>
+            this.shapeAll(
+              event,
+              t.ids.map((id) => [id, off] as const),
+            ),
+        };
       }
     }
   }
 
   private async cutLinks(event: FaultEvent, cuts: readonly Cut[]): Promise<ActiveFault> {
-    await this.shapeAll(event, cuts.map(([from, to]) => [from, { to, partitioned: true }] as const));
-    return { event, heal: () => this.shapeAll(event, cuts.map(([from, to]) => [from, { to, partitioned: false }] as const)) };
+    await this.shapeAll(
+      event,
+      cuts.map(([from, to]) => [from, { to, partitioned: true }] as const),
+    );
+    return {
+      event,
+      heal: () =>
+        this.shapeAll(
+          event,
+          cuts.map(([from, to]) => [from, { to, partitioned: false }] as const),
+        ),
+    };
   }
 
   private async shapeAll(event: FaultEvent, changes: readonly (readonly [number, LinkChangeBody])[]): Promise<void> {

@@ -2,13 +2,13 @@
 // client, colored by outcome) above the faults (one lane per node), the fault list, and for a violation
 // the smallest failing key's operations. Built on the report pages' shell (vega inlined: opens offline).
 
+import type { Value } from "../check/history.ts";
+import type { CheckResult } from "../check/linearizability.ts";
 import type { Chart, VegaLiteSpec } from "../page/chart.ts";
 import { chartSection, escapeHtml, htmlPage, htmlTable, type TableCell } from "../page/page.ts";
-import type { CheckResult } from "../check/linearizability.ts";
-import type { Value } from "../check/history.ts";
 import type { FaultEvent } from "./nemesis.ts";
 import type { OpRecord } from "./recording.ts";
-import { replayCommand, type ChaosResult } from "./result.ts";
+import { type ChaosResult, replayCommand } from "./result.ts";
 import type { RunData } from "./verdict.ts";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
@@ -39,18 +39,30 @@ ${faultTable(data.faults)}
 }
 
 function headline(r: ChaosResult): string {
-  if (r.outcome === "pass") return `Passed: linearizable, final write acknowledged, every node holds the same state, no acknowledged write lost.`;
+  if (r.outcome === "pass")
+    return `Passed: linearizable, final write acknowledged, every node holds the same state, no acknowledged write lost.`;
   if (r.outcome === "unknown") return `Undecided: the checker's search budget ran out; nothing else failed.`;
   return `Failed: ${r.verdict === "not linearizable" ? `not linearizable (smallest failing key ${JSON.stringify(r.failingKey)})` : r.problems[0]}`;
 }
 
 function figures(r: ChaosResult, check: CheckResult): string {
-  const kinds = Object.entries(r.faultKinds).map(([k, n]) => `${k} ×${n}`).join(", ") || "none";
+  const kinds =
+    Object.entries(r.faultKinds)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(", ") || "none";
   const rows: TableCell[][] = [
-    ["operations", `${r.ops}: ${Object.entries(r.completions).map(([k, n]) => `${k} ×${n}`).join(", ")}`],
+    [
+      "operations",
+      `${r.ops}: ${Object.entries(r.completions)
+        .map(([k, n]) => `${k} ×${n}`)
+        .join(", ")}`,
+    ],
     ["acknowledged writes and swaps", r.acknowledgedWrites],
     ["faults", `${r.faults}: ${kinds}`],
-    ["checker", `${check.verdict}: ${check.ops} operations on ${check.partitions} keys, ${check.explored} states explored, ${check.elapsedMs.toFixed(1)} ms`],
+    [
+      "checker",
+      `${check.verdict}: ${check.ops} operations on ${check.partitions} keys, ${check.explored} states explored, ${check.elapsedMs.toFixed(1)} ms`,
+    ],
     ["final write", r.finalWrite],
     ["applied state", r.convergence],
   ];
@@ -103,7 +115,8 @@ function describeInput(r: OpRecord): string {
 function describeResult(r: OpRecord): string {
   const { completion, value, current } = r.result;
   if (completion === "ok") return r.f === "read" ? JSON.stringify(value ?? null) : "done";
-  if (completion === "failed") return `comparison failed${current !== undefined ? `, current ${JSON.stringify(current)}` : ""}`;
+  if (completion === "failed")
+    return `comparison failed${current !== undefined ? `, current ${JSON.stringify(current)}` : ""}`;
   return completion === "not-applied" ? "not applied" : "unknown";
 }
 
@@ -114,7 +127,12 @@ function opsLayer(rows: readonly OpRow[], endMs: number, laneTitle: string): Veg
     data: { values: rows },
     mark: { type: "bar", height: 11 },
     encoding: {
-      x: { field: "start", type: "quantitative", title: "ms since the run started", scale: { domain: [0, Math.ceil(endMs)] } },
+      x: {
+        field: "start",
+        type: "quantitative",
+        title: "ms since the run started",
+        scale: { domain: [0, Math.ceil(endMs)] },
+      },
       x2: { field: "drawnEnd" },
       y: { field: "lane", type: "nominal", title: laneTitle },
       color: { field: "outcome", type: "nominal", scale: OUTCOME_COLORS, title: "outcome" },
@@ -145,7 +163,11 @@ function timelineChart(data: RunData, endMs: number): Chart {
       missed: f.missed.join("; ") || "none",
     })),
   );
-  const crashes = data.crashes.map((c) => ({ lane: `node ${c.id}`, at: round(c.atMs), what: `exited on its own (code ${c.code}, signal ${c.signal})` }));
+  const crashes = data.crashes.map((c) => ({
+    lane: `node ${c.id}`,
+    at: round(c.atMs),
+    what: `exited on its own (code ${c.code}, signal ${c.signal})`,
+  }));
   const x = { type: "quantitative", title: "ms since the run started", scale: { domain: [0, Math.ceil(endMs)] } };
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
@@ -166,13 +188,24 @@ function timelineChart(data: RunData, endMs: number): Chart {
               // Process faults above network faults within a node's lane, so overlapping faults both show.
               yOffset: { field: "kindLane", type: "nominal", sort: ["process", "network"] },
               color: { field: "kind", type: "nominal", title: "fault", scale: { scheme: "tableau10" } },
-              tooltip: [{ field: "kind" }, { field: "kindLane", title: "lane" }, { field: "detail" }, { field: "start", title: "start (ms)" }, { field: "end", title: "end (ms)" }, { field: "missed", title: "changes not accepted" }],
+              tooltip: [
+                { field: "kind" },
+                { field: "kindLane", title: "lane" },
+                { field: "detail" },
+                { field: "start", title: "start (ms)" },
+                { field: "end", title: "end (ms)" },
+                { field: "missed", title: "changes not accepted" },
+              ],
             },
           },
           {
             data: { values: crashes },
             mark: { type: "point", shape: "cross", size: 120, color: "#b00020", strokeWidth: 3 },
-            encoding: { x: { field: "at", ...x }, y: { field: "lane", type: "nominal" }, tooltip: [{ field: "what" }, { field: "at", title: "at (ms)" }] },
+            encoding: {
+              x: { field: "at", ...x },
+              y: { field: "lane", type: "nominal" },
+              tooltip: [{ field: "what" }, { field: "at", title: "at (ms)" }],
+            },
           },
         ],
       },
@@ -192,8 +225,18 @@ function failingKeyChart(key: string, records: readonly OpRecord[], endMs: numbe
   return {
     id: "failing-key",
     title: `The failing key ${JSON.stringify(key)}`,
-    description: "Every operation on the key the checker could not linearize (the smallest such key), one lane per client.",
-    spec: { $schema: SCHEMA, ...labelled(opsLayer(opRows(records, endMs, (r) => `client ${r.process}`), endMs, "client")) },
+    description:
+      "Every operation on the key the checker could not linearize (the smallest such key), one lane per client.",
+    spec: {
+      $schema: SCHEMA,
+      ...labelled(
+        opsLayer(
+          opRows(records, endMs, (r) => `client ${r.process}`),
+          endMs,
+          "client",
+        ),
+      ),
+    },
   };
 }
 
@@ -216,7 +259,11 @@ function labelled(ops: VegaLiteSpec): VegaLiteSpec {
 }
 
 function opsTable(records: readonly OpRecord[], endMs: number): string {
-  const rows = opRows([...records].sort((a, b) => a.start - b.start), endMs, (r) => `client ${r.process}`).map((r): TableCell[] => [
+  const rows = opRows(
+    [...records].sort((a, b) => a.start - b.start),
+    endMs,
+    (r) => `client ${r.process}`,
+  ).map((r): TableCell[] => [
     r.lane,
     r.op,
     { html: escapeHtml(r.outcome), className: r.outcome === "ok" ? "good" : "" },
@@ -231,7 +278,14 @@ function opsTable(records: readonly OpRecord[], endMs: number): string {
 
 function faultTable(faults: readonly FaultEvent[]): string {
   if (faults.length === 0) return "<p>No fault was injected.</p>";
-  const rows = faults.map((f): TableCell[] => [f.lane, f.kind, f.detail, round(f.startMs), Number.isNaN(f.endMs) ? null : round(f.endMs), f.missed.join("; ") || "none"]);
+  const rows = faults.map((f): TableCell[] => [
+    f.lane,
+    f.kind,
+    f.detail,
+    round(f.startMs),
+    Number.isNaN(f.endMs) ? null : round(f.endMs),
+    f.missed.join("; ") || "none",
+  ]);
   return htmlTable(["lane", "kind", "what", "start (ms)", "end (ms)", "link changes not accepted"], rows);
 }
 

@@ -42,9 +42,12 @@ export function classify(f: OpName, r: HttpResult): Classified {
   if (f === "cas" && status === 200) return { completion: "ok", note };
   if (f === "cas" && status === 409) {
     const current = jsonField(body, "current");
-    return typeof current === "string" || current === null ? { completion: "failed", current, note } : { completion: "failed", note };
+    return typeof current === "string" || current === null
+      ? { completion: "failed", current, note }
+      : { completion: "failed", note };
   }
-  if (status === 503) return { completion: CERTAINLY_NOT_APPLIED.has(errorCode(body) ?? "") ? "not-applied" : "unknown", note };
+  if (status === 503)
+    return { completion: CERTAINLY_NOT_APPLIED.has(errorCode(body) ?? "") ? "not-applied" : "unknown", note };
   if (status >= 300 && status < 500) return { completion: "not-applied", note };
   return { completion: "unknown", note };
 }

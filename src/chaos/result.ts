@@ -30,6 +30,8 @@ export interface ChaosResult {
   readonly page: string;
 }
 
-export function replayCommand(r: Pick<ChaosResult, "nodes" | "combo" | "durationS" | "clients" | "keys" | "seed">): string {
+export function replayCommand(
+  r: Pick<ChaosResult, "nodes" | "combo" | "durationS" | "clients" | "keys" | "seed">,
+): string {
   return `npm run chaos -- --nodes ${r.nodes} --flags ${r.combo} --duration ${r.durationS} --clients ${r.clients} --keys ${r.keys} --seed ${r.seed}`;
 }

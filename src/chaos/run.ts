@@ -6,13 +6,13 @@
 
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { formatFlags, type Flags } from "../core/flags.ts";
+import { type Flags, formatFlags } from "../core/flags.ts";
 import { LocalCluster } from "../node/local-cluster.ts";
+import { reserveBasePort } from "../node/ports.ts";
 import { Clients, keyNames, type Workload } from "./clients.ts";
 import { ClusterTarget } from "./cluster-target.ts";
 import { Nemesis, planFaults } from "./nemesis.ts";
 import { renderChaosPage } from "./page.ts";
-import { reserveBasePort } from "../node/ports.ts";
 import { historyOf, historyText } from "./recording.ts";
 import type { ChaosResult } from "./result.ts";
 import { judge, type RunData } from "./verdict.ts";
@@ -35,7 +35,15 @@ export interface ChaosOptions {
   readonly thinkMs: number;
 }
 
-export const CHAOS_DEFAULTS = { nodes: 3, durationS: 10, clients: 6, keys: 4, snapshotEvery: 100, requestTimeoutMs: 1500, thinkMs: 10 } as const;
+export const CHAOS_DEFAULTS = {
+  nodes: 3,
+  durationS: 10,
+  clients: 6,
+  keys: 4,
+  snapshotEvery: 100,
+  requestTimeoutMs: 1500,
+  thinkMs: 10,
+} as const;
 
 /** How long the nodes get to exit on SIGTERM at the end before SIGKILL. */
 const STOP_GRACE_MS = 500;
@@ -65,7 +73,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     flags: o.flags,
     basePort: ports.base,
     dataDir: path.join(dir, "data"),
-    nodeArgs: ["--admin", "--snapshot-every", String(o.snapshotEvery), "--request-timeout-ms", String(Math.max(1, o.requestTimeoutMs - 300)), "--seed", String(o.seed)],
+    nodeArgs: [
+      "--admin",
+      "--snapshot-every",
+      String(o.snapshotEvery),
+      "--request-timeout-ms",
+      String(Math.max(1, o.requestTimeoutMs - 300)),
+      "--seed",
+      String(o.seed),
+    ],
     stdio: "ignore",
     command: (id, argv) => appendOutputTo(path.join(dir, "logs", `node-${id}.log`), argv),
     onExit: (id, code, signal) => target?.onExit(id, code, signal),
@@ -97,11 +113,23 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await clients.stop();
     await target.healAll();
     const { finalReads, finalWrite, convergence, finalValues } = await verifyAfterHeal(cluster, workload, keys, nowNs);
-    data = { records: [...clients.records, ...finalReads], faults: nemesis.events, crashes: target.crashes, finalWrite, convergence, finalValues };
+    data = {
+      records: [...clients.records, ...finalReads],
+      faults: nemesis.events,
+      crashes: target.crashes,
+      finalWrite,
+      convergence,
+      finalValues,
+    };
   } catch (err) {
     nemesis.stop();
     await clients.stop();
-    data = { records: clients.records, faults: nemesis.events, crashes: target.crashes, aborted: (err as Error).message };
+    data = {
+      records: clients.records,
+      faults: nemesis.events,
+      crashes: target.crashes,
+      aborted: (err as Error).message,
+    };
   } finally {
     endMs = nowMs();
     // Everything worth keeping is on disk already (fsync'd or lost, as after any crash).
@@ -112,7 +140,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 }
 
 /** Judges the collected data, writes the run's folder, and removes history, data and logs of a run that passed. */
-export function finishRun(o: Pick<ChaosOptions, "nodes" | "flags" | "durationS" | "seed" | "clients" | "keys">, runId: string, dir: string, data: RunData, endMs: number): ChaosResult {
+export function finishRun(
+  o: Pick<ChaosOptions, "nodes" | "flags" | "durationS" | "seed" | "clients" | "keys">,
+  runId: string,
+  dir: string,
+  data: RunData,
+  endMs: number,
+): ChaosResult {
   const { outcome, check, problems } = judge(data);
   const faultKinds = countBy(data.faults, (f) => f.kind);
   const result: ChaosResult = {
@@ -129,7 +163,8 @@ export function finishRun(o: Pick<ChaosOptions, "nodes" | "flags" | "durationS" 
     problems,
     ops: data.records.length,
     completions: countBy(data.records, (r) => r.result.completion),
-    acknowledgedWrites: data.records.filter((r) => r.result.completion === "ok" && (r.f === "write" || r.f === "cas")).length,
+    acknowledgedWrites: data.records.filter((r) => r.result.completion === "ok" && (r.f === "write" || r.f === "cas"))
+      .length,
     faults: data.faults.length,
     faultKinds,
     checkerMs: check.elapsedMs,
@@ -153,10 +188,14 @@ export function finishRun(o: Pick<ChaosOptions, "nodes" | "flags" | "durationS" 
 async function waitForEveryNode(cluster: LocalCluster, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const silent = (await Promise.all(cluster.ids.map(async (id) => ((await cluster.status(id)) === null ? id : null)))).filter((id) => id !== null);
+    const silent = (
+      await Promise.all(cluster.ids.map(async (id) => ((await cluster.status(id)) === null ? id : null)))
+    ).filter((id) => id !== null);
     if (silent.length === 0) return;
     if (performance.now() > deadline) {
-      throw new Error(`node ${silent.join(", ")} did not start within ${timeoutMs} ms (see logs/node-${silent[0]}.log)`);
+      throw new Error(
+        `node ${silent.join(", ")} did not start within ${timeoutMs} ms (see logs/node-${silent[0]}.log)`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

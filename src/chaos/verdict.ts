@@ -2,12 +2,12 @@
 // post-heal checks. Pure apart from the checker's own clock, so a planted history can be judged
 // without a cluster.
 
-import { checkEvents, type CheckResult } from "../check/linearizability.ts";
 import type { Value } from "../check/history.ts";
-import type { FaultEvent } from "./nemesis.ts";
+import { type CheckResult, checkEvents } from "../check/linearizability.ts";
 import type { NodeCrash } from "./cluster-target.ts";
+import type { FaultEvent } from "./nemesis.ts";
 import { historyOf, type OpRecord } from "./recording.ts";
-import { lostWrites, type Check } from "./verify.ts";
+import { type Check, lostWrites } from "./verify.ts";
 
 /** Everything a run collected; the post-heal fields are absent when the run aborted before them. */
 export interface RunData {
@@ -35,13 +35,17 @@ export function judge(data: RunData, budget?: number): Judgement {
   const check = checkEvents(historyOf(data.records), budget === undefined ? {} : { budget });
   const problems: string[] = [];
   if (data.aborted) problems.push(`run aborted: ${data.aborted}`);
-  if (check.verdict === "not linearizable") problems.push(`not linearizable: the history of key ${JSON.stringify(check.failingKey)} has no valid order`);
-  for (const c of data.crashes) problems.push(`node ${c.id} exited on its own at ${Math.round(c.atMs)} ms (code ${c.code}, signal ${c.signal})`);
+  if (check.verdict === "not linearizable")
+    problems.push(`not linearizable: the history of key ${JSON.stringify(check.failingKey)} has no valid order`);
+  for (const c of data.crashes)
+    problems.push(`node ${c.id} exited on its own at ${Math.round(c.atMs)} ms (code ${c.code}, signal ${c.signal})`);
   if (data.finalWrite && !data.finalWrite.ok) problems.push(`final write failed: ${data.finalWrite.detail}`);
   if (data.convergence && !data.convergence.ok) problems.push(`nodes diverged: ${data.convergence.detail}`);
-  if (data.finalValues) for (const l of lostWrites(data.records, data.finalValues)) problems.push(`lost acknowledged write: ${l}`);
+  if (data.finalValues)
+    for (const l of lostWrites(data.records, data.finalValues)) problems.push(`lost acknowledged write: ${l}`);
   const outcome: Outcome = problems.length > 0 ? "fail" : check.verdict === "unknown" ? "unknown" : "pass";
-  if (outcome === "unknown") problems.push(`checker budget exhausted on keys ${check.undecidedKeys.map((k) => JSON.stringify(k)).join(", ")}`);
+  if (outcome === "unknown")
+    problems.push(`checker budget exhausted on keys ${check.undecidedKeys.map((k) => JSON.stringify(k)).join(", ")}`);
   return { outcome, check, problems };
 }
 

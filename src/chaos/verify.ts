@@ -2,8 +2,8 @@
 // the last acknowledged write of every key survived. The final reads join the history, so the
 // linearizability check covers the final state too.
 
-import type { LocalCluster } from "../node/local-cluster.ts";
 import type { Value } from "../check/history.ts";
+import type { LocalCluster } from "../node/local-cluster.ts";
 import { runOp, send, type Workload } from "./clients.ts";
 import type { OpRecord } from "./recording.ts";
 
@@ -41,16 +41,26 @@ export async function verifyAfterHeal(
   return { finalWrite, convergence, finalReads, finalValues };
 }
 
-async function writeUntilAcknowledged(w: Workload, leader: number, value: string, nowNs: () => number, timeoutMs: number): Promise<Check> {
+async function writeUntilAcknowledged(
+  w: Workload,
+  leader: number,
+  value: string,
+  nowNs: () => number,
+  timeoutMs: number,
+): Promise<Check> {
   const deadline = performance.now() + timeoutMs;
   const answers: string[] = [];
   for (;;) {
     const rec = await runOp(w, nowNs, w.clients, leader, "write", FINAL_KEY, value);
     if (rec.result.completion === "ok") {
-      return { ok: true, detail: `acknowledged by node ${rec.node}${answers.length ? ` after ${answers.length} retries (${answers.join(", ")})` : ""}` };
+      return {
+        ok: true,
+        detail: `acknowledged by node ${rec.node}${answers.length ? ` after ${answers.length} retries (${answers.join(", ")})` : ""}`,
+      };
     }
     answers.push(rec.result.note);
-    if (performance.now() > deadline) return { ok: false, detail: `no write acknowledged within ${timeoutMs} ms: ${answers.slice(-5).join(", ")}` };
+    if (performance.now() > deadline)
+      return { ok: false, detail: `no write acknowledged within ${timeoutMs} ms: ${answers.slice(-5).join(", ")}` };
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -65,10 +75,19 @@ async function waitForConvergence(cluster: LocalCluster, keys: readonly string[]
   for (;;) {
     const statuses = await Promise.all(cluster.ids.map((id) => cluster.status(id)));
     const commit = Math.max(...statuses.map((s) => (s?.role === "leader" ? s.commitIndex : 0)));
-    const lagging = statuses.map((s, i) => (s === null ? `node ${i + 1} silent` : commit > 0 && s.appliedIndex < commit ? `node ${s.id} applied ${s.appliedIndex} of ${commit}` : null)).filter((x) => x !== null);
+    const lagging = statuses
+      .map((s, i) =>
+        s === null
+          ? `node ${i + 1} silent`
+          : commit > 0 && s.appliedIndex < commit
+            ? `node ${s.id} applied ${s.appliedIndex} of ${commit}`
+            : null,
+      )
+      .filter((x) => x !== null);
     if (commit > 0 && lagging.length === 0) break;
     behind = commit === 0 ? "no leader answered" : lagging.join(", ");
-    if (performance.now() > deadline) return { ok: false, detail: `the nodes did not converge within ${timeoutMs} ms: ${behind}` };
+    if (performance.now() > deadline)
+      return { ok: false, detail: `the nodes did not converge within ${timeoutMs} ms: ${behind}` };
     await new Promise((r) => setTimeout(r, 50));
   }
   const differences: string[] = [];
@@ -87,7 +106,9 @@ async function staleRead(cluster: LocalCluster, id: number, key: string): Promis
   const { result } = await send(urls, id, "GET", `/kv/${encodeURIComponent(key)}?stale=1`, undefined, 2000);
   if (result.kind === "response" && result.status === 200) return result.body;
   if (result.kind === "response" && result.status === 404) return null;
-  throw new Error(`node ${id} did not answer a local read of ${key}: ${result.kind === "response" ? result.status : result.detail}`);
+  throw new Error(
+    `node ${id} did not answer a local read of ${key}: ${result.kind === "response" ? result.status : result.detail}`,
+  );
 }
 
 /**
@@ -103,10 +124,14 @@ export function lostWrites(records: readonly OpRecord[], finalValues: ReadonlyMa
     if (acked.length === 0) continue;
     const last = acked.reduce((a, b) => (b.end > a.end ? b : a));
     const candidates = new Set(
-      writes.filter((r) => r === last || r.result.completion === "unknown" || r.end > last.start).map((r) => writtenValue(r)),
+      writes
+        .filter((r) => r === last || r.result.completion === "unknown" || r.end > last.start)
+        .map((r) => writtenValue(r)),
     );
     if (!candidates.has(final)) {
-      lost.push(`${key}: the write of ${JSON.stringify(writtenValue(last))} by client ${last.process} was acknowledged, but the final value is ${JSON.stringify(final)}`);
+      lost.push(
+        `${key}: the write of ${JSON.stringify(writtenValue(last))} by client ${last.process} was acknowledged, but the final value is ${JSON.stringify(final)}`,
+      );
     }
   }
   return lost;

@@ -114,7 +114,14 @@ export function validateEvent(json: unknown, line: number): HistoryEvent {
   if (typeof o.time !== "number" || !Number.isFinite(o.time)) fail(`"time" must be a number (got ${show(o.time)})`);
   const type = o.type as EventType;
   const f = o.f as OpName;
-  const event: HistoryEvent = { process: o.process as number, type, f, key: o.key as string, value: null, time: o.time as number };
+  const event: HistoryEvent = {
+    process: o.process as number,
+    type,
+    f,
+    key: o.key as string,
+    value: null,
+    time: o.time as number,
+  };
 
   // The model reads values only from invokes and completed reads; on other completions a value is
   // optional (echoed or absent) but must still be well-formed.
@@ -125,13 +132,15 @@ export function validateEvent(json: unknown, line: number): HistoryEvent {
     if (!isCasPair(o.value)) fail(`a cas "value" must be [expect, new] with strings or null (got ${show(o.value)})`);
     event.value = o.value as [Value, Value];
   } else {
-    if (o.value !== null && typeof o.value !== "string") fail(`a ${f} "value" must be a string or null (got ${show(o.value)})`);
+    if (o.value !== null && typeof o.value !== "string")
+      fail(`a ${f} "value" must be a string or null (got ${show(o.value)})`);
     if (f === "append" && o.value === null) fail(`an append "value" must be a string`);
     event.value = o.value as Value;
   }
   if (o.current !== undefined) {
     if (f !== "cas" || type !== "fail") fail(`"current" belongs only on a failed cas`);
-    if (o.current !== null && typeof o.current !== "string") fail(`"current" must be a string or null (got ${show(o.current)})`);
+    if (o.current !== null && typeof o.current !== "string")
+      fail(`"current" must be a string or null (got ${show(o.current)})`);
     event.current = o.current as Value;
   }
   return event;
@@ -149,16 +158,23 @@ export function pairEvents(events: readonly HistoryEvent[], lines?: readonly num
     const open = pending.get(e.process);
     if (e.type === "invoke") {
       if (open !== undefined) {
-        throw new HistoryError(where(i), `process ${e.process} invoked again before its invoke on line ${where(open)} completed`);
+        throw new HistoryError(
+          where(i),
+          `process ${e.process} invoked again before its invoke on line ${where(open)} completed`,
+        );
       }
       pending.set(e.process, i);
       return;
     }
-    if (open === undefined) throw new HistoryError(where(i), `"${e.type}" for process ${e.process}, which has no operation in flight`);
+    if (open === undefined)
+      throw new HistoryError(where(i), `"${e.type}" for process ${e.process}, which has no operation in flight`);
     pending.delete(e.process);
     const inv = events[open]!;
     if (inv.f !== e.f || inv.key !== e.key) {
-      throw new HistoryError(where(i), `completes a ${e.f} of key "${e.key}" but line ${where(open)} invoked a ${inv.f} of key "${inv.key}"`);
+      throw new HistoryError(
+        where(i),
+        `completes a ${e.f} of key "${e.key}" but line ${where(open)} invoked a ${inv.f} of key "${inv.key}"`,
+      );
     }
     if (e.time < inv.time) throw new HistoryError(where(i), `completes before its invoke on line ${where(open)}`);
     const op = toOperation(inv, e);

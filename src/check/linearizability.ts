@@ -12,9 +12,9 @@
 // visit at most `budget` configurations; if it runs out, that key is undecided and the verdict is
 // "unknown" (never a guess) unless another key fails outright.
 
-import { pairEvents, type HistoryEvent, type Operation, type Value } from "./history.ts";
-import { ILLEGAL, INITIAL_KV_STATE, stepKv } from "./kv-model.ts";
 import { seededRng } from "../core/rng.ts";
+import { type HistoryEvent, type Operation, pairEvents, type Value } from "./history.ts";
+import { ILLEGAL, INITIAL_KV_STATE, stepKv } from "./kv-model.ts";
 
 export type Verdict = "linearizable" | "not linearizable" | "unknown";
 
@@ -53,7 +53,8 @@ export function checkEvents(events: readonly HistoryEvent[], options: CheckOptio
 
 export function checkOperations(ops: readonly Operation[], options: CheckOptions = {}): CheckResult {
   const budget = options.budget ?? DEFAULT_BUDGET;
-  if (!Number.isSafeInteger(budget) || budget < 1) throw new RangeError(`budget must be a positive integer (got ${budget})`);
+  if (!Number.isSafeInteger(budget) || budget < 1)
+    throw new RangeError(`budget must be a positive integer (got ${budget})`);
   const started = performance.now();
   const byKey = new Map<string, Operation[]>();
   for (const op of ops) {

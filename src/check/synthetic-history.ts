@@ -2,8 +2,8 @@
 // concurrently against a reference key-value map: each operation is invoked, takes effect at one
 // instant (its linearization point) later, and completes later still, interleaved with the others.
 
-import type { HistoryEvent, OpName, Value } from "./history.ts";
 import { seededRng } from "../core/rng.ts";
+import type { HistoryEvent, OpName, Value } from "./history.ts";
 
 export interface SyntheticOptions {
   seed: number;
@@ -54,7 +54,14 @@ export function syntheticHistory(options: SyntheticOptions): HistoryEvent[] {
     } else {
       const lost = phase.result === undefined || rng.next() < infoRate / 2;
       const { process, f, key } = phase.op;
-      events.push({ process, f, key, time, value: phase.op.value, ...(lost ? { type: "info" } : phase.result) } as HistoryEvent);
+      events.push({
+        process,
+        f,
+        key,
+        time,
+        value: phase.op.value,
+        ...(lost ? { type: "info" } : phase.result),
+      } as HistoryEvent);
       inFlight[proc] = undefined;
     }
   }

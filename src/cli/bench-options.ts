@@ -2,7 +2,7 @@
 // A bad value is a UsageError naming the option (the CLI prints it on one line and exits 64).
 
 import { randomInt } from "node:crypto";
-import { ENVIRONMENTS, isEnvName, type EnvName } from "../../bench/environments.ts";
+import { ENVIRONMENTS, type EnvName, isEnvName } from "../../bench/environments.ts";
 import type { Preset, SweepOptions } from "../../bench/sweep-options.ts";
 import { KNOB_NAMES, KNOB_OPTIONS, type KnobName } from "../core/config.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
@@ -11,8 +11,26 @@ import { choiceOption, flagListOption, intOption, numberOption, parseOptions, Us
 // quick is the default run: 16 combinations × 2 sizes × 2 environments = 64 cells of 1 + 3 s, single
 // repetitions (Lenth's method needs none) in shuffled order, in under 10 minutes on 2 cores (README).
 const PRESETS = {
-  quick: { sizes: "3,5", connections: "128", duration: "3", warmup: "1", reps: "1", env: "loopback,dc", "net-delay": "0", "fsync-delay-us": "0" },
-  full: { sizes: "1,3,5,7", connections: "1,8,32,128", duration: "10", warmup: "3", reps: "3", env: "", "net-delay": "0,1,5", "fsync-delay-us": "0,1000,5000" },
+  quick: {
+    sizes: "3,5",
+    connections: "128",
+    duration: "3",
+    warmup: "1",
+    reps: "1",
+    env: "loopback,dc",
+    "net-delay": "0",
+    "fsync-delay-us": "0",
+  },
+  full: {
+    sizes: "1,3,5,7",
+    connections: "1,8,32,128",
+    duration: "10",
+    warmup: "3",
+    reps: "3",
+    env: "",
+    "net-delay": "0,1,5",
+    "fsync-delay-us": "0,1000,5000",
+  },
 } as const satisfies Record<Preset, unknown>;
 
 export const BENCH_USAGE = `Usage: raftlab bench [options] [-- node options]
@@ -89,7 +107,10 @@ function envList(raw: string): EnvName[] {
   if (raw === "") return [];
   const names = raw.split(",").map((s) => s.trim());
   const bad = names.find((n) => !isEnvName(n));
-  if (bad !== undefined) throw new UsageError(`--env: unknown environment "${bad}"; use ${Object.keys(ENVIRONMENTS).join(", ")}, comma-separated`);
+  if (bad !== undefined)
+    throw new UsageError(
+      `--env: unknown environment "${bad}"; use ${Object.keys(ENVIRONMENTS).join(", ")}, comma-separated`,
+    );
   return [...new Set(names as EnvName[])];
 }
 
@@ -99,7 +120,10 @@ function list(name: string, raw: string, parse: (name: string, item: string) => 
   return [...new Set(items.map((s) => parse(name, s)))];
 }
 
-function replicationKnobLists(v: Record<string, unknown>, int: (min: number, max: number) => (name: string, s: string) => number): Partial<Record<KnobName, number[]>> {
+function replicationKnobLists(
+  v: Record<string, unknown>,
+  int: (min: number, max: number) => (name: string, s: string) => number,
+): Partial<Record<KnobName, number[]>> {
   const out: Partial<Record<KnobName, number[]>> = {};
   for (const k of KNOB_NAMES) {
     const { option, min, max } = KNOB_OPTIONS[k];
@@ -160,21 +184,31 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
   }
   if (v.peer !== undefined && v.peer !== "etcd") throw new UsageError(`--peer must be etcd, got "${v.peer}"`);
   const keys = intOption("--keys", v.keys, 0, 100_000_000);
-  if (v["key-dist"] === "zipf" && keys === 0) throw new UsageError("--key-dist zipf needs a key space: --keys N with N > 0");
+  if (v["key-dist"] === "zipf" && keys === 0)
+    throw new UsageError("--key-dist zipf needs a key space: --keys N with N > 0");
   const readRatio = numberOption("--read-ratio", v["read-ratio"], 0, 1);
   const stateMachine = choiceOption("--state-machine", v["state-machine"], STATE_MACHINE_KINDS);
   if (stateMachine === "noop" && readRatio > 0) {
     throw new UsageError("--state-machine noop keeps no data to read: use --read-ratio 0, or --state-machine kv");
   }
   const rates = v.rate === undefined ? [] : list("--rate", v.rate, int(1, 10_000_000));
-  const knobLists = v["net-delay"] !== undefined || v["fsync-delay-us"] !== undefined || v["apply-cost-us"] !== undefined;
+  const knobLists =
+    v["net-delay"] !== undefined || v["fsync-delay-us"] !== undefined || v["apply-cost-us"] !== undefined;
   if (knobLists && v.env !== undefined) {
-    throw new UsageError("--env names whole environments: give either --env or --net-delay/--fsync-delay-us/--apply-cost-us, not both");
+    throw new UsageError(
+      "--env names whole environments: give either --env or --net-delay/--fsync-delay-us/--apply-cost-us, not both",
+    );
   }
   const env = knobLists ? [] : envList(v.env ?? p.env);
-  if (v.order !== "shuffled" && v.order !== "grouped") throw new UsageError(`--order must be shuffled or grouped, got "${v.order}"`);
+  if (v.order !== "shuffled" && v.order !== "grouped")
+    throw new UsageError(`--order must be shuffled or grouped, got "${v.order}"`);
   // Closed loop runs unless only open-loop levels were asked for.
-  const connections = v.connections !== undefined ? list("--connections", v.connections, int(1, 10_000)) : rates.length > 0 ? [] : list("--connections", p.connections, int(1, 10_000));
+  const connections =
+    v.connections !== undefined
+      ? list("--connections", v.connections, int(1, 10_000))
+      : rates.length > 0
+        ? []
+        : list("--connections", p.connections, int(1, 10_000));
 
   return {
     preset,

@@ -2,10 +2,10 @@
 // Ctrl-C stops the current cluster and load generator, keeps what was measured, and exits 130.
 
 import path from "node:path";
-import { BENCH_USAGE, parseBenchOptions } from "./bench-options.ts";
-import { runSweep } from "../../bench/sweep.ts";
 import { planCells } from "../../bench/plan.ts";
 import { clock } from "../../bench/progress.ts";
+import { runSweep } from "../../bench/sweep.ts";
+import { BENCH_USAGE, parseBenchOptions } from "./bench-options.ts";
 import { command } from "./command.ts";
 
 /** Start-up, election and tear-down of a cell on a 2-core machine (seconds), for the up-front estimate. */
@@ -20,7 +20,9 @@ export const benchCommand = command("bench", async (argv, io) => {
   const cells = planCells(opts);
   const n = cells.length;
   const estimate = cells.reduce((ms, c) => ms + (c.warmupS + c.durationS + cellOverheadS(c.size)) * 1000, 0);
-  io.out(`bench: ${n} cells (preset ${opts.preset}), about ${clock(estimate)}; Ctrl-C stops and keeps what was measured\n`);
+  io.out(
+    `bench: ${n} cells (preset ${opts.preset}), about ${clock(estimate)}; Ctrl-C stops and keeps what was measured\n`,
+  );
   const abort = new AbortController();
   const stop = (): void => {
     io.out("\nbench: stopping (the current cell is dropped)\n");
@@ -30,7 +32,10 @@ export const benchCommand = command("bench", async (argv, io) => {
   process.once("SIGTERM", stop);
   try {
     const t0 = Date.now();
-    const { dir, results, interrupted } = await runSweep(opts, { log: (line) => io.out(`${line}\n`), signal: abort.signal });
+    const { dir, results, interrupted } = await runSweep(opts, {
+      log: (line) => io.out(`${line}\n`),
+      signal: abort.signal,
+    });
     const failed = results.cells.filter((c) => c.status === "failed").length;
     io.out(
       `bench: ${results.cells.length} cells (${failed} failed) in ${clock(Date.now() - t0)}${interrupted ? ", interrupted" : ""}\n` +

@@ -2,10 +2,10 @@
 // durability of acknowledged writes and identical applied state (src/chaos/run.ts).
 
 import { randomInt } from "node:crypto";
-import { formatFlags, type Flags } from "../core/flags.ts";
-import { replayCommand, type ChaosResult } from "../chaos/result.ts";
-import { CHAOS_DEFAULTS, runChaos, type ChaosOptions } from "../chaos/run.ts";
+import { type ChaosResult, replayCommand } from "../chaos/result.ts";
+import { CHAOS_DEFAULTS, type ChaosOptions, runChaos } from "../chaos/run.ts";
 import { exitStatus } from "../chaos/verdict.ts";
+import { type Flags, formatFlags } from "../core/flags.ts";
 import { command } from "./command.ts";
 import { flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
@@ -99,7 +99,9 @@ export const chaosCommand = command("chaos", async (argv, io) => {
   }
   const count = (o: string): number => results.filter((r) => r.outcome === o).length;
   const over = plan.combos.length <= 3 ? plan.combos.map(formatFlags).join(", ") : `${plan.combos.length} combinations`;
-  io.out(`${total} run${total === 1 ? "" : "s"} over ${over}: ${count("pass")} passed, ${count("fail")} failed, ${count("unknown")} undecided\n`);
+  io.out(
+    `${total} run${total === 1 ? "" : "s"} over ${over}: ${count("pass")} passed, ${count("fail")} failed, ${count("unknown")} undecided\n`,
+  );
   return exitStatus(results.map((r) => r.outcome));
 });
 

@@ -2,7 +2,7 @@
 
 import { readFile } from "node:fs/promises";
 import { HistoryError, readHistory } from "../check/history.ts";
-import { checkOperations, DEFAULT_BUDGET, type CheckResult } from "../check/linearizability.ts";
+import { type CheckResult, checkOperations, DEFAULT_BUDGET } from "../check/linearizability.ts";
 import { command } from "./command.ts";
 import { parseOptions, UsageError } from "./options.ts";
 
@@ -33,7 +33,8 @@ export const checkCommand = command("check", async (argv, io) => {
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing FILE" : "expected one FILE");
   const budget = values.budget === undefined ? DEFAULT_BUDGET : Number(values.budget);
-  if (!Number.isSafeInteger(budget) || budget < 1) throw new UsageError(`--budget must be a positive integer (got "${values.budget}")`);
+  if (!Number.isSafeInteger(budget) || budget < 1)
+    throw new UsageError(`--budget must be a positive integer (got "${values.budget}")`);
 
   const file = positionals[0]!;
   let text: string;
@@ -67,7 +68,8 @@ function formatResult(r: CheckResult): string {
     verdict,
     `  ${plural(r.ops, "operation")} on ${plural(r.partitions, "key")} (${r.checkedPartitions} searched), ${plural(r.explored, "state")} explored, ${r.elapsedMs.toFixed(1)} ms`,
   ];
-  if (r.undecidedKeys.length > 0) lines.push(`  undecided keys: ${r.undecidedKeys.map((k) => JSON.stringify(k)).join(", ")}`);
+  if (r.undecidedKeys.length > 0)
+    lines.push(`  undecided keys: ${r.undecidedKeys.map((k) => JSON.stringify(k)).join(", ")}`);
   return `${lines.join("\n")}\n`;
 }
 

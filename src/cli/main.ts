@@ -1,7 +1,7 @@
 // The `raftlab` command: one sub-command per job. Errors reach the user as one line, never a stack trace:
 // a usage error is answered by the command itself (command.ts, exit 64), anything else here (exit 70).
 
-import { EXIT_USAGE, type Command } from "./command.ts";
+import { type Command, EXIT_USAGE } from "./command.ts";
 
 const USAGE = `Usage: raftlab <command> [options]
 

@@ -1,13 +1,13 @@
 // `raftlab node`: runs one Raft key-value node in this process.
 
 import { DEFAULT_LIMITS, MAX_VALUE_BYTES } from "../api/http-api.ts";
-import { formatFlags } from "../core/flags.ts";
 import { DEFAULTS, KNOB_NAMES, KNOB_OPTIONS, type Knobs } from "../core/config.ts";
+import { formatFlags } from "../core/flags.ts";
+import { FAILPOINTS, FailpointError, type FailpointSpec, parseFailpoint } from "../node/failpoints.ts";
 import { MAX_KEY_BYTES } from "../node/kv-command.ts";
-import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
-import { FAILPOINTS, FailpointError, parseFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { readSecretFile } from "../node/secret-file.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
+import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { STORAGE_MODES } from "../storage/file-store.ts";
 import { MAX_LINK_DELAY_MS } from "../transport/link-shaper.ts";
 import { command } from "./command.ts";
@@ -153,7 +153,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   if (!peers.some((p) => p.id === id)) throw new UsageError(`--peers must include this node (id ${id})`);
   const flags = flagsOption(values.flags);
   const loopback = LOOPBACK.test(values.host);
-  const secret = secretOption(values["secret-file"] ?? process.env["RAFTLAB_SECRET_FILE"]);
+  const secret = secretOption(values["secret-file"] ?? process.env.RAFTLAB_SECRET_FILE);
   if (secret === null && !loopback && !values.insecure) {
     throw new UsageError(
       `--host ${values.host} is not a loopback address, so anyone who reaches the peer port could join the ` +
@@ -168,7 +168,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     throw new UsageError(`--admin ${why} needs a token for /admin: add --secret-file FILE or --admin-token T`);
   }
   const storageMode = choiceOption("--storage-mode", values["storage-mode"], STORAGE_MODES);
-  const failpoint = failpointOption(values.failpoint ?? process.env["RAFTLAB_FAILPOINT"]);
+  const failpoint = failpointOption(values.failpoint ?? process.env.RAFTLAB_FAILPOINT);
   const electionTicks = intOption("--election-ticks", values["election-ticks"], 2, 10_000);
   return {
     id,
@@ -231,7 +231,9 @@ function secretOption(file: string | undefined): string | null {
 
 /** parseArgs specs of the knob options, each defaulting to the core's value. */
 function knobOptionSpecs(): Record<string, { type: "string"; default: string }> {
-  return Object.fromEntries(KNOB_NAMES.map((k) => [KNOB_OPTIONS[k].option.slice(2), { type: "string", default: String(DEFAULTS[k]) }]));
+  return Object.fromEntries(
+    KNOB_NAMES.map((k) => [KNOB_OPTIONS[k].option.slice(2), { type: "string", default: String(DEFAULTS[k]) }]),
+  );
 }
 
 function knobValues(values: Record<string, unknown>): Knobs {
@@ -261,7 +263,7 @@ export const nodeCommand = command("node", async (argv, io) => {
   }
   // Loaded only now: it loads the native uWS binary, which `--help` must not need.
   const { startNode } = await import("../server/raft-node.ts");
-  let node;
+  let node: Awaited<ReturnType<typeof startNode>>;
   try {
     node = await startNode(opts);
   } catch (err) {

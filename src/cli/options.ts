@@ -1,7 +1,7 @@
 // Small helpers for command-line options: errors that say what to fix, never a stack trace.
 
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { parseFlagList, parseFlags, type Flags } from "../core/flags.ts";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { type Flags, parseFlagList, parseFlags } from "../core/flags.ts";
 
 /** A mistake in how a command was called; the CLI prints its message on one line and exits 64. */
 export class UsageError extends Error {
@@ -35,7 +35,8 @@ export function numberOption(name: string, raw: string | undefined, min: number,
 
 /** One of a fixed set of words, e.g. `--storage-mode direct`. */
 export function choiceOption<T extends string>(name: string, raw: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`${name}: "${raw}" is not one of ${choices.join(", ")}`);
+  if (!(choices as readonly string[]).includes(raw))
+    throw new UsageError(`${name}: "${raw}" is not one of ${choices.join(", ")}`);
   return raw as T;
 }
 

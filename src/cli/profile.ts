@@ -1,7 +1,7 @@
 // `raftlab profile`: the leader of a local cluster under clinic while load runs (bench/profile.ts).
 
 import path from "node:path";
-import { PROFILE_TOOLS, runProfile, type ProfileTool } from "../../bench/profile.ts";
+import { PROFILE_TOOLS, type ProfileTool, runProfile } from "../../bench/profile.ts";
 import { command } from "./command.ts";
 import { flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 

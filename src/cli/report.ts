@@ -7,7 +7,7 @@ import { compareRuns, renderComparePage } from "../../bench/report/compare.ts";
 import { loadRun, ResultsFileError } from "../../bench/report/load.ts";
 import { publishSite } from "../../bench/report/publish.ts";
 import { writeRunReport, writeRunsIndex } from "../../bench/report/write.ts";
-import { command, type CommandIo } from "./command.ts";
+import { type CommandIo, command } from "./command.ts";
 import { parseOptions, UsageError } from "./options.ts";
 
 const EXIT = { ok: 0, badInput: 65, noInput: 66 } as const;
@@ -83,8 +83,14 @@ export const reportCommand = command("report", async (argv, io) => {
 });
 
 async function render(io: CommandIo, positionals: string[], out: string | undefined): Promise<number> {
-  if (out !== undefined) throw new UsageError("--out is not an option of 'raftlab report RUN' (the page is written next to results.json)");
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing RUN (a report folder or results.json)" : `expected one RUN, got ${positionals.length}`);
+  if (out !== undefined)
+    throw new UsageError("--out is not an option of 'raftlab report RUN' (the page is written next to results.json)");
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0
+        ? "missing RUN (a report folder or results.json)"
+        : `expected one RUN, got ${positionals.length}`,
+    );
   const run = await loadRun(positionals[0]!);
   await writeRunReport(run.dir, run.results);
   io.out(`${join(run.dir, "index.html")}\n`);
@@ -92,7 +98,8 @@ async function render(io: CommandIo, positionals: string[], out: string | undefi
 }
 
 async function compare(io: CommandIo, positionals: string[], out: string | undefined): Promise<number> {
-  if (positionals.length !== 2) throw new UsageError(`compare needs two runs, RUN_A and RUN_B; got ${positionals.length}`);
+  if (positionals.length !== 2)
+    throw new UsageError(`compare needs two runs, RUN_A and RUN_B; got ${positionals.length}`);
   const [a, b] = await Promise.all(positionals.map((p) => loadRun(p)));
   const comparison = compareRuns(a!.results, b!.results);
   if (comparison.matched.length === 0) {

@@ -4,8 +4,8 @@
 
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { formatFlags, type Flags } from "../core/flags.ts";
-import { runParallel, runSpec, type RunSpec, type RunSummary } from "../sim/parallel.ts";
+import { type Flags, formatFlags } from "../core/flags.ts";
+import { type RunSpec, type RunSummary, runParallel, runSpec } from "../sim/parallel.ts";
 import { runSeed, type SimResult } from "../sim/run.ts";
 import { command } from "./command.ts";
 import { flagListOption, intOption, parseOptions, UsageError } from "./options.ts";
@@ -58,7 +58,12 @@ function parsePlan(argv: string[]): Plan | "help" {
   });
   if (values.help) return "help";
   const first = values.seed === undefined ? 1 : intOption("--seed", values.seed, 0, 2 ** 31 - 1);
-  const count = values.seeds === undefined ? (values.seed === undefined ? 10 : 1) : intOption("--seeds", values.seeds, 1, 10_000_000);
+  const count =
+    values.seeds === undefined
+      ? values.seed === undefined
+        ? 10
+        : 1
+      : intOption("--seeds", values.seeds, 1, 10_000_000);
   const combos = flagListOption(values.flags ?? "all-combos");
   const sizes = (values.nodes ?? "3").split(",").map((s) => {
     const n = s.trim();
@@ -82,7 +87,10 @@ function parsePlan(argv: string[]): Plan | "help" {
 }
 
 /** The command that replays one run. */
-export function replayCommand(r: Pick<SimResult, "seed" | "flags" | "nodes">, plan: { ops: number; faults: boolean }): string {
+export function replayCommand(
+  r: Pick<SimResult, "seed" | "flags" | "nodes">,
+  plan: { ops: number; faults: boolean },
+): string {
   const extra = `${plan.ops !== DEFAULT_OPS ? ` --ops ${plan.ops}` : ""}${plan.faults ? "" : " --no-faults"}`;
   return `npm run sim -- --seed ${r.seed} --flags ${r.flags} --nodes ${r.nodes}${extra}`;
 }
@@ -97,7 +105,8 @@ export const simCommand = command("sim", async (argv, io) => {
   const specs: RunSpec[] = [];
   for (const seed of plan.seeds) {
     for (const nodes of plan.sizes) {
-      for (const flags of plan.combos) specs.push({ seed, flags: formatFlags(flags), nodes, ops: plan.ops, faults: plan.faults });
+      for (const flags of plan.combos)
+        specs.push({ seed, flags: formatFlags(flags), nodes, ops: plan.ops, faults: plan.faults });
     }
   }
   const total = specs.length;
@@ -115,7 +124,9 @@ export const simCommand = command("sim", async (argv, io) => {
     totals.violations += r.violations.length;
     if (!r.ok) {
       failed.push(r);
-      io.err(`${io.tty ? "\r\x1b[K" : ""}FAIL seed ${r.seed} flags ${r.flags} nodes ${r.nodes}: ${r.violations.join("; ")}\n`);
+      io.err(
+        `${io.tty ? "\r\x1b[K" : ""}FAIL seed ${r.seed} flags ${r.flags} nodes ${r.nodes}: ${r.violations.join("; ")}\n`,
+      );
       io.err(`  replay: ${replayCommand(r, plan)}\n`);
     }
     const now = performance.now();
@@ -127,7 +138,7 @@ export const simCommand = command("sim", async (argv, io) => {
   };
   if (plan.history !== undefined) {
     const { history, ...r } = runSeed({ ...specs[0]!, flags: plan.combos[0]! });
-    writeFileSync(plan.history, history.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    writeFileSync(plan.history, `${history.map((e) => JSON.stringify(e)).join("\n")}\n`);
     report(r);
   } else if (plan.jobs > 1) {
     await runParallel(specs, plan.jobs, report);

@@ -1,8 +1,8 @@
 // Every knob of the core is a documented field, validated together; an invalid config is rejected
 // with an error that names the field.
 
-import type { NodeId } from "./types.ts";
 import type { Flags } from "./flags.ts";
+import type { NodeId } from "./types.ts";
 
 export interface RaftConfig {
   /** This node's id (1-based). */
@@ -64,7 +64,13 @@ export const DEFAULTS = {
 } as const satisfies Partial<RaftConfig>;
 
 /** The replication knobs behind the flags, settable per node (`--max-inflight`, ...) and swept by the bench. */
-export const KNOB_NAMES = ["maxInflight", "maxInflightBytes", "maxBatchEntries", "maxBatchBytes", "maxApplyBytes"] as const;
+export const KNOB_NAMES = [
+  "maxInflight",
+  "maxInflightBytes",
+  "maxBatchEntries",
+  "maxBatchBytes",
+  "maxApplyBytes",
+] as const;
 export type KnobName = (typeof KNOB_NAMES)[number];
 export type Knobs = Pick<RaftConfig, KnobName>;
 
@@ -72,7 +78,9 @@ export type Knobs = Pick<RaftConfig, KnobName>;
  * Each knob's command-line option (node and bench) and its valid range. The window is allocated up
  * front (one slot per AppendEntries), so its count is bounded; 1 TiB bounds the byte knobs.
  */
-export const KNOB_OPTIONS: Readonly<Record<KnobName, { readonly option: string; readonly min: number; readonly max: number }>> = {
+export const KNOB_OPTIONS: Readonly<
+  Record<KnobName, { readonly option: string; readonly min: number; readonly max: number }>
+> = {
   maxInflight: { option: "--max-inflight", min: 1, max: 1_000_000 },
   maxInflightBytes: { option: "--max-inflight-bytes", min: 0, max: 2 ** 40 },
   maxBatchEntries: { option: "--max-batch-entries", min: 1, max: 1_000_000 },
@@ -119,7 +127,8 @@ export function validateConfig(c: RaftConfig): void {
   if (!isPosInt(c.id)) throw new ConfigError("id", `must be a positive integer, got ${c.id}`);
   if (c.voters.length === 0) throw new ConfigError("voters", "must name at least one node");
   if (new Set(c.voters).size !== c.voters.length) throw new ConfigError("voters", "has duplicates");
-  for (const v of c.voters) if (!isPosInt(v)) throw new ConfigError("voters", `ids must be positive integers, got ${v}`);
+  for (const v of c.voters)
+    if (!isPosInt(v)) throw new ConfigError("voters", `ids must be positive integers, got ${v}`);
   if (!c.voters.includes(c.id)) throw new ConfigError("voters", `must include this node's id ${c.id}`);
   if (!isPosInt(c.heartbeatTicks)) throw new ConfigError("heartbeatTicks", "must be a positive integer");
   if (!isPosInt(c.electionTicks)) throw new ConfigError("electionTicks", "must be a positive integer");
@@ -128,7 +137,10 @@ export function validateConfig(c: RaftConfig): void {
   }
   if (c.readOnly !== "safe" && c.readOnly !== "lease") throw new ConfigError("readOnly", `must be "safe" or "lease"`);
   if (c.readOnly === "lease" && !c.checkQuorum) {
-    throw new ConfigError("readOnly", `"lease" requires checkQuorum: a leader must step down before its lease can be wrong`);
+    throw new ConfigError(
+      "readOnly",
+      `"lease" requires checkQuorum: a leader must step down before its lease can be wrong`,
+    );
   }
   if (!isPosInt(c.maxBatchEntries)) throw new ConfigError("maxBatchEntries", "must be a positive integer");
   if (!isPosInt(c.maxBatchBytes)) throw new ConfigError("maxBatchBytes", "must be a positive integer");

@@ -2,7 +2,7 @@
 // whatever arrives (stale terms, unknown ids, indexes out of range, garbage from a fuzzer): a message
 // that fails here is dropped. Semantic checks (is this index in my log?) stay with the handlers.
 
-import { MessageType, type Message, type NodeId } from "./types.ts";
+import { type Message, MessageType, type NodeId } from "./types.ts";
 
 const isIndex = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
 
@@ -24,8 +24,14 @@ function entriesWellFormed(m: Message): boolean {
 function snapshotWellFormed(m: Message): boolean {
   const s = m.snapshot;
   if (typeof s !== "object" || s === null || typeof s.meta !== "object" || s.meta === null) return false;
-  return isIndex(s.meta.index) && s.meta.index >= 1 && isIndex(s.meta.term) && s.meta.term >= 1 &&
-    s.meta.term <= m.term && s.data instanceof Uint8Array;
+  return (
+    isIndex(s.meta.index) &&
+    s.meta.index >= 1 &&
+    isIndex(s.meta.term) &&
+    s.meta.term >= 1 &&
+    s.meta.term <= m.term &&
+    s.data instanceof Uint8Array
+  );
 }
 
 /** Whether `m` is a well-formed message to `self` from another member of `voters`. */

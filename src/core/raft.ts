@@ -5,20 +5,20 @@
 
 import type { RaftConfig } from "./config.ts";
 import type { LogReader } from "./log-reader.ts";
-import { isWellFormed } from "./message-check.ts";
 import { makeMessage } from "./message.ts";
+import { isWellFormed } from "./message-check.ts";
 import { Progress } from "./progress.ts";
 import { isMajority, majorityIndex, voteResult } from "./quorum.ts";
 import { payloadBytes, RaftLog } from "./raft-log.ts";
 import { ReadOnly } from "./read-only.ts";
-import { seededRng, type Rng } from "./rng.ts";
+import { type Rng, seededRng } from "./rng.ts";
 import type { FollowerStatus, RaftStatus } from "./status.ts";
 import {
-  MessageType,
-  NONE,
   type Entry,
   type HardState,
   type Message,
+  MessageType,
+  NONE,
   type NodeId,
   type ProposeResult,
   type ReadState,
@@ -165,7 +165,8 @@ export class Raft {
       } else if (m.type === MessageType.PreVoteResp && !m.reject) {
         // A granted pre-vote carries the term we asked for; we adopt it only if we win.
       } else {
-        const fromLeader = m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap;
+        const fromLeader =
+          m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap;
         this.becomeFollower(m.term, fromLeader ? m.from : NONE);
       }
     } else if (m.term < this.term) {
@@ -186,7 +187,10 @@ export class Raft {
   }
 
   private respondToStale(m: Message): void {
-    if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === MessageType.App || m.type === MessageType.Heartbeat)) {
+    if (
+      (this.cfg.checkQuorum || this.cfg.preVote) &&
+      (m.type === MessageType.App || m.type === MessageType.Heartbeat)
+    ) {
       // A leader of an older term is still sending. With checkQuorum or preVote our higher term may
       // never reach it through votes (they are ignored), so tell it directly: it steps down.
       this.send({ type: MessageType.AppResp, to: m.from });
@@ -199,10 +203,7 @@ export class Raft {
   private handleVoteRequest(m: Message): void {
     const pre = m.type === MessageType.PreVote;
     const respType = pre ? MessageType.PreVoteResp : MessageType.VoteResp;
-    const canVote =
-      this.vote === m.from ||
-      (this.vote === NONE && this.lead === NONE) ||
-      (pre && m.term > this.term);
+    const canVote = this.vote === m.from || (this.vote === NONE && this.lead === NONE) || (pre && m.term > this.term);
     if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       const grant = this.message({ type: respType, to: m.from, term: m.term });
       if (pre) {

@@ -13,7 +13,7 @@
 // The shell must call onPersisted(seq) for every Ready that has a snapshot, entries, a hard state or
 // persisted messages (calling it for other Readies is harmless); one call covers all Readies <= seq.
 
-import { validateConfig, type RaftConfig } from "./config.ts";
+import { type RaftConfig, validateConfig } from "./config.ts";
 import type { LogReader } from "./log-reader.ts";
 import { Raft } from "./raft.ts";
 import type { RaftStatus } from "./status.ts";

@@ -3,7 +3,16 @@
 // are the server's own types (api-types.ts). `send` is the untyped step underneath, for callers that judge
 // raw answers themselves (the chaos clients record every status; tests look at the 307s).
 
-import type { CasReply, CasRequest, ErrorBody, ErrorCode, LinkChangeBody, LinkState, NodeStats, NodeStatus } from "./api-types.ts";
+import type {
+  CasReply,
+  CasRequest,
+  ErrorBody,
+  ErrorCode,
+  LinkChangeBody,
+  LinkState,
+  NodeStats,
+  NodeStatus,
+} from "./api-types.ts";
 
 export interface NodeClientOptions {
   /** Bearer token for the client API (`--client-token`). */
@@ -86,7 +95,10 @@ export class NodeClient {
 
   /** A linearizable read on the leader (redirects followed); `stale` reads this node's applied state. */
   async get(key: string, opts: CallOptions & { readonly stale?: boolean } = {}): Promise<string | null> {
-    const r = await this.expect("GET", `${kvPath(key)}${opts.stale ? "?stale=1" : ""}`, [200, 404], { ...opts, follow: true });
+    const r = await this.expect("GET", `${kvPath(key)}${opts.stale ? "?stale=1" : ""}`, [200, 404], {
+      ...opts,
+      follow: true,
+    });
     return r.status === 200 ? r.body : null;
   }
 
@@ -102,7 +114,11 @@ export class NodeClient {
   /** Sets `key` to `value` if it holds `expect` (null: absent); a mismatch answers the value it saw. */
   async cas(key: string, expect: string | null, value: string, opts?: CallOptions): Promise<CasReply> {
     const body: CasRequest = { expect, value };
-    const r = await this.expect("POST", `/cas/${encodeURIComponent(key)}`, [200, 409], { ...opts, body: JSON.stringify(body), follow: true });
+    const r = await this.expect("POST", `/cas/${encodeURIComponent(key)}`, [200, 409], {
+      ...opts,
+      body: JSON.stringify(body),
+      follow: true,
+    });
     return JSON.parse(r.body) as CasReply;
   }
 
@@ -121,7 +137,9 @@ export class NodeClient {
 
   /** `POST /admin/links` (the node runs with `--admin`): changes link shaping, answers what is in force. */
   async setLinks(change: LinkChangeBody, opts?: CallOptions): Promise<LinkState> {
-    return JSON.parse((await this.expect("POST", "/admin/links", [200], { ...opts, body: JSON.stringify(change) })).body) as LinkState;
+    return JSON.parse(
+      (await this.expect("POST", "/admin/links", [200], { ...opts, body: JSON.stringify(change) })).body,
+    ) as LinkState;
   }
 
   /**
@@ -160,7 +178,8 @@ function kvPath(key: string): string {
 
 function noResponse(err: unknown): NoResponseError {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === "TimeoutError" || e.name === "AbortError") return new NoResponseError("timeout", "client deadline passed");
+  if (e.name === "TimeoutError" || e.name === "AbortError")
+    return new NoResponseError("timeout", "client deadline passed");
   const code = e.cause?.code ?? "";
   const detail = code || e.cause?.message || e.message || String(err);
   return new NoResponseError(code === "ECONNREFUSED" ? "refused" : "error", detail);

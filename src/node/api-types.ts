@@ -2,10 +2,10 @@
 // writes them (src/api/http-api.ts, src/server/raft-node.ts) and the client that reads them
 // (api-client.ts).
 
+import type { LinkSettings } from "../transport/link-shaper.ts";
 import type { CounterSnapshot } from "./mechanism-counters.ts";
 import type { Stage, StageSummary } from "./stage-stats.ts";
 import type { StateMachineKind } from "./state-machines.ts";
-import type { LinkSettings } from "../transport/link-shaper.ts";
 
 /** `GET /status`. */
 export interface NodeStatus {

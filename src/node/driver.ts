@@ -10,14 +10,14 @@
 // (`pipeline` and `parallel-append` are core config: the inflight window and where the leader's
 // AppendEntries wait.)
 
-import type { RawNode } from "../core/raw-node.ts";
-import { MessageType, type Entry, type Message, type Ready, type Snapshot } from "../core/types.ts";
 import type { Flags } from "../core/flags.ts";
+import type { RawNode } from "../core/raw-node.ts";
+import { type Entry, type Message, MessageType, type Ready, type Snapshot } from "../core/types.ts";
 import type { RaftStore } from "../storage/store.ts";
-import type { StateMachine } from "./state-machine.ts";
-import { inlineApplier, type Applier } from "./appliers.ts";
-import { ProposalWaiters } from "./proposal-waiters.ts";
+import { type Applier, inlineApplier } from "./appliers.ts";
 import type { MechanismCounters } from "./mechanism-counters.ts";
+import { ProposalWaiters } from "./proposal-waiters.ts";
+import type { StateMachine } from "./state-machine.ts";
 
 export type { Applier } from "./appliers.ts";
 
@@ -245,7 +245,14 @@ export class RaftDriver<R = unknown> {
     }
     const proposed = this.now();
     group.forEach((p, i) => {
-      this.waiters.add(res.index + i, { term: res.term, cb: p.cb, queued: p.queued, proposed, persisted: 0, committed: 0 });
+      this.waiters.add(res.index + i, {
+        term: res.term,
+        cb: p.cb,
+        queued: p.queued,
+        proposed,
+        persisted: 0,
+        committed: 0,
+      });
     });
   }
 
@@ -278,7 +285,8 @@ export class RaftDriver<R = unknown> {
   private countAppends(rd: Ready, c: MechanismCounters): void {
     for (const w of rd.appendWindows) c.appendInflight.observe(w);
     for (const msgs of [rd.messages, rd.persistedMessages]) {
-      for (const m of msgs) if (m.type === MessageType.App && m.entries.length > 0) c.appendEntries.observe(m.entries.length);
+      for (const m of msgs)
+        if (m.type === MessageType.App && m.entries.length > 0) c.appendEntries.observe(m.entries.length);
     }
   }
 
@@ -409,7 +417,13 @@ export class RaftDriver<R = unknown> {
         // Another term's entry took this index: that proposal can never commit.
         if (e.term !== w.term) return w.cb(this.fail("lost"));
         if (this.o.onTimings) {
-          this.o.onTimings({ queued: w.queued, proposed: w.proposed, persisted: w.persisted, committed: w.committed, applied });
+          this.o.onTimings({
+            queued: w.queued,
+            proposed: w.proposed,
+            persisted: w.persisted,
+            committed: w.committed,
+            applied,
+          });
         }
         w.cb({ ok: true, result: results[i]! });
       });

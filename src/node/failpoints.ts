@@ -5,8 +5,8 @@
 // process. (The page cache survives a kill -9; `--storage-mode buffered` makes unsynced log bytes
 // die with the process too.) Unarmed, the hook is undefined and costs one optional call per site.
 
-import type { DriverFailpoint } from "./driver.ts";
 import type { StoreFailpoint } from "../storage/file-store.ts";
+import type { DriverFailpoint } from "./driver.ts";
 
 export type FailpointName = StoreFailpoint | DriverFailpoint | "before-reply" | "after-reply";
 
@@ -47,10 +47,13 @@ export function parseFailpoint(text: string): FailpointSpec {
   const m = /^([a-z-]+)(?::(\d+))?$/.exec(text.trim());
   const name = m?.[1];
   if (!m || !name || !(name in FAILPOINTS)) {
-    throw new FailpointError(`unknown failpoint "${text}"; expected NAME[:N] with NAME one of: ${FAILPOINT_NAMES.join(", ")}`);
+    throw new FailpointError(
+      `unknown failpoint "${text}"; expected NAME[:N] with NAME one of: ${FAILPOINT_NAMES.join(", ")}`,
+    );
   }
   const hit = m[2] === undefined ? 1 : Number(m[2]);
-  if (!Number.isSafeInteger(hit) || hit < 1) throw new FailpointError(`failpoint "${text}": N must be a positive integer`);
+  if (!Number.isSafeInteger(hit) || hit < 1)
+    throw new FailpointError(`failpoint "${text}": N must be a positive integer`);
   return { name: name as FailpointName, hit };
 }
 

@@ -2,7 +2,7 @@
 // where (and at what modelled cost) it runs is the appliers' business (appliers.ts).
 
 import type { Entry } from "../core/types.ts";
-import { decodeCommand, type ApplyResult } from "./kv-command.ts";
+import { type ApplyResult, decodeCommand } from "./kv-command.ts";
 import type { StateMachine } from "./state-machine.ts";
 
 const NOOP_RESULT: ApplyResult = { ok: true };

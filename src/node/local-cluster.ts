@@ -4,12 +4,12 @@
 // Peers authenticate: each cluster gets a fresh random secret in its data directory, given to every
 // node with --secret-file (it is also the nodes' /admin bearer token).
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatFlags, type Flags } from "../core/flags.ts";
+import { type Flags, formatFlags } from "../core/flags.ts";
 import { NodeClient, type NodeClientOptions } from "./api-client.ts";
 import type { NodeStatus } from "./api-types.ts";
 import { writeNewSecretFile } from "./secret-file.ts";
@@ -23,10 +23,13 @@ const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
  * it starts (test/support/build.ts).
  */
 function nodeEntry(): string {
-  const dir = process.env["RAFTLAB_NODE_BUILD"];
+  const dir = process.env.RAFTLAB_NODE_BUILD;
   if (!dir) return BIN;
   const main = path.resolve(dir, "src", "cli", "main.js");
-  if (!existsSync(main)) throw new Error(`RAFTLAB_NODE_BUILD=${dir} holds no src/cli/main.js: compile with 'tsc -p tsconfig.build.json --outDir ${dir}', or unset it`);
+  if (!existsSync(main))
+    throw new Error(
+      `RAFTLAB_NODE_BUILD=${dir} holds no src/cli/main.js: compile with 'tsc -p tsconfig.build.json --outDir ${dir}', or unset it`,
+    );
   return main;
 }
 
@@ -62,7 +65,8 @@ export class LocalCluster {
   private stopping = false;
 
   constructor(readonly o: LocalClusterOptions) {
-    if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new Error(`--nodes must be a positive integer, got ${o.nodes}`);
+    if (!Number.isInteger(o.nodes) || o.nodes < 1)
+      throw new Error(`--nodes must be a positive integer, got ${o.nodes}`);
     if (!Number.isInteger(o.basePort) || o.basePort < 1 || o.basePort + 100 + o.nodes > 65535) {
       throw new Error(`--base-port must leave room for ports up to base+100+nodes below 65536, got ${o.basePort}`);
     }
@@ -86,7 +90,9 @@ export class LocalCluster {
 
   /** The `--peers` value naming every member: `1=127.0.0.1:7001:7101,2=…`. */
   peersArg(): string {
-    return this.ids.map((id) => `${id}=127.0.0.1:${this.o.basePort + id - 1}:${this.o.basePort + 100 + id - 1}`).join(",");
+    return this.ids
+      .map((id) => `${id}=127.0.0.1:${this.o.basePort + id - 1}:${this.o.basePort + 100 + id - 1}`)
+      .join(",");
   }
 
   pid(id: number): number | undefined {
@@ -108,10 +114,14 @@ export class LocalCluster {
     const args = [
       nodeEntry(),
       "node",
-      "--id", String(id),
-      "--peers", this.peersArg(),
-      "--data-dir", this.nodeDir(id),
-      "--flags", formatFlags(this.o.flags),
+      "--id",
+      String(id),
+      "--peers",
+      this.peersArg(),
+      "--data-dir",
+      this.nodeDir(id),
+      "--flags",
+      formatFlags(this.o.flags),
       "--exit-with-parent",
       ...(this.secretFile === null ? [] : ["--secret-file", this.secretFile]),
       ...(this.o.nodeArgs ?? []),
@@ -148,7 +158,9 @@ export class LocalCluster {
 
   /** Node `id`'s status, or null when it does not answer within `timeoutMs`. */
   async status(id: number, timeoutMs = 1000): Promise<NodeStatus | null> {
-    return this.client(id).status({ timeoutMs }).catch(() => null);
+    return this.client(id)
+      .status({ timeoutMs })
+      .catch(() => null);
   }
 
   /**
@@ -158,16 +170,22 @@ export class LocalCluster {
   async waitForLeader(timeoutMs = 10_000, among: readonly number[] = this.ids): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const statuses = (await Promise.all(among.filter((id) => this.isRunning(id)).map((id) => this.status(id)))).filter(
-        (s): s is NodeStatus => s !== null,
-      );
+      const statuses = (
+        await Promise.all(among.filter((id) => this.isRunning(id)).map((id) => this.status(id)))
+      ).filter((s): s is NodeStatus => s !== null);
       const leader = statuses.find((s) => s.role === "leader");
       const majority = Math.floor(this.o.nodes / 2) + 1;
-      if (leader && statuses.filter((s) => s.leader === leader.id && s.term === leader.term).length >= Math.min(majority, statuses.length)) {
+      if (
+        leader &&
+        statuses.filter((s) => s.leader === leader.id && s.term === leader.term).length >=
+          Math.min(majority, statuses.length)
+      ) {
         return leader.id;
       }
       if (Date.now() > deadline) {
-        const seen = statuses.map((s) => `node ${s.id}: ${s.role} term ${s.term} leader ${s.leader ?? "none"}`).join("; ");
+        const seen = statuses
+          .map((s) => `node ${s.id}: ${s.role} term ${s.term} leader ${s.leader ?? "none"}`)
+          .join("; ");
         throw new Error(`no leader elected within ${timeoutMs} ms (${seen || "no node answered /status"})`);
       }
       await new Promise((r) => setTimeout(r, 50));

@@ -7,7 +7,8 @@
 
 export const MECHANISMS = {
   leaderWriteEntries: "Entries per log write+fsync on the leader (writes that carry entries).",
-  followerWriteEntries: "Entries per log write+fsync on a follower (writes that carry entries); the count is the number of follower fsyncs.",
+  followerWriteEntries:
+    "Entries per log write+fsync on a follower (writes that carry entries); the count is the number of follower fsyncs.",
   writeBytes: "Payload bytes of the entries in each log write+fsync (any role).",
   appendEntries: "Entries per AppendEntries sent (messages that carry entries).",
   appendInflight: "AppendEntries in flight to the follower right after each AppendEntries carrying entries is sent.",

@@ -44,11 +44,12 @@ export async function reserveBasePort(n: number): Promise<PortBlock> {
     const base = randomBase(n);
     const ports = Array.from({ length: n }, (_, i) => [base + i, base + 100 + i]).flat();
     if (ports.some((p) => reserved.has(p))) continue;
-    ports.forEach((p) => reserved.add(p));
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
-      return { base, release: () => ports.forEach((p) => reserved.delete(p)) };
-    }
-    ports.forEach((p) => reserved.delete(p));
+    const release = (): void => {
+      for (const p of ports) reserved.delete(p);
+    };
+    for (const p of ports) reserved.add(p);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return { base, release };
+    release();
   }
   throw new Error(`no free block of ${2 * n} loopback ports found`);
 }

@@ -1,8 +1,8 @@
 // Per-stage latency of proposals on the leader, in HDR histograms (microseconds), and how busy the
 // event loop is. The bench scrapes these (JSON from `/stats`) to break a cell's latency into stages.
 
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import * as hdr from "hdr-histogram-js";
-import { performance, type EventLoopUtilization } from "node:perf_hooks";
 import type { ProposalTimings } from "./driver.ts";
 
 /**
@@ -26,7 +26,11 @@ export interface StageSummary {
 }
 
 function histogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 }
 
 export class StageStats {
@@ -62,7 +66,11 @@ export class StageStats {
     this.wallBase = performance.now();
   }
 
-  summary(): { stagesUs: Record<Stage, StageSummary>; elu: number; cpu: { userMs: number; systemMs: number; wallMs: number } } {
+  summary(): {
+    stagesUs: Record<Stage, StageSummary>;
+    elu: number;
+    cpu: { userMs: number; systemMs: number; wallMs: number };
+  } {
     const stagesUs = {} as Record<Stage, StageSummary>;
     for (const [stage, h] of this.hist) {
       stagesUs[stage] = {

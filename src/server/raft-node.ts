@@ -3,25 +3,32 @@
 // timer), the disk, the sockets and the apply thread.
 
 import { performance } from "node:perf_hooks";
-import { configFromFlags, type Knobs } from "../core/config.ts";
-import { formatFlags, type Flags } from "../core/flags.ts";
-import { RawNode } from "../core/raw-node.ts";
-import { FileStore, type StorageMode } from "../storage/file-store.ts";
-import { PeerTransport } from "../transport/peer-transport.ts";
-import { LinkShaper, type LinkSettings } from "../transport/link-shaper.ts";
-import { listenExclusive, uws } from "../transport/uws.ts";
-import { MAX_ENTRY_BYTES, MAX_VALUE_BYTES, maxEntryBytes, mountApi, type ApiLimits, type ApiLoad } from "../api/http-api.ts";
-import type { NodeStatus } from "../node/api-types.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
-import { seededRng } from "../core/rng.ts";
+import {
+  type ApiLimits,
+  type ApiLoad,
+  MAX_ENTRY_BYTES,
+  MAX_VALUE_BYTES,
+  maxEntryBytes,
+  mountApi,
+} from "../api/http-api.ts";
 import { NodeMetrics } from "../api/metrics.ts";
-import { RaftDriver, type ProposalOutcome } from "../node/driver.ts";
-import { encodeCommand, type ApplyResult } from "../node/kv-command.ts";
-import { createStateMachine, type StateMachineKind } from "../node/state-machines.ts";
-import { inlineApplier, loopApplier, workerApplier, type Applier } from "../node/appliers.ts";
-import { StageStats } from "../node/stage-stats.ts";
+import { configFromFlags, type Knobs } from "../core/config.ts";
+import { type Flags, formatFlags } from "../core/flags.ts";
+import { RawNode } from "../core/raw-node.ts";
+import { seededRng } from "../core/rng.ts";
+import type { NodeStatus } from "../node/api-types.ts";
+import { type Applier, inlineApplier, loopApplier, workerApplier } from "../node/appliers.ts";
+import { type ProposalOutcome, RaftDriver } from "../node/driver.ts";
 import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
+import { type ApplyResult, encodeCommand } from "../node/kv-command.ts";
 import { MechanismCounters } from "../node/mechanism-counters.ts";
+import { StageStats } from "../node/stage-stats.ts";
+import { createStateMachine, type StateMachineKind } from "../node/state-machines.ts";
+import { FileStore, type StorageMode } from "../storage/file-store.ts";
+import { type LinkSettings, LinkShaper } from "../transport/link-shaper.ts";
+import { PeerTransport } from "../transport/peer-transport.ts";
+import { listenExclusive, uws } from "../transport/uws.ts";
 
 export interface PeerAddress {
   readonly id: number;
@@ -130,7 +137,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     onMessages: (msgs) => driver.step(msgs),
   });
 
-  const asyncApplier: Applier<ApplyResult | undefined> = o.applyCostUs > 0 ? workerApplier(sm, o.applyCostUs) : loopApplier(sm);
+  const asyncApplier: Applier<ApplyResult | undefined> =
+    o.applyCostUs > 0 ? workerApplier(sm, o.applyCostUs) : loopApplier(sm);
   driver = new RaftDriver({
     core,
     store,

@@ -7,11 +7,11 @@
 
 import type { HistoryEvent, Value } from "../check/history.ts";
 import type { NodeId } from "../core/types.ts";
-import { encodeCommand, type ApplyResult, type KvCommand } from "../node/kv-command.ts";
-import type { KvStateMachine } from "../node/kv-state-machine.ts";
 import type { ProposalOutcome, RaftDriver, ReadOutcome } from "../node/driver.ts";
-import type { Nanos, Scheduler } from "./scheduler.ts";
+import { type ApplyResult, encodeCommand, type KvCommand } from "../node/kv-command.ts";
+import type { KvStateMachine } from "../node/kv-state-machine.ts";
 import type { Digest } from "./digest.ts";
+import type { Nanos, Scheduler } from "./scheduler.ts";
 
 /** How clients reach nodes; the cluster models the client link, pauses and crashes. */
 export interface ClientGateway {
@@ -136,7 +136,14 @@ class SimClient {
     const finish = (type: "ok" | "fail" | "info", result: Value, current?: Value): void => {
       if (this.current !== token) return;
       this.current = null;
-      const event: HistoryEvent = { process: this.process, type, f: op.f, key: op.key, value: op.f === "read" ? result : value, time: sched.now };
+      const event: HistoryEvent = {
+        process: this.process,
+        type,
+        f: op.f,
+        key: op.key,
+        value: op.f === "read" ? result : value,
+        time: sched.now,
+      };
       if (current !== undefined) event.current = current;
       this.all.record(event);
       if (type === "info") this.process += this.all.o.clients; // a new process: the old one may still be "running"
@@ -146,7 +153,11 @@ class SimClient {
     this.attempt(op, token, finish);
   }
 
-  private attempt(op: Op, token: object, finish: (type: "ok" | "fail" | "info", result: Value, current?: Value) => void): void {
+  private attempt(
+    op: Op,
+    token: object,
+    finish: (type: "ok" | "fail" | "info", result: Value, current?: Value) => void,
+  ): void {
     const { sched, gateway, o } = this.all;
     const node = this.leader;
     const reply = (handle: () => void) => sched.after(o.linkNs, () => this.current === token && handle());
@@ -162,15 +173,17 @@ class SimClient {
     sched.after(o.linkNs, () =>
       gateway.call(node, (driver, kv) => {
         if (op.f === "read") {
-          driver.read(() => kv.get(op.key), (out: ReadOutcome<Uint8Array | null>) =>
-            reply(() => {
-              if (out.ok) {
-                const v = text(out.value);
-                this.seen.set(op.key, v);
-                finish("ok", v);
-              } else if (out.code === "not_leader") retry(out.leader);
-              else finish("info", null);
-            }),
+          driver.read(
+            () => kv.get(op.key),
+            (out: ReadOutcome<Uint8Array | null>) =>
+              reply(() => {
+                if (out.ok) {
+                  const v = text(out.value);
+                  this.seen.set(op.key, v);
+                  finish("ok", v);
+                } else if (out.code === "not_leader") retry(out.leader);
+                else finish("info", null);
+              }),
           );
           return;
         }
@@ -198,7 +211,12 @@ class SimClient {
 
   private command(op: Exclude<Op, { f: "read" }>): KvCommand {
     if (op.f === "write") return { op: "put", key: op.key, value: utf8.encode(op.value) };
-    return { op: "cas", key: op.key, expect: op.expect === null ? null : utf8.encode(op.expect), value: utf8.encode(op.value) };
+    return {
+      op: "cas",
+      key: op.key,
+      expect: op.expect === null ? null : utf8.encode(op.expect),
+      value: utf8.encode(op.value),
+    };
   }
 
   private otherNode(not: NodeId): NodeId {

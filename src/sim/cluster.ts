@@ -13,17 +13,17 @@ import type { Flags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import type { RaftStatus } from "../core/status.ts";
 import type { Message, NodeId } from "../core/types.ts";
-import { RaftDriver, type Applier } from "../node/driver.ts";
+import { type Applier, RaftDriver } from "../node/driver.ts";
 import type { ApplyResult } from "../node/kv-command.ts";
 import { KvStateMachine } from "../node/kv-state-machine.ts";
 import { MechanismCounters } from "../node/mechanism-counters.ts";
 import { MemoryStore } from "../storage/memory-store.ts";
 import type { ClientGateway } from "./clients.ts";
 import type { Digest } from "./digest.ts";
-import { SimDisk, type DiskShape } from "./disk.ts";
+import { type DiskShape, SimDisk } from "./disk.ts";
 import type { Invariants } from "./invariants.ts";
 import type { FaultTarget } from "./nemesis.ts";
-import { Network, type LinkShape, type MessageFilter } from "./network.ts";
+import { type LinkShape, type MessageFilter, Network } from "./network.ts";
 import { ObservedStateMachine, ObservedStore } from "./observed.ts";
 import type { Nanos, Scheduler } from "./scheduler.ts";
 
@@ -103,7 +103,10 @@ export class SimNode {
     const core = new RawNode(cfg, this.store);
     const asyncApplier: Applier<ApplyResult> = {
       apply: (entries, done) =>
-        sched.after(o.applyNsPerEntry * entries.length, this.gate(() => done(entries.map((e) => sm.apply(e))))),
+        sched.after(
+          o.applyNsPerEntry * entries.length,
+          this.gate(() => done(entries.map((e) => sm.apply(e)))),
+        ),
     };
     const driver = new RaftDriver({
       core,
@@ -256,6 +259,10 @@ export class Cluster implements FaultTarget, ClientGateway {
 
   /** Every node's applied index and state machine, for the end-of-run comparison. */
   applied(): { id: NodeId; index: number; get: (key: string) => Uint8Array | null }[] {
-    return [...this.nodes.values()].map((n) => ({ id: n.id, index: n.inc.sm.appliedIndex, get: (k: string) => n.inc.kv.get(k) }));
+    return [...this.nodes.values()].map((n) => ({
+      id: n.id,
+      index: n.inc.sm.appliedIndex,
+      get: (k: string) => n.inc.kv.get(k),
+    }));
   }
 }

@@ -31,5 +31,6 @@ export class SimDisk {
   };
 
   /** How many of `unsynced` writes to a file survive a crash: the `survivors` of a MemoryStore. */
-  readonly survivors = (_file: string, unsynced: number): number => (unsynced === 0 ? 0 : this.sched.rng.int(0, unsynced + 1));
+  readonly survivors = (_file: string, unsynced: number): number =>
+    unsynced === 0 ? 0 : this.sched.rng.int(0, unsynced + 1);
 }

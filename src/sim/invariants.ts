@@ -7,8 +7,8 @@
 // and term ⇒ same chain hash" is exactly Log Matching (§5.3), and comparing one number compares a
 // whole prefix.
 
-import type { Entry, NodeId, Role } from "../core/types.ts";
 import type { HistoryEvent, Value } from "../check/history.ts";
+import type { Entry, NodeId, Role } from "../core/types.ts";
 import { extendHash, HASH_START, type Hash53 } from "./digest.ts";
 import type { Nanos } from "./scheduler.ts";
 
@@ -172,7 +172,12 @@ export class Invariants {
     const known = this.applied[entry.index];
     if (known === undefined) this.applied[entry.index] = hash;
     else if (known !== hash) {
-      this.fail("state machine safety", node, entry.index, `applied entry (term ${entry.term}) differs from what another node applied there`);
+      this.fail(
+        "state machine safety",
+        node,
+        entry.index,
+        `applied entry (term ${entry.term}) differs from what another node applied there`,
+      );
     }
     this.appliedAt.set(node, { index: entry.index, hash });
   }
@@ -181,7 +186,12 @@ export class Invariants {
   onRestore(node: NodeId, index: number): void {
     const hash = this.applied[index];
     if (hash === undefined) {
-      this.fail("state machine safety", node, index, `restored a snapshot at ${index}, beyond anything any node applied`);
+      this.fail(
+        "state machine safety",
+        node,
+        index,
+        `restored a snapshot at ${index}, beyond anything any node applied`,
+      );
     }
     this.appliedAt.set(node, { index, hash });
   }
@@ -206,7 +216,8 @@ export class Invariants {
   /** A new leader of `term` must hold every entry that a leader of an earlier term committed (§5.4). */
   private checkCompleteness(node: NodeId, term: number): void {
     let need: { index: number; hash: Hash53 } | undefined;
-    for (const [t, mark] of this.commitMarks) if (t < term && (need === undefined || mark.index > need.index)) need = mark;
+    for (const [t, mark] of this.commitMarks)
+      if (t < term && (need === undefined || mark.index > need.index)) need = mark;
     if (need === undefined) return;
     const v = this.view(node);
     if (need.index <= v.base) return; // covered by its snapshot
@@ -234,14 +245,20 @@ export class Invariants {
     const known = this.chains.get(key);
     if (known === undefined) this.chains.set(key, hash);
     else if (known !== hash) {
-      this.fail("log matching", node, index, `entry of term ${term} matches another node's by index and term but their logs differ up to it`);
+      this.fail(
+        "log matching",
+        node,
+        index,
+        `entry of term ${term} matches another node's by index and term but their logs differ up to it`,
+      );
     }
   }
 
   private knownChain(node: NodeId, index: number, term: number): Hash53 {
     if (index === 0) return HASH_START;
     const known = this.chains.get(`${index}:${term}`);
-    if (known === undefined) this.fail("log matching", node, index, `snapshot at (${index}, term ${term}) matches no entry any node had`);
+    if (known === undefined)
+      this.fail("log matching", node, index, `snapshot at (${index}, term ${term}) matches no entry any node had`);
     return known;
   }
 }
@@ -299,10 +316,13 @@ export function checkAcknowledgedWrites(
     const last = list.find((w) => w.value === final);
     const fail = (detail: string) =>
       new InvariantViolation("no acknowledged write lost", node, 0, time, `key ${JSON.stringify(key)}: ${detail}`);
-    if (last === undefined) throw fail(`final value ${JSON.stringify(final)} was not written by any operation that may have taken effect`);
+    if (last === undefined)
+      throw fail(`final value ${JSON.stringify(final)} was not written by any operation that may have taken effect`);
     const later = acked.find((w) => w.invoked > last.acked);
     if (later !== undefined) {
-      throw fail(`acknowledged write ${JSON.stringify(later.value)} was lost: the final value ${JSON.stringify(final)} was written before it began`);
+      throw fail(
+        `acknowledged write ${JSON.stringify(later.value)} was lost: the final value ${JSON.stringify(final)} was written before it began`,
+      );
     }
   }
 }

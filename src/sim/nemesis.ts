@@ -6,9 +6,19 @@
 // timeout.
 
 import type { NodeId } from "../core/types.ts";
-import { cut, dropRandom, duplicate, isolate, oneWay, partition, reorder, slow, type MessageFilter } from "./network.ts";
-import { MS, type Nanos, type Scheduler } from "./scheduler.ts";
 import type { Digest } from "./digest.ts";
+import {
+  cut,
+  dropRandom,
+  duplicate,
+  isolate,
+  type MessageFilter,
+  oneWay,
+  partition,
+  reorder,
+  slow,
+} from "./network.ts";
+import { MS, type Nanos, type Scheduler } from "./scheduler.ts";
 
 /** What the nemesis needs from the cluster. */
 export interface FaultTarget {
@@ -168,7 +178,12 @@ export class Nemesis {
         const down = rng.next() < 0.5 ? ids : ids.slice(0, Math.floor(ids.length / 2) + 1);
         this.record("crash", `nodes ${down.join(",")}`);
         for (const n of down) this.target.crash(n);
-        return { heal: () => down.forEach((n) => this.target.restart(n)), duration: duration / 4 };
+        return {
+          heal: () => {
+            for (const n of down) this.target.restart(n);
+          },
+          duration: duration / 4,
+        };
       },
       () => {
         const node = this.victim();

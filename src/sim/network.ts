@@ -115,7 +115,9 @@ export function isolate(node: NodeId): MessageFilter {
 /** Only messages within one group pass; nodes in no group are isolated. */
 export function partition(groups: readonly (readonly NodeId[])[]): MessageFilter {
   const groupOf = new Map<NodeId, number>();
-  groups.forEach((g, i) => g.forEach((n) => groupOf.set(n, i)));
+  groups.forEach((g, i) => {
+    for (const n of g) groupOf.set(n, i);
+  });
   return (batch) =>
     batch.filter((e) => {
       const g = groupOf.get(e.from);
@@ -146,7 +148,9 @@ export function duplicate(p: number, maxExtraNs: Nanos): MessageFilter {
 /** With probability `p`, delays a message by up to `maxExtraNs` and lets it overtake others on its link. */
 export function reorder(p: number, maxExtraNs: Nanos): MessageFilter {
   return (batch, rng) =>
-    batch.map((e) => (rng.next() < p ? { ...e, delay: e.delay + Math.floor(rng.next() * maxExtraNs), unordered: true } : e));
+    batch.map((e) =>
+      rng.next() < p ? { ...e, delay: e.delay + Math.floor(rng.next() * maxExtraNs), unordered: true } : e,
+    );
 }
 
 /** Adds `extraNs` to every message's delay (a slow network), keeping links FIFO. */

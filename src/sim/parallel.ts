@@ -27,7 +27,11 @@ export function runSpec(spec: RunSpec): RunSummary {
  * Runs `specs` on `jobs` worker threads, calling `onResult` as each finishes (in completion order).
  * Workers load the TypeScript sources through tsx, as the `raftlab` command itself does.
  */
-export async function runParallel(specs: readonly RunSpec[], jobs: number, onResult: (r: RunSummary) => void): Promise<void> {
+export async function runParallel(
+  specs: readonly RunSpec[],
+  jobs: number,
+  onResult: (r: RunSummary) => void,
+): Promise<void> {
   const tsx = import.meta.resolve("tsx/esm/api");
   const entry = new URL("./worker.ts", import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;

@@ -3,9 +3,10 @@
 // every node applied the same state, that no acknowledged write was lost, and that the history is
 // linearizable. Everything derives from the seed: the same options give the same trace digest.
 
-import { checkEvents, type CheckResult, type Verdict } from "../check/linearizability.ts";
 import type { HistoryEvent } from "../check/history.ts";
-import { formatFlags, type Flags } from "../core/flags.ts";
+import { type CheckResult, checkEvents, type Verdict } from "../check/linearizability.ts";
+import { type Flags, formatFlags } from "../core/flags.ts";
+import type { Rng } from "../core/rng.ts";
 import type { NodeId } from "../core/types.ts";
 import { encodeCommand } from "../node/kv-command.ts";
 import { Clients, text } from "./clients.ts";
@@ -13,8 +14,7 @@ import { Cluster, type ClusterOptions } from "./cluster.ts";
 import { Digest } from "./digest.ts";
 import { checkAcknowledgedWrites, formatTime, Invariants, InvariantViolation } from "./invariants.ts";
 import { Nemesis } from "./nemesis.ts";
-import { MS, Scheduler, US, type Nanos } from "./scheduler.ts";
-import type { Rng } from "../core/rng.ts";
+import { MS, type Nanos, Scheduler, US } from "./scheduler.ts";
 
 export interface SimRunOptions {
   readonly seed: number;
@@ -127,7 +127,10 @@ export function runSeed(o: SimRunOptions): SimResult {
         const deadline = sched.now + SETTLE_NS;
         sched.runUntil(deadline, () => converged(cluster));
         if (!converged(cluster)) {
-          const applied = cluster.applied().map((n) => `${n.id}:${n.index}`).join(" ");
+          const applied = cluster
+            .applied()
+            .map((n) => `${n.id}:${n.index}`)
+            .join(" ");
           throw new Error(`nodes did not converge to the same applied index after healing (applied ${applied})`);
         }
         compareStates(cluster, CLIENTS.keys, sched.now);
@@ -148,8 +151,10 @@ export function runSeed(o: SimRunOptions): SimResult {
 
   // Checked even after a failed phase: what the clients saw up to then must still be linearizable.
   const checker = checkEvents(clients.history);
-  if (checker.verdict === "not linearizable") violations.push(`history is not linearizable (key ${checker.failingKey})`);
-  if (checker.verdict === "unknown") violations.push(`linearizability undecided (search budget spent on ${checker.undecidedKeys.join(", ")})`);
+  if (checker.verdict === "not linearizable")
+    violations.push(`history is not linearizable (key ${checker.failingKey})`);
+  if (checker.verdict === "unknown")
+    violations.push(`linearizability undecided (search budget spent on ${checker.undecidedKeys.join(", ")})`);
   for (const n of cluster.applied()) trace.add(`final ${n.id} ${n.index}`);
   return {
     seed: o.seed,

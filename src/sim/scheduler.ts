@@ -2,7 +2,7 @@
 // completion, a client request) is an event at an integer time in nanoseconds. Events at the same
 // time run in the order they were scheduled, so a run is a pure function of its seed.
 
-import { seededRng, type Rng } from "../core/rng.ts";
+import { type Rng, seededRng } from "../core/rng.ts";
 
 /** Virtual time, in integer nanoseconds. */
 export type Nanos = number;

@@ -104,7 +104,9 @@ export function encodeSnapshotFile(f: SnapshotFile): Buffer {
   writeU53(buf, 8, meta.term);
   buf.writeUInt32LE(f.firstSegmentSeq, 16);
   buf.writeUInt32LE(meta.voters.length, 20);
-  meta.voters.forEach((v, i) => buf.writeUInt32LE(v, 24 + 4 * i));
+  meta.voters.forEach((v, i) => {
+    buf.writeUInt32LE(v, 24 + 4 * i);
+  });
   buf.set(data, head);
   return buf;
 }

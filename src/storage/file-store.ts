@@ -30,9 +30,9 @@ import { GroupCommit } from "./group-commit.ts";
 import { hardStateWrites } from "./hard-state-writes.ts";
 import { lockDirectory } from "./lock.ts";
 import type { LogMirror } from "./log-mirror.ts";
-import { MicroDelay } from "./micro-delay.ts";
-import { encodeRecord, HEADER_BYTES, recordHeader, RecordType } from "./record.ts";
 import { writeLogBytes } from "./log-write.ts";
+import { MicroDelay } from "./micro-delay.ts";
+import { encodeRecord, HEADER_BYTES, RecordType, recordHeader } from "./record.ts";
 import { recover, type SegmentInfo } from "./recovery.ts";
 import { HARD_STATE_FILE, segmentName, snapshotName } from "./segment-files.ts";
 import type { RaftStore } from "./store.ts";
@@ -137,7 +137,13 @@ export class FileStore implements RaftStore {
   private fdatasyncs = 0;
   private bytesWritten = 0;
 
-  private constructor(dir: string, segmentBytes: number, fsyncDelayUs: number, opts: FileStoreOptions, unlock: () => void) {
+  private constructor(
+    dir: string,
+    segmentBytes: number,
+    fsyncDelayUs: number,
+    opts: FileStoreOptions,
+    unlock: () => void,
+  ) {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     this.fsyncDelayUs = fsyncDelayUs;

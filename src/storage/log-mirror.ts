@@ -116,8 +116,7 @@ export class LogMirror {
     this.requireNewer(snap);
     if (!this.matches(snap.meta.index, snap.meta.term)) {
       throw new RangeError(
-        `cannot compact at index ${snap.meta.index} term ${snap.meta.term}: ` +
-          `the log does not hold that entry`,
+        `cannot compact at index ${snap.meta.index} term ${snap.meta.term}: the log does not hold that entry`,
       );
     }
     this.ents = this.ents.slice(snap.meta.index - this.snap.meta.index);

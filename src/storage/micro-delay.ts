@@ -32,7 +32,8 @@ export class MicroDelay {
 
   /** Calls `cb` on the main thread about `us` microseconds from now. */
   wait(us: number, cb: () => void): void {
-    const w = (this.worker ??= this.spawn());
+    this.worker ??= this.spawn();
+    const w = this.worker;
     if (this.waiting.length === 0) w.ref(); // keep the process alive while a delay is pending
     this.waiting.push(cb);
     w.postMessage({ deadlineNs: process.hrtime.bigint() + BigInt(Math.round(us * 1000)), us });

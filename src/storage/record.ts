@@ -58,9 +58,7 @@ export interface DecodedRecord {
 }
 
 /** `cutShort`: the file ends inside the record, whose length is trusted (or no full header). */
-type ReadResult =
-  | { ok: true; record: DecodedRecord }
-  | { ok: false; reason: string; cutShort: boolean };
+type ReadResult = { ok: true; record: DecodedRecord } | { ok: false; reason: string; cutShort: boolean };
 
 function readRecordAt(buf: Buffer, offset: number): ReadResult {
   if (buf.length - offset < HEADER_BYTES) return { ok: false, reason: "incomplete record header", cutShort: true };

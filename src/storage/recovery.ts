@@ -9,7 +9,7 @@ import { decodeCommit, decodeEntries, decodeHardState, decodeSnapshotFile } from
 import { TMP_SUFFIX } from "./durable-file.ts";
 import { StorageCorruptionError } from "./errors.ts";
 import { LogMirror } from "./log-mirror.ts";
-import { RecordType, scanRecords, type DecodedRecord } from "./record.ts";
+import { type DecodedRecord, RecordType, scanRecords } from "./record.ts";
 import { HARD_STATE_FILE, listSegments, listSnapshots, readSingleRecordFile } from "./segment-files.ts";
 
 export interface SegmentInfo {

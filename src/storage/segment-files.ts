@@ -8,7 +8,7 @@
 
 import * as fs from "node:fs";
 import { StorageCorruptionError } from "./errors.ts";
-import { scanRecords, type DecodedRecord, type RecordType } from "./record.ts";
+import { type DecodedRecord, type RecordType, scanRecords } from "./record.ts";
 
 export const HARD_STATE_FILE = "hardstate";
 

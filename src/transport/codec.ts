@@ -239,7 +239,8 @@ class Reader {
   /** A count of items that each take at least `minBytes`; bounded by what is left of the frame. */
   count(minBytes: number, what: string): number {
     const n = this.varint();
-    if (n * minBytes > this.remaining) throw new CodecError(`${what} count ${n} exceeds the ${this.remaining} bytes left`);
+    if (n * minBytes > this.remaining)
+      throw new CodecError(`${what} count ${n} exceeds the ${this.remaining} bytes left`);
     return n;
   }
 
@@ -357,13 +358,15 @@ export function chunkHeaderBytes(c: Omit<SnapshotChunk, "data">, dataBytes: numb
 }
 
 export function encodeSnapshotChunk(c: SnapshotChunk): Uint8Array {
-  if (c.offset + c.data.length > c.total) throw new CodecError(`chunk [${c.offset}, +${c.data.length}) exceeds the total ${c.total}`);
+  if (c.offset + c.data.length > c.total)
+    throw new CodecError(`chunk [${c.offset}, +${c.data.length}) exceeds the total ${c.total}`);
   const size = chunkHeaderBytes(c, c.data.length) + c.data.length;
   const b: Uint8Array = Buffer.allocUnsafe(size); // every byte is written below (checked)
   b[0] = CHUNK_MAGIC;
   b[1] = VERSION;
   let p = 2;
-  for (const n of [c.from, c.to, c.term, c.meta.index, c.meta.term, c.meta.voters.length, ...c.meta.voters]) p = writeVarint(b, p, n);
+  for (const n of [c.from, c.to, c.term, c.meta.index, c.meta.term, c.meta.voters.length, ...c.meta.voters])
+    p = writeVarint(b, p, n);
   for (const n of [c.total, c.offset, c.crc, c.data.length]) p = writeVarint(b, p, n);
   b.set(c.data, p);
   p += c.data.length;
@@ -394,7 +397,8 @@ export function decodeSnapshotChunk(frame: Uint8Array): SnapshotChunk {
   const crc = r.varint();
   if (crc > 0xffffffff) throw new CodecError(`checksum ${crc} is not a CRC-32`);
   const data = r.bytes();
-  if (offset + data.length > total) throw new CodecError(`chunk [${offset}, +${data.length}) exceeds the total ${total}`);
+  if (offset + data.length > total)
+    throw new CodecError(`chunk [${offset}, +${data.length}) exceeds the total ${total}`);
   if (r.remaining !== 0) throw new CodecError(`${r.remaining} trailing bytes after a snapshot chunk`);
   return { from, to, term, meta: { index, term: snapTerm, voters }, total, offset, crc, data };
 }

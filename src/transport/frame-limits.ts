@@ -46,6 +46,8 @@ export interface FrameSizes {
  */
 export function largestFrameBytes(s: FrameSizes): number {
   const append =
-    MESSAGE_HEADER_BYTES + DEFAULTS.maxBatchEntries * ENTRY_HEADER_BYTES + Math.max(s.maxEntryBytes, DEFAULTS.maxBatchBytes);
+    MESSAGE_HEADER_BYTES +
+    DEFAULTS.maxBatchEntries * ENTRY_HEADER_BYTES +
+    Math.max(s.maxEntryBytes, DEFAULTS.maxBatchBytes);
   return Math.max(FRAME_HEADER_BYTES + Math.max(s.frameTargetBytes, append), s.snapshotChunkBytes);
 }

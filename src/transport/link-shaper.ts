@@ -20,9 +20,9 @@
 // own delay uniformly from [delay - jitter, delay + jitter] (floored at 0), so messages on the
 // same link may overtake each other, as on a real network; Raft tolerates reordering.
 
-import type { NodeId } from "../core/types.ts";
 import type { Rng } from "../core/rng.ts";
 import { seededRng } from "../core/rng.ts";
+import type { NodeId } from "../core/types.ts";
 
 export interface LinkSettings {
   /** One-way delay added to every message, ms. */

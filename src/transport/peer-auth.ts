@@ -81,7 +81,11 @@ export function handshakeHeaders(
           reject(new Error(`no challenge from ${target.host} (${res.statusCode})`));
           return;
         }
-        resolve({ [FROM_HEADER]: String(from), [NONCE_HEADER]: body, [PROOF_HEADER]: handshakeProof(creds, from, to, body) });
+        resolve({
+          [FROM_HEADER]: String(from),
+          [NONCE_HEADER]: body,
+          [PROOF_HEADER]: handshakeProof(creds, from, to, body),
+        });
       });
       res.on("error", reject);
     });
@@ -136,7 +140,8 @@ export class ChallengeBook {
     const expected = handshakeProof(this.creds, from, this.selfId, claim.nonce);
     const proven = constantTimeEqual(expected, claim.proof);
     if (!fresh) return { refused: "unknown, used or expired challenge" };
-    if (from === 0 || !this.isPeer(from)) return { refused: `"${claim.from.slice(0, 20)}" is not a configured peer id` };
+    if (from === 0 || !this.isPeer(from))
+      return { refused: `"${claim.from.slice(0, 20)}" is not a configured peer id` };
     if (!proven) return { refused: `node ${from} gave a wrong proof (a different secret or cluster id)` };
     return from;
   }

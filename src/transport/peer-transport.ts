@@ -37,20 +37,35 @@
 
 import WebSocket from "ws";
 import { DEFAULTS } from "../core/config.ts";
-import { MessageType, type Message, type NodeId } from "../core/types.ts";
-import { CodecError, decodeMessages, decodeSnapshotChunk, encodeMessages, encodeSnapshotChunk, isSnapshotChunkFrame } from "./codec.ts";
+import { type Message, MessageType, type NodeId } from "../core/types.ts";
 import {
+  CodecError,
+  decodeMessages,
+  decodeSnapshotChunk,
+  encodeMessages,
+  encodeSnapshotChunk,
+  isSnapshotChunkFrame,
+} from "./codec.ts";
+import {
+  estimateBytes,
   FRAME_TARGET_BYTES,
+  largestFrameBytes,
   MAX_QUEUE_BYTES,
   SNAPSHOT_CHUNK_BYTES,
   SNAPSHOT_WINDOW_CHUNKS,
-  estimateBytes,
-  largestFrameBytes,
 } from "./frame-limits.ts";
+import { type LinkSettings, LinkShaper } from "./link-shaper.ts";
+import {
+  CHALLENGE_PATH,
+  ChallengeBook,
+  FROM_HEADER,
+  handshakeHeaders,
+  NONCE_HEADER,
+  PROOF_HEADER,
+  REFUSAL_BODY,
+} from "./peer-auth.ts";
 import { OutgoingSnapshot, SnapshotAssembler } from "./snapshot-stream.ts";
-import { CHALLENGE_PATH, ChallengeBook, FROM_HEADER, NONCE_HEADER, PROOF_HEADER, REFUSAL_BODY, handshakeHeaders } from "./peer-auth.ts";
-import { LinkShaper, type LinkSettings } from "./link-shaper.ts";
-import { listenExclusive, uws, type WebSocket as UwsSocket, type us_listen_socket } from "./uws.ts";
+import { listenExclusive, type WebSocket as UwsSocket, type us_listen_socket, uws } from "./uws.ts";
 
 export const PEER_PATH = "/raft";
 /** How long a dial may take to get a challenge, and then to complete the WebSocket upgrade. */
@@ -378,7 +393,7 @@ export class PeerTransport {
   }
 
   private receiveChunk(peer: NodeId, frame: Uint8Array): void {
-    let chunk;
+    let chunk: ReturnType<typeof decodeSnapshotChunk>;
     try {
       chunk = decodeSnapshotChunk(frame);
     } catch (err) {
@@ -400,7 +415,14 @@ export class PeerTransport {
     if (this.closed) return;
     peer.reconnectTimer = null;
     peer.active = true;
-    handshakeHeaders(peer.url, this.credentials(), this.opts.selfId, peer.id, HANDSHAKE_TIMEOUT_MS, this.aborter.signal).then(
+    handshakeHeaders(
+      peer.url,
+      this.credentials(),
+      this.opts.selfId,
+      peer.id,
+      HANDSHAKE_TIMEOUT_MS,
+      this.aborter.signal,
+    ).then(
       (headers) => this.connect(peer, headers),
       (err: Error) => this.lost(peer, err.message),
     );
@@ -438,7 +460,9 @@ export class PeerTransport {
       res.on("end", () => {
         this.counters.refusedByPeer++;
         // The answer names nothing by design; the usual causes are on this side.
-        this.log(`peer ${peer.id} refused the connection (${res.statusCode} ${body}): check that both use the same --secret-file and --cluster-id`);
+        this.log(
+          `peer ${peer.id} refused the connection (${res.statusCode} ${body}): check that both use the same --secret-file and --cluster-id`,
+        );
         req.destroy();
         onDown(`refused (${res.statusCode})`);
       });

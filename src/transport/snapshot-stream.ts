@@ -20,7 +20,7 @@
 
 import { crc32 } from "node:zlib";
 import { makeMessage } from "../core/message.ts";
-import { MessageType, type Message, type NodeId } from "../core/types.ts";
+import { type Message, MessageType, type NodeId } from "../core/types.ts";
 import { chunkHeaderBytes, type SnapshotChunk } from "./codec.ts";
 
 /** One snapshot being cut into chunks for one peer. */
@@ -43,7 +43,8 @@ export class OutgoingSnapshot {
     this.data = snap.data;
     this.crc = crc32(snap.data);
     const header = chunkHeaderBytes({ ...this.chunkAt(0, 0), offset: snap.data.length }, chunkBytes);
-    if (chunkBytes - header < 1024) throw new RangeError(`snapshot chunks of ${chunkBytes} bytes leave no room for data`);
+    if (chunkBytes - header < 1024)
+      throw new RangeError(`snapshot chunks of ${chunkBytes} bytes leave no room for data`);
     this.payloadBytes = chunkBytes - header;
   }
 
@@ -66,7 +67,16 @@ export class OutgoingSnapshot {
   private chunkAt(offset: number, length: number): SnapshotChunk {
     const { from, to, term } = this.msg;
     const meta = this.msg.snapshot!.meta;
-    return { from, to, term, meta, total: this.data.length, offset, crc: this.crc, data: this.data.subarray(offset, offset + length) };
+    return {
+      from,
+      to,
+      term,
+      meta,
+      total: this.data.length,
+      offset,
+      crc: this.crc,
+      data: this.data.subarray(offset, offset + length),
+    };
   }
 }
 

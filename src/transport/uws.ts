@@ -16,9 +16,9 @@ export type {
   HttpResponse,
   RecognizedString,
   TemplatedApp,
+  us_listen_socket,
   WebSocket,
   WebSocketBehavior,
-  us_listen_socket,
 } from "@trufflesuite/uws-js-unofficial";
 
 const OFFICIAL = "uWebSockets.js";
@@ -39,12 +39,12 @@ export function verifyNative(mod: unknown, source: string): UwsModule {
   const native =
     m !== null &&
     typeof m === "object" &&
-    typeof m["App"] === "function" &&
-    typeof m["getParts"] === "function" &&
-    m["H3App"] !== undefined;
+    typeof m.App === "function" &&
+    typeof m.getParts === "function" &&
+    m.H3App !== undefined;
   if (native) return mod as UwsModule;
   const why =
-    process.env["UWS_USE_FALLBACK"] !== undefined
+    process.env.UWS_USE_FALLBACK !== undefined
       ? "UWS_USE_FALLBACK is set in the environment"
       : `no native build in it matches Node ${process.version} ` +
         `(ABI ${process.versions.modules}, ${process.platform}-${process.arch})`;
@@ -61,8 +61,7 @@ export function verifyNative(mod: unknown, source: string): UwsModule {
 function isNotFound(err: unknown, specifier: string): boolean {
   const e = err as { code?: string; message?: string } | null;
   return (
-    (e?.code === "ERR_MODULE_NOT_FOUND" || e?.code === "MODULE_NOT_FOUND") &&
-    (e.message ?? "").includes(specifier)
+    (e?.code === "ERR_MODULE_NOT_FOUND" || e?.code === "MODULE_NOT_FOUND") && (e.message ?? "").includes(specifier)
   );
 }
 
@@ -99,7 +98,11 @@ export const uwsSource: string = loaded.source;
  * a second process would silently share a port that is already taken; this rejects instead.
  * Port 0 picks a free port: read it with `uws.us_socket_local_port(socket)`.
  */
-export function listenExclusive(app: UwsApi.TemplatedApp, host: string, port: number): Promise<UwsApi.us_listen_socket> {
+export function listenExclusive(
+  app: UwsApi.TemplatedApp,
+  host: string,
+  port: number,
+): Promise<UwsApi.us_listen_socket> {
   // The four-argument form (host, port, options, cb) exists natively but not in the shipped typings.
   const listen = app.listen as unknown as (
     host: string,
@@ -109,7 +112,8 @@ export function listenExclusive(app: UwsApi.TemplatedApp, host: string, port: nu
   ) => void;
   return new Promise((resolve, reject) => {
     listen.call(app, host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
-      if (socket === false) reject(new Error(`cannot listen on ${host}:${port}: the port is in use or the address is not available`));
+      if (socket === false)
+        reject(new Error(`cannot listen on ${host}:${port}: the port is in use or the address is not available`));
       else resolve(socket);
     });
   });

@@ -102,9 +102,13 @@ class SlowReader {
 }
 
 describe("client API under load", () => {
-  it(`streams a ${VALUE_BYTES / MIB} MiB value to ${CAP} slow readers whole, without a copy per reader`, { timeout: 120_000 }, async () => {
+  it(`streams a ${VALUE_BYTES / MIB} MiB value to ${CAP} slow readers whole, without a copy per reader`, {
+    timeout: 120_000,
+  }, async () => {
     // One fast read first: whatever a first read allocates is in the baseline.
-    const fast = new Uint8Array(await (await fetch(`${base}/kv/big`, { signal: AbortSignal.timeout(60_000) })).arrayBuffer());
+    const fast = new Uint8Array(
+      await (await fetch(`${base}/kv/big`, { signal: AbortSignal.timeout(60_000) })).arrayBuffer(),
+    );
     expect(sha256(fast)).toBe(digest);
     const before = nodeRss();
 
@@ -123,7 +127,9 @@ describe("client API under load", () => {
     }
   });
 
-  it(`beyond ${CAP} requests in flight answers 503 "overloaded" at once, counts them, and recovers`, { timeout: 120_000 }, async () => {
+  it(`beyond ${CAP} requests in flight answers 503 "overloaded" at once, counts them, and recovers`, {
+    timeout: 120_000,
+  }, async () => {
     const readers = Array.from({ length: CAP }, () => new SlowReader("/kv/big"));
     await waitUntil(() => readers.every((r) => r.head !== null), "every reader to get its response head", 30_000);
     const refusedBefore = await overloadedCount();
@@ -147,7 +153,9 @@ describe("client API under load", () => {
     await Promise.all(readers.map((r) => r.finished));
     for (const r of readers) expect(sha256(r.body())).toBe(digest);
     // Every slot is free again.
-    const after = await Promise.all(Array.from({ length: CAP }, (_, i) => request(`${base}/kv/k${i}`, { method: "PUT", body: `v${i}` })));
+    const after = await Promise.all(
+      Array.from({ length: CAP }, (_, i) => request(`${base}/kv/k${i}`, { method: "PUT", body: `v${i}` })),
+    );
     expect(after.map((r) => r.status)).toEqual(Array(CAP).fill(204));
     expect((await request(`${base}/kv/k0`)).body).toBe("v0");
   });

@@ -32,7 +32,8 @@ describe("NodeMetrics", () => {
     const text = await m.render();
     expect(text).toContain("# TYPE raftlab_stage_seconds histogram");
     const s = samples(text);
-    const bucket = (stage: string, le: string): number | undefined => s.get(`raftlab_stage_seconds_bucket{le="${le}",stage="${stage}"}`);
+    const bucket = (stage: string, le: string): number | undefined =>
+      s.get(`raftlab_stage_seconds_bucket{le="${le}",stage="${stage}"}`);
     expect(bucket("replicate", "0.00005")).toBe(2); // 30 and 50 µs: a bound is inclusive
     expect(bucket("replicate", "0.0001")).toBe(3);
     expect(bucket("replicate", "0.001")).toBe(4);

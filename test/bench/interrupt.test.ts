@@ -2,13 +2,13 @@
 // in results.json and the report, the command exits 130, and no process is left behind.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Results } from "../../bench/results.ts";
-import { descendants, running, type ProcessKey } from "../support/processes.ts";
+import { descendants, type ProcessKey, running } from "../support/processes.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
@@ -17,7 +17,29 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("raftlab bench interrupted with Ctrl-C", () => {
   it("keeps the finished cell, exits 130 and leaves no process behind", async () => {
-    const args = ["bench", "--flags", "none", "--env", "loopback", "--sizes", "1", "--connections", "1", "--reps", "3", "--warmup", "0", "--duration", "2", "--check-seconds", "0", "--micro-ms", "0", "--out", out];
+    const args = [
+      "bench",
+      "--flags",
+      "none",
+      "--env",
+      "loopback",
+      "--sizes",
+      "1",
+      "--connections",
+      "1",
+      "--reps",
+      "3",
+      "--warmup",
+      "0",
+      "--duration",
+      "2",
+      "--check-seconds",
+      "0",
+      "--micro-ms",
+      "0",
+      "--out",
+      out,
+    ];
     // From the TypeScript sources through tsx, as `npm run bench` runs (the other tests' nodes run
     // the compiled test build): so this also covers the tsx path and its esbuild children.
     const env = { ...process.env, RAFTLAB_NODE_BUILD: "" };
@@ -30,7 +52,11 @@ describe("raftlab bench interrupted with Ctrl-C", () => {
     const watch = setInterval(() => descendants(bench.pid!).forEach((p) => seen.add(p)), 50);
     try {
       // The first cell finished and the second is running (its nodes are up).
-      await waitUntil(() => /\[ ?2\/3\]/.test(output) && descendants(bench.pid!).length >= 2, "the second cell to start", 60_000);
+      await waitUntil(
+        () => /\[ ?2\/3\]/.test(output) && descendants(bench.pid!).length >= 2,
+        "the second cell to start",
+        60_000,
+      );
       bench.kill("SIGINT");
       expect(await exited, output).toBe(130);
     } finally {

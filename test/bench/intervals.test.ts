@@ -39,7 +39,7 @@ describe("IntervalRecorder", () => {
     const result = tally.result();
     expect(sum(result.series.ok)).toBe(result.ok);
     expect(sum(result.series.errors)).toBe(result.errors);
-    expect(result.series.ok.length).toBe(Math.max(1, Math.ceil(result.windowS * 1000 / 100)));
+    expect(result.series.ok.length).toBe(Math.max(1, Math.ceil((result.windowS * 1000) / 100)));
     expect(result.series.p50Ms.length).toBe(result.series.ok.length);
   });
 });

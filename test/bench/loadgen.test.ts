@@ -23,7 +23,9 @@ beforeAll(async () => {
     req.setEncoding("latin1");
     req.on("data", (d: string) => (body += d));
     req.on("end", () => void bodies.push(body));
-    req.on("end", () => setTimeout(() => res.writeHead(failStatus || (req.method === "GET" ? 404 : 204)).end(), delayMs));
+    req.on("end", () =>
+      setTimeout(() => res.writeHead(failStatus || (req.method === "GET" ? 404 : 204)).end(), delayMs),
+    );
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -81,9 +83,12 @@ describe("load generator process", () => {
 
   it("open loop: latency runs from the intended start, and requests over the bound are counted late", async () => {
     delayMs = 40;
-    const r = await loadgen.run({ ...base(), mode: { kind: "open", rate: 200, maxOutstanding: 2 } }, { onMeasureStart() {}, onMeasureEnd() {} });
+    const r = await loadgen.run(
+      { ...base(), mode: { kind: "open", rate: 200, maxOutstanding: 2 } },
+      { onMeasureStart() {}, onMeasureEnd() {} },
+    );
     // 2 in flight at 40 ms each serve at most ~50/s of the 200/s offered: the rest are shed.
-    expect(r.errorKinds["late"]).toBeGreaterThan(r.ok);
+    expect(r.errorKinds.late).toBeGreaterThan(r.ok);
     expect(r.ok).toBeGreaterThan(10);
     expect(r.latency.latencyMs.p50).toBeGreaterThanOrEqual(40);
   });
@@ -92,12 +97,18 @@ describe("load generator process", () => {
     delayMs = 0;
     failStatus = 503;
     try {
-      const r = await loadgen.run({ ...base(), protocol: "etcd", mode: { kind: "closed", connections: 2 } }, { onMeasureStart() {}, onMeasureEnd() {} });
+      const r = await loadgen.run(
+        { ...base(), protocol: "etcd", mode: { kind: "closed", connections: 2 } },
+        { onMeasureStart() {}, onMeasureEnd() {} },
+      );
       expect(r.ok).toBe(0);
       expect(r.errors).toBe(r.requests);
       expect(r.errorKinds["status 503"]).toBe(r.errors);
       expect(seen.at(-1)).toEqual({ method: "POST", url: "/v3/kv/put" });
-      expect(JSON.parse(bodies.at(-1)!)).toEqual({ key: expect.any(String), value: Buffer.alloc(16, "x").toString("base64") });
+      expect(JSON.parse(bodies.at(-1)!)).toEqual({
+        key: expect.any(String),
+        value: Buffer.alloc(16, "x").toString("base64"),
+      });
     } finally {
       failStatus = 0;
     }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { benchCommand } from "../../src/cli/bench.ts";
-import { UsageError } from "../../src/cli/options.ts";
+import { nodeArgsFor } from "../../bench/cell.ts";
 import { planCells, scenarios } from "../../bench/plan.ts";
 import { optionsRecord, type SweepOptions } from "../../bench/sweep-options.ts";
+import { benchCommand } from "../../src/cli/bench.ts";
 import { BENCH_USAGE, parseBenchOptions } from "../../src/cli/bench-options.ts";
 import { parseNodeOptions } from "../../src/cli/node.ts";
-import { nodeArgsFor } from "../../bench/cell.ts";
+import { UsageError } from "../../src/cli/options.ts";
 
 function parse(argv: string[]): SweepOptions {
   const o = parseBenchOptions(argv);
@@ -32,14 +32,17 @@ describe("bench options", () => {
     // Every environment × size holds the full factorial.
     for (const size of [3, 5]) {
       for (const fsyncDelayUs of [0, 1000]) {
-        expect(new Set(cells.filter((c) => c.size === size && c.fsyncDelayUs === fsyncDelayUs).map((c) => c.flags)).size).toBe(16);
+        expect(
+          new Set(cells.filter((c) => c.size === size && c.fsyncDelayUs === fsyncDelayUs).map((c) => c.flags)).size,
+        ).toBe(16);
       }
     }
   });
 
   it("shuffles the cells of each repetition by the seed, and replays the same order from it", () => {
     const shuffled = planCells(parse(["--seed", "7", "--reps", "2"]));
-    const key = (c: { flags: string; size: number; fsyncDelayUs: number; rep: number }) => `${c.rep}:${c.size}:${c.fsyncDelayUs}:${c.flags}`;
+    const key = (c: { flags: string; size: number; fsyncDelayUs: number; rep: number }) =>
+      `${c.rep}:${c.size}:${c.fsyncDelayUs}:${c.flags}`;
     const grouped = planCells(parse(["--seed", "7", "--reps", "2", "--order", "grouped"]));
     expect(planCells(parse(["--seed", "7", "--reps", "2"])).map(key)).toEqual(shuffled.map(key));
     expect(shuffled.map(key)).not.toEqual(grouped.map(key));
@@ -81,7 +84,19 @@ describe("bench options", () => {
   });
 
   it("parses lists, open-loop rates, the peer and node options after --", () => {
-    const o = parse(["--flags", "none,all", "--sizes", "1,3", "--rate", "100,200", "--peer", "etcd", "--", "--tick-ms", "10"]);
+    const o = parse([
+      "--flags",
+      "none,all",
+      "--sizes",
+      "1,3",
+      "--rate",
+      "100,200",
+      "--peer",
+      "etcd",
+      "--",
+      "--tick-ms",
+      "10",
+    ]);
     expect(o.connections).toEqual([]);
     expect(o.rates).toEqual([100, 200]);
     expect(o.nodeArgs).toEqual(["--tick-ms", "10"]);
@@ -90,16 +105,35 @@ describe("bench options", () => {
     const cells = planCells(o);
     // (2 combos × 2 environments + etcd, on loopback only) × 2 sizes × 2 rates
     expect(cells).toHaveLength(20);
-    expect(cells.filter((c) => c.system === "etcd").every((c) => c.flags === "etcd" && c.connections === null)).toBe(true);
+    expect(cells.filter((c) => c.system === "etcd").every((c) => c.flags === "etcd" && c.connections === null)).toBe(
+      true,
+    );
   });
 
   it("runs the peer only where raftlab's emulated environment is off", () => {
-    const cells = planCells(parse(["--flags", "none", "--sizes", "3", "--peer", "etcd", "--fsync-delay-us", "0,1000", "--order", "grouped"]));
+    const cells = planCells(
+      parse(["--flags", "none", "--sizes", "3", "--peer", "etcd", "--fsync-delay-us", "0,1000", "--order", "grouped"]),
+    );
     expect(cells.map((c) => `${c.system}:${c.fsyncDelayUs}`)).toEqual(["raftlab:0", "etcd:0", "raftlab:1000"]);
   });
 
   it("sweeps knob lists like the environment lists, and gives each cell's knobs to its nodes", () => {
-    const o = parse(["--flags", "all", "--sizes", "3", "--env", "loopback", "--order", "grouped", "--max-inflight", "1,2,4,16,64", "--max-batch-entries", "64,512", "--peer", "etcd"]);
+    const o = parse([
+      "--flags",
+      "all",
+      "--sizes",
+      "3",
+      "--env",
+      "loopback",
+      "--order",
+      "grouped",
+      "--max-inflight",
+      "1,2,4,16,64",
+      "--max-batch-entries",
+      "64,512",
+      "--peer",
+      "etcd",
+    ]);
     expect(o.knobs).toEqual({ maxInflight: [1, 2, 4, 16, 64], maxBatchEntries: [64, 512] });
     const cells = planCells(o);
     // The base scenario (1, 64) with etcd, then the other windows, then the other batch size.
@@ -113,7 +147,10 @@ describe("bench options", () => {
       "raftlab:1:512",
     ]);
     const args = nodeArgsFor(cells[3]!);
-    expect(args.slice(args.indexOf("--max-inflight"), args.indexOf("--max-inflight") + 2)).toEqual(["--max-inflight", "4"]);
+    expect(args.slice(args.indexOf("--max-inflight"), args.indexOf("--max-inflight") + 2)).toEqual([
+      "--max-inflight",
+      "4",
+    ]);
     // What the bench passes, the node parses into the core's knobs.
     const node = parseNodeOptions(["--id", "1", "--peers", "1=127.0.0.1:7001:7101", "--data-dir", "/tmp/x", ...args]);
     expect(node !== "help" && node.knobs).toMatchObject({ maxInflight: 4, maxBatchEntries: 64 });
@@ -163,7 +200,13 @@ describe("bench options", () => {
   });
 
   it("prints help, with every knob list", () => {
-    for (const opt of ["--max-inflight LIST", "--max-inflight-bytes LIST", "--max-batch-entries LIST", "--max-batch-bytes LIST", "--max-apply-bytes LIST"]) {
+    for (const opt of [
+      "--max-inflight LIST",
+      "--max-inflight-bytes LIST",
+      "--max-batch-entries LIST",
+      "--max-batch-bytes LIST",
+      "--max-apply-bytes LIST",
+    ]) {
       expect(BENCH_USAGE).toContain(opt);
     }
   });

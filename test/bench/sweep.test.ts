@@ -1,15 +1,15 @@
 // A tiny real sweep: real node processes, real load, results.json on disk; a cell whose nodes exit
 // at start is recorded as failed and the sweep goes on; no process outlives the sweep.
 
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Results } from "../../bench/results.ts";
+import { runSweep } from "../../bench/sweep.ts";
 import type { SweepOptions } from "../../bench/sweep-options.ts";
 import { parseBenchOptions } from "../../src/cli/bench-options.ts";
-import { runSweep } from "../../bench/sweep.ts";
-import type { Results } from "../../bench/results.ts";
-import { descendants, running, type ProcessKey } from "../support/processes.ts";
+import { descendants, type ProcessKey, running } from "../support/processes.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const out = mkdtempSync(path.join(tmpdir(), "raftlab-bench-test-"));
@@ -17,7 +17,26 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("bench sweep (real processes)", () => {
   it("measures ok cells, records a failing cell as failed and goes on, and leaves no process behind", async () => {
-    const parsed = parseBenchOptions(["--flags", "all", "--sizes", "1,3", "--warmup", "1", "--duration", "2", "--reps", "1", "--micro-ms", "20", "--out", out, "--fsync-delay-us", "0", "--order", "grouped"]);
+    const parsed = parseBenchOptions([
+      "--flags",
+      "all",
+      "--sizes",
+      "1,3",
+      "--warmup",
+      "1",
+      "--duration",
+      "2",
+      "--reps",
+      "1",
+      "--micro-ms",
+      "20",
+      "--out",
+      out,
+      "--fsync-delay-us",
+      "0",
+      "--order",
+      "grouped",
+    ]);
     if (parsed === "help") throw new Error("unexpected help");
     // The first scenario's fsync delay is beyond what a node accepts: its nodes exit at start (code 64).
     const opts: SweepOptions = { ...parsed, fsyncDelayUs: [99_000_000, 0] };
@@ -55,7 +74,9 @@ describe("bench sweep (real processes)", () => {
       expect(cell.percentiles.length).toBeGreaterThan(5);
       expect(cell.stagesMs).not.toBeNull();
       expect(cell.stagesMs!.total.p50).toBeGreaterThan(0);
-      expect(cell.cpu.map((u) => u.process).sort()).toEqual([...Array.from({ length: cell.size }, (_, i) => `node-${i + 1}`), "loadgen"].sort());
+      expect(cell.cpu.map((u) => u.process).sort()).toEqual(
+        [...Array.from({ length: cell.size }, (_, i) => `node-${i + 1}`), "loadgen"].sort(),
+      );
       expect(cell.cpu.filter((u) => u.role === "leader")).toHaveLength(1);
       expect(cell.cpu.every((u) => u.cpu > 0 && u.elu > 0 && u.elu <= 1)).toBe(true);
       expect(Object.keys(cell.elu).sort()).toEqual(cell.cpu.map((u) => u.process).sort());
@@ -66,7 +87,9 @@ describe("bench sweep (real processes)", () => {
       const leader = cell.mechanism!.nodes.find((n) => n.role === "leader")!;
       const acknowledged = cell.throughput * cell.durationS;
       // Since the node started (warm-up included), it would be about 1.5 times as many.
-      expect(leader.counters.leaderWriteEntries.mean * leader.counters.leaderWriteEntries.count).toBeLessThan(acknowledged * 1.25);
+      expect(leader.counters.leaderWriteEntries.mean * leader.counters.leaderWriteEntries.count).toBeLessThan(
+        acknowledged * 1.25,
+      );
       expect(m.entriesPerLeaderFsync).toBeGreaterThan(1); // batch, 128 connections
       expect(m.applyBatchMean).toBeGreaterThan(1);
       if (cell.size === 1) expect([m.followerFsyncsPerS, leader.counters.appendEntries.count]).toEqual([0, 0]);
@@ -80,7 +103,9 @@ describe("bench sweep (real processes)", () => {
     expect(results.correctness).toEqual({ "batch+pipeline+parallel-append+async-apply": "linearizable" });
     expect(lines.some((l) => l.startsWith("check 1/1: batch+pipeline+parallel-append+async-apply"))).toBe(true);
     // The micro-benchmarks, one row per task of every bench/micro file, for the report's table.
-    expect(new Set(results.micro?.map((m) => m.file))).toEqual(new Set(["checker.bench.ts", "codec.bench.ts", "log-append.bench.ts", "quorum.bench.ts"]));
+    expect(new Set(results.micro?.map((m) => m.file))).toEqual(
+      new Set(["checker.bench.ts", "codec.bench.ts", "log-append.bench.ts", "quorum.bench.ts"]),
+    );
     expect(results.micro!.every((m) => m.opsPerSec > 0)).toBe(true);
     // The report and the runs index were written next to it.
     expect(readdirSync(outcome.dir).sort()).toEqual(["checks", "index.html", "results.csv", "results.json"]);

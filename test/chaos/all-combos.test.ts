@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { replayCommand, type ChaosResult } from "../../src/chaos/result.ts";
+import { type ChaosResult, replayCommand } from "../../src/chaos/result.ts";
 import { CHAOS_DEFAULTS, runChaos } from "../../src/chaos/run.ts";
 import { summaryLine } from "../../src/cli/chaos.ts";
 import { allCombos, formatFlags } from "../../src/core/flags.ts";
 
-const BASE_SEED = Number(process.env["RAFTLAB_CHAOS_SEED"] ?? Math.floor(Math.random() * 1_000_000_000));
+const BASE_SEED = Number(process.env.RAFTLAB_CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000_000));
 const DURATION_S = 4.5;
 const CONCURRENT_RUNS = 2;
 const KILLS = ["kill-leader", "kill-node", "kill-all"];
@@ -28,7 +28,12 @@ function pool<T>(jobs: readonly (() => Promise<T>)[], width: number): Promise<T>
   const results: Promise<T>[] = [];
   const starts: (() => void)[] = [];
   for (const job of jobs) results.push(new Promise<void>((go) => starts.push(go)).then(job));
-  const settled = results.map((r) => r.then(() => undefined, () => undefined));
+  const settled = results.map((r) =>
+    r.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   // Job i starts once job i-width has settled.
   starts.forEach((go, i) => (i < width ? go() : void settled[i - width]!.then(go)));
   return results;
@@ -38,7 +43,9 @@ function pool<T>(jobs: readonly (() => Promise<T>)[], width: number): Promise<T>
 let runs: Promise<ChaosResult>[] | null = null;
 const startRuns = (): Promise<ChaosResult>[] =>
   (runs ??= pool(
-    combos.map((flags, i) => () => runChaos({ ...CHAOS_DEFAULTS, flags, seed: BASE_SEED + i, durationS: DURATION_S, outDir })),
+    combos.map(
+      (flags, i) => () => runChaos({ ...CHAOS_DEFAULTS, flags, seed: BASE_SEED + i, durationS: DURATION_S, outDir }),
+    ),
     CONCURRENT_RUNS,
   ));
 
@@ -57,8 +64,14 @@ describe(`chaos pass over all 16 combinations (base seed ${BASE_SEED})`, () => {
       expect(r.verdict).toBe("linearizable");
       expect(r.finalWrite).toMatch(/^acknowledged/);
       expect(r.convergence).toMatch(/hold identical values/);
-      expect(Object.keys(r.faultKinds).some((k) => KILLS.includes(k)), "a kill -9 and restart").toBe(true);
-      expect(Object.keys(r.faultKinds).some((k) => PARTITIONS.includes(k)), "a partition").toBe(true);
+      expect(
+        Object.keys(r.faultKinds).some((k) => KILLS.includes(k)),
+        "a kill -9 and restart",
+      ).toBe(true);
+      expect(
+        Object.keys(r.faultKinds).some((k) => PARTITIONS.includes(k)),
+        "a partition",
+      ).toBe(true);
       expect(r.acknowledgedWrites).toBeGreaterThan(0);
     }, 120_000);
   });

@@ -16,10 +16,31 @@ function capture(): { out: string[]; err: string[] } {
 
 describe("raftlab chaos options", () => {
   it("parses every option", () => {
-    const plan = parseChaosOptions(["--nodes", "5", "--flags", "all-combos", "--duration", "2.5", "--runs", "3", "--seed", "99", "--clients", "4", "--keys", "2", "--out", "x/y"]);
+    const plan = parseChaosOptions([
+      "--nodes",
+      "5",
+      "--flags",
+      "all-combos",
+      "--duration",
+      "2.5",
+      "--runs",
+      "3",
+      "--seed",
+      "99",
+      "--clients",
+      "4",
+      "--keys",
+      "2",
+      "--out",
+      "x/y",
+    ]);
     if (plan === "help") throw new Error("expected a plan");
     expect(plan.combos.map(formatFlags)).toHaveLength(16);
-    expect(plan).toMatchObject({ runs: 3, seed: 99, base: { nodes: 5, durationS: 2.5, clients: 4, keys: 2, outDir: "x/y" } });
+    expect(plan).toMatchObject({
+      runs: 3,
+      seed: 99,
+      base: { nodes: 5, durationS: 2.5, clients: 4, keys: 2, outDir: "x/y" },
+    });
     const defaults = parseChaosOptions([]);
     if (defaults === "help") throw new Error("expected a plan");
     expect(defaults.combos.map(formatFlags)).toEqual(["batch+pipeline+parallel-append+async-apply"]);
@@ -27,7 +48,16 @@ describe("raftlab chaos options", () => {
     expect(defaults.base.outDir).toBe("reports/chaos");
   });
 
-  for (const bad of [["--nodes", "0"], ["--flags", "turbo"], ["--duration", "soon"], ["--runs", "-1"], ["--seed", "1.5"], ["--bogus"], ["--keys"], ["extra"]]) {
+  for (const bad of [
+    ["--nodes", "0"],
+    ["--flags", "turbo"],
+    ["--duration", "soon"],
+    ["--runs", "-1"],
+    ["--seed", "1.5"],
+    ["--bogus"],
+    ["--keys"],
+    ["extra"],
+  ]) {
     it(`rejects ${bad.join(" ")} with one line and exit 64`, async () => {
       const io = capture();
       expect(await chaosCommand(bad)).toBe(64);

@@ -2,9 +2,9 @@
 // and played against a target it cuts and heals exactly the links and processes the fault names.
 
 import { describe, expect, it } from "vitest";
-import { waitUntil } from "../support/wait.ts";
+import { type FaultTarget, Nemesis, type PlannedFault, planFaults } from "../../src/chaos/nemesis.ts";
 import type { LinkChangeBody } from "../../src/node/api-types.ts";
-import { Nemesis, planFaults, type FaultTarget, type PlannedFault } from "../../src/chaos/nemesis.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const KILLS = ["kill-leader", "kill-node", "kill-all"];
 const PARTITIONS = ["isolate-leader", "split", "one-way"];
@@ -22,8 +22,14 @@ describe("planFaults", () => {
     for (let seed = 1; seed <= 300; seed++) {
       const plan = planFaults(seed, { nodes: 3, durationMs: 4000 });
       const kinds = plan.map((f) => f.kind);
-      expect(kinds.some((k) => KILLS.includes(k)), `seed ${seed}: ${kinds.join(",")}`).toBe(true);
-      expect(kinds.some((k) => PARTITIONS.includes(k)), `seed ${seed}: ${kinds.join(",")}`).toBe(true);
+      expect(
+        kinds.some((k) => KILLS.includes(k)),
+        `seed ${seed}: ${kinds.join(",")}`,
+      ).toBe(true);
+      expect(
+        kinds.some((k) => PARTITIONS.includes(k)),
+        `seed ${seed}: ${kinds.join(",")}`,
+      ).toBe(true);
       for (const f of plan) {
         expect(f.atMs).toBeLessThan(4000);
         expect(f.node).toBeGreaterThanOrEqual(1);
@@ -37,7 +43,9 @@ describe("planFaults", () => {
   });
 
   it("splits five nodes into a minority of two and a majority of three", () => {
-    const splits = Array.from({ length: 50 }, (_, s) => planFaults(s, { nodes: 5, durationMs: 20_000 })).flat().filter((f) => f.kind === "split");
+    const splits = Array.from({ length: 50 }, (_, s) => planFaults(s, { nodes: 5, durationMs: 20_000 }))
+      .flat()
+      .filter((f) => f.kind === "split");
     expect(splits.length).toBeGreaterThan(0);
     for (const f of splits) expect(f.minority!.length).toBe(2);
   });
@@ -84,7 +92,11 @@ describe("Nemesis", () => {
       `shape 3 {"to":[2],"partitioned":false}`,
     ]);
     expect(nemesis.events).toHaveLength(1);
-    expect(nemesis.events[0]).toMatchObject({ kind: "isolate-leader", nodes: [2], missed: [`node 3: {"to":[2],"partitioned":false}`] });
+    expect(nemesis.events[0]).toMatchObject({
+      kind: "isolate-leader",
+      nodes: [2],
+      missed: [`node 3: {"to":[2],"partitioned":false}`],
+    });
     expect(nemesis.events[0]!.endMs).toBeGreaterThanOrEqual(nemesis.events[0]!.startMs);
   });
 
@@ -92,7 +104,10 @@ describe("Nemesis", () => {
     const target = fakeTarget(null);
     await new Nemesis(
       target,
-      [fault({ lane: "network", kind: "one-way", node: 1, direction: "in" }), fault({ lane: "process", kind: "kill-leader", node: 3, atMs: 1 })],
+      [
+        fault({ lane: "network", kind: "one-way", node: 1, direction: "in" }),
+        fault({ lane: "process", kind: "kill-leader", node: 3, atMs: 1 }),
+      ],
       clock(),
     ).run();
     expect(target.calls.filter((c) => c.startsWith("shape"))).toEqual([
@@ -106,15 +121,34 @@ describe("Nemesis", () => {
 
   it("cuts the power of every node and restarts them all, and pauses the current leader", async () => {
     const target = fakeTarget(3);
-    await new Nemesis(target, [fault({ lane: "process", kind: "kill-all" }), fault({ lane: "process", kind: "pause-leader", node: 1, atMs: 1 })], clock()).run();
-    expect(target.calls).toEqual(["kill 1", "kill 2", "kill 3", "restart 1", "restart 2", "restart 3", "pause 3", "resume 3"]);
+    await new Nemesis(
+      target,
+      [
+        fault({ lane: "process", kind: "kill-all" }),
+        fault({ lane: "process", kind: "pause-leader", node: 1, atMs: 1 }),
+      ],
+      clock(),
+    ).run();
+    expect(target.calls).toEqual([
+      "kill 1",
+      "kill 2",
+      "kill 3",
+      "restart 1",
+      "restart 2",
+      "restart 3",
+      "pause 3",
+      "resume 3",
+    ]);
   });
 
   it("heals the active fault and skips the rest when stopped early", async () => {
     const target = fakeTarget(1);
     const nemesis = new Nemesis(
       target,
-      [fault({ lane: "process", kind: "pause-long", node: 2, forMs: 60_000 }), fault({ lane: "process", kind: "kill-node", atMs: 70_000 })],
+      [
+        fault({ lane: "process", kind: "pause-long", node: 2, forMs: 60_000 }),
+        fault({ lane: "process", kind: "kill-node", atMs: 70_000 }),
+      ],
       clock(),
     );
     const done = nemesis.run();

@@ -1,9 +1,9 @@
 // How API outcomes become history events: ok / fail / info exactly as the checker reads them.
 
 import { describe, expect, it } from "vitest";
-import { pairEvents, validateEvent, type OpName, type Value } from "../../src/check/history.ts";
-import { classify, historyOf, historyText, type HttpResult, type OpRecord } from "../../src/chaos/recording.ts";
 import { requestFor } from "../../src/chaos/clients.ts";
+import { classify, type HttpResult, historyOf, historyText, type OpRecord } from "../../src/chaos/recording.ts";
+import { type OpName, pairEvents, type Value, validateEvent } from "../../src/check/history.ts";
 
 const reply = (status: number, body = ""): HttpResult => ({ kind: "response", status, body });
 const err503 = (code: string): HttpResult => reply(503, JSON.stringify({ error: "x", code }));
@@ -40,7 +40,14 @@ describe("classify", () => {
   }
 });
 
-function rec(process: number, f: OpName, input: Value | [Value, Value], start: number, end: number, r: HttpResult): OpRecord {
+function rec(
+  process: number,
+  f: OpName,
+  input: Value | [Value, Value],
+  start: number,
+  end: number,
+  r: HttpResult,
+): OpRecord {
   return { process, f, key: "k", input, start, end, result: classify(f, r), node: 1 };
 }
 
@@ -66,7 +73,14 @@ describe("historyOf", () => {
 
   it("maps completions to ok / fail / info and leaves out a cas that was never proposed", () => {
     const completions = events.filter((e) => e.type !== "invoke").map((e) => `${e.process} ${e.f} ${e.type}`);
-    expect(completions).toEqual(["5 read fail", "0 write ok", "1 read ok", "2 cas fail", "0 write fail", "4 write info"]);
+    expect(completions).toEqual([
+      "5 read fail",
+      "0 write ok",
+      "1 read ok",
+      "2 cas fail",
+      "0 write fail",
+      "4 write info",
+    ]);
     expect(events.some((e) => e.process === 3)).toBe(false);
     expect(events.find((e) => e.process === 2 && e.type === "fail")!.current).toBe("c");
     expect(events.find((e) => e.process === 1 && e.type === "ok")!.value).toBe("a");
@@ -88,6 +102,10 @@ describe("requestFor", () => {
   it("builds the API request of each operation", () => {
     expect(requestFor("read", "a b", null)).toEqual({ method: "GET", path: "/kv/a%20b" });
     expect(requestFor("write", "k", "v")).toEqual({ method: "PUT", path: "/kv/k", body: "v" });
-    expect(requestFor("cas", "k", [null, "v"])).toEqual({ method: "POST", path: "/cas/k", body: `{"expect":null,"value":"v"}` });
+    expect(requestFor("cas", "k", [null, "v"])).toEqual({
+      method: "POST",
+      path: "/cas/k",
+      body: `{"expect":null,"value":"v"}`,
+    });
   });
 });

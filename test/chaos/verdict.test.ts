@@ -5,27 +5,45 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkCommand } from "../../src/cli/check.ts";
 import { classify, type OpRecord } from "../../src/chaos/recording.ts";
 import { finishRun } from "../../src/chaos/run.ts";
 import { exitStatus, judge, type RunData } from "../../src/chaos/verdict.ts";
 import type { Value } from "../../src/check/history.ts";
+import { checkCommand } from "../../src/cli/check.ts";
 import { NO_FLAGS } from "../../src/core/flags.ts";
 
 const ms = 1e6;
-const ok = (process: number, f: "read" | "write", input: Value, start: number, end: number, seen?: Value): OpRecord => ({
+const ok = (
+  process: number,
+  f: "read" | "write",
+  input: Value,
+  start: number,
+  end: number,
+  seen?: Value,
+): OpRecord => ({
   process,
   f,
   key: "k",
   input,
   start: start * ms,
   end: end * ms,
-  result: f === "read" ? classify("read", seen === null ? { kind: "response", status: 404, body: "" } : { kind: "response", status: 200, body: seen! }) : classify("write", { kind: "response", status: 204, body: "" }),
+  result:
+    f === "read"
+      ? classify(
+          "read",
+          seen === null ? { kind: "response", status: 404, body: "" } : { kind: "response", status: 200, body: seen! },
+        )
+      : classify("write", { kind: "response", status: 204, body: "" }),
   node: 1,
 });
 
 const writes = [ok(0, "write", "a", 0, 10), ok(0, "write", "b", 20, 30)];
-const healthy = { faults: [], crashes: [], finalWrite: { ok: true, detail: "acknowledged" }, convergence: { ok: true, detail: "identical" } };
+const healthy = {
+  faults: [],
+  crashes: [],
+  finalWrite: { ok: true, detail: "acknowledged" },
+  convergence: { ok: true, detail: "identical" },
+};
 const options = { nodes: 3, flags: NO_FLAGS, durationS: 1, seed: 7, clients: 2, keys: 1 };
 
 const root = mkdtempSync(path.join(tmpdir(), "raftlab-chaos-verdict-"));
@@ -39,7 +57,11 @@ function runDir(name: string): string {
 
 describe("a chaos run's verdict", () => {
   it("reports a planted stale read as not linearizable, keeps the history, and fails the command", async () => {
-    const data: RunData = { ...healthy, records: [...writes, ok(1, "read", null, 40, 50, "a")], finalValues: new Map([["k", "b"]]) };
+    const data: RunData = {
+      ...healthy,
+      records: [...writes, ok(1, "read", null, 40, 50, "a")],
+      finalValues: new Map([["k", "b"]]),
+    };
     const dir = runDir("stale");
     const r = finishRun(options, "stale", dir, data, 60);
     expect(r.outcome).toBe("fail");
@@ -57,7 +79,11 @@ describe("a chaos run's verdict", () => {
   });
 
   it("passes a clean run and removes its data, keeping the page", () => {
-    const data: RunData = { ...healthy, records: [...writes, ok(1, "read", null, 40, 50, "b")], finalValues: new Map([["k", "b"]]) };
+    const data: RunData = {
+      ...healthy,
+      records: [...writes, ok(1, "read", null, 40, 50, "b")],
+      finalValues: new Map([["k", "b"]]),
+    };
     const dir = runDir("clean");
     const r = finishRun(options, "clean", dir, data, 60);
     expect(r).toMatchObject({ outcome: "pass", verdict: "linearizable", problems: [], ops: 3, acknowledgedWrites: 2 });
@@ -70,12 +96,19 @@ describe("a chaos run's verdict", () => {
   it("fails a run whose last acknowledged write is missing from the final state", () => {
     const { outcome, problems } = judge({ ...healthy, records: writes, finalValues: new Map([["k", "a"]]) });
     expect(outcome).toBe("fail");
-    expect(problems).toEqual([`lost acknowledged write: k: the write of "b" by client 0 was acknowledged, but the final value is "a"`]);
+    expect(problems).toEqual([
+      `lost acknowledged write: k: the write of "b" by client 0 was acknowledged, but the final value is "a"`,
+    ]);
   });
 
   it("accepts a final value from a write that may have landed after the last acknowledged one", () => {
-    const pending: OpRecord = { ...ok(1, "write", "c", 25, 26), result: classify("write", { kind: "no-response", reason: "timeout", detail: "" }) };
-    expect(judge({ ...healthy, records: [...writes, pending], finalValues: new Map([["k", "c"]]) }).outcome).toBe("pass");
+    const pending: OpRecord = {
+      ...ok(1, "write", "c", 25, 26),
+      result: classify("write", { kind: "no-response", reason: "timeout", detail: "" }),
+    };
+    expect(judge({ ...healthy, records: [...writes, pending], finalValues: new Map([["k", "c"]]) }).outcome).toBe(
+      "pass",
+    );
   });
 
   it("fails a run in which a node exited on its own, or the cluster did not converge", () => {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkCommand } from "../../src/cli/check.ts";
-import { e } from "./support/events.ts";
 import { toJsonLines } from "./support/convert-porcupine.ts";
+import { e } from "./support/events.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "raftlab-check-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,13 +33,20 @@ const writeThenRead = (seen: string | null) =>
   ]);
 const good = file("good.jsonl", writeThenRead("a"));
 const bad = file("bad.jsonl", writeThenRead(null));
-const wide = file("wide.jsonl", toJsonLines(["a", "b", "c", "d"].flatMap((v, p) => [e(1, p, "invoke", "write", "k", v), e(9, p, "info", "write", "k")])));
+const wide = file(
+  "wide.jsonl",
+  toJsonLines(
+    ["a", "b", "c", "d"].flatMap((v, p) => [e(1, p, "invoke", "write", "k", v), e(9, p, "info", "write", "k")]),
+  ),
+);
 
 describe("raftlab check", () => {
   it("exits 0 and prints linearizable with what was checked", async () => {
     const r = await run(good);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^linearizable\n {2}3 operations on 2 keys \(2 searched\), \d+ states explored, [\d.]+ ms\n$/);
+    expect(r.out).toMatch(
+      /^linearizable\n {2}3 operations on 2 keys \(2 searched\), \d+ states explored, [\d.]+ ms\n$/,
+    );
     expect(r.err).toBe("");
   });
 

@@ -7,7 +7,9 @@ const read = (output: string | null): Operation => ({ ...at, f: "read", input: n
 const write = (input: string | null): Operation => ({ ...at, f: "write", input, output: null });
 const append = (input: string): Operation => ({ ...at, f: "append", input, output: null });
 const cas = (expect: string | null, next: string | null, output: boolean | null, current?: string | null): Operation =>
-  current === undefined ? { ...at, f: "cas", input: [expect, next], output } : { ...at, f: "cas", input: [expect, next], output, current };
+  current === undefined
+    ? { ...at, f: "cas", input: [expect, next], output }
+    : { ...at, f: "cas", input: [expect, next], output, current };
 
 describe("key-value model", () => {
   it("starts absent: a read of null (404) is legal, a read of a value is not", () => {

@@ -9,8 +9,19 @@ const verdict = (events: HistoryEvent[]): string => checkEvents(events).verdict;
 
 describe("linearizability of hand-made histories", () => {
   it("a read concurrent with a write may see the old or the new value, and a later read the new one", () => {
-    const base = [e(0, 0, "invoke", "write", "k", "a"), e(25, 1, "invoke", "read", "k"), e(30, 2, "invoke", "read", "k")];
-    expect(verdict([...base, e(60, 2, "ok", "read", "k", null), e(75, 1, "ok", "read", "k", "a"), e(100, 0, "ok", "write", "k")])).toBe("linearizable");
+    const base = [
+      e(0, 0, "invoke", "write", "k", "a"),
+      e(25, 1, "invoke", "read", "k"),
+      e(30, 2, "invoke", "read", "k"),
+    ];
+    expect(
+      verdict([
+        ...base,
+        e(60, 2, "ok", "read", "k", null),
+        e(75, 1, "ok", "read", "k", "a"),
+        e(100, 0, "ok", "write", "k"),
+      ]),
+    ).toBe("linearizable");
     // Once a read has returned the new value, a read that starts afterwards cannot see the old one.
     expect(
       verdict([
@@ -25,9 +36,16 @@ describe("linearizability of hand-made histories", () => {
   });
 
   it("concurrent writes may take effect in either order (the same operations, different states)", () => {
-    const writes = [e(1, 0, "invoke", "write", "k", "a"), e(1, 1, "invoke", "write", "k", "b"), e(5, 0, "ok", "write", "k"), e(5, 1, "ok", "write", "k")];
+    const writes = [
+      e(1, 0, "invoke", "write", "k", "a"),
+      e(1, 1, "invoke", "write", "k", "b"),
+      e(5, 0, "ok", "write", "k"),
+      e(5, 1, "ok", "write", "k"),
+    ];
     for (const last of ["a", "b"]) {
-      expect(verdict([...writes, e(6, 2, "invoke", "read", "k"), e(7, 2, "ok", "read", "k", last)]), last).toBe("linearizable");
+      expect(verdict([...writes, e(6, 2, "invoke", "read", "k"), e(7, 2, "ok", "read", "k", last)]), last).toBe(
+        "linearizable",
+      );
     }
   });
 
@@ -45,7 +63,12 @@ describe("linearizability of hand-made histories", () => {
 
   it("treats a completion and an invoke at the same instant as concurrent", () => {
     expect(
-      verdict([e(1, 0, "invoke", "write", "k", "a"), e(5, 1, "invoke", "read", "k"), e(5, 0, "ok", "write", "k"), e(6, 1, "ok", "read", "k", null)]),
+      verdict([
+        e(1, 0, "invoke", "write", "k", "a"),
+        e(5, 1, "invoke", "read", "k"),
+        e(5, 0, "ok", "write", "k"),
+        e(6, 1, "ok", "read", "k", null),
+      ]),
     ).toBe("linearizable");
   });
 
@@ -64,38 +87,64 @@ describe("linearizability of hand-made histories", () => {
     ];
     expect(verdict([...lost, ...flicker])).toBe("not linearizable");
     // An info write cannot take effect before it was invoked.
-    expect(verdict([e(1, 1, "invoke", "read", "k"), e(2, 1, "ok", "read", "k", "a"), e(3, 0, "invoke", "write", "k", "a"), e(4, 0, "info", "write", "k")])).toBe(
-      "not linearizable",
-    );
+    expect(
+      verdict([
+        e(1, 1, "invoke", "read", "k"),
+        e(2, 1, "ok", "read", "k", "a"),
+        e(3, 0, "invoke", "write", "k", "a"),
+        e(4, 0, "info", "write", "k"),
+      ]),
+    ).toBe("not linearizable");
   });
 
   it("a process that never completes counts as info", () => {
-    expect(verdict([e(1, 0, "invoke", "write", "k", "a"), e(5, 1, "invoke", "read", "k"), e(6, 1, "ok", "read", "k", "a")])).toBe("linearizable");
+    expect(
+      verdict([e(1, 0, "invoke", "write", "k", "a"), e(5, 1, "invoke", "read", "k"), e(6, 1, "ok", "read", "k", "a")]),
+    ).toBe("linearizable");
   });
 
   it("allows only one of two concurrent cas with the same expected value to succeed", () => {
     const race = [e(1, 0, "invoke", "cas", "k", [null, "a"]), e(1, 1, "invoke", "cas", "k", [null, "b"])];
-    expect(verdict([...race, e(5, 0, "ok", "cas", "k"), e(6, 1, "fail", "cas", "k", null, { current: "a" })])).toBe("linearizable");
+    expect(verdict([...race, e(5, 0, "ok", "cas", "k"), e(6, 1, "fail", "cas", "k", null, { current: "a" })])).toBe(
+      "linearizable",
+    );
     expect(verdict([...race, e(5, 0, "ok", "cas", "k"), e(6, 1, "ok", "cas", "k")])).toBe("not linearizable");
     // The loser reporting the wrong winner is caught too.
-    expect(verdict([...race, e(5, 0, "ok", "cas", "k"), e(6, 1, "fail", "cas", "k", null, { current: "b" })])).toBe("not linearizable");
+    expect(verdict([...race, e(5, 0, "ok", "cas", "k"), e(6, 1, "fail", "cas", "k", null, { current: "b" })])).toBe(
+      "not linearizable",
+    );
   });
 
   it("a cas that failed although its expected value certainly held is a violation", () => {
-    const history = [e(1, 0, "invoke", "write", "k", "a"), e(2, 0, "ok", "write", "k"), e(3, 0, "invoke", "cas", "k", ["a", "b"])];
+    const history = [
+      e(1, 0, "invoke", "write", "k", "a"),
+      e(2, 0, "ok", "write", "k"),
+      e(3, 0, "invoke", "cas", "k", ["a", "b"]),
+    ];
     expect(verdict([...history, e(4, 0, "fail", "cas", "k")])).toBe("not linearizable");
-    expect(verdict([...history, e(4, 0, "ok", "cas", "k"), e(5, 1, "invoke", "read", "k"), e(6, 1, "ok", "read", "k", "b")])).toBe("linearizable");
+    expect(
+      verdict([...history, e(4, 0, "ok", "cas", "k"), e(5, 1, "invoke", "read", "k"), e(6, 1, "ok", "read", "k", "b")]),
+    ).toBe("linearizable");
   });
 
   it("an info cas swaps only if its comparison held when it took effect", () => {
-    const history = [e(1, 0, "invoke", "cas", "k", ["a", "b"]), e(2, 0, "info", "cas", "k"), e(3, 1, "invoke", "read", "k")];
+    const history = [
+      e(1, 0, "invoke", "cas", "k", ["a", "b"]),
+      e(2, 0, "info", "cas", "k"),
+      e(3, 1, "invoke", "read", "k"),
+    ];
     expect(verdict([...history, e(4, 1, "ok", "read", "k", "b")])).toBe("not linearizable"); // "a" was never there
     expect(verdict([...history, e(4, 1, "ok", "read", "k", null)])).toBe("linearizable");
   });
 
   it("keys are independent: each is checked against its own value", () => {
     expect(
-      verdict([e(1, 0, "invoke", "write", "a", "1"), e(2, 0, "ok", "write", "a"), e(3, 0, "invoke", "read", "b"), e(4, 0, "ok", "read", "b", null)]),
+      verdict([
+        e(1, 0, "invoke", "write", "a", "1"),
+        e(2, 0, "ok", "write", "a"),
+        e(3, 0, "invoke", "read", "b"),
+        e(4, 0, "ok", "read", "b", null),
+      ]),
     ).toBe("linearizable");
   });
 });
@@ -121,10 +170,18 @@ describe("search", () => {
   });
 
   it("reports the failing key with the fewest operations and stops there", () => {
-    const big = Array.from({ length: 20 }, (_, i) => [e(2 * i, 0, "invoke", "write", "big", `${i}`), e(2 * i + 1, 0, "ok", "write", "big")]).flat();
+    const big = Array.from({ length: 20 }, (_, i) => [
+      e(2 * i, 0, "invoke", "write", "big", `${i}`),
+      e(2 * i + 1, 0, "ok", "write", "big"),
+    ]).flat();
     const small = [e(100, 1, "invoke", "write", "small", "x"), e(101, 1, "ok", "write", "small")];
     const history = plantStaleRead(plantStaleRead([...big, ...small], "big"), "small");
-    expect(checkEvents(history)).toMatchObject({ verdict: "not linearizable", failingKey: "small", partitions: 2, checkedPartitions: 1 });
+    expect(checkEvents(history)).toMatchObject({
+      verdict: "not linearizable",
+      failingKey: "small",
+      partitions: 2,
+      checkedPartitions: 1,
+    });
   });
 
   it("answers unknown, never a guess, when a key's search exhausts the budget", () => {
@@ -135,11 +192,17 @@ describe("search", () => {
   });
 
   it("still finds a violation in a larger key after a smaller key ran out of budget", () => {
-    const undecided = ["a", "b", "c", "d"].flatMap((v, p) => [e(1, p, "invoke", "write", "u", v), e(10, p, "ok", "write", "u")]);
+    const undecided = ["a", "b", "c", "d"].flatMap((v, p) => [
+      e(1, p, "invoke", "write", "u", v),
+      e(10, p, "ok", "write", "u"),
+    ]);
     // Five operations (more than "u"), the violation early: found after two states.
     const failing = [
       ...plantStaleRead([e(20, 9, "invoke", "write", "v", "stale"), e(21, 9, "ok", "write", "v")], "v"),
-      ...[0, 1].flatMap((i) => [e(40 + 2 * i, 9, "invoke", "write", "v", `${i}`), e(41 + 2 * i, 9, "ok", "write", "v")]),
+      ...[0, 1].flatMap((i) => [
+        e(40 + 2 * i, 9, "invoke", "write", "v", `${i}`),
+        e(41 + 2 * i, 9, "ok", "write", "v"),
+      ]),
     ];
     expect(checkEvents([...undecided, ...failing], { budget: 3 })).toMatchObject({
       verdict: "not linearizable",

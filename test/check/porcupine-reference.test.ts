@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { readHistory } from "../../src/check/history.ts";
-import { checkOperations, type CheckResult } from "../../src/check/linearizability.ts";
+import { type CheckResult, checkOperations } from "../../src/check/linearizability.ts";
 import { convertJepsenLog, convertKvLog, PORCUPINE_DIR, toJsonLines } from "./support/convert-porcupine.ts";
 
 const read = (path: string): string => readFileSync(new URL(path, PORCUPINE_DIR), "utf8");
@@ -28,7 +28,9 @@ function checkAgainst(name: string, text: string, linearizable: boolean): CheckR
 
 afterAll(() => {
   const histories = jepsen.length + kv.length;
-  console.log(`checker time over ${histories} reference histories: ${totalMs.toFixed(0)} ms; undecided: ${undecided.join(", ") || "none"}`);
+  console.log(
+    `checker time over ${histories} reference histories: ${totalMs.toFixed(0)} ms; undecided: ${undecided.join(", ") || "none"}`,
+  );
 });
 
 describe("Porcupine reference histories", () => {
@@ -50,7 +52,9 @@ describe("Porcupine reference histories", () => {
   it("with a tiny budget gives the right verdict or unknown, never the wrong one", () => {
     let decided = 0;
     for (const file of jepsen) {
-      const result = checkOperations(readHistory(toJsonLines(convertJepsenLog(read(`jepsen/${file}`)))), { budget: 200 });
+      const result = checkOperations(readHistory(toJsonLines(convertJepsenLog(read(`jepsen/${file}`)))), {
+        budget: 200,
+      });
       if (result.verdict === "unknown") continue;
       decided++;
       expect(result.verdict, file).toBe(expected[file.slice(5, 8)] ? "linearizable" : "not linearizable");

@@ -23,7 +23,17 @@ function capture(): { out: string[]; err: string[] } {
   return { out, err };
 }
 
-const base = (host: string): string[] => ["node", "--id", "1", "--peers", "1=127.0.0.1:17001:17101", "--host", host, "--data-dir", path.join(dir, "d")];
+const base = (host: string): string[] => [
+  "node",
+  "--id",
+  "1",
+  "--peers",
+  "1=127.0.0.1:17001:17101",
+  "--host",
+  host,
+  "--data-dir",
+  path.join(dir, "d"),
+];
 
 async function usageError(args: string[]): Promise<string> {
   const io = capture();
@@ -44,14 +54,20 @@ describe("raftlab node security options", () => {
 
   it("refuses --admin with a client token but no admin token on loopback", async () => {
     const err = await usageError([...base("127.0.0.1"), "--admin", "--client-token", "t"]);
-    expect(err).toContain("--admin with --client-token needs a token for /admin: add --secret-file FILE or --admin-token T");
+    expect(err).toContain(
+      "--admin with --client-token needs a token for /admin: add --secret-file FILE or --admin-token T",
+    );
   });
 
   it("refuses a secret file that is missing or too short", async () => {
-    expect(await usageError([...base("127.0.0.1"), "--secret-file", path.join(dir, "absent")])).toMatch(/--secret-file: cannot read .*absent: ENOENT/);
+    expect(await usageError([...base("127.0.0.1"), "--secret-file", path.join(dir, "absent")])).toMatch(
+      /--secret-file: cannot read .*absent: ENOENT/,
+    );
     const short = path.join(dir, "short");
     writeFileSync(short, "abc\n");
-    expect(await usageError([...base("127.0.0.1"), "--secret-file", short])).toMatch(/--secret-file: .*short holds 3 characters; a secret has 16 to 4096/);
+    expect(await usageError([...base("127.0.0.1"), "--secret-file", short])).toMatch(
+      /--secret-file: .*short holds 3 characters; a secret has 16 to 4096/,
+    );
   });
 
   it("documents the secret, --insecure and the open loopback peer port in --help", async () => {
@@ -65,19 +81,36 @@ describe("raftlab node security options", () => {
   });
 
   it("starts on a non-loopback --host with --insecure", async () => {
-    const build = process.env["RAFTLAB_NODE_BUILD"];
+    const build = process.env.RAFTLAB_NODE_BUILD;
     if (!build) throw new Error("RAFTLAB_NODE_BUILD is not set: run through vitest's global setup");
     const { base: port, release } = await reserveBasePort(1);
     try {
-      const args = ["node", "--id", "1", "--peers", `1=127.0.0.1:${port}:${port + 100}`, "--host", "0.0.0.0", "--insecure", "--data-dir", path.join(dir, "insecure")];
-      const child = spawn(process.execPath, [path.join(build, "src", "cli", "main.js"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      const args = [
+        "node",
+        "--id",
+        "1",
+        "--peers",
+        `1=127.0.0.1:${port}:${port + 100}`,
+        "--host",
+        "0.0.0.0",
+        "--insecure",
+        "--data-dir",
+        path.join(dir, "insecure"),
+      ];
+      const child = spawn(process.execPath, [path.join(build, "src", "cli", "main.js"), ...args], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       let err = "";
       child.stdout.on("data", (b: Buffer) => (out += b.toString()));
       child.stderr.on("data", (b: Buffer) => (err += b.toString()));
       const exited = new Promise<object>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
       try {
-        await waitUntil(() => out.includes("node 1: clients on") || child.exitCode !== null, "the node to start", 20_000);
+        await waitUntil(
+          () => out.includes("node 1: clients on") || child.exitCode !== null,
+          "the node to start",
+          20_000,
+        );
         expect(err).toBe("");
         expect(out).toContain("node 1: clients on http://127.0.0.1");
       } finally {

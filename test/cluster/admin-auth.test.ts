@@ -15,7 +15,9 @@ let cluster: LocalCluster;
 
 /** POST /admin/links to node 1 with `token` as the bearer token (none when null). */
 const admin = (token: string | null, body: object): Promise<Reply> =>
-  new NodeClient(cluster.clientUrl(1), { adminToken: token }).send("POST", "/admin/links", { body: JSON.stringify(body) });
+  new NodeClient(cluster.clientUrl(1), { adminToken: token }).send("POST", "/admin/links", {
+    body: JSON.stringify(body),
+  });
 const secret = (): string => readSecretFile(cluster.secretFile!);
 
 beforeAll(async () => {
@@ -24,7 +26,7 @@ beforeAll(async () => {
     flags: parseFlags("all"),
     basePort: await freeBasePort(1),
     nodeArgs: ["--admin", "--client-token", CLIENT_TOKEN],
-    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+    stdio: process.env.RAFTLAB_TEST_VERBOSE ? "inherit" : "ignore",
   });
   cluster.start();
   const client = new NodeClient(cluster.clientUrl(1), { clientToken: CLIENT_TOKEN });
@@ -56,7 +58,9 @@ describe("/admin authorization", () => {
     ] as const) {
       const r = await admin(secret(), body);
       expect(r.status, JSON.stringify(body)).toBe(400);
-      expect(JSON.parse(r.body).error, JSON.stringify(body)).toMatch(new RegExp(`"${field}" must be a number from 0 to \\d+`));
+      expect(JSON.parse(r.body).error, JSON.stringify(body)).toMatch(
+        new RegExp(`"${field}" must be a number from 0 to \\d+`),
+      );
     }
     expect((await admin(secret(), { delayMs: 60_000, jitterMs: 0 })).status).toBe(200);
     expect((await admin(secret(), { delayMs: 0 })).status).toBe(200);

@@ -3,7 +3,7 @@
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { request, startCluster, type RequestInit, type TestCluster } from "../support/cluster.ts";
+import { type RequestInit, request, startCluster, type TestCluster } from "../support/cluster.ts";
 
 let t: TestCluster;
 let leader: string;
@@ -52,13 +52,17 @@ function raw(text: string, endAfterWrite = false, waitMs = 1000): Promise<string
 /** A PUT through node:http, which writes the whole body before it reads (unlike curl or fetch). */
 function nodeHttpPut(url: string, body: Buffer, declared: boolean): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: "PUT", headers: declared ? { "content-length": body.length } : {} }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on("error", reject);
-    });
+    const req = httpRequest(
+      url,
+      { method: "PUT", headers: declared ? { "content-length": body.length } : {} },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.setTimeout(10_000, () => req.destroy(new Error("no answer within 10 s")));
     // Chunked: several writes, as a streaming upload would make them.
@@ -72,8 +76,10 @@ function nodeHttpPut(url: string, body: Buffer, declared: boolean): Promise<{ st
 
 describe("client API input errors", () => {
   it("rejects an empty key", () => expectError(400, /empty/, `${leader}/kv/`, { method: "PUT", body: "x" }));
-  it("rejects an oversized key", () => expectError(400, /limit is 64/, `${leader}/kv/${"k".repeat(65)}`, { method: "PUT", body: "x" }));
-  it("rejects a key that is not valid percent-encoding", () => expectError(400, /percent-encoded/, `${leader}/kv/%E0%A4%A`));
+  it("rejects an oversized key", () =>
+    expectError(400, /limit is 64/, `${leader}/kv/${"k".repeat(65)}`, { method: "PUT", body: "x" }));
+  it("rejects a key that is not valid percent-encoding", () =>
+    expectError(400, /percent-encoded/, `${leader}/kv/%E0%A4%A`));
   it("rejects a body over --max-value-bytes", () =>
     expectError(413, /limit/, `${leader}/kv/big`, { method: "PUT", body: "x".repeat(1025) }));
   it.each([
@@ -85,9 +91,13 @@ describe("client API input errors", () => {
     expect(r.status).toBe(413);
     expect(JSON.parse(r.body)).toMatchObject({ error: expect.stringMatching(/limit of 1024 bytes|limit is 1024/) });
   });
-  it("rejects malformed CAS JSON", () => expectError(400, /not valid JSON/, `${leader}/cas/c`, { method: "POST", body: "{nope" }));
+  it("rejects malformed CAS JSON", () =>
+    expectError(400, /not valid JSON/, `${leader}/cas/c`, { method: "POST", body: "{nope" }));
   it("rejects CAS JSON of the wrong shape", async () => {
-    await expectError(400, /"value" must be a string/, `${leader}/cas/c`, { method: "POST", body: '{"expect":null,"value":3}' });
+    await expectError(400, /"value" must be a string/, `${leader}/cas/c`, {
+      method: "POST",
+      body: '{"expect":null,"value":3}',
+    });
     await expectError(400, /missing "expect"/, `${leader}/cas/c`, { method: "POST", body: '{"value":"v"}' });
     await expectError(400, /JSON object/, `${leader}/cas/c`, { method: "POST", body: "[1,2]" });
   });
@@ -101,7 +111,9 @@ describe("client API input errors", () => {
   it("keeps admin endpoints off unless started with --admin", () =>
     expectError(404, /--admin/, `${leader}/admin/links`, { method: "POST", body: "{}" }));
   it("survives an aborted upload and a garbage request line", async () => {
-    expect(await raw("PUT /kv/aborted HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", true)).toMatch(/closed|HTTP\/1.1 4\d\d/);
+    expect(await raw("PUT /kv/aborted HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", true)).toMatch(
+      /closed|HTTP\/1.1 4\d\d/,
+    );
     expect(await raw("\x00\x01\x02 garbage\r\n\r\n")).toMatch(/silent|closed|HTTP\/1.1 4\d\d/);
     expect(await raw(`GET /${"x".repeat(100_000)} HTTP/1.1\r\n\r\n`)).toMatch(/silent|closed|HTTP\/1.1 4\d\d/);
   });
@@ -117,7 +129,13 @@ describe("client API input errors", () => {
     expect((await request(`${leader}/kv/ok`, { method: "DELETE" })).status).toBe(204);
     expect((await request(`${leader}/kv/ok`)).status).toBe(404);
     const status = JSON.parse((await request(`${leader}/status`)).body);
-    expect(status).toMatchObject({ id: 1, role: "leader", leader: 1, clientUrl: leader, flags: "batch+pipeline+parallel-append+async-apply" });
+    expect(status).toMatchObject({
+      id: 1,
+      role: "leader",
+      leader: 1,
+      clientUrl: leader,
+      flags: "batch+pipeline+parallel-append+async-apply",
+    });
     expect((await request(`${leader}/metrics`)).body).toMatch(/raftlab_stage_seconds/);
   });
 });

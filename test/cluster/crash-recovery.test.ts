@@ -15,7 +15,11 @@ describe("kill -9 of the leader during a write stream", () => {
       const writers = Array.from({ length: 4 }, async (_, w) => {
         for (let i = 0; !stop; i++) {
           const key = `w${w}-${i}`;
-          const r = await put(t.cluster.clientUrl(t.cluster.ids.find((id) => t.cluster.isRunning(id))!), key, key).catch(() => null);
+          const r = await put(
+            t.cluster.clientUrl(t.cluster.ids.find((id) => t.cluster.isRunning(id))!),
+            key,
+            key,
+          ).catch(() => null);
           if (r?.status === 204) acked.push(key);
         }
       });
@@ -43,7 +47,11 @@ describe("kill -9 of the leader during a write stream", () => {
 
       t.cluster.startNode(old);
       const target = (await t.cluster.status(next))!.commitIndex;
-      await waitUntil(async () => ((await t.cluster.status(old))?.appliedIndex ?? 0) >= target, `node ${old} catches up to ${target}`, 20_000);
+      await waitUntil(
+        async () => ((await t.cluster.status(old))?.appliedIndex ?? 0) >= target,
+        `node ${old} catches up to ${target}`,
+        20_000,
+      );
       const last = acked[acked.length - 1]!;
       expect((await getStale(t.cluster.clientUrl(old), last)).body).toBe(last);
       expect((await t.cluster.status(old))?.role).toBe("follower");

@@ -17,7 +17,10 @@ describe.concurrent("all 16 flag combinations in real processes", () => {
         expect(status?.flags).toBe(combo);
         for (const i of [0, 17, 39]) expect((await get(base, `key-${i}`)).body).toBe(`value-${i}`);
         for (const id of t.cluster.ids) {
-          await waitUntil(async () => (await getStale(t.cluster.clientUrl(id), "key-39")).body === "value-39", `node ${id} applies key-39`);
+          await waitUntil(
+            async () => (await getStale(t.cluster.clientUrl(id), "key-39")).body === "value-39",
+            `node ${id} applies key-39`,
+          );
         }
       } finally {
         await t.stop();

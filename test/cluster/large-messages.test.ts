@@ -16,17 +16,21 @@ import { getStale, request, requestLeader, startCluster } from "../support/clust
 import { waitUntil } from "../support/wait.ts";
 
 const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
-const STATE_MIB = Number(process.env["RAFTLAB_CATCHUP_MIB"] ?? 20);
+const STATE_MIB = Number(process.env.RAFTLAB_CATCHUP_MIB ?? 20);
 
 /** PUTs until one is acknowledged: a leader change may lose a write, and a client then retries. */
 async function putUntilAcked(url: string, body: Uint8Array, deadlineMs: number): Promise<number> {
   let attempts = 0;
-  await waitUntil(async () => {
-    attempts++;
-    const r = await requestLeader(url, { method: "PUT", body }).catch(() => null);
-    if (r !== null && r.status !== 204 && r.status !== 503) throw new Error(`PUT answered ${r.status}: ${r.body}`);
-    return r?.status === 204;
-  }, `PUT ${url} to be acknowledged`, deadlineMs);
+  await waitUntil(
+    async () => {
+      attempts++;
+      const r = await requestLeader(url, { method: "PUT", body }).catch(() => null);
+      if (r !== null && r.status !== 204 && r.status !== 503) throw new Error(`PUT answered ${r.status}: ${r.body}`);
+      return r?.status === 204;
+    },
+    `PUT ${url} to be acknowledged`,
+    deadlineMs,
+  );
   return attempts;
 }
 
@@ -45,7 +49,10 @@ describe("large peer messages", () => {
         await putUntilAcked(`${cluster.clientUrl(t.leader)}/kv/${key}`, value, 30_000);
         values.set(key, value);
       }
-      const leaderId = await cluster.waitForLeader(10_000, cluster.ids.filter((id) => id !== follower));
+      const leaderId = await cluster.waitForLeader(
+        10_000,
+        cluster.ids.filter((id) => id !== follower),
+      );
       const leader = (await cluster.status(leaderId))!;
       // The log the follower would need is compacted: only a snapshot can bring it back.
       expect((leader as unknown as { firstIndex: number }).firstIndex).toBeGreaterThan(10);
@@ -57,7 +64,9 @@ describe("large peer messages", () => {
         `node ${follower} to apply up to ${leader.appliedIndex}`,
         60_000,
       );
-      console.log(`a follower caught up on ${STATE_MIB} MiB of state in ${(performance.now() - started).toFixed(0)} ms (from its restart)`);
+      console.log(
+        `a follower caught up on ${STATE_MIB} MiB of state in ${(performance.now() - started).toFixed(0)} ms (from its restart)`,
+      );
       for (const [key, value] of values) {
         const r = await fetch(`${cluster.clientUrl(follower)}/kv/${key}?stale=1`);
         expect(r.status, key).toBe(200);
@@ -70,7 +79,12 @@ describe("large peer messages", () => {
   }, 120_000);
 
   it("commits a value of the largest size --max-value-bytes allows, on every node", async () => {
-    const t = await startCluster(3, "all", ["--max-value-bytes", String(MAX_VALUE_BYTES), "--request-timeout-ms", "30000"]);
+    const t = await startCluster(3, "all", [
+      "--max-value-bytes",
+      String(MAX_VALUE_BYTES),
+      "--request-timeout-ms",
+      "30000",
+    ]);
     try {
       const value = randomBytes(MAX_VALUE_BYTES);
       // Retried: handling a value this large stalls each node's event loop for a while, which on a
@@ -79,11 +93,18 @@ describe("large peer messages", () => {
       if (attempts > 1) console.log(`the ${MAX_VALUE_BYTES}-byte PUT was acknowledged on attempt ${attempts}`);
       const index = (await t.cluster.status(await t.cluster.waitForLeader()))!.appliedIndex;
       for (const id of t.cluster.ids) {
-        await waitUntil(async () => ((await t.cluster.status(id))?.appliedIndex ?? 0) >= index, `node ${id} to apply ${index}`, 30_000);
+        await waitUntil(
+          async () => ((await t.cluster.status(id))?.appliedIndex ?? 0) >= index,
+          `node ${id} to apply ${index}`,
+          30_000,
+        );
         const got = await fetch(`${t.cluster.clientUrl(id)}/kv/huge?stale=1`);
         expect(sha(new Uint8Array(await got.arrayBuffer())), `node ${id}`).toBe(sha(value));
       }
-      const over = await request(`${t.cluster.clientUrl(await t.cluster.waitForLeader())}/kv/over`, { method: "PUT", body: new Uint8Array(MAX_VALUE_BYTES + 1) });
+      const over = await request(`${t.cluster.clientUrl(await t.cluster.waitForLeader())}/kv/over`, {
+        method: "PUT",
+        body: new Uint8Array(MAX_VALUE_BYTES + 1),
+      });
       expect(over.status).toBe(413);
     } finally {
       await t.stop();
@@ -93,10 +114,21 @@ describe("large peer messages", () => {
   it("refuses a --max-value-bytes above the maximum with a usage error that names it", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "raftlab-cap-"));
     try {
-      const main = path.join(process.env["RAFTLAB_NODE_BUILD"]!, "src", "cli", "main.js");
+      const main = path.join(process.env.RAFTLAB_NODE_BUILD!, "src", "cli", "main.js");
       const run = spawnSync(
         process.execPath,
-        [main, "node", "--id", "1", "--peers", "1=127.0.0.1:1:2", "--data-dir", dir, "--max-value-bytes", String(MAX_VALUE_BYTES + 1)],
+        [
+          main,
+          "node",
+          "--id",
+          "1",
+          "--peers",
+          "1=127.0.0.1:1:2",
+          "--data-dir",
+          dir,
+          "--max-value-bytes",
+          String(MAX_VALUE_BYTES + 1),
+        ],
         { encoding: "utf8", timeout: 20_000 },
       );
       expect(run.status).toBe(64);

@@ -56,8 +56,10 @@ describe("mechanism counters on real nodes", () => {
     expect(f.get("raftlab_follower_write_entries_sum")).toBeGreaterThanOrEqual(60);
 
     // /stats carries the same cumulative counters as JSON, for the bench.
-    const stats = (await (await fetch(`${leaderUrl}/stats`)).json()) as { mechanism: Record<string, { count: number; sum: number; buckets: number[] }> };
-    expect(stats.mechanism["appendInflight"]!.count).toBeGreaterThanOrEqual(inflight("+Inf"));
-    expect(stats.mechanism["leaderWriteEntries"]!.buckets).toHaveLength(32);
+    const stats = (await (await fetch(`${leaderUrl}/stats`)).json()) as {
+      mechanism: Record<string, { count: number; sum: number; buckets: number[] }>;
+    };
+    expect(stats.mechanism.appendInflight!.count).toBeGreaterThanOrEqual(inflight("+Inf"));
+    expect(stats.mechanism.leaderWriteEntries!.buckets).toHaveLength(32);
   });
 });

@@ -23,14 +23,20 @@ describe("a cluster with --state-machine noop", () => {
     expect(s.commitIndex).toBeGreaterThanOrEqual(before + 21);
     expect(s.keys).toBe(0);
     for (const id of t.cluster.ids) {
-      await waitUntil(async () => (await t.cluster.client(id).status()).appliedIndex >= s.commitIndex, `node ${id} to apply ${s.commitIndex}`);
+      await waitUntil(
+        async () => (await t.cluster.client(id).status()).appliedIndex >= s.commitIndex,
+        `node ${id} to apply ${s.commitIndex}`,
+      );
     }
   });
 
   it("answers reads and cas with 501 unsupported", async () => {
     const leader = t.cluster.client(t.leader);
     for (const call of [leader.get("k1"), leader.get("k1", { stale: true }), leader.cas("k1", null, "x")]) {
-      const err = await call.then(() => null, (e: unknown) => e);
+      const err = await call.then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ApiError);
       expect(err).toMatchObject({ status: 501, code: "unsupported" });
       expect((err as ApiError).message).toMatch(/--state-machine noop/);

@@ -25,7 +25,11 @@ describe("leader isolated by a partition", () => {
 
       const next = await cluster.waitForLeader(10_000, others);
       expect(next).not.toBe(old);
-      await waitUntil(async () => (await cluster.status(old))?.role !== "leader", "the isolated leader steps down (CheckQuorum)", 5000);
+      await waitUntil(
+        async () => (await cluster.status(old))?.role !== "leader",
+        "the isolated leader steps down (CheckQuorum)",
+        5000,
+      );
 
       expect((await put(cluster.clientUrl(next), "a0", "after")).status).toBe(204);
       // The old leader cannot confirm a read index: it must not answer 200 with the old value.
@@ -34,7 +38,11 @@ describe("leader isolated by a partition", () => {
 
       await setLinks(cluster, old, { partitioned: false });
       for (const id of others) await setLinks(cluster, id, { to: [old], partitioned: false });
-      await waitUntil(async () => (await cluster.status(old))?.leader === next, "the old leader follows the new one", 10_000);
+      await waitUntil(
+        async () => (await cluster.status(old))?.leader === next,
+        "the old leader follows the new one",
+        10_000,
+      );
       for (let i = 0; i < 20; i++) {
         const r = await get(cluster.clientUrl(old), `a${i}`);
         expect(r.body).toBe(i === 0 ? "after" : "before");

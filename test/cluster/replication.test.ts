@@ -30,7 +30,10 @@ for (const size of [3, 5]) {
       const leaderUrl = t.cluster.clientUrl(t.leader);
       for (let i = 0; i < 20; i++) expect((await put(leaderUrl, `k${i}`, `v${i}`)).status).toBe(204);
       for (const id of t.cluster.ids) {
-        await waitUntil(async () => (await getStale(t.cluster.clientUrl(id), "k19")).body === "v19", `k19 applied on node ${id}`);
+        await waitUntil(
+          async () => (await getStale(t.cluster.clientUrl(id), "k19")).body === "v19",
+          `k19 applied on node ${id}`,
+        );
         expect((await getStale(t.cluster.clientUrl(id), "k7")).body).toBe("v7");
       }
       expect((await get(leaderUrl, "k3")).body).toBe("v3");
@@ -76,7 +79,11 @@ describe("ReadIndex across a leader change", () => {
     const running = t.cluster.ids.filter((id) => t.cluster.isRunning(id));
     const [lone, other] = running as [number, number];
     await t.cluster.kill(other);
-    await waitUntil(async () => (await t.cluster.status(lone))?.leader === null, `node ${lone} knows no leader`, 10_000);
+    await waitUntil(
+      async () => (await t.cluster.status(lone))?.leader === null,
+      `node ${lone} knows no leader`,
+      10_000,
+    );
     const r = await request(`${t.cluster.clientUrl(lone)}/kv/reg`, { method: "PUT", body: "never" });
     expect(r.status).toBe(503);
     expect(JSON.parse(r.body)).toMatchObject({ code: "no_leader" });

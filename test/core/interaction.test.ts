@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { runScript } from "./support/interaction.ts";
 
 const dir = new URL("./testdata/", import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".txt"))
+  .sort();
 
 describe("core interaction transcripts", () => {
   for (const file of files) {

@@ -25,7 +25,8 @@ function threeProposals(maxInflight: number): { c: Cluster; windows: number[] } 
   return { c, windows };
 }
 
-const appsTo = (c: Cluster, to: number): number => c.net.filter((m) => m.type === MessageType.App && m.to === to && m.entries.length > 0).length;
+const appsTo = (c: Cluster, to: number): number =>
+  c.net.filter((m) => m.type === MessageType.App && m.to === to && m.entries.length > 0).length;
 
 describe("the maxInflight knob", () => {
   it("1 with pipeline on behaves as stop-and-wait: one AppendEntries per follower until it is acknowledged", () => {

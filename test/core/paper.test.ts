@@ -1,15 +1,15 @@
 // Tests named after the sections of the Raft paper (Ongaro & Ousterhout 2014) and thesis (Ongaro
 // 2014) whose rules they check, in the style of etcd-io/raft's raft_paper_test.go.
 
-import { makeMessage } from "../../src/core/message.ts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RawNode } from "../../src/core/raw-node.ts";
-import { MessageType, type Entry, type Message } from "../../src/core/types.ts";
-import { Cluster } from "./support/cluster.ts";
-import { MemLog } from "./support/mem-log.ts";
 import { configFromFlags } from "../../src/core/config.ts";
 import { parseFlags } from "../../src/core/flags.ts";
+import { makeMessage } from "../../src/core/message.ts";
+import { RawNode } from "../../src/core/raw-node.ts";
+import { type Entry, type Message, MessageType } from "../../src/core/types.ts";
+import { Cluster } from "./support/cluster.ts";
+import { MemLog } from "./support/mem-log.ts";
 
 const ent = (index: number, term: number): Entry => ({ index, term, data: new Uint8Array(0) });
 const NO_PREVOTE = { preVote: false, checkQuorum: false };
@@ -104,7 +104,15 @@ describe("§5.3 log replication", () => {
     c.addNodes(3, { overrides: NO_PREVOTE });
     seed(c, 2, [ent(1, 1)], 1, 0);
     const n = c.get(2).node;
-    const app = makeMessage({ type: MessageType.App, from: 1, to: 2, term: 1, logTerm: 1, index: 5, entries: [ent(6, 1)] });
+    const app = makeMessage({
+      type: MessageType.App,
+      from: 1,
+      to: 2,
+      term: 1,
+      logTerm: 1,
+      index: 5,
+      entries: [ent(6, 1)],
+    });
     n.step(app);
     const rd = n.ready();
     const resp = [...rd.messages, ...rd.persistedMessages].find((m) => m.type === MessageType.AppResp)!;
@@ -308,13 +316,29 @@ describe("robustness", () => {
       term: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.double(), fc.constant(Number.MAX_SAFE_INTEGER)),
       logTerm: fc.integer({ min: -2, max: 5 }),
       index: fc.oneof(fc.integer({ min: -2, max: 12 }), fc.constant(1e15)),
-      entries: fc.array(fc.record({ index: fc.integer({ min: 0, max: 14 }), term: fc.integer({ min: 0, max: 5 }), data: fc.uint8Array({ maxLength: 3 }) }), { maxLength: 3 }),
+      entries: fc.array(
+        fc.record({
+          index: fc.integer({ min: 0, max: 14 }),
+          term: fc.integer({ min: 0, max: 5 }),
+          data: fc.uint8Array({ maxLength: 3 }),
+        }),
+        { maxLength: 3 },
+      ),
       commit: fc.integer({ min: -1, max: 20 }),
       reject: fc.boolean(),
       rejectHint: fc.oneof(fc.integer({ min: -1, max: 12 }), fc.constant(1e15)),
       hintTerm: fc.integer({ min: 0, max: 5 }),
       ctx: fc.integer({ min: 0, max: 3 }),
-      snapshot: fc.option(fc.record({ meta: fc.record({ index: fc.integer({ min: 0, max: 30 }), term: fc.integer({ min: 0, max: 5 }), voters: fc.constant([1, 2, 3]) }), data: fc.uint8Array({ maxLength: 2 }) })),
+      snapshot: fc.option(
+        fc.record({
+          meta: fc.record({
+            index: fc.integer({ min: 0, max: 30 }),
+            term: fc.integer({ min: 0, max: 5 }),
+            voters: fc.constant([1, 2, 3]),
+          }),
+          data: fc.uint8Array({ maxLength: 2 }),
+        }),
+      ),
     }) as unknown as fc.Arbitrary<Message>;
     fc.assert(
       fc.property(fc.array(msg, { maxLength: 30 }), fc.boolean(), (msgs, asLeader) => {

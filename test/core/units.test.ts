@@ -2,7 +2,7 @@
 // the log (truncation, term lookup, stable marking), config validation and flag spelling.
 
 import { describe, expect, it } from "vitest";
-import { ConfigError, configFromFlags, DEFAULTS, validateConfig, type RaftConfig } from "../../src/core/config.ts";
+import { ConfigError, configFromFlags, DEFAULTS, type RaftConfig, validateConfig } from "../../src/core/config.ts";
 import { allCombos, formatFlags, parseFlagList, parseFlags } from "../../src/core/flags.ts";
 import { Inflights } from "../../src/core/inflights.ts";
 import { Progress } from "../../src/core/progress.ts";
@@ -115,9 +115,36 @@ describe("quorum", () => {
 
   it("voteResult: won, lost, or pending while the missing votes could decide", () => {
     const v = [1, 2, 3, 4, 5];
-    expect(voteResult(v, new Map([[1, true], [2, true]]))).toBe("pending");
-    expect(voteResult(v, new Map([[1, true], [2, true], [3, true]]))).toBe("won");
-    expect(voteResult(v, new Map([[1, true], [2, false], [3, false], [4, false]]))).toBe("lost");
+    expect(
+      voteResult(
+        v,
+        new Map([
+          [1, true],
+          [2, true],
+        ]),
+      ),
+    ).toBe("pending");
+    expect(
+      voteResult(
+        v,
+        new Map([
+          [1, true],
+          [2, true],
+          [3, true],
+        ]),
+      ),
+    ).toBe("won");
+    expect(
+      voteResult(
+        v,
+        new Map([
+          [1, true],
+          [2, false],
+          [3, false],
+          [4, false],
+        ]),
+      ),
+    ).toBe("lost");
   });
 });
 
@@ -230,7 +257,11 @@ describe("config validation names the invalid field", () => {
     const off = configFromFlags(1, [1], parseFlags("none"));
     expect([off.maxBatchEntries, off.maxInflight, off.parallelAppend]).toEqual([1, 1, false]);
     const on = configFromFlags(1, [1], parseFlags("all"));
-    expect([on.maxBatchEntries, on.maxInflight, on.parallelAppend]).toEqual([DEFAULTS.maxBatchEntries, DEFAULTS.maxInflight, true]);
+    expect([on.maxBatchEntries, on.maxInflight, on.parallelAppend]).toEqual([
+      DEFAULTS.maxBatchEntries,
+      DEFAULTS.maxInflight,
+      true,
+    ]);
   });
 });
 

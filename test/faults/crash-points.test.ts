@@ -20,11 +20,11 @@
 
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { allCombos, formatFlags, parseFlags, type Flags } from "../../src/core/flags.ts";
-import { FAILPOINT_NAMES, type FailpointName } from "../../src/node/failpoints.ts";
-import { LocalCluster } from "../../src/node/local-cluster.ts";
+import { allCombos, type Flags, formatFlags, parseFlags } from "../../src/core/flags.ts";
 import { NodeClient } from "../../src/node/api-client.ts";
 import type { LinkChangeBody, NodeStatus } from "../../src/node/api-types.ts";
+import { FAILPOINT_NAMES, type FailpointName } from "../../src/node/failpoints.ts";
+import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { freeBasePort } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
 import { AckingWriter } from "./support/writer.ts";
@@ -49,7 +49,7 @@ const KIND: Record<FailpointName, Kind> = {
 const envList = (name: string): string[] | null => process.env[name]?.split(",").filter(Boolean) ?? null;
 const COMBOS: Flags[] = envList("RAFTLAB_CRASH_COMBOS")?.map(parseFlags) ?? allCombos();
 const POINTS = (envList("RAFTLAB_CRASH_POINTS") as FailpointName[] | null) ?? FAILPOINT_NAMES;
-const LANES = Number(process.env["RAFTLAB_CRASH_LANES"] ?? 3);
+const LANES = Number(process.env.RAFTLAB_CRASH_LANES ?? 3);
 const CRASH_TIMEOUT_MS = 30_000;
 
 /** Limits how many clusters run at once on this small machine. */
@@ -105,7 +105,7 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
     flags,
     basePort: await freeBasePort(3),
     nodeArgs: ["--admin", "--snapshot-every", "25", "--storage-mode", mode],
-    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+    stdio: process.env.RAFTLAB_TEST_VERBOSE ? "inherit" : "ignore",
     onExit: (id, code, signal) => {
       const cb = exits.get(id);
       exits.delete(id);
@@ -132,12 +132,18 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
       const exited = new Promise<Exit>((resolve) => exits.set(x, resolve));
       cluster.startNode(x, ["--failpoint", `${point}:${hit}`, ...extra]);
       const driven =
-        KIND[point] === "hardstate" ? isolateUntilExit(cluster, x, exited) : KIND[point] === "leader" ? leadUntilExit(cluster, x, writer, exited) : exited;
-      const exit = await deadline(Promise.all([exited, driven]).then(([e]) => e), CRASH_TIMEOUT_MS, `node ${x} to crash at failpoint ${point}:${hit} (${formatFlags(flags)}, ${mode})`).catch(
-        async (err: Error) => {
-          throw new Error(`${err.message}; nodes: ${await describeNodes(cluster)}`);
-        },
-      );
+        KIND[point] === "hardstate"
+          ? isolateUntilExit(cluster, x, exited)
+          : KIND[point] === "leader"
+            ? leadUntilExit(cluster, x, writer, exited)
+            : exited;
+      const exit = await deadline(
+        Promise.all([exited, driven]).then(([e]) => e),
+        CRASH_TIMEOUT_MS,
+        `node ${x} to crash at failpoint ${point}:${hit} (${formatFlags(flags)}, ${mode})`,
+      ).catch(async (err: Error) => {
+        throw new Error(`${err.message}; nodes: ${await describeNodes(cluster)}`);
+      });
       expect(exit, `node ${x} at failpoint ${point}`).toEqual({ code: null, signal: "SIGKILL" });
       crashes.push(point);
       const took = Date.now() - pointStarted;
@@ -153,7 +159,11 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
     leader = await cluster.waitForLeader(20_000);
     const target = (await cluster.status(leader))!.commitIndex;
     for (const id of cluster.ids) {
-      await waitUntil(async () => ((await cluster.status(id))?.appliedIndex ?? 0) >= target, `node ${id} to apply up to ${target}`, 20_000);
+      await waitUntil(
+        async () => ((await cluster.status(id))?.appliedIndex ?? 0) >= target,
+        `node ${id} to apply up to ${target}`,
+        20_000,
+      );
     }
     await expectAllAcked(cluster.clientUrl(leader), writer.acked);
 
@@ -180,8 +190,10 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
  * no acknowledged write is lost, and none of the writes `x` took alone was ever applied.
  */
 describe("crash points: a diverged old leader", () => {
-  it("crashes where it adopts the new term and before its suffix is replaced, then converges (buffered storage)", { timeout: 300_000 }, () =>
-    lanes.run(() => runDiverged(parseFlags("all"))),
+  it(
+    "crashes where it adopts the new term and before its suffix is replaced, then converges (buffered storage)",
+    { timeout: 300_000 },
+    () => lanes.run(() => runDiverged(parseFlags("all"))),
   );
 });
 
@@ -192,7 +204,7 @@ async function runDiverged(flags: Flags): Promise<void> {
     flags,
     basePort: await freeBasePort(3),
     nodeArgs: ["--admin", "--snapshot-every", "1000", "--storage-mode", "buffered"],
-    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+    stdio: process.env.RAFTLAB_TEST_VERBOSE ? "inherit" : "ignore",
     onExit: (id, code, signal) => {
       const cb = exits.get(id);
       exits.delete(id);
@@ -214,18 +226,29 @@ async function runDiverged(flags: Flags): Promise<void> {
     const before = (await cluster.status(x))!.lastIndex;
     const orphans = ["orphan-0", "orphan-1", "orphan-2"];
     const hanging = orphans.map((k) =>
-      cluster.client(x).send("PUT", `/kv/${k}`, { body: k, timeoutMs: 3000 }).then(
-        (r) => r.status,
-        () => 0,
-      ),
+      cluster
+        .client(x)
+        .send("PUT", `/kv/${k}`, { body: k, timeoutMs: 3000 })
+        .then(
+          (r) => r.status,
+          () => 0,
+        ),
     );
-    await waitUntil(async () => ((await cluster.status(x))?.lastIndex ?? 0) >= before + orphans.length, `node ${x} to append the orphan writes`, 20_000);
+    await waitUntil(
+      async () => ((await cluster.status(x))?.lastIndex ?? 0) >= before + orphans.length,
+      `node ${x} to append the orphan writes`,
+      20_000,
+    );
     const orphanEnd = (await cluster.status(x))!.lastIndex;
 
     // The others elect a leader and commit past the end of x's log.
     writer.resume();
     const leader = await cluster.waitForLeader(20_000, others);
-    await waitUntil(async () => ((await cluster.status(leader))?.commitIndex ?? 0) > orphanEnd + 5, `leader ${leader} to commit past ${orphanEnd}`, 20_000);
+    await waitUntil(
+      async () => ((await cluster.status(leader))?.commitIndex ?? 0) > orphanEnd + 5,
+      `leader ${leader} to commit past ${orphanEnd}`,
+      20_000,
+    );
     expect(await Promise.all(hanging), "writes to the cut-off leader are never acknowledged").not.toContain(204);
     await cluster.kill(x);
     for (const id of others) await links(cluster, id, { to: [x], partitioned: false });
@@ -233,7 +256,11 @@ async function runDiverged(flags: Flags): Promise<void> {
     for (const point of ["after-hardstate-write:1", "before-fsync:1"]) {
       const exited = new Promise<Exit>((resolve) => exits.set(x, resolve));
       cluster.startNode(x, ["--failpoint", point]);
-      const exit = await deadline(exited, CRASH_TIMEOUT_MS, `node ${x} to crash at failpoint ${point} (diverged old leader)`);
+      const exit = await deadline(
+        exited,
+        CRASH_TIMEOUT_MS,
+        `node ${x} to crash at failpoint ${point} (diverged old leader)`,
+      );
       expect(exit, `node ${x} at failpoint ${point}`).toEqual({ code: null, signal: "SIGKILL" });
     }
 
@@ -244,7 +271,11 @@ async function runDiverged(flags: Flags): Promise<void> {
     const current = await cluster.waitForLeader(20_000);
     const target = (await cluster.status(current))!.commitIndex;
     for (const id of cluster.ids) {
-      await waitUntil(async () => ((await cluster.status(id))?.appliedIndex ?? 0) >= target, `node ${id} to apply up to ${target}`, 20_000);
+      await waitUntil(
+        async () => ((await cluster.status(id))?.appliedIndex ?? 0) >= target,
+        `node ${id} to apply up to ${target}`,
+        20_000,
+      );
     }
     await expectAllAcked(cluster.clientUrl(current), writer.acked);
     for (const k of orphans) {
@@ -260,7 +291,10 @@ async function runDiverged(flags: Flags): Promise<void> {
 function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer!: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}: the point was never reached`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${ms} ms waiting for ${what}: the point was never reached`)),
+      ms,
+    );
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
@@ -270,7 +304,8 @@ async function links(cluster: LocalCluster, id: number, body: LinkChangeBody): P
 }
 
 async function healAll(cluster: LocalCluster): Promise<void> {
-  for (const id of cluster.ids) if (cluster.isRunning(id)) await links(cluster, id, { partitioned: false }).catch(() => undefined);
+  for (const id of cluster.ids)
+    if (cluster.isRunning(id)) await links(cluster, id, { partitioned: false }).catch(() => undefined);
 }
 
 /** The node among `among` that reports itself leader in the highest term, if any. */
@@ -304,7 +339,12 @@ async function isolateUntilExit(cluster: LocalCluster, x: number, exited: Promis
  * Reply points: make `x` the leader, then let the paused writes reach it; its first reply kills it.
  * If `x` loses the lead before a write reaches it, hand over again.
  */
-async function leadUntilExit(cluster: LocalCluster, x: number, writer: AckingWriter, exited: Promise<Exit>): Promise<void> {
+async function leadUntilExit(
+  cluster: LocalCluster,
+  x: number,
+  writer: AckingWriter,
+  exited: Promise<Exit>,
+): Promise<void> {
   const crashed = exitFlag(exited);
   while (!crashed()) {
     await writer.pause();
@@ -314,7 +354,11 @@ async function leadUntilExit(cluster: LocalCluster, x: number, writer: AckingWri
     } finally {
       writer.resume();
     }
-    await waitUntil(async () => crashed() || (await cluster.status(x, 500))?.role !== "leader", `node ${x} to crash or lose the lead`, 20_000);
+    await waitUntil(
+      async () => crashed() || (await cluster.status(x, 500))?.role !== "leader",
+      `node ${x} to crash or lose the lead`,
+      20_000,
+    );
   }
 }
 
@@ -329,23 +373,38 @@ async function leadUntilExit(cluster: LocalCluster, x: number, writer: AckingWri
 async function handOver(cluster: LocalCluster, from: number, x: number, crashed: () => boolean): Promise<void> {
   const y = cluster.ids.find((id) => id !== from && id !== x)!;
   const leads = async () => (await cluster.status(from, 500))?.role === "leader";
-  const caughtUp = await waitUntil(async () => {
-    const [l, s] = await Promise.all([cluster.status(from, 500), cluster.status(x, 500)]);
-    if (l?.role !== "leader" || crashed()) return "lost";
-    return s !== null && s.lastIndex >= l.lastIndex && s.appliedIndex >= l.commitIndex && "yes";
-  }, `node ${x} to catch up with leader ${from}`, 20_000);
+  const caughtUp = await waitUntil(
+    async () => {
+      const [l, s] = await Promise.all([cluster.status(from, 500), cluster.status(x, 500)]);
+      if (l?.role !== "leader" || crashed()) return "lost";
+      return s !== null && s.lastIndex >= l.lastIndex && s.appliedIndex >= l.commitIndex && "yes";
+    },
+    `node ${x} to catch up with leader ${from}`,
+    20_000,
+  );
   if (caughtUp === "lost") return;
   await links(cluster, from, { to: [y], partitioned: true });
   try {
-    const written = await waitUntil(async () => {
-      // Not redirected: the write must go through `from` itself.
-      const res = await cluster.client(from).send("PUT", `/kv/handover-${x}-${Date.now()}`, { body: "x", timeoutMs: 3000 }).catch(() => null);
-      if (res?.status === 204) return "yes";
-      return (crashed() || !(await leads())) && "lost";
-    }, `a write through leader ${from} that node ${y} does not see`, 20_000);
+    const written = await waitUntil(
+      async () => {
+        // Not redirected: the write must go through `from` itself.
+        const res = await cluster
+          .client(from)
+          .send("PUT", `/kv/handover-${x}-${Date.now()}`, { body: "x", timeoutMs: 3000 })
+          .catch(() => null);
+        if (res?.status === 204) return "yes";
+        return (crashed() || !(await leads())) && "lost";
+      },
+      `a write through leader ${from} that node ${y} does not see`,
+      20_000,
+    );
     if (written === "lost") return;
     await links(cluster, from, { partitioned: true });
-    await waitUntil(async () => crashed() || (await currentLeader(cluster, [x])), `node ${x} to win the election`, 20_000);
+    await waitUntil(
+      async () => crashed() || (await currentLeader(cluster, [x])),
+      `node ${x} to win the election`,
+      20_000,
+    );
   } finally {
     await links(cluster, from, { partitioned: false });
   }
@@ -353,7 +412,13 @@ async function handOver(cluster: LocalCluster, from: number, x: number, crashed:
 
 async function describeNodes(cluster: LocalCluster): Promise<string> {
   const all = await Promise.all(cluster.ids.map((id) => cluster.status(id, 500)));
-  return all.map((s, i) => (s ? `${s.id}:${s.role} t${s.term} last ${s.lastIndex} commit ${s.commitIndex} applied ${s.appliedIndex}` : `${i + 1}:down`)).join("; ");
+  return all
+    .map((s, i) =>
+      s
+        ? `${s.id}:${s.role} t${s.term} last ${s.lastIndex} commit ${s.commitIndex} applied ${s.appliedIndex}`
+        : `${i + 1}:down`,
+    )
+    .join("; ");
 }
 
 /** Reads every acknowledged key through the leader, a few at a time. */

@@ -8,16 +8,16 @@
 // the leader, and a valid write succeeds after every batch.
 // Replay: RAFTLAB_FUZZ_SEED=<seed printed below>.
 
-import { NodeClient } from "../../src/node/api-client.ts";
+import { rmSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { parseFlags } from "../../src/core/flags.ts";
+import { NodeClient } from "../../src/node/api-client.ts";
+import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { freeBasePort } from "../support/cluster.ts";
-import { sendRaw, type RawOutcome } from "./support/raw-http.ts";
-import { rmSync } from "node:fs";
+import { type RawOutcome, sendRaw } from "./support/raw-http.ts";
 
-const SEED = Number(process.env["RAFTLAB_FUZZ_SEED"] ?? Date.now() % 2 ** 31);
+const SEED = Number(process.env.RAFTLAB_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const BATCH = 50;
 const LIMITS = ["--max-value-bytes", "1024", "--max-key-bytes", "64"];
 
@@ -49,22 +49,59 @@ const arbMethod = fc.oneof(
 
 const arbKey = fc.oneof(
   fc.string({ maxLength: 20, unit: "grapheme" }).map(encodeURIComponent),
-  fc.array(fc.constantFrom("%", "%Z", "%E0%A4%A", "%00", "%FF", "%C3%28", "%%", "%2F", "%ED%A0%80", "a", "/", "..", "~"), { maxLength: 8 }).map((p) => p.join("")),
+  fc
+    .array(
+      fc.constantFrom("%", "%Z", "%E0%A4%A", "%00", "%FF", "%C3%28", "%%", "%2F", "%ED%A0%80", "a", "/", "..", "~"),
+      { maxLength: 8 },
+    )
+    .map((p) => p.join("")),
   fc.constantFrom(64, 65, 1025, 5000, 70_000).map((n) => "k".repeat(n)),
   fc.string({ maxLength: 12 }),
 );
 
-const arbTarget = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom("/kv/", "/cas/"), arbKey).map(([p, k]) => p + k) },
-  { weight: 2, arbitrary: fc.constantFrom("/status", "/metrics", "/stats", "/stats/reset", "/admin/links", "/", "", "*", "/kv", "/kv/", "/cas/", "//kv/x", "/KV/x", "/kv/x/y", "/status/", "http://x/kv/a") },
-  { weight: 1, arbitrary: fc.string({ maxLength: 30 }).map((s) => `/${s}`) },
-).chain((path) =>
-  fc.constantFrom("", "?stale=1", "?stale=%zz", "?a=1&a=2", "?" + "q".repeat(3000)).map((q) => path + q),
-);
+const arbTarget = fc
+  .oneof(
+    { weight: 4, arbitrary: fc.tuple(fc.constantFrom("/kv/", "/cas/"), arbKey).map(([p, k]) => p + k) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        "/status",
+        "/metrics",
+        "/stats",
+        "/stats/reset",
+        "/admin/links",
+        "/",
+        "",
+        "*",
+        "/kv",
+        "/kv/",
+        "/cas/",
+        "//kv/x",
+        "/KV/x",
+        "/kv/x/y",
+        "/status/",
+        "http://x/kv/a",
+      ),
+    },
+    { weight: 1, arbitrary: fc.string({ maxLength: 30 }).map((s) => `/${s}`) },
+  )
+  .chain((path) =>
+    fc.constantFrom("", "?stale=1", "?stale=%zz", "?a=1&a=2", `?${"q".repeat(3000)}`).map((q) => path + q),
+  );
 
 const arbHeader = fc.tuple(
   fc.oneof(
-    fc.constantFrom("content-type", "authorization", "transfer-encoding", "content-encoding", "expect", "connection", "accept-encoding", "host", "x-forwarded-for"),
+    fc.constantFrom(
+      "content-type",
+      "authorization",
+      "transfer-encoding",
+      "content-encoding",
+      "expect",
+      "connection",
+      "accept-encoding",
+      "host",
+      "x-forwarded-for",
+    ),
     fc.stringMatching(/^[a-z-]{1,20}$/),
     fc.string({ maxLength: 10 }),
   ),
@@ -78,21 +115,59 @@ const arbHeader = fc.tuple(
 const arbBody = fc.oneof(
   fc.uint8Array({ maxLength: 300 }),
   fc.json().map((j) => utf8.encode(j)),
-  fc.constantFrom('{"expect":null,"value":"v"}', '{"expect":1}', "{", "null", "[]", '{"expect":"x","value":"y","z":1}', "\uFEFF{}").map((s) => utf8.encode(s)),
+  fc
+    .constantFrom(
+      '{"expect":null,"value":"v"}',
+      '{"expect":1}',
+      "{",
+      "null",
+      "[]",
+      '{"expect":"x","value":"y","z":1}',
+      "\uFEFF{}",
+    )
+    .map((s) => utf8.encode(s)),
   fc.integer({ min: 1025, max: 4000 }).map((n) => new Uint8Array(n).fill(120)),
 );
 
-const arbFraming = fc.constantFrom<Framing>("exact", "exact", "exact", "none", "short", "long-abort", "invalid", "chunked", "bad-chunked", "duplicate");
+const arbFraming = fc.constantFrom<Framing>(
+  "exact",
+  "exact",
+  "exact",
+  "none",
+  "short",
+  "long-abort",
+  "invalid",
+  "chunked",
+  "bad-chunked",
+  "duplicate",
+);
 
 const arbRequest: fc.Arbitrary<FuzzRequest> = fc
-  .record({ method: arbMethod, target: arbTarget, headers: fc.array(arbHeader, { maxLength: 4 }), body: arbBody, framing: arbFraming })
+  .record({
+    method: arbMethod,
+    target: arbTarget,
+    headers: fc.array(arbHeader, { maxLength: 4 }),
+    body: arbBody,
+    framing: arbFraming,
+  })
   .map((r) => ({
     ...r,
-    [fc.toStringMethod]: () => `${JSON.stringify(r.method)} ${JSON.stringify(r.target.slice(0, 100))} [${r.framing}, ${r.body.length} B, headers ${JSON.stringify(r.headers.map(([n, v]) => `${n.slice(0, 30)}: ${v.slice(0, 30)}`))}]`,
+    [fc.toStringMethod]: () =>
+      `${JSON.stringify(r.method)} ${JSON.stringify(r.target.slice(0, 100))} [${r.framing}, ${r.body.length} B, headers ${JSON.stringify(r.headers.map(([n, v]) => `${n.slice(0, 30)}: ${v.slice(0, 30)}`))}]`,
     protocolGarbage:
-      !UWS_METHODS.includes(r.method) || !r.target.startsWith("/") || /[\s\x00-\x1f\x7f-\uffff]/.test(r.target) || r.target.length > 2000 ||
-      r.headers.some(([n, v]) => n === "" || notToken(n) || hasCtl(v) || /[^\x00-\x7f]/.test(v) || v.length > 2000 ||
-        ["transfer-encoding", "content-length", "expect", "host", "connection"].includes(n.toLowerCase())) ||
+      !UWS_METHODS.includes(r.method) ||
+      !r.target.startsWith("/") ||
+      /[\s\x00-\x1f\x7f-\uffff]/.test(r.target) ||
+      r.target.length > 2000 ||
+      r.headers.some(
+        ([n, v]) =>
+          n === "" ||
+          notToken(n) ||
+          hasCtl(v) ||
+          /[^\x00-\x7f]/.test(v) ||
+          v.length > 2000 ||
+          ["transfer-encoding", "content-length", "expect", "host", "connection"].includes(n.toLowerCase()),
+      ) ||
       // "short": the bytes past the declared length are an unfinished pipelined request uWS may wait on.
       ["short", "invalid", "chunked", "bad-chunked", "duplicate"].includes(r.framing) ||
       // uWS holds a body-carrying method sent with no content-length unanswered (seen: PUT, PATCH).
@@ -116,7 +191,9 @@ function encodeRequest(r: FuzzRequest): { bytes: Uint8Array; abort: boolean } {
       head.push(`content-length: ${body.length * 2 + 10}`);
       break;
     case "invalid":
-      head.push(`content-length: ${["abc", "-1", "1e3", " 5", "99999999999999999999", "0x10", "5, 5", "+3"][body.length % 8]}`);
+      head.push(
+        `content-length: ${["abc", "-1", "1e3", " 5", "99999999999999999999", "0x10", "5, 5", "+3"][body.length % 8]}`,
+      );
       break;
     case "chunked":
       head.push("transfer-encoding: chunked");
@@ -173,7 +250,7 @@ async function startTarget(nodes: number): Promise<Target> {
     flags: parseFlags("all"),
     basePort: await freeBasePort(nodes),
     nodeArgs: LIMITS,
-    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+    stdio: process.env.RAFTLAB_TEST_VERBOSE ? "inherit" : "ignore",
     onExit: (id, code, signal) => exits.push(`node ${id} exited (code ${code}, signal ${signal})`),
   });
   cluster.start();
@@ -235,6 +312,10 @@ async function fuzz(t: Target, runs: number, seed: number): Promise<void> {
 }
 
 describe("client API fuzzing", () => {
-  it("a 1-node leader survives 8,000 malformed requests and keeps serving", { timeout: 120_000 }, () => fuzz(single, 160, SEED));
-  it("a follower of a 3-node cluster survives 2,000 and redirects to the leader", { timeout: 120_000 }, () => fuzz(trio, 40, SEED + 1));
+  it("a 1-node leader survives 8,000 malformed requests and keeps serving", { timeout: 120_000 }, () =>
+    fuzz(single, 160, SEED),
+  );
+  it("a follower of a 3-node cluster survives 2,000 and redirects to the leader", { timeout: 120_000 }, () =>
+    fuzz(trio, 40, SEED + 1),
+  );
 });

@@ -8,22 +8,22 @@
 // and the cluster still commits a write after every batch.
 // Replay: RAFTLAB_FUZZ_SEED=<seed printed below>.
 
-import fc from "fast-check";
-import type WebSocket from "ws";
 import { rmSync } from "node:fs";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalCluster } from "../../src/node/local-cluster.ts";
+import type WebSocket from "ws";
 import { parseFlags } from "../../src/core/flags.ts";
+import type { Message } from "../../src/core/types.ts";
+import { LocalCluster } from "../../src/node/local-cluster.ts";
+import { readSecretFile } from "../../src/node/secret-file.ts";
 import { CodecError, decodeMessages, encodeMessages } from "../../src/transport/codec.ts";
 import { handshakeHeaders, type PeerCredentials } from "../../src/transport/peer-auth.ts";
-import { readSecretFile } from "../../src/node/secret-file.ts";
-import type { Message } from "../../src/core/types.ts";
 import { freeBasePort, put } from "../support/cluster.ts";
 import { dialPeer, sendFrame } from "../support/peer-dial.ts";
 import { waitUntil } from "../support/wait.ts";
 import { arbMessage } from "../transport/messages.ts";
 
-const SEED = Number(process.env["RAFTLAB_FUZZ_SEED"] ?? Date.now() % 2 ** 31);
+const SEED = Number(process.env.RAFTLAB_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const BATCH = 25;
 const RUNS = 100;
 const TARGET = 1;
@@ -51,16 +51,21 @@ const arbStale: fc.Arbitrary<Message> = fc.tuple(arbMessage, fc.nat()).map(([m, 
   to: TARGET,
   term: term > 1 ? 1 + (t % (term - 1)) : 0,
   entries: m.entries.filter((e) => e.term < term),
-  snapshot: m.snapshot && { ...m.snapshot, meta: { ...m.snapshot.meta, term: Math.min(m.snapshot.meta.term, Math.max(0, term - 1)) } },
+  snapshot: m.snapshot && {
+    ...m.snapshot,
+    meta: { ...m.snapshot.meta, term: Math.min(m.snapshot.meta.term, Math.max(0, term - 1)) },
+  },
 }));
 
 const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
   fc.uint8Array({ maxLength: 200 }).map((b) => ({ bytes: b, what: "random bytes" })),
-  fc.tuple(fc.array(arbMessage, { minLength: 1, maxLength: 3 }), fc.double({ min: 0, max: 0.999, noNaN: true })).map(([msgs, cut]) => {
-    const full = encodeMessages(msgs.map((m) => ({ ...m, from: IMPOSTOR, to: TARGET, term: 0 })));
-    const bytes = full.subarray(0, Math.floor(full.length * cut));
-    return { bytes, what: `truncated to ${bytes.length} of ${full.length}` };
-  }),
+  fc
+    .tuple(fc.array(arbMessage, { minLength: 1, maxLength: 3 }), fc.double({ min: 0, max: 0.999, noNaN: true }))
+    .map(([msgs, cut]) => {
+      const full = encodeMessages(msgs.map((m) => ({ ...m, from: IMPOSTOR, to: TARGET, term: 0 })));
+      const bytes = full.subarray(0, Math.floor(full.length * cut));
+      return { bytes, what: `truncated to ${bytes.length} of ${full.length}` };
+    }),
   fc.tuple(arbStale, fc.nat(), fc.integer({ min: 1, max: 255 })).map(([m, at, xor]) => {
     const bytes = encodeMessages([m]).slice();
     bytes[at % bytes.length]! ^= xor;
@@ -70,7 +75,9 @@ const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
     const msg = { ...m, from: wrong === "from" ? 2 : IMPOSTOR, to: wrong === "to" ? 2 : TARGET, term: 0 };
     return { bytes: encodeMessages([msg]), what: `wrong ${wrong}` };
   }),
-  fc.array(arbStale, { minLength: 1, maxLength: 4 }).map((msgs) => ({ bytes: encodeMessages(msgs), what: "stale-term messages" })),
+  fc
+    .array(arbStale, { minLength: 1, maxLength: 4 })
+    .map((msgs) => ({ bytes: encodeMessages(msgs), what: "stale-term messages" })),
 );
 
 /**
@@ -110,7 +117,11 @@ async function healthyWrite(n: number): Promise<void> {
   expect(exits).toEqual([]);
   expect((await cluster.status(TARGET, 5000))?.pid).toBe(pid);
   // Stale messages may still cost a leader its lease checks; give an election time to finish.
-  await waitUntil(async () => (await put(cluster.clientUrl(TARGET), `peer-fuzz-${n}`, `v${n}`)).status === 204, `write ${n} to commit`, 10_000);
+  await waitUntil(
+    async () => (await put(cluster.clientUrl(TARGET), `peer-fuzz-${n}`, `v${n}`)).status === 204,
+    `write ${n} to commit`,
+    10_000,
+  );
 }
 
 beforeAll(async () => {
@@ -120,7 +131,7 @@ beforeAll(async () => {
     nodes: 3,
     flags: parseFlags("all"),
     basePort: await freeBasePort(3),
-    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+    stdio: process.env.RAFTLAB_TEST_VERBOSE ? "inherit" : "ignore",
     onExit: (id, code, signal) => exits.push(`node ${id} exited (code ${code}, signal ${signal})`),
   });
   cluster.startNode(1);
@@ -165,7 +176,11 @@ describe("peer protocol fuzzing", () => {
         framesSent += sendable.length;
         const expected = verdicts.filter((v) => v === "bad").length;
         // Frames are handled in order, so a status request answered after them sees their counts.
-        await waitUntil(async () => (await metric("badFrames")) >= before + expected, `${expected} bad frames counted`, 10_000);
+        await waitUntil(
+          async () => (await metric("badFrames")) >= before + expected,
+          `${expected} bad frames counted`,
+          10_000,
+        );
         expect(await metric("badFrames")).toBe(before + expected);
         ws.terminate();
         await healthyWrite(batchNo++);

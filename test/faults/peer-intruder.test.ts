@@ -9,12 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { MessageType } from "../../src/core/types.ts";
-import { encodeCommand } from "../../src/node/kv-command.ts";
 import type { NodeStatus } from "../../src/node/api-types.ts";
+import { encodeCommand } from "../../src/node/kv-command.ts";
 import { encodeMessages } from "../../src/transport/codec.ts";
 import { handshakeHeaders, type PeerCredentials } from "../../src/transport/peer-auth.ts";
 import { getStale, put, startCluster, type TestCluster } from "../support/cluster.ts";
-import { dialPeer, sendFrame, type Dialed } from "../support/peer-dial.ts";
+import { type Dialed, dialPeer, sendFrame } from "../support/peer-dial.ts";
 import { waitUntil } from "../support/wait.ts";
 import { message } from "../transport/messages.ts";
 
@@ -32,7 +32,8 @@ async function transportCounter(id: number, counter: string): Promise<number> {
 }
 
 /** Node `id`'s /status (retried: an idle keep-alive connection may be closed under the request). */
-const statusOf = (id: number): Promise<NodeStatus> => waitUntil(() => t.cluster.status(id, 5000), `node ${id}'s status`);
+const statusOf = (id: number): Promise<NodeStatus> =>
+  waitUntil(() => t.cluster.status(id, 5000), `node ${id}'s status`);
 
 /** Every way in that an outsider without the secret has, as peer `from` of node `to`. */
 function attempts(from: number, to: number): Record<string, () => Promise<Dialed>> {
@@ -40,8 +41,10 @@ function attempts(from: number, to: number): Record<string, () => Promise<Dialed
   return {
     "plain query": () => dialPeer(peerUrl(to), {}, `?cluster=${CLUSTER_ID}&from=${from}`),
     "plain query, wrong cluster": () => dialPeer(peerUrl(to), {}, `?cluster=guess&from=${from}`),
-    "challenge, no secret": async () => dialPeer(peerUrl(to), await handshakeHeaders(peerUrl(to), guess(null), from, to, 5000)),
-    "challenge, guessed secret": async () => dialPeer(peerUrl(to), await handshakeHeaders(peerUrl(to), guess("raftlab-secret-guess"), from, to, 5000)),
+    "challenge, no secret": async () =>
+      dialPeer(peerUrl(to), await handshakeHeaders(peerUrl(to), guess(null), from, to, 5000)),
+    "challenge, guessed secret": async () =>
+      dialPeer(peerUrl(to), await handshakeHeaders(peerUrl(to), guess("raftlab-secret-guess"), from, to, 5000)),
   };
 }
 
@@ -68,7 +71,13 @@ describe("a local process without the secret", () => {
         index: s.lastIndex,
         logTerm: s.term,
         commit: s.lastIndex + 1,
-        entries: [{ index: s.lastIndex + 1, term: s.term + FORGED_TERM_STEP, data: encodeCommand({ op: "put", key: "injected", value: new Uint8Array([1]) }) }],
+        entries: [
+          {
+            index: s.lastIndex + 1,
+            term: s.term + FORGED_TERM_STEP,
+            data: encodeCommand({ op: "put", key: "injected", value: new Uint8Array([1]) }),
+          },
+        ],
       }),
     ]);
     const answers: string[] = [];
@@ -84,8 +93,15 @@ describe("a local process without the secret", () => {
     }
     // A write after the forgery is applied on the follower only after the forged frame was handled.
     // (Retried: had the forgery got through, the leader would have lost its term.)
-    await waitUntil(async () => (await put(t.cluster.clientUrl(leader), "after", "1")).status === 204, "a write after the forgery", 20_000);
-    await waitUntil(async () => (await getStale(t.cluster.clientUrl(follower), "after")).status === 200, "the follower to apply the later write");
+    await waitUntil(
+      async () => (await put(t.cluster.clientUrl(leader), "after", "1")).status === 204,
+      "a write after the forgery",
+      20_000,
+    );
+    await waitUntil(
+      async () => (await getStale(t.cluster.clientUrl(follower), "after")).status === 200,
+      "the follower to apply the later write",
+    );
     for (const id of t.cluster.ids) {
       const st = await statusOf(id);
       expect(st.term, `term of node ${id}`).toBeLessThan(s.term + FORGED_TERM_STEP);
@@ -113,7 +129,9 @@ describe("a local process without the secret", () => {
           }
         }
       }
-      expect((await put(t.cluster.clientUrl(t.leader), `during-${round}`, "1")).status, `write in round ${round}`).toBe(204);
+      expect((await put(t.cluster.clientUrl(t.leader), `during-${round}`, "1")).status, `write in round ${round}`).toBe(
+        204,
+      );
     }
     for (const ws of held) ws.terminate();
     expect(held.length, "connections let in").toBe(0);

@@ -3,8 +3,8 @@
 
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError, NodeClient, NoResponseError } from "../../src/node/api-client.ts";
 import { parseFlags } from "../../src/core/flags.ts";
+import { ApiError, NodeClient, NoResponseError } from "../../src/node/api-client.ts";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { freeBasePort, startCluster, type TestCluster } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -32,7 +32,12 @@ describe("NodeClient on a 3-node cluster", () => {
 
   it("reads the status as the node's own type", async () => {
     const s = await leader.status();
-    expect(s).toMatchObject({ id: t.leader, role: "leader", clientUrl: leader.baseUrl, flags: "batch+pipeline+parallel-append+async-apply" });
+    expect(s).toMatchObject({
+      id: t.leader,
+      role: "leader",
+      clientUrl: leader.baseUrl,
+      flags: "batch+pipeline+parallel-append+async-apply",
+    });
     expect(s.commitIndex).toBeGreaterThan(0);
   });
 
@@ -55,7 +60,10 @@ describe("NodeClient on a 3-node cluster", () => {
     expect(await follower.get("r")).toBe("via-follower");
     expect(await leader.get("r")).toBe("via-follower");
     // A stale read answers from the follower's own state, once it has applied the write.
-    await waitUntil(async () => (await follower.get("r", { stale: true })) === "via-follower", "the follower to apply r");
+    await waitUntil(
+      async () => (await follower.get("r", { stale: true })) === "via-follower",
+      "the follower to apply r",
+    );
   });
 
   it("scrapes stats and metrics and resets the stats", async () => {

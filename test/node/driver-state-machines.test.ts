@@ -8,8 +8,8 @@ import { configFromFlags } from "../../src/core/config.ts";
 import { parseFlags } from "../../src/core/flags.ts";
 import { RawNode } from "../../src/core/raw-node.ts";
 import { loopApplier } from "../../src/node/appliers.ts";
-import { RaftDriver, type ProposalOutcome } from "../../src/node/driver.ts";
-import { encodeCommand, type ApplyResult } from "../../src/node/kv-command.ts";
+import { type ProposalOutcome, RaftDriver } from "../../src/node/driver.ts";
+import { type ApplyResult, encodeCommand } from "../../src/node/kv-command.ts";
 import { KvStateMachine } from "../../src/node/kv-state-machine.ts";
 import { NoopStateMachine, type StateMachine } from "../../src/node/state-machine.ts";
 import { MemoryStore } from "../../src/storage/memory-store.ts";
@@ -19,7 +19,10 @@ const utf8 = new TextEncoder();
 const SNAPSHOT_EVERY = 4;
 
 /** A single-voter node driving `sm`, elected leader. */
-async function leaderWith<R>(sm: StateMachine<R>, flags: string): Promise<{ driver: RaftDriver<R>; store: MemoryStore }> {
+async function leaderWith<R>(
+  sm: StateMachine<R>,
+  flags: string,
+): Promise<{ driver: RaftDriver<R>; store: MemoryStore }> {
   const store = new MemoryStore(setImmediate);
   const f = parseFlags(flags);
   const driver = new RaftDriver<R>({
@@ -52,7 +55,8 @@ describe.each(["none", "all"])("RaftDriver (flags %s)", (flags) => {
   it("applies to the key-value machine, returns its results, and snapshots its map", async () => {
     const kv = new KvStateMachine();
     const { driver, store } = await leaderWith<ApplyResult>(kv, flags);
-    for (let i = 0; i < SNAPSHOT_EVERY + 2; i++) expect(await propose(driver, put(`k${i}`, `v${i}`))).toEqual({ ok: true, result: { ok: true } });
+    for (let i = 0; i < SNAPSHOT_EVERY + 2; i++)
+      expect(await propose(driver, put(`k${i}`, `v${i}`))).toEqual({ ok: true, result: { ok: true } });
     const cas = encodeCommand({ op: "cas", key: "k0", expect: utf8.encode("nope"), value: utf8.encode("x") });
     expect(await propose(driver, cas)).toEqual({ ok: true, result: { ok: false, current: utf8.encode("v0") } });
     const read = await new Promise((resolve) => driver.read(() => kv.get("k1"), resolve));
@@ -69,12 +73,16 @@ describe.each(["none", "all"])("RaftDriver (flags %s)", (flags) => {
   it("runs the no-op machine: writes commit and apply, nothing is kept, snapshots are empty", async () => {
     const noop = new NoopStateMachine();
     const { driver, store } = await leaderWith(noop, flags);
-    for (let i = 0; i < SNAPSHOT_EVERY + 2; i++) expect(await propose(driver, put(`k${i}`, "v"))).toEqual({ ok: true, result: undefined });
+    for (let i = 0; i < SNAPSHOT_EVERY + 2; i++)
+      expect(await propose(driver, put(`k${i}`, "v"))).toEqual({ ok: true, result: undefined });
     const last = driver.status().lastIndex;
     expect(driver.status().commit).toBe(last);
     expect(noop.appliedIndex).toBe(last);
     // A read is still a linearizable point: its query runs once the read index is applied.
-    expect(await new Promise((resolve) => driver.read(() => noop.appliedIndex, resolve))).toEqual({ ok: true, value: last });
+    expect(await new Promise((resolve) => driver.read(() => noop.appliedIndex, resolve))).toEqual({
+      ok: true,
+      value: last,
+    });
 
     const snap = store.snapshot();
     expect(snap.meta.index).toBeGreaterThanOrEqual(SNAPSHOT_EVERY);

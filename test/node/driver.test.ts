@@ -6,10 +6,10 @@ import { describe, expect, it } from "vitest";
 import { configFromFlags } from "../../src/core/config.ts";
 import { parseFlags } from "../../src/core/flags.ts";
 import { RawNode } from "../../src/core/raw-node.ts";
-import { MessageType, type Message, type NodeId } from "../../src/core/types.ts";
-import { RaftDriver, type ProposalOutcome } from "../../src/node/driver.ts";
+import { type Message, MessageType, type NodeId } from "../../src/core/types.ts";
 import { inlineApplier } from "../../src/node/appliers.ts";
-import { encodeCommand, type ApplyResult } from "../../src/node/kv-command.ts";
+import { type ProposalOutcome, RaftDriver } from "../../src/node/driver.ts";
+import { type ApplyResult, encodeCommand } from "../../src/node/kv-command.ts";
 import { KvStateMachine } from "../../src/node/kv-state-machine.ts";
 import { MemoryStore } from "../../src/storage/memory-store.ts";
 
@@ -83,12 +83,15 @@ class HandCluster {
 
   put(id: NodeId, key: string, outcomes: Map<string, ProposalOutcome | null>): void {
     outcomes.set(key, null);
-    this.driver(id).propose(encodeCommand({ op: "put", key, value: new TextEncoder().encode(key) }), (o) => outcomes.set(key, o));
+    this.driver(id).propose(encodeCommand({ op: "put", key, value: new TextEncoder().encode(key) }), (o) =>
+      outcomes.set(key, o),
+    );
     this.settle();
   }
 }
 
-const codeOf = (o: ProposalOutcome | null | undefined): string => (o === null || o === undefined ? "pending" : o.ok ? "ok" : o.code);
+const codeOf = (o: ProposalOutcome | null | undefined): string =>
+  o === null || o === undefined ? "pending" : o.ok ? "ok" : o.code;
 
 describe("RaftDriver proposals", () => {
   it.each(["none", "batch", "all"])(

@@ -6,15 +6,15 @@
 import { describe, expect, it } from "vitest";
 import type { RaftConfig } from "../../src/core/config.ts";
 import { parseFlags } from "../../src/core/flags.ts";
+import { encodeCommand } from "../../src/node/kv-command.ts";
 import {
   CountHistogram,
-  MECHANISM_NAMES,
-  windowOf,
   type CountHistogramSnapshot,
+  MECHANISM_NAMES,
   type Mechanism,
   type MechanismWindow,
+  windowOf,
 } from "../../src/node/mechanism-counters.ts";
-import { encodeCommand } from "../../src/node/kv-command.ts";
 import { Cluster } from "../../src/sim/cluster.ts";
 import { Digest } from "../../src/sim/digest.ts";
 import { Invariants } from "../../src/sim/invariants.ts";
@@ -24,7 +24,10 @@ const BURST = 40;
 
 type Windows = Record<Mechanism, MechanismWindow>;
 
-function windows(before: Record<Mechanism, CountHistogramSnapshot>, after: Record<Mechanism, CountHistogramSnapshot>): Windows {
+function windows(
+  before: Record<Mechanism, CountHistogramSnapshot>,
+  after: Record<Mechanism, CountHistogramSnapshot>,
+): Windows {
   return Object.fromEntries(MECHANISM_NAMES.map((m) => [m, windowOf(before[m], after[m])])) as Windows;
 }
 

@@ -9,7 +9,10 @@ function reps(flags: string, throughputs: number[], connections = 32): Cell[] {
 }
 
 describe("comparing two runs", () => {
-  const a = makeResults([...reps("none", [1000, 1050, 1100]), ...reps("batch", [5000, 5100, 5200]), ...reps("pipeline", [900, 950, 1000])], "run-a");
+  const a = makeResults(
+    [...reps("none", [1000, 1050, 1100]), ...reps("batch", [5000, 5100, 5200]), ...reps("pipeline", [900, 950, 1000])],
+    "run-a",
+  );
   const b = makeResults(
     [
       ...reps("none", [1080, 1120, 1150]), // +6 %, but the ranges overlap: within the spread
@@ -41,10 +44,16 @@ describe("comparing two runs", () => {
   });
 
   it("matches on the environment: a different fsync delay is a different measurement", () => {
-    const slowDisk = makeResults(reps("none", [500, 510, 520]).map((cell) => ({ ...cell, fsyncDelayUs: 1000 })), "run-c");
+    const slowDisk = makeResults(
+      reps("none", [500, 510, 520]).map((cell) => ({ ...cell, fsyncDelayUs: 1000 })),
+      "run-c",
+    );
     expect(compareRuns(a, slowDisk).matched).toHaveLength(0);
     // The run length is not part of the measurement.
-    const longer = makeResults(reps("none", [1000, 1000, 1000]).map((cell) => ({ ...cell, durationS: 60 })), "run-d");
+    const longer = makeResults(
+      reps("none", [1000, 1000, 1000]).map((cell) => ({ ...cell, durationS: 60 })),
+      "run-d",
+    );
     expect(compareRuns(a, longer).matched).toHaveLength(1);
   });
 

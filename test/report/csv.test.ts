@@ -55,14 +55,24 @@ describe("results.csv", () => {
     const rows = parseCsv(toCsv(results));
     expect(rows).toHaveLength(results.cells.length + 1);
     const header = rows[0]!;
-    for (const col of ["latency_ms_p999", "stage_ms_append_mean", "cpu_node-1", "elu_loadgen", "cpu_etcd-1", "correctness", "fsyncDelayUs"]) {
+    for (const col of [
+      "latency_ms_p999",
+      "stage_ms_append_mean",
+      "cpu_node-1",
+      "elu_loadgen",
+      "cpu_etcd-1",
+      "correctness",
+      "fsyncDelayUs",
+    ]) {
       expect(header).toContain(col);
     }
     expect(new Set(rows.map((r) => r.length)).size).toBe(1);
     const first = Object.fromEntries(header.map((h, i) => [h, rows[1]![i]]));
     expect(Number(first.latency_ms_p50)).toBe(results.cells[0]!.latencyMs.p50);
     expect(Number(first["cpu_node-1"])).toBe(results.cells[0]!.cpu[0]!.cpu);
-    expect(Number(first.mechanism_entries_per_leader_fsync)).toBe(results.cells[0]!.mechanism!.summary!.entriesPerLeaderFsync);
+    expect(Number(first.mechanism_entries_per_leader_fsync)).toBe(
+      results.cells[0]!.mechanism!.summary!.entriesPerLeaderFsync,
+    );
     expect(Number(first.mechanism_inflight_max)).toBe(results.cells[0]!.mechanism!.summary!.inflightMax);
     const etcd = rows.find((r) => r[header.indexOf("system")] === "etcd")!;
     expect(etcd[header.indexOf("mechanism_bytes_per_write")]).toBe("");

@@ -17,7 +17,13 @@ const DC = { netDelayMs: 0.25, fsyncDelayUs: 1000, applyCostUs: 30 };
 function twoEnvironments(asyncApplyInDc = 1.2): Cell[] {
   return [
     ...plantedCells({ batch: 3, "batch:pipeline": 0.8 }, 11, 1, 0.01),
-    ...plantedCells({ batch: 2, pipeline: 1.5, "parallel-append": 1.3, "async-apply": asyncApplyInDc }, 12, 1, 0.01, DC),
+    ...plantedCells(
+      { batch: 2, pipeline: 1.5, "parallel-append": 1.3, "async-apply": asyncApplyInDc },
+      12,
+      1,
+      0.01,
+      DC,
+    ),
   ];
 }
 
@@ -37,9 +43,14 @@ describe("the effects headline", () => {
       "async-apply net 0.25 ms · fsync +1000 µs · apply 30 µs: helps",
     ]);
     const batch = s.flags.find((l) => l.flag === "batch" && l.group.environment === "loopback")!;
-    expect(batch.text).toMatch(/^batch: HELPS \(loopback, 3 nodes, 128 conn\): throughput ×3\.0\d \(95 % CI ×2\.\d\d–×3\.\d\d\), p50 ×0\.3\d \(95 % CI/);
+    expect(batch.text).toMatch(
+      /^batch: HELPS \(loopback, 3 nodes, 128 conn\): throughput ×3\.0\d \(95 % CI ×2\.\d\d–×3\.\d\d\), p50 ×0\.3\d \(95 % CI/,
+    );
     expect(batch.text).toContain("Lenth's pseudo standard error, t on 5 d.f.");
-    expect(s.decisive).toEqual({ all: true, text: "Every flag has an interval that excludes ×1 on some metric in some environment." });
+    expect(s.decisive).toEqual({
+      all: true,
+      text: "Every flag has an interval that excludes ×1 on some metric in some environment.",
+    });
   });
 
   it("names the interactions whose interval excludes 1, with the conditional ratios", () => {
@@ -47,24 +58,40 @@ describe("the effects headline", () => {
     // the largest interaction, so it comes first (p50's and p99's mirror images of it tie with it).
     expect(s.interactions.slice(0, 3).every((t) => t.startsWith("batch × pipeline on"))).toBe(true);
     const line = s.interactions.find((t) => t.startsWith("batch × pipeline on throughput"));
-    expect(line).toMatch(/^batch × pipeline on throughput ×0\.80 \(95 % CI .*\) \(loopback, 3 nodes, 128 conn\): together they do worse than their separate effects predict; batch gives ×2\.4\d with pipeline on, ×3\.7\d with it off$/);
+    expect(line).toMatch(
+      /^batch × pipeline on throughput ×0\.80 \(95 % CI .*\) \(loopback, 3 nodes, 128 conn\): together they do worse than their separate effects predict; batch gives ×2\.4\d with pipeline on, ×3\.7\d with it off$/,
+    );
     expect(s.interactions.find((t) => t.startsWith("batch × pipeline on p50"))).toContain("×1.25");
   });
 
   it("checks all four flags against the literature on the intervals", () => {
     const checks = summarize(makeResults(twoEnvironments())).checks;
-    expect(checks.map((c) => `${c.flag}: ${c.outcome}`)).toEqual(["batch: confirmed", "pipeline: confirmed", "parallel-append: confirmed", "async-apply: confirmed"]);
-    expect(checks.find((c) => c.flag === "pipeline")!.detail).toMatch(/^net 0\.25 ms · fsync \+1000 µs · apply 30 µs, 3 nodes, 128 conn: throughput ×1\.5\d \(95 % CI/);
+    expect(checks.map((c) => `${c.flag}: ${c.outcome}`)).toEqual([
+      "batch: confirmed",
+      "pipeline: confirmed",
+      "parallel-append: confirmed",
+      "async-apply: confirmed",
+    ]);
+    expect(checks.find((c) => c.flag === "pipeline")!.detail).toMatch(
+      /^net 0\.25 ms · fsync \+1000 µs · apply 30 µs, 3 nodes, 128 conn: throughput ×1\.5\d \(95 % CI/,
+    );
   });
 
   it("says not confirmed, and names the undecided flag, when an interval includes 1", () => {
     const results = makeResults(twoEnvironments(1));
     expect(summarize(results).checks.find((c) => c.flag === "async-apply")!.outcome).toBe("not confirmed");
-    expect(summarizeEffects(results).decisive).toEqual({ all: false, text: "No interval excludes ×1 anywhere in this run for: async-apply." });
+    expect(summarizeEffects(results).decisive).toEqual({
+      all: false,
+      text: "No interval excludes ×1 anywhere in this run for: async-apply.",
+    });
   });
 
   it("says factorial effects need all sixteen combinations on a partial flag set, and keeps the pairwise summary", () => {
-    const partial = makeResults(twoEnvironments().filter((c) => ["none", "batch", "batch+pipeline+parallel-append+async-apply"].includes(c.flags)));
+    const partial = makeResults(
+      twoEnvironments().filter((c) =>
+        ["none", "batch", "batch+pipeline+parallel-append+async-apply"].includes(c.flags),
+      ),
+    );
     const p = summarizeEffects(partial);
     expect(p.absent).toContain("need all 16 combinations");
     expect(p.absent).toContain("this run has 3");
@@ -77,7 +104,9 @@ describe("the effects headline", () => {
     const cells = twoEnvironments().filter((c) => !(c.flags === "async-apply" && c.netDelayMs > 0));
     const p = summarizeEffects(makeResults(cells));
     expect(p.flags.every((l) => l.group.environment === "loopback")).toBe(true);
-    expect(p.incomplete).toEqual(["net 0.25 ms · fsync +1000 µs · apply 30 µs, 3 nodes, 128 conn: missing async-apply"]);
+    expect(p.incomplete).toEqual([
+      "net 0.25 ms · fsync +1000 µs · apply 30 µs, 3 nodes, 128 conn: missing async-apply",
+    ]);
     expect(renderRunPage(makeResults(cells))).toContain("missing async-apply");
   });
 });

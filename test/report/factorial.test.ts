@@ -8,7 +8,7 @@ import { analyseFactorial, COMBINATIONS, contrast, lenthPse, TERMS } from "../..
 import { seededRng } from "../../src/core/rng.ts";
 import { gaussian, termSign } from "./support/planted.ts";
 
-const BASE_SEED = Number(process.env["RAFTLAB_EFFECTS_SEED"] ?? 20_260_301);
+const BASE_SEED = Number(process.env.RAFTLAB_EFFECTS_SEED ?? 20_260_301);
 
 /** Combination means whose fifteen effects are exactly `effects` (by term name; others 0), around `mu`. */
 function designWithEffects(effects: Record<string, number>, mu = 0): number[] {
@@ -46,7 +46,8 @@ describe("2⁴ factorial effects", () => {
     const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(contrast(means, 1)).toBeCloseTo(avg(on) - avg(off), 12);
     // batch's effect with pipeline on and with it off; batch:pipeline is half their difference.
-    const batchGiven = (pipe: number) => avg(means.filter((_, c) => (c & 3) === (1 | pipe))) - avg(means.filter((_, c) => (c & 3) === pipe));
+    const batchGiven = (pipe: number) =>
+      avg(means.filter((_, c) => (c & 3) === (1 | pipe))) - avg(means.filter((_, c) => (c & 3) === pipe));
     expect(contrast(means, 3)).toBeCloseTo((batchGiven(2) - batchGiven(0)) / 2, 12);
   });
 
@@ -56,7 +57,9 @@ describe("2⁴ factorial effects", () => {
     // 2.5 s₀ = 0.30 keeps the twelve small ones; their median = (0.06 + 0.07)/2 = 0.065;
     // PSE = 1.5 · 0.065 = 0.0975; margin = t(0.975; 5) · PSE = 2.570582 · 0.0975 = 0.250632.
     const planted: Record<string, number> = { batch: 1.0, pipeline: 0.6, "batch:pipeline": 0.4 };
-    TERMS.filter((t) => !(t.name in planted)).forEach((t, i) => (planted[t.name] = (i % 2 === 0 ? 1 : -1) * 0.01 * (i + 1)));
+    TERMS.filter((t) => !(t.name in planted)).forEach(
+      (t, i) => (planted[t.name] = (i % 2 === 0 ? 1 : -1) * 0.01 * (i + 1)),
+    );
     const means = designWithEffects(planted, 3);
     const analysis = analyseFactorial(means.map((m) => [m]));
     expect(analysis.method).toBe("lenth");
@@ -96,7 +99,9 @@ describe("calibration on pure noise", () => {
     let positives = 0;
     for (let d = 0; d < DESIGNS; d++) {
       const rng = seededRng(BASE_SEED + d);
-      const values = Array.from({ length: COMBINATIONS }, () => Array.from({ length: reps }, () => 0.05 * gaussian(rng)));
+      const values = Array.from({ length: COMBINATIONS }, () =>
+        Array.from({ length: reps }, () => 0.05 * gaussian(rng)),
+      );
       positives += analyseFactorial(values).estimates.filter((e) => Math.abs(e.effect) > e.margin).length;
     }
     return { falsePositive: positives / (DESIGNS * TERMS.length), tests: DESIGNS * TERMS.length };
@@ -106,7 +111,9 @@ describe("calibration on pure noise", () => {
 
   it(`Lenth's method declares an effect in at most about 5 % of null terms (${DESIGNS} designs × 15)`, () => {
     const { falsePositive, tests } = rate(1);
-    console.log(`effects calibration seeds ${BASE_SEED}..${BASE_SEED + DESIGNS - 1} (replay with RAFTLAB_EFFECTS_SEED=${BASE_SEED}): Lenth false-positive rate ${(falsePositive * 100).toFixed(2)} %`);
+    console.log(
+      `effects calibration seeds ${BASE_SEED}..${BASE_SEED + DESIGNS - 1} (replay with RAFTLAB_EFFECTS_SEED=${BASE_SEED}): Lenth false-positive rate ${(falsePositive * 100).toFixed(2)} %`,
+    );
     expect(falsePositive).toBeLessThanOrEqual(0.05 + tolerance(tests));
     // Conservative at m = 15, but not blind: an interval that never excluded 0 would also pass above.
     expect(falsePositive).toBeGreaterThan(0.01);
@@ -114,7 +121,9 @@ describe("calibration on pure noise", () => {
 
   it(`the replicate method's rate is 5 % within binomial tolerance (${DESIGNS} designs × 15, 2 reps)`, () => {
     const { falsePositive, tests } = rate(2);
-    console.log(`effects calibration seeds ${BASE_SEED}..${BASE_SEED + DESIGNS - 1} (replay with RAFTLAB_EFFECTS_SEED=${BASE_SEED}): replicate false-positive rate ${(falsePositive * 100).toFixed(2)} %`);
+    console.log(
+      `effects calibration seeds ${BASE_SEED}..${BASE_SEED + DESIGNS - 1} (replay with RAFTLAB_EFFECTS_SEED=${BASE_SEED}): replicate false-positive rate ${(falsePositive * 100).toFixed(2)} %`,
+    );
     expect(Math.abs(falsePositive - 0.05)).toBeLessThanOrEqual(tolerance(tests));
   });
 });

@@ -13,8 +13,12 @@ describe("mechanism notes", () => {
     expect(notes.every((n) => n.load === "128 conn")).toBe(true);
     // The fixture's model: a batch of 128/3 entries per fsync with batch on, 1 without; a window of 8.
     const batch = notes.find((n) => n.flag === "batch" && n.size === 3)!;
-    expect(batch.text).toMatch(/^batch \(3 nodes, 128 conn\): 42.7 entries per leader fsync instead of 1, .* \(medians over 8 pairs\)\.$/);
-    expect(notes.find((n) => n.flag === "pipeline" && n.size === 5)!.text).toContain("8 AppendEntries in flight per follower on average instead of 1, 16 at most instead of 1");
+    expect(batch.text).toMatch(
+      /^batch \(3 nodes, 128 conn\): 42.7 entries per leader fsync instead of 1, .* \(medians over 8 pairs\)\.$/,
+    );
+    expect(notes.find((n) => n.flag === "pipeline" && n.size === 5)!.text).toContain(
+      "8 AppendEntries in flight per follower on average instead of 1, 16 at most instead of 1",
+    );
   });
 
   it("appear in the page's summary, and not at all for cells without counters", () => {

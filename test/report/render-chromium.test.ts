@@ -57,7 +57,10 @@ describe("reports in a browser", () => {
   it("shows a chart that fails to render as an error on the page", async () => {
     const file = join(dir, "broken.html");
     // The first chart's spec made one vega-lite cannot compile: an unknown mark type.
-    await writeFile(file, renderRunPage(sampleResults()).replace('"mark":{"type":"bar"', '"mark":{"type":"no-such-mark"'));
+    await writeFile(
+      file,
+      renderRunPage(sampleResults()).replace('"mark":{"type":"bar"', '"mark":{"type":"no-such-mark"'),
+    );
     const dom = await renderedDom(file);
     expect(countClass(dom, "chart-error")).toBe(1);
     expect(dom).toContain("This chart failed to render");

@@ -3,7 +3,7 @@ import { pointsOf } from "../../bench/report/aggregate.ts";
 import { renderRunPage } from "../../bench/report/html.ts";
 import { MECHANISM_FIGURES, runCharts } from "../../bench/report/specs.ts";
 import type { VegaLiteSpec } from "../../src/page/chart.ts";
-import { knobSweepResults, makeCell, makeResults, sampleResults, SAMPLE_FAILURES } from "./support/sample-results.ts";
+import { knobSweepResults, makeCell, makeResults, SAMPLE_FAILURES, sampleResults } from "./support/sample-results.ts";
 
 type Row = Record<string, unknown>;
 
@@ -25,7 +25,19 @@ describe("run charts from the sample results", () => {
   const byId = new Map(charts.map((c) => [c.id, c]));
 
   it("produces every chart the report promises, each faceted by cluster size with inline data", () => {
-    expect([...byId.keys()]).toEqual(["effects", "interaction", "throughput", "latency", "curves", "speedup", "stages", "distribution", "usage", "mechanism", "timeseries"]);
+    expect([...byId.keys()]).toEqual([
+      "effects",
+      "interaction",
+      "throughput",
+      "latency",
+      "curves",
+      "speedup",
+      "stages",
+      "distribution",
+      "usage",
+      "mechanism",
+      "timeseries",
+    ]);
     expect(omitted).toEqual(["knob sweep: the run swept no replication knob (e.g. --max-inflight 1,2,4,16,64)"]);
     for (const chart of charts.filter((c) => !["effects", "interaction"].includes(c.id))) {
       expect(chart.spec.$schema).toMatch(/vega-lite\/v6/);
@@ -42,15 +54,21 @@ describe("run charts from the sample results", () => {
     const rows = rowsOf(spec);
     // Three of the sample's six groups (size × load) are complete; 3 metrics × 10 terms each.
     expect(rows).toHaveLength(3 * 3 * 10);
-    expect(new Set(rows.map((r) => r.metric))).toEqual(new Set(["throughput (ops/s)", "p50 latency (ms)", "p99 latency (ms)"]));
+    expect(new Set(rows.map((r) => r.metric))).toEqual(
+      new Set(["throughput (ops/s)", "p50 latency (ms)", "p99 latency (ms)"]),
+    );
     for (const r of rows) {
       expect(Number(r.lo)).toBeLessThanOrEqual(Number(r.ratio));
       expect(Number(r.hi)).toBeGreaterThanOrEqual(Number(r.ratio));
     }
-    const batch = rows.find((r) => r.term === "batch" && r.metric === "throughput (ops/s)" && String(r.group).includes("128 conn"))!;
+    const batch = rows.find(
+      (r) => r.term === "batch" && r.metric === "throughput (ops/s)" && String(r.group).includes("128 conn"),
+    )!;
     expect(batch.verdict).toBe("helps");
     expect(batch.method).toBe("pooled replicate variance, t on 16 d.f.");
-    expect(JSON.stringify(spec)).toContain('"x":{"type":"quantitative","scale":{"type":"log"},"axis":{"labelOverlap":"greedy","labelSeparation":6},"datum":1}');
+    expect(JSON.stringify(spec)).toContain(
+      '"x":{"type":"quantitative","scale":{"type":"log"},"axis":{"labelOverlap":"greedy","labelSeparation":6},"datum":1}',
+    );
     expect(marksOf(spec)).toEqual(["rule", "rule", "point"]);
   });
 
@@ -75,7 +93,9 @@ describe("run charts from the sample results", () => {
     const [flags, size, , , error] = SAMPLE_FAILURES[0]!; // batch+async-apply, 5 nodes, 128 conn, rep 1
     const bar = rowsOf(byId.get("throughput")!.spec).find((r) => r.series === flags && r.size === `${size} nodes`)!;
     expect(bar.reps).toBe(1);
-    const ok = results.cells.find((c) => c.flags === flags && c.size === size && c.connections === 128 && c.status === "ok")!;
+    const ok = results.cells.find(
+      (c) => c.flags === flags && c.size === size && c.connections === 128 && c.status === "ok",
+    )!;
     expect(bar.mean).toBeCloseTo(ok.throughput, 0);
     const html = renderRunPage(results);
     const failedTable = html.slice(html.indexOf('class="failed-cells"'));
@@ -110,7 +130,9 @@ describe("run charts from the sample results", () => {
 
   it("gives a series the same color in every chart", () => {
     const domains = charts.flatMap((c) => {
-      const m = JSON.stringify(c.spec).match(/"field":"series","type":"nominal","title":"combination \/ system","scale":(\{"domain":\[[^\]]*\],"range":\[[^\]]*\]\})/);
+      const m = JSON.stringify(c.spec).match(
+        /"field":"series","type":"nominal","title":"combination \/ system","scale":(\{"domain":\[[^\]]*\],"range":\[[^\]]*\]\})/,
+      );
       return m ? [m[1]] : [];
     });
     expect(domains.length).toBeGreaterThanOrEqual(4);
@@ -122,7 +144,9 @@ describe("run charts from the sample results", () => {
     const bare = makeResults([{ ...older, stagesMs: null, percentiles: [], cpu: [] }]);
     const { charts, omitted } = runCharts(bare);
     expect(charts.map((c) => c.id)).toEqual(["throughput", "latency", "curves"]);
-    expect(omitted.join("\n")).toMatch(/effects of the flags: needs all 16 combinations.*the run has 1.*interaction plot.*none.*stagesMs.*percentile.*process usage.*mechanism counters.*time series/s);
+    expect(omitted.join("\n")).toMatch(
+      /effects of the flags: needs all 16 combinations.*the run has 1.*interaction plot.*none.*stagesMs.*percentile.*process usage.*mechanism counters.*time series/s,
+    );
   });
 
   it("mechanism: one bar per counter, series and size at the highest load, each panel on its own scale", () => {
@@ -130,7 +154,8 @@ describe("run charts from the sample results", () => {
     const rows = rowsOf(spec);
     expect(rows).toHaveLength(16 * 2 * MECHANISM_FIGURES.length); // raftlab only: etcd counts nothing
     expect(new Set(rows.map((r) => r.load))).toEqual(new Set(["128 conn"]));
-    const perFsync = (series: string) => rows.find((r) => r.series === series && r.size === "3 nodes" && r.counter === "entries / leader fsync")!.value;
+    const perFsync = (series: string) =>
+      rows.find((r) => r.series === series && r.size === "3 nodes" && r.counter === "entries / leader fsync")!.value;
     expect(perFsync("none")).toBe(1);
     expect(perFsync("batch")).toBeGreaterThan(1);
     expect(spec.resolve).toEqual({ scale: { x: "independent" } });
@@ -167,16 +192,22 @@ describe("knob sweep chart", () => {
     const chart = runCharts(results).charts.find((c) => c.id === "knee")!;
     const rows = rowsOf(chart.spec);
     expect(rows).toHaveLength(3 * 2 * 5 * 2); // combinations × sizes × settings × (throughput, p99)
-    expect(new Set(rows.map((r) => r.row))).toEqual(new Set(["--max-inflight · throughput (ops/s)", "--max-inflight · p99 (ms)"]));
-    const line = rows.filter((r) => r.series === "pipeline" && r.size === "3 nodes" && r.row === "--max-inflight · throughput (ops/s)");
+    expect(new Set(rows.map((r) => r.row))).toEqual(
+      new Set(["--max-inflight · throughput (ops/s)", "--max-inflight · p99 (ms)"]),
+    );
+    const line = rows.filter(
+      (r) => r.series === "pipeline" && r.size === "3 nodes" && r.row === "--max-inflight · throughput (ops/s)",
+    );
     expect(line.map((r) => r.knob)).toEqual([1, 2, 4, 16, 64]);
     expect(line[2]!.value).toBeGreaterThan(line[0]!.value as number);
     expect(line[4]!.value).toBe(line[2]!.value); // past the knee
     expect(JSON.stringify(chart.spec)).toContain('"type":"log","base":2');
     // The knob is part of each measurement: one point per setting, and the scenario names it.
-    expect(pointsOf(results).filter((p) => p.series === "pipeline" && p.size === 3).map((p) => p.scenario)).toEqual(
-      ["inflight 1", "inflight 2", "inflight 4", "inflight 16", "inflight 64"],
-    );
+    expect(
+      pointsOf(results)
+        .filter((p) => p.series === "pipeline" && p.size === 3)
+        .map((p) => p.scenario),
+    ).toEqual(["inflight 1", "inflight 2", "inflight 4", "inflight 16", "inflight 64"]);
   });
 
   it("is left out, with the reason, when no knob was swept", () => {

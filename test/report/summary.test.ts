@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { allCombos, formatFlags, type Flags } from "../../src/core/flags.ts";
-import type { Cell, CellConfig } from "../../bench/results.ts";
-import { summarize } from "../../bench/report/summary.ts";
 import { renderRunPage } from "../../bench/report/html.ts";
+import { summarize } from "../../bench/report/summary.ts";
+import type { Cell, CellConfig } from "../../bench/results.ts";
+import { allCombos, type Flags, formatFlags } from "../../src/core/flags.ts";
 import { makeCell, makeResults, sampleResults } from "./support/sample-results.ts";
 
 const REP_NOISE = [0.97, 1, 1.03]; // three repetitions, ±3 %
@@ -40,7 +40,9 @@ describe("the flag summary", () => {
     expect(effect("batch").verdict).toBe("helps");
     expect(effect("batch").throughput.better).toBe(16);
     expect(line("batch").head).toBe("batch, 3 nodes: helps.");
-    expect(line("batch").figures).toContain("Throughput ×3.00 median over 16 pairs (×3.00 at 1 conn, ×3.00 at 128 conn)");
+    expect(line("batch").figures).toContain(
+      "Throughput ×3.00 median over 16 pairs (×3.00 at 1 conn, ×3.00 at 128 conn)",
+    );
   });
 
   it("says plainly that a flag hurts", () => {
@@ -89,7 +91,9 @@ describe("the flag summary", () => {
   it("checks parallel append's saving against the cost of one fsync", () => {
     // fsync +2 ms: the fixture's append stage is 2.12 ms; parallel append cuts p50 from 2.5 ms to 0.5 ms.
     const cells = grid((f) => (f.parallelAppend ? 5 : 1) * (f.batch ? 3 : 1), { fsyncDelayUs: 2000 }).map((c) =>
-      c.connections === 1 ? { ...c, latencyMs: { ...c.latencyMs, p50: c.flags.includes("parallel-append") ? 0.5 : 2.5 } } : c,
+      c.connections === 1
+        ? { ...c, latencyMs: { ...c.latencyMs, p50: c.flags.includes("parallel-append") ? 0.5 : 2.5 } }
+        : c,
     );
     const check = summarize(makeResults(pairwiseOnly(cells))).checks.find((c) => c.flag === "parallel-append")!;
     expect(check.outcome).toBe("agrees");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { targetChecks } from "../../bench/report/targets.ts";
 import { renderRunPage } from "../../bench/report/html.ts";
+import { targetChecks } from "../../bench/report/targets.ts";
 import { makeCell, makeResults } from "./support/sample-results.ts";
 
 const ALL = "batch+pipeline+parallel-append+async-apply";

@@ -1,10 +1,10 @@
-import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { effectEntries, runEffects } from "../../bench/report/effects.ts";
 import { publishSite } from "../../bench/report/publish.ts";
 import { writeRunReport, writeRunsIndex } from "../../bench/report/write.ts";
-import { effectEntries, runEffects } from "../../bench/report/effects.ts";
 import type { Results } from "../../bench/results.ts";
 import { reportCommand } from "../../src/cli/report.ts";
 import { makeCell, makeResults, sampleResults } from "./support/sample-results.ts";
@@ -23,7 +23,12 @@ function small(id: string, startedAt: string, throughput: number) {
 }
 
 function captureIo() {
-  const io = { outText: "", errText: "", out: (t: string) => void (io.outText += t), err: (t: string) => void (io.errText += t) };
+  const io = {
+    outText: "",
+    errText: "",
+    out: (t: string) => void (io.outText += t),
+    err: (t: string) => void (io.errText += t),
+  };
   return io;
 }
 
@@ -96,7 +101,9 @@ describe("raftlab report", () => {
     await writeRunReport(join(root, "b"), small("run-b", "2025-01-02T00:00:00Z", 150));
     const out = join(root, "cmp.html");
     const io = captureIo();
-    expect(await reportCommand(["compare", join(root, "a"), join(root, "b", "results.json"), "--out", out], io)).toBe(0);
+    expect(await reportCommand(["compare", join(root, "a"), join(root, "b", "results.json"), "--out", out], io)).toBe(
+      0,
+    );
     expect(await readFile(out, "utf8")).toContain("×1.50");
 
     const other = makeResults([makeCell({ flags: "batch", size: 5 }, 100, 1)], "run-c");
@@ -125,11 +132,17 @@ describe("raftlab report", () => {
     await writeFile(join(root, "results.json"), JSON.stringify({ run: { id: "x" }, cells: [] }));
     const io = captureIo();
     expect(await reportCommand([root], io)).toBe(65);
-    expect(io.errText).toBe(`raftlab report: ${join(root, "results.json")}: not a raftlab results file (run.id and run.startedAt must be strings)\n`);
+    expect(io.errText).toBe(
+      `raftlab report: ${join(root, "results.json")}: not a raftlab results file (run.id and run.startedAt must be strings)\n`,
+    );
   });
 
   it("prints help for each sub-command", async () => {
-    for (const [argv, text] of [[["--help"], "raftlab report compare RUN_A RUN_B"], [["compare", "--help"], "--out FILE"], [["index", "-h"], "reports root"]] as const) {
+    for (const [argv, text] of [
+      [["--help"], "raftlab report compare RUN_A RUN_B"],
+      [["compare", "--help"], "--out FILE"],
+      [["index", "-h"], "reports root"],
+    ] as const) {
       const io = captureIo();
       expect(await reportCommand([...argv], io)).toBe(0);
       expect(io.outText).toContain(text);

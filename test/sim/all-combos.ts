@@ -4,8 +4,8 @@
 // command that replays it.
 
 import { describe, expect, it } from "vitest";
-import { allCombos, formatFlags } from "../../src/core/flags.ts";
 import { replayCommand } from "../../src/cli/sim.ts";
+import { allCombos, formatFlags } from "../../src/core/flags.ts";
 import { runSeed } from "../../src/sim/run.ts";
 
 /**
@@ -21,19 +21,28 @@ const OPS = 300;
 
 export function simulateAllCombos(nodes: number): void {
   describe(`${nodes}-node clusters under faults, seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}`, () => {
-    it.each(allCombos().map((f) => [formatFlags(f), f] as const))("%s: no invariant violated, histories linearizable", (name, flags) => {
-      const failures: string[] = [];
-      let ops = 0;
-      let faults = 0;
-      for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
-        const r = runSeed({ seed, flags, nodes, ops: OPS, faults: true });
-        ops += r.ops.ok + r.ops.fail + r.ops.info;
-        faults += r.faults;
-        if (!r.ok) failures.push(`seed ${seed}: ${r.violations.join("; ")}\n  replay: ${replayCommand(r, { ops: OPS, faults: true })}`);
-      }
-      console.log(`sim ${name} n=${nodes}: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${ops} ops, ${faults} faults, ${failures.length} failed`);
-      expect(failures.join("\n")).toBe("");
-      expect(faults).toBeGreaterThan(SEEDS);
-    }, TIMEOUT_MS);
+    it.each(allCombos().map((f) => [formatFlags(f), f] as const))(
+      "%s: no invariant violated, histories linearizable",
+      (name, flags) => {
+        const failures: string[] = [];
+        let ops = 0;
+        let faults = 0;
+        for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+          const r = runSeed({ seed, flags, nodes, ops: OPS, faults: true });
+          ops += r.ops.ok + r.ops.fail + r.ops.info;
+          faults += r.faults;
+          if (!r.ok)
+            failures.push(
+              `seed ${seed}: ${r.violations.join("; ")}\n  replay: ${replayCommand(r, { ops: OPS, faults: true })}`,
+            );
+        }
+        console.log(
+          `sim ${name} n=${nodes}: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${ops} ops, ${faults} faults, ${failures.length} failed`,
+        );
+        expect(failures.join("\n")).toBe("");
+        expect(faults).toBeGreaterThan(SEEDS);
+      },
+      TIMEOUT_MS,
+    );
   });
 }

@@ -56,7 +56,10 @@ describe("raftlab sim", () => {
     try {
       const file = join(dir, "h.jsonl");
       expect(await simCommand(["--seed", "3", "--flags", "all", "--ops", "30", "--history", file], capture())).toBe(0);
-      const events = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const events = readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       expect(events.filter((e) => e.type === "invoke")).toHaveLength(31); // 30 client operations and the final write
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -69,6 +72,8 @@ describe("raftlab sim", () => {
     expect(code).toBe(0);
     const lines = io.stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^sim: 4 runs \(2 seeds × 2 combos × sizes 3\), 16\d ops .* faults, 0 violations, 0 failed runs/);
+    expect(lines[0]).toMatch(
+      /^sim: 4 runs \(2 seeds × 2 combos × sizes 3\), 16\d ops .* faults, 0 violations, 0 failed runs/,
+    );
   });
 });

@@ -114,7 +114,8 @@ function crashAfterOverwrite(seed: number): string {
   until("applied everywhere", () => cluster.applied().every((n) => n.get("a") !== null));
   const common = cluster.node(x).store.lastIndex();
   const cut = cluster.addFilter((batch) => batch.filter((e) => e.from !== x && e.to !== x));
-  for (let i = 0; i < 3; i++) cluster.call(x, (d) => d.propose(encodeCommand({ op: "put", key: "lost", value: utf8.encode(`${i}`) }), () => {}));
+  for (let i = 0; i < 3; i++)
+    cluster.call(x, (d) => d.propose(encodeCommand({ op: "put", key: "lost", value: utf8.encode(`${i}`) }), () => {}));
   sched.runUntil(sched.now + 50 * MS);
   const oldTerm = cluster.node(x).status().term;
   expect(cluster.node(x).store.lastIndex(), `seed ${seed}`).toBe(common + 3);

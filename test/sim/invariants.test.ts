@@ -125,7 +125,12 @@ describe("no acknowledged write lost", () => {
     value,
     time,
   });
-  const history: HistoryEvent[] = [w(0, "invoke", "a", 1), w(0, "ok", "a", 2), w(1, "invoke", "b", 3), w(1, "ok", "b", 4)];
+  const history: HistoryEvent[] = [
+    w(0, "invoke", "a", 1),
+    w(0, "ok", "a", 2),
+    w(1, "invoke", "b", 3),
+    w(1, "ok", "b", 4),
+  ];
 
   it("passes when the final value is the last acknowledged write", () => {
     expect(() => checkAcknowledgedWrites(history, () => "b", 1, 0)).not.toThrow();
@@ -143,7 +148,11 @@ describe("no acknowledged write lost", () => {
   });
 
   it("fails when the key is gone or holds a value nobody wrote", () => {
-    expect(violation(() => checkAcknowledgedWrites(history, () => null, 1, 0)).invariant).toBe("no acknowledged write lost");
-    expect(violation(() => checkAcknowledgedWrites(history, () => "zzz", 1, 0)).invariant).toBe("no acknowledged write lost");
+    expect(violation(() => checkAcknowledgedWrites(history, () => null, 1, 0)).invariant).toBe(
+      "no acknowledged write lost",
+    );
+    expect(violation(() => checkAcknowledgedWrites(history, () => "zzz", 1, 0)).invariant).toBe(
+      "no acknowledged write lost",
+    );
   });
 });

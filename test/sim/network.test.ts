@@ -1,22 +1,23 @@
-import { makeMessage } from "../../src/core/message.ts";
 import { describe, expect, it } from "vitest";
-import { MessageType, type Message } from "../../src/core/types.ts";
+import { makeMessage } from "../../src/core/message.ts";
 import { seededRng } from "../../src/core/rng.ts";
+import { type Message, MessageType } from "../../src/core/types.ts";
 import {
   cut,
   dropRandom,
   duplicate,
+  type Envelope,
   isolate,
   Network,
   oneWay,
   partition,
   reorder,
   slow,
-  type Envelope,
 } from "../../src/sim/network.ts";
 import { MS, Scheduler } from "../../src/sim/scheduler.ts";
 
-const msg = (from: number, to: number, index = 0): Message => makeMessage({ type: MessageType.App, from, to, term: 1, index });
+const msg = (from: number, to: number, index = 0): Message =>
+  makeMessage({ type: MessageType.App, from, to, term: 1, index });
 
 const env = (from: number, to: number, index = 0): Envelope => ({ msg: msg(from, to, index), from, to, delay: MS });
 const links = (b: readonly Envelope[]): string[] => b.map((e) => `${e.from}>${e.to}`);
@@ -64,7 +65,9 @@ describe("Network", () => {
   const setup = () => {
     const sched = new Scheduler(9);
     const got: { to: number; index: number; at: number }[] = [];
-    const net = new Network(sched, { baseNs: MS, jitterNs: 2 * MS }, (to, m) => got.push({ to, index: m.index, at: sched.now }));
+    const net = new Network(sched, { baseNs: MS, jitterNs: 2 * MS }, (to, m) =>
+      got.push({ to, index: m.index, at: sched.now }),
+    );
     return { sched, net, got };
   };
 

@@ -2,7 +2,7 @@
 // (whose syncs complete at once) holds after the same writes. Replay a failure with
 // RAFTLAB_SEED=<seed> npx vitest run test/storage/file-store-model.test.ts
 import { afterEach, describe, expect, it } from "vitest";
-import { seededRng, type Rng } from "../../src/core/rng.ts";
+import { type Rng, seededRng } from "../../src/core/rng.ts";
 import type { Entry, HardState } from "../../src/core/types.ts";
 import { FileStore } from "../../src/storage/file-store.ts";
 import { MemoryStore } from "../../src/storage/memory-store.ts";
@@ -44,7 +44,10 @@ async function runSeed(seed: number, steps: number): Promise<void> {
       both((s) => s.append(ents));
       both((s) => s.setHardState(hs));
     } else if (roll < 0.7) {
-      hs = rng.next() < 0.5 ? { ...hs, commit: rng.int(hs.commit, last + 1) } : { ...hs, term: hs.term + 1, vote: rng.int(0, 4) };
+      hs =
+        rng.next() < 0.5
+          ? { ...hs, commit: rng.int(hs.commit, last + 1) }
+          : { ...hs, term: hs.term + 1, vote: rng.int(0, 4) };
       op = `hardState ${JSON.stringify(hs)}`;
       both((s) => s.setHardState(hs));
     } else if (roll < 0.8 && hs.commit > model.snapshot().meta.index) {

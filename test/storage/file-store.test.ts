@@ -10,7 +10,17 @@ import { readProcStat } from "../../src/storage/proc-stat.ts";
 import { RecordType } from "../../src/storage/record.ts";
 import { readSingleRecordFile } from "../../src/storage/segment-files.ts";
 import { waitUntil } from "../support/wait.ts";
-import { dump, entries, entry, killStore, removeTempDirs, segmentFiles, snapshotAt, syncOf, tempDir } from "./helpers.ts";
+import {
+  dump,
+  entries,
+  entry,
+  killStore,
+  removeTempDirs,
+  segmentFiles,
+  snapshotAt,
+  syncOf,
+  tempDir,
+} from "./helpers.ts";
 
 afterEach(removeTempDirs);
 
@@ -30,7 +40,12 @@ describe("FileStore", () => {
     expect(s.lastIndex()).toBe(4); // visible before sync
     await syncOf(s);
     s = reopen(s, dir);
-    expect(dump(s)).toEqual([[1, 1, "e1"], [2, 1, "e2"], [3, 1, "e3"], [4, 2, "x".repeat(1000)]]);
+    expect(dump(s)).toEqual([
+      [1, 1, "e1"],
+      [2, 1, "e2"],
+      [3, 1, "e3"],
+      [4, 2, "x".repeat(1000)],
+    ]);
     expect(s.term(4)).toBe(2);
     expect(s.entries(1, 5, 4).map((e) => e.index)).toEqual([1, 2]); // maxBytes: "e1"+"e2"
     expect(s.entries(4, 5, 0).length).toBe(1); // at least one
@@ -46,7 +61,12 @@ describe("FileStore", () => {
     expect(s.lastIndex()).toBe(4);
     await syncOf(s);
     s = reopen(s, dir);
-    expect(dump(s)).toEqual([[1, 1, "e1"], [2, 1, "e2"], [3, 2, "new3"], [4, 2, "new4"]]);
+    expect(dump(s)).toEqual([
+      [1, 1, "e1"],
+      [2, 1, "e2"],
+      [3, 2, "new3"],
+      [4, 2, "new4"],
+    ]);
     s.append([entry(5, 2, "new5")]);
     await syncOf(s);
     s = reopen(s, dir);
@@ -89,7 +109,13 @@ describe("FileStore", () => {
     s.setHardState({ term: 2, vote: 0, commit: 4 });
     killStore(dir);
     const after = FileStore.open(dir, { mode: "buffered" });
-    expect(dump(after).map(([i, t]) => [i, t])).toEqual([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
+    expect(dump(after).map(([i, t]) => [i, t])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+      [5, 1],
+    ]);
     // The term change is durable, but the commit index must not cover the never-committed 3 and 4.
     expect(after.initialState().hardState).toEqual({ term: 2, vote: 0, commit: 2 });
     after.close();
@@ -174,9 +200,13 @@ describe("FileStore", () => {
   it("takes over the lock of a node that exited but was never reaped (a zombie)", async () => {
     const dir = tempDir();
     // A parent that forks a child which exits at once, and never waits for it (perl is in every Debian).
-    const parent = spawn("perl", ["-e", '$| = 1; my $p = fork() // die; exit 0 if $p == 0; print "$p\\n"; sleep 30'], { stdio: ["ignore", "pipe", "inherit"] });
+    const parent = spawn("perl", ["-e", '$| = 1; my $p = fork() // die; exit 0 if $p == 0; print "$p\\n"; sleep 30'], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
-      const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (d) => resolve(String(d)))));
+      const zombie = Number(
+        await new Promise<string>((resolve) => parent.stdout.once("data", (d) => resolve(String(d)))),
+      );
       await waitUntil(() => readProcStat(zombie)?.state === "Z", "the child to become a zombie");
       fs.writeFileSync(path.join(dir, "LOCK"), `${zombie}\n`);
       FileStore.open(dir).close();

@@ -45,7 +45,11 @@ export function removeTempDirs(): void {
 }
 
 export function segmentFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter((n) => n.endsWith(".wal")).sort().map((n) => path.join(dir, n));
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith(".wal"))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 /**

@@ -72,7 +72,10 @@ describe("MemoryStore", () => {
     sync("b");
     runAll();
     store.crash();
-    expect(dump(store).map(([i, t]) => [i, t])).toEqual([[1, 1], [2, 2]]);
+    expect(dump(store).map(([i, t]) => [i, t])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
   });
 
   it("snapshots: an unsynced install vanishes on a crash; compaction keeps the tail", () => {
@@ -119,7 +122,13 @@ describe("MemoryStore", () => {
     store.append([entry(3, 2), entry(4, 2)]);
     store.setHardState({ term: 2, vote: 0, commit: 4 });
     store.crash();
-    expect(dump(store).map(([i, t]) => [i, t])).toEqual([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
+    expect(dump(store).map(([i, t]) => [i, t])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+      [5, 1],
+    ]);
     expect(store.initialState().hardState).toEqual({ term: 2, vote: 0, commit: 2 });
   });
 

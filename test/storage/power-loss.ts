@@ -27,13 +27,14 @@ export function recordingSyncs(fs: typeof Fs): typeof Fs {
     call(fd);
     done();
   };
-  const wrapAsync = (call: (fd: number, cb: (err: Error | null) => void) => void) => (fd: number, cb: (err: Error | null) => void) => {
-    const done = syncedAt(fd);
-    call(fd, (err) => {
-      if (!err) done();
-      cb(err);
-    });
-  };
+  const wrapAsync =
+    (call: (fd: number, cb: (err: Error | null) => void) => void) => (fd: number, cb: (err: Error | null) => void) => {
+      const done = syncedAt(fd);
+      call(fd, (err) => {
+        if (!err) done();
+        cb(err);
+      });
+    };
   return {
     ...fs,
     openSync: ((file: Fs.PathLike, ...rest: unknown[]) => {

@@ -3,7 +3,17 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { StorageCorruptionError } from "../../src/storage/errors.ts";
 import { FileStore } from "../../src/storage/file-store.ts";
 import { scanRecords } from "../../src/storage/record.ts";
-import { dump, entries, entry, killStore, removeTempDirs, segmentFiles, snapshotAt, syncOf, tempDir } from "./helpers.ts";
+import {
+  dump,
+  entries,
+  entry,
+  killStore,
+  removeTempDirs,
+  segmentFiles,
+  snapshotAt,
+  syncOf,
+  tempDir,
+} from "./helpers.ts";
 import { losePower } from "./power-loss.ts";
 
 vi.mock("node:fs", async (importOriginal) => (await import("./power-loss.ts")).recordingSyncs(await importOriginal()));
@@ -111,7 +121,11 @@ describe("recovery", () => {
     // file is durable the old segment is still the log; cut the power in between.
     const dir = tempDir();
     const cut = new Error("power cut");
-    const s = FileStore.open(dir, { failpoint: (name) => { if (name === "before-snapshot-write") throw cut; } });
+    const s = FileStore.open(dir, {
+      failpoint: (name) => {
+        if (name === "before-snapshot-write") throw cut;
+      },
+    });
     s.append(entries(1, 5, 1));
     await syncOf(s);
     s.append(entries(6, 8, 1));

@@ -18,8 +18,14 @@ export default function setup(): () => void {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   const started = performance.now();
   rmSync(outDir, { recursive: true, force: true });
-  execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--noCheck", "--sourceMap", "false", "--outDir", outDir], { stdio: "inherit" });
-  process.env["RAFTLAB_NODE_BUILD"] = outDir;
-  console.log(`test build: src/ compiled to ${path.relative(root, outDir)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  execFileSync(
+    process.execPath,
+    [tsc, "-p", path.join(root, "tsconfig.build.json"), "--noCheck", "--sourceMap", "false", "--outDir", outDir],
+    { stdio: "inherit" },
+  );
+  process.env.RAFTLAB_NODE_BUILD = outDir;
+  console.log(
+    `test build: src/ compiled to ${path.relative(root, outDir)} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return () => rmSync(outDir, { recursive: true, force: true });
 }

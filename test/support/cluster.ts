@@ -2,10 +2,10 @@
 // raw-reply view of the node's API client (src/node/api-client.ts) for tests that assert on statuses.
 
 import { rmSync } from "node:fs";
-import { LocalCluster } from "../../src/node/local-cluster.ts";
-import { reserveBasePort } from "../../src/node/ports.ts";
 import { parseFlags } from "../../src/core/flags.ts";
 import { NodeClient, type Reply } from "../../src/node/api-client.ts";
+import { LocalCluster } from "../../src/node/local-cluster.ts";
+import { reserveBasePort } from "../../src/node/ports.ts";
 
 /** A free block of ports for an n-node cluster (see src/node/ports.ts). */
 export async function freeBasePort(n: number): Promise<number> {
@@ -25,7 +25,7 @@ export async function startCluster(nodes: number, flags = "all", nodeArgs: strin
     flags: parseFlags(flags),
     basePort: await freeBasePort(nodes),
     nodeArgs,
-    stdio: process.env["RAFTLAB_TEST_VERBOSE"] ? "inherit" : "ignore",
+    stdio: process.env.RAFTLAB_TEST_VERBOSE ? "inherit" : "ignore",
   });
   cluster.start();
   const t: TestCluster = {
@@ -56,12 +56,17 @@ export function request(url: string, init: RequestInit = {}): Promise<Reply> {
 /** Follows 307s to the leader (a few hops) as a client would. */
 export function requestLeader(url: string, init: RequestInit = {}): Promise<Reply> {
   const u = new URL(url);
-  return new NodeClient(u.origin, { timeoutMs: 10_000 }).send(init.method ?? "GET", `${u.pathname}${u.search}`, { ...init, follow: true });
+  return new NodeClient(u.origin, { timeoutMs: 10_000 }).send(init.method ?? "GET", `${u.pathname}${u.search}`, {
+    ...init,
+    follow: true,
+  });
 }
 
 export const put = (base: string, key: string, value: string): Promise<Reply> =>
   requestLeader(`${base}/kv/${encodeURIComponent(key)}`, { method: "PUT", body: value });
 
-export const get = (base: string, key: string): Promise<Reply> => requestLeader(`${base}/kv/${encodeURIComponent(key)}`);
+export const get = (base: string, key: string): Promise<Reply> =>
+  requestLeader(`${base}/kv/${encodeURIComponent(key)}`);
 
-export const getStale = (base: string, key: string): Promise<Reply> => request(`${base}/kv/${encodeURIComponent(key)}?stale=1`);
+export const getStale = (base: string, key: string): Promise<Reply> =>
+  request(`${base}/kv/${encodeURIComponent(key)}?stale=1`);

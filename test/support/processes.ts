@@ -4,7 +4,7 @@
 // a survivor; a zombie (exited, not yet reaped by a parent that does not reap) counts as gone.
 
 import { readdirSync } from "node:fs";
-import { hasExited, readProcStat, type ProcStat } from "../../src/storage/proc-stat.ts";
+import { hasExited, type ProcStat, readProcStat } from "../../src/storage/proc-stat.ts";
 
 /** A process by pid and start time: `pid@start`. */
 export type ProcessKey = `${number}@${string}`;

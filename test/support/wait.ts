@@ -20,7 +20,10 @@ export async function waitUntil<T>(
     } catch (err) {
       last = err;
     }
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    if (performance.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

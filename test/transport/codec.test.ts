@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MessageType, type Message } from "../../src/core/types.ts";
+import { type Message, MessageType } from "../../src/core/types.ts";
 import { CodecError, decodeMessages, encodeMessages } from "../../src/transport/codec.ts";
 import { arbMessage, message } from "./messages.ts";
 
@@ -30,9 +30,17 @@ function expectOnlyCodecError(frame: Uint8Array): void {
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
 const EXAMPLES: Message[] = [
-  message({ type: MessageType.App, term: 3, logTerm: 2, index: 41, commit: 40, entries: [
-    { index: 42, term: 3, data: bytes(64, 1) }, { index: 43, term: 3, data: new Uint8Array(0) },
-  ] }),
+  message({
+    type: MessageType.App,
+    term: 3,
+    logTerm: 2,
+    index: 41,
+    commit: 40,
+    entries: [
+      { index: 42, term: 3, data: bytes(64, 1) },
+      { index: 43, term: 3, data: new Uint8Array(0) },
+    ],
+  }),
   message({ type: MessageType.AppResp, from: 2, to: 1, term: 3, index: 43 }),
   message({ type: MessageType.AppResp, from: 2, to: 1, term: 3, index: 50, reject: true, rejectHint: 44, hintTerm: 2 }),
   message({ type: MessageType.Vote, term: 4, logTerm: 3, index: 43 }),
@@ -41,7 +49,11 @@ const EXAMPLES: Message[] = [
   message({ type: MessageType.PreVoteResp, from: 2, to: 1, term: 5 }),
   message({ type: MessageType.Heartbeat, term: 3, commit: 43, ctx: 9 }),
   message({ type: MessageType.HeartbeatResp, from: 2, to: 1, term: 3, ctx: 9 }),
-  message({ type: MessageType.Snap, term: 3, snapshot: { meta: { index: 1000, term: 3, voters: [1, 2, 3] }, data: bytes(5000, 7) } }),
+  message({
+    type: MessageType.Snap,
+    term: 3,
+    snapshot: { meta: { index: 1000, term: 3, voters: [1, 2, 3] }, data: bytes(5000, 7) },
+  }),
   message({ type: MessageType.TimeoutNow, term: 3 }),
 ];
 
@@ -63,7 +75,11 @@ describe("codec round trip", () => {
   it("carries a 10,000-entry batch and a 4 MiB snapshot", () => {
     const entries = Array.from({ length: 10_000 }, (_, i) => ({ index: 2 ** 40 + i, term: 9, data: bytes(100, i) }));
     const app = message({ type: MessageType.App, term: 9, index: 2 ** 40 - 1, logTerm: 9, entries });
-    const snap = message({ type: MessageType.Snap, term: 9, snapshot: { meta: { index: 7e6, term: 8, voters: [1, 2, 3, 4, 5] }, data: bytes(4 << 20, 3) } });
+    const snap = message({
+      type: MessageType.Snap,
+      term: 9,
+      snapshot: { meta: { index: 7e6, term: 8, voters: [1, 2, 3, 4, 5] }, data: bytes(4 << 20, 3) },
+    });
     const [a, s] = roundTrip([app, snap]);
     expect(plain(a!)).toEqual(plain(app));
     expect(plain(s!)).toEqual(plain(snap));
@@ -113,7 +129,10 @@ describe("codec rejects malformed input with CodecError only", () => {
   });
 
   it("throws nothing but CodecError on random garbage", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (g) => expectOnlyCodecError(g)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (g) => expectOnlyCodecError(g)),
+      { numRuns: 3000 },
+    );
     // With a valid header, so the garbage reaches the message parser.
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (g) => expectOnlyCodecError(Uint8Array.of(0xa7, 1, ...g))),

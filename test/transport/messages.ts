@@ -1,11 +1,19 @@
 // fast-check generators of every Message shape the codec must carry.
-import { makeMessage } from "../../src/core/message.ts";
+
 import fc from "fast-check";
-import { MessageType, type Entry, type Message } from "../../src/core/types.ts";
+import { makeMessage } from "../../src/core/message.ts";
+import { type Entry, type Message, MessageType } from "../../src/core/types.ts";
 
 const ALL_TYPES = [
-  MessageType.App, MessageType.AppResp, MessageType.Vote, MessageType.VoteResp, MessageType.PreVote,
-  MessageType.PreVoteResp, MessageType.Heartbeat, MessageType.HeartbeatResp, MessageType.Snap,
+  MessageType.App,
+  MessageType.AppResp,
+  MessageType.Vote,
+  MessageType.VoteResp,
+  MessageType.PreVote,
+  MessageType.PreVoteResp,
+  MessageType.Heartbeat,
+  MessageType.HeartbeatResp,
+  MessageType.Snap,
   MessageType.TimeoutNow,
 ] as const;
 
@@ -14,16 +22,30 @@ export const arbUint = fc.oneof(
   { weight: 4, arbitrary: fc.nat(300) },
   { weight: 2, arbitrary: fc.nat() },
   { weight: 1, arbitrary: fc.maxSafeNat() },
-  { weight: 1, arbitrary: fc.constantFrom(127, 128, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 35, Number.MAX_SAFE_INTEGER) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      127,
+      128,
+      16383,
+      16384,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 35,
+      Number.MAX_SAFE_INTEGER,
+    ),
+  },
 );
 
 const arbBytes = fc.uint8Array({ maxLength: 300 });
 
 const arbEntries: fc.Arbitrary<Entry[]> = fc.oneof(
   // Consecutive indexes, as in AppendEntries.
-  fc.tuple(fc.nat(1_000_000), fc.array(fc.tuple(arbUint, arbBytes), { maxLength: 40 })).map(([first, list]) =>
-    list.map(([term, data], i) => ({ index: first + i, term, data })),
-  ),
+  fc
+    .tuple(fc.nat(1_000_000), fc.array(fc.tuple(arbUint, arbBytes), { maxLength: 40 }))
+    .map(([first, list]) => list.map(([term, data], i) => ({ index: first + i, term, data }))),
   // Anything the type allows.
   fc.array(fc.record({ index: arbUint, term: arbUint, data: arbBytes }), { maxLength: 10 }),
 );

@@ -3,14 +3,21 @@
 // accepted from a connection that did not authenticate.
 
 import { afterEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import { MessageType, type Message, type NodeId } from "../../src/core/types.ts";
+import type WebSocket from "ws";
+import { type Message, MessageType, type NodeId } from "../../src/core/types.ts";
 import { encodeMessages } from "../../src/transport/codec.ts";
-import { CHALLENGE_PATH, FROM_HEADER, NONCE_HEADER, PROOF_HEADER, handshakeHeaders, handshakeProof } from "../../src/transport/peer-auth.ts";
+import {
+  CHALLENGE_PATH,
+  FROM_HEADER,
+  handshakeHeaders,
+  handshakeProof,
+  NONCE_HEADER,
+  PROOF_HEADER,
+} from "../../src/transport/peer-auth.ts";
 import { PeerTransport, type PeerTransportOptions } from "../../src/transport/peer-transport.ts";
-import { dialPeer, type Dialed } from "../support/peer-dial.ts";
-import { freePort } from "./free-port.ts";
+import { type Dialed, dialPeer } from "../support/peer-dial.ts";
 import { waitUntil } from "../support/wait.ts";
+import { freePort } from "./free-port.ts";
 import { message } from "./messages.ts";
 
 const HOST = "127.0.0.1";
@@ -30,7 +37,12 @@ interface Node {
   readonly received: Message[];
 }
 
-function node(selfId: NodeId, port: number, peers: Record<number, number>, extra: Partial<PeerTransportOptions> = {}): Node {
+function node(
+  selfId: NodeId,
+  port: number,
+  peers: Record<number, number>,
+  extra: Partial<PeerTransportOptions> = {},
+): Node {
   const received: Message[] = [];
   const t = new PeerTransport({
     selfId,
@@ -53,12 +65,23 @@ async function pair(extra: Partial<PeerTransportOptions> = {}): Promise<[Node, N
   const a = node(1, p1, { 2: p2 }, extra);
   const b = node(2, p2, { 1: p1 }, extra);
   await Promise.all([a.t.start(), b.t.start()]);
-  await waitUntil(() => a.t.stats().peers[0]!.connected && b.t.stats().peers[0]!.connected, "1 and 2 connected both ways");
+  await waitUntil(
+    () => a.t.stats().peers[0]!.connected && b.t.stats().peers[0]!.connected,
+    "1 and 2 connected both ways",
+  );
   return [a, b, p1];
 }
 
 const app = (from: number, to: number, index: number, term = 2): Message =>
-  message({ type: MessageType.App, from, to, term, index, logTerm: term, entries: [{ index: index + 1, term, data: Uint8Array.of(index & 0xff) }] });
+  message({
+    type: MessageType.App,
+    from,
+    to,
+    term,
+    index,
+    logTerm: term,
+    entries: [{ index: index + 1, term, data: Uint8Array.of(index & 0xff) }],
+  });
 
 /** A raw dial of the peer server on `port`; an opened socket is closed after the test. */
 async function rawDial(port: number, headers: Record<string, string>, query = ""): Promise<Dialed> {
@@ -94,12 +117,19 @@ describe("peer authentication", () => {
     const good = { clusterId: CLUSTER, secret: SECRET };
     const attempts: Record<string, () => Promise<Dialed>> = {
       "no headers, old query": () => rawDial(p1, {}, `?cluster=${CLUSTER}&from=2`),
-      "wrong cluster id": async () => rawDial(p1, await handshakeHeaders(url(p1), { ...good, clusterId: "other" }, 2, 1, 5000)),
-      "wrong secret": async () => rawDial(p1, await handshakeHeaders(url(p1), { ...good, secret: "wrong" }, 2, 1, 5000)),
+      "wrong cluster id": async () =>
+        rawDial(p1, await handshakeHeaders(url(p1), { ...good, clusterId: "other" }, 2, 1, 5000)),
+      "wrong secret": async () =>
+        rawDial(p1, await handshakeHeaders(url(p1), { ...good, secret: "wrong" }, 2, 1, 5000)),
       "no secret": async () => rawDial(p1, await handshakeHeaders(url(p1), { ...good, secret: null }, 2, 1, 5000)),
       "unknown peer id": async () => rawDial(p1, await handshakeHeaders(url(p1), good, 9, 1, 5000)),
       "proof for another node": async () => rawDial(p1, await handshakeHeaders(url(p1), good, 2, 3, 5000)),
-      "made-up nonce": () => rawDial(p1, { [FROM_HEADER]: "2", [NONCE_HEADER]: "ab".repeat(32), [PROOF_HEADER]: handshakeProof(good, 2, 1, "ab".repeat(32)) }),
+      "made-up nonce": () =>
+        rawDial(p1, {
+          [FROM_HEADER]: "2",
+          [NONCE_HEADER]: "ab".repeat(32),
+          [PROOF_HEADER]: handshakeProof(good, 2, 1, "ab".repeat(32)),
+        }),
     };
     const answers = new Set<string>();
     for (const [what, attempt] of Object.entries(attempts)) {
@@ -143,9 +173,17 @@ describe("peer authentication", () => {
 
   it("keeps a pre-authentication request tiny: an oversized handshake or challenge request is refused", async () => {
     const [, , p1] = await pair();
-    const huge = await rawDial(p1, { [FROM_HEADER]: "2", [NONCE_HEADER]: "ab".repeat(32), [PROOF_HEADER]: "0".repeat(64 * 1024) }).catch((err: Error) => err);
+    const huge = await rawDial(p1, {
+      [FROM_HEADER]: "2",
+      [NONCE_HEADER]: "ab".repeat(32),
+      [PROOF_HEADER]: "0".repeat(64 * 1024),
+    }).catch((err: Error) => err);
     expect(huge).not.toHaveProperty("ws");
-    const posted = await fetch(`http://${HOST}:${p1}${CHALLENGE_PATH}`, { method: "POST", body: new Uint8Array(1 << 20), signal: AbortSignal.timeout(5000) }).catch((err: Error) => err);
+    const posted = await fetch(`http://${HOST}:${p1}${CHALLENGE_PATH}`, {
+      method: "POST",
+      body: new Uint8Array(1 << 20),
+      signal: AbortSignal.timeout(5000),
+    }).catch((err: Error) => err);
     expect(posted instanceof Error || posted.status !== 200).toBe(true);
   });
 
@@ -169,7 +207,10 @@ describe("peer authentication", () => {
     r.ws.send(encodeMessages([app(2, 1, 11)]));
     await waitUntil(() => a.received.some((m) => m.index === 11), "a frame on the new connection");
     // Node 2's transport sees its old connection closed and dials again (replacing the test's).
-    await waitUntil(() => b.t.stats().peers[0]!.connects === 2 && b.t.stats().peers[0]!.connected, "node 2 to reconnect");
+    await waitUntil(
+      () => b.t.stats().peers[0]!.connects === 2 && b.t.stats().peers[0]!.connected,
+      "node 2 to reconnect",
+    );
   });
 
   it("without a secret on either side, still connects (and checks the cluster id)", async () => {

@@ -2,12 +2,12 @@ import { spawnSync } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { MessageType, type Message, type NodeId } from "../../src/core/types.ts";
+import { type Message, MessageType, type NodeId } from "../../src/core/types.ts";
 import { encodeMessages } from "../../src/transport/codec.ts";
 import { handshakeHeaders } from "../../src/transport/peer-auth.ts";
 import { PEER_PATH, PeerTransport, type PeerTransportOptions } from "../../src/transport/peer-transport.ts";
-import { freePort } from "./free-port.ts";
 import { waitUntil } from "../support/wait.ts";
+import { freePort } from "./free-port.ts";
 import { message } from "./messages.ts";
 
 const HOST = "127.0.0.1";
@@ -25,7 +25,12 @@ interface Node {
   readonly received: () => Message[];
 }
 
-function node(selfId: NodeId, port: number, peers: Record<number, number>, extra: Partial<PeerTransportOptions> = {}): Node {
+function node(
+  selfId: NodeId,
+  port: number,
+  peers: Record<number, number>,
+  extra: Partial<PeerTransportOptions> = {},
+): Node {
   const batches: Message[][] = [];
   const t = new PeerTransport({
     selfId,
@@ -47,12 +52,23 @@ async function cluster(n: number): Promise<Node[]> {
     node(i + 1, port, Object.fromEntries(ports.flatMap((p, j) => (j === i ? [] : [[j + 1, p]])))),
   );
   await Promise.all(nodes.map((x) => x.t.start()));
-  await waitUntil(() => nodes.every((x) => x.t.stats().peers.every((p) => p.connected && p.inbound)), "a fully connected cluster");
+  await waitUntil(
+    () => nodes.every((x) => x.t.stats().peers.every((p) => p.connected && p.inbound)),
+    "a fully connected cluster",
+  );
   return nodes;
 }
 
 const app = (from: number, to: number, index: number): Message =>
-  message({ type: MessageType.App, from, to, term: 2, index, logTerm: 2, entries: [{ index: index + 1, term: 2, data: Uint8Array.of(from, to, index & 0xff) }] });
+  message({
+    type: MessageType.App,
+    from,
+    to,
+    term: 2,
+    index,
+    logTerm: 2,
+    entries: [{ index: index + 1, term: 2, data: Uint8Array.of(from, to, index & 0xff) }],
+  });
 
 describe("PeerTransport", () => {
   it("exchanges messages both ways between three nodes", async () => {
@@ -89,7 +105,14 @@ describe("PeerTransport", () => {
     const b = node(2, pb, { 1: pa });
     await Promise.all([a.t.start(), b.t.start()]);
     await waitUntil(() => a.t.stats().peers[0]!.connected, "a connected to b");
-    const big = (i: number): Message => message({ type: MessageType.App, from: 1, to: 2, index: i, entries: [{ index: i + 1, term: 1, data: new Uint8Array(1000) }] });
+    const big = (i: number): Message =>
+      message({
+        type: MessageType.App,
+        from: 1,
+        to: 2,
+        index: i,
+        entries: [{ index: i + 1, term: 1, data: new Uint8Array(1000) }],
+      });
     a.t.send(Array.from({ length: 20 }, (_, i) => big(i)));
     await waitUntil(() => b.received().length === 20, "20 messages");
     expect(b.batches.length).toBeGreaterThan(1);
@@ -163,7 +186,13 @@ describe("PeerTransport", () => {
     await Promise.all([a.t.start(), b.t.start()]);
     await waitUntil(() => a.t.stats().peers[0]!.connected, "a connected to b");
     const large = (i: number): Message =>
-      message({ type: MessageType.App, from: 1, to: 2, index: i, entries: [{ index: i + 1, term: 1, data: new Uint8Array(256 * 1024).fill(i) }] });
+      message({
+        type: MessageType.App,
+        from: 1,
+        to: 2,
+        index: i,
+        entries: [{ index: i + 1, term: 1, data: new Uint8Array(256 * 1024).fill(i) }],
+      });
     a.t.send([large(1)]);
     await waitUntil(() => b.received().length === 1, "the large message");
     expect(b.received()[0]!.entries[0]!.data).toEqual(new Uint8Array(256 * 1024).fill(1));
@@ -188,7 +217,13 @@ describe("PeerTransport", () => {
     await waitUntil(() => a.t.stats().peers[0]!.connected, "a connected to b");
     const data = new Uint8Array(5 * 1024 * 1024 + 123);
     for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) & 0xff;
-    const snap = message({ type: MessageType.Snap, from: 1, to: 2, term: 3, snapshot: { meta: { index: 500, term: 3, voters: [1, 2] }, data } });
+    const snap = message({
+      type: MessageType.Snap,
+      from: 1,
+      to: 2,
+      term: 3,
+      snapshot: { meta: { index: 500, term: 3, voters: [1, 2] }, data },
+    });
     a.t.send([snap]);
     // The core re-sends a snapshot it has no answer for; a copy sent while one streams is not restarted.
     a.t.send([snap]);
@@ -240,7 +275,9 @@ describe("PeerTransport", () => {
   it("rejects start() with a clear message when the port is taken", async () => {
     const port = await freePort();
     await node(1, port, { 2: await freePort() }).t.start();
-    await expect(node(1, port, { 2: await freePort() }).t.start()).rejects.toThrow(/node 1: cannot listen on 127\.0\.0\.1:\d+: the port is in use/);
+    await expect(node(1, port, { 2: await freePort() }).t.start()).rejects.toThrow(
+      /node 1: cannot listen on 127\.0\.0\.1:\d+: the port is in use/,
+    );
   });
 
   it("lets the process exit after close()", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MessageType, type Message } from "../../src/core/types.ts";
+import { type Message, MessageType } from "../../src/core/types.ts";
 import { CodecError, decodeSnapshotChunk, encodeSnapshotChunk, type SnapshotChunk } from "../../src/transport/codec.ts";
 import { OutgoingSnapshot, SnapshotAssembler } from "../../src/transport/snapshot-stream.ts";
 import { message } from "./messages.ts";
@@ -7,7 +7,13 @@ import { message } from "./messages.ts";
 const snapMsg = (from: number, term: number, index: number, bytes: number, seed = 1): Message => {
   const data = new Uint8Array(bytes);
   for (let i = 0; i < bytes; i++) data[i] = (i * 31 + seed) & 0xff;
-  return message({ type: MessageType.Snap, from, to: 9, term, snapshot: { meta: { index, term, voters: [from, 9] }, data } });
+  return message({
+    type: MessageType.Snap,
+    from,
+    to: 9,
+    term,
+    snapshot: { meta: { index, term, voters: [from, 9] }, data },
+  });
 };
 
 /** Every chunk of `m`, cut as the transport cuts them (the window drained after each chunk). */
@@ -89,7 +95,12 @@ describe("snapshot chunks", () => {
   it("discards a snapshot with a missing chunk, and one whose checksum does not match", () => {
     const a = new SnapshotAssembler();
     const chunks = chunksOf(snapMsg(1, 2, 10, 20_000));
-    expect(chunks.filter((_, i) => i !== 2).map((c) => a.add(c)).every((r) => r === null)).toBe(true);
+    expect(
+      chunks
+        .filter((_, i) => i !== 2)
+        .map((c) => a.add(c))
+        .every((r) => r === null),
+    ).toBe(true);
     expect(a.discarded).toBe(1);
     const corrupt = chunks.map((c, i) => (i === 1 ? { ...c, data: c.data.map((b) => b ^ 1) } : c));
     expect(corrupt.map((c) => a.add(c)).every((r) => r === null)).toBe(true);
@@ -103,7 +114,12 @@ describe("snapshot chunks", () => {
     a.add(chunks[0]!);
     a.discardFrom(2);
     a.discardFrom(1);
-    expect(chunks.slice(1).map((c) => a.add(c)).every((r) => r === null)).toBe(true);
+    expect(
+      chunks
+        .slice(1)
+        .map((c) => a.add(c))
+        .every((r) => r === null),
+    ).toBe(true);
     expect(a.discarded).toBe(1);
   });
 
@@ -111,6 +127,7 @@ describe("snapshot chunks", () => {
     const [c] = chunksOf(snapMsg(1, 2, 10, 100));
     expect(() => encodeSnapshotChunk({ ...c!, total: 50 })).toThrow(CodecError);
     const frame = encodeSnapshotChunk(c!);
-    for (let cut = 0; cut < frame.length; cut++) expect(() => decodeSnapshotChunk(frame.subarray(0, cut))).toThrow(CodecError);
+    for (let cut = 0; cut < frame.length; cut++)
+      expect(() => decodeSnapshotChunk(frame.subarray(0, cut))).toThrow(CodecError);
   });
 });

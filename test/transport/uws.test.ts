@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { UwsLoadError, listenExclusive, uws, uwsSource, verifyNative } from "../../src/transport/uws.ts";
+import { listenExclusive, UwsLoadError, uws, uwsSource, verifyNative } from "../../src/transport/uws.ts";
 import { freePort } from "./free-port.ts";
 
 describe("uWS loader", () => {
   it("loads the native binary", () => {
     expect(typeof uws.getParts).toBe("function");
-    expect((uws as unknown as Record<string, unknown>)["H3App"]).toBeDefined();
+    expect((uws as unknown as Record<string, unknown>).H3App).toBeDefined();
     expect(["uWebSockets.js", "@trufflesuite/uws-js-unofficial"]).toContain(uwsSource);
   });
 

@@ -48,7 +48,15 @@ export function convertKvLog(text: string): HistoryEvent[] {
     if (line.trim() === "") return;
     const m = KV_LINE.exec(line);
     if (m === null) throw new Error(`kv log line ${i + 1} not understood: ${line}`);
-    const [, proc, type, f, key, rawValue, str] = m as unknown as [string, string, "invoke" | "ok", keyof typeof KV_OP, string, string, string?];
+    const [, proc, type, f, key, rawValue, str] = m as unknown as [
+      string,
+      string,
+      "invoke" | "ok",
+      keyof typeof KV_OP,
+      string,
+      string,
+      string?,
+    ];
     let value: Value = rawValue === "nil" ? null : str!;
     if (f === "get" && value === "") value = null;
     if (f === "put" && value === "") throw new Error(`kv log line ${i + 1}: a put of "" has no raftlab equivalent`);
@@ -59,5 +67,5 @@ export function convertKvLog(text: string): HistoryEvent[] {
 
 /** Events as raftlab's JSON Lines text. */
 export function toJsonLines(events: readonly HistoryEvent[]): string {
-  return events.map((e) => JSON.stringify(e)).join("\n") + "\n";
+  return `${events.map((e) => JSON.stringify(e)).join("\n")}\n`;
 }

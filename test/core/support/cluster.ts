@@ -37,7 +37,9 @@ export class Cluster {
       const cfg = configFromFlags(id, voters, parseFlags(opts.flags ?? "none"), { seed: id, ...opts.overrides });
       const log = new MemLog();
       this.nodes.set(id, { id, cfg, log, node: new RawNode(cfg, log), unpersisted: [], applied: [] });
-      out.push(`node ${id}: voters=${voters.join(",")} maxBatchEntries=${cfg.maxBatchEntries} maxInflight=${cfg.maxInflight} parallelAppend=${cfg.parallelAppend} preVote=${cfg.preVote} checkQuorum=${cfg.checkQuorum}`);
+      out.push(
+        `node ${id}: voters=${voters.join(",")} maxBatchEntries=${cfg.maxBatchEntries} maxInflight=${cfg.maxInflight} parallelAppend=${cfg.parallelAppend} preVote=${cfg.preVote} checkQuorum=${cfg.checkQuorum}`,
+      );
     }
     return out;
   }
@@ -185,7 +187,9 @@ export class Cluster {
     n.node = new RawNode(n.cfg, n.log);
     n.applied = n.log.snap.meta.index > 0 ? [`<snapshot ${n.log.snap.meta.index}>`] : [];
     const s = n.node.status();
-    return [`${id} crashed (lost ${lost} unpersisted ready), restarted: term=${s.term} vote=${s.vote} commit=${s.commit} last=${s.lastIndex}`];
+    return [
+      `${id} crashed (lost ${lost} unpersisted ready), restarted: term=${s.term} vote=${s.vote} commit=${s.commit} last=${s.lastIndex}`,
+    ];
   }
 
   compact(id: NodeId, index: number): string[] {
@@ -223,6 +227,8 @@ export class Cluster {
   logOf(id: NodeId): string[] {
     const n = this.get(id);
     const snap = n.log.snap.meta.index > 0 ? `snapshot ${n.log.snap.meta.term}/${n.log.snap.meta.index}; ` : "";
-    return [`${id}: ${snap}[${renderEntries(n.log.ents)}] applied=[${n.applied.map((a) => JSON.stringify(a)).join(",")}]`];
+    return [
+      `${id}: ${snap}[${renderEntries(n.log.ents)}] applied=[${n.applied.map((a) => JSON.stringify(a)).join(",")}]`,
+    ];
   }
 }

@@ -64,7 +64,9 @@ function execute(c: Cluster, command: string): string[] {
   switch (name) {
     case "add-nodes": {
       const { flags, ...rest } = kv;
-      const overrides = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, parseValue(v)])) as Partial<RaftConfig>;
+      const overrides = Object.fromEntries(
+        Object.entries(rest).map(([k, v]) => [k, parseValue(v)]),
+      ) as Partial<RaftConfig>;
       return c.addNodes(ids[0]!, { flags: flags ?? "none", overrides });
     }
     case "campaign":

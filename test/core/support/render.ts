@@ -1,7 +1,7 @@
 // Deterministic one-line renderings of the core's data, for golden transcripts and failure messages.
 // Entries are term/index as in etcd-io/raft's transcripts.
 
-import { MessageType, type Entry, type Message, type Ready } from "../../../src/core/types.ts";
+import { type Entry, type Message, MessageType, type Ready } from "../../../src/core/types.ts";
 
 const dec = new TextDecoder();
 
@@ -56,7 +56,8 @@ export function renderMessage(m: Message): string {
 export function renderReady(id: number, rd: Ready): string[] {
   const out = [`> ${id} ready ${rd.seq}`];
   if (rd.softState) out.push(`  soft: ${rd.softState.role} leader=${rd.softState.leader}`);
-  if (rd.hardState) out.push(`  hard: term=${rd.hardState.term} vote=${rd.hardState.vote} commit=${rd.hardState.commit}`);
+  if (rd.hardState)
+    out.push(`  hard: term=${rd.hardState.term} vote=${rd.hardState.vote} commit=${rd.hardState.commit}`);
   if (rd.snapshot) out.push(`  snapshot: ${rd.snapshot.meta.term}/${rd.snapshot.meta.index}`);
   if (rd.entries.length > 0) out.push(`  entries: ${renderEntries(rd.entries)}`);
   for (const m of rd.messages) out.push(`  send: ${renderMessage(m)}`);

@@ -22,7 +22,11 @@ export type RawOutcome = RawResponse | "closed" | "silent";
  * Sends `bytes` on a fresh connection. With `abort`, the socket is destroyed right after the write
  * (an aborted upload) and the outcome is "closed". Otherwise the first non-1xx response is read.
  */
-export function sendRaw(port: number, bytes: Uint8Array, opts: { abort?: boolean; head?: boolean; waitMs?: number } = {}): Promise<RawOutcome> {
+export function sendRaw(
+  port: number,
+  bytes: Uint8Array,
+  opts: { abort?: boolean; head?: boolean; waitMs?: number } = {},
+): Promise<RawOutcome> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     let settled = false;

@@ -66,7 +66,9 @@ export class AckingWriter {
   private async put(key: string, value: string): Promise<boolean> {
     let base = this.leaderUrl ?? (await this.findLeader());
     for (let hop = 0; hop < 3; hop++) {
-      const res = await new NodeClient(base).send("PUT", `/kv/${encodeURIComponent(key)}`, { body: value, timeoutMs: 3000 }).catch(() => null);
+      const res = await new NodeClient(base)
+        .send("PUT", `/kv/${encodeURIComponent(key)}`, { body: value, timeoutMs: 3000 })
+        .catch(() => null);
       if (res?.status === 204) return true;
       if (res?.status !== 307 || !res.location) break;
       base = new URL(res.location).origin;

@@ -13,7 +13,9 @@ export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 /** The DOM of `file` once its scripts settled (up to 10 s of virtual time). */
 export async function renderedDom(file: string, timeoutMs = 90_000): Promise<string> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM to its path); the report rendering test needs it`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM to its path); the report rendering test needs it`,
+    );
   }
   const profile = await mkdtemp(join(tmpdir(), "raftlab-chromium-"));
   try {

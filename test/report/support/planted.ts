@@ -4,7 +4,7 @@
 import { TERMS } from "../../../bench/report/factorial.ts";
 import type { Cell, CellConfig } from "../../../bench/results.ts";
 import { allCombos, formatFlags } from "../../../src/core/flags.ts";
-import { seededRng, type Rng } from "../../../src/core/rng.ts";
+import { type Rng, seededRng } from "../../../src/core/rng.ts";
 import { makeCell } from "./sample-results.ts";
 
 /** A standard normal variate by Box–Muller from the seeded generator. */
@@ -25,15 +25,28 @@ export function termSign(bits: number, combo: number): number {
  * + N(0, σ²) per cell, `planted` giving each term's ratio by name (absent: 1); p50 = 128 connections ÷
  * throughput with its own noise, so its ratios are the inverses.
  */
-export function plantedCells(planted: Readonly<Record<string, number>>, seed: number, reps: number, sigma: number, config: Partial<CellConfig> = {}): Cell[] {
+export function plantedCells(
+  planted: Readonly<Record<string, number>>,
+  seed: number,
+  reps: number,
+  sigma: number,
+  config: Partial<CellConfig> = {},
+): Cell[] {
   const rng = seededRng(seed);
   return allCombos()
     .map(formatFlags)
     .flatMap((flags, combo) => {
-      const logMean = TERMS.reduce((y, t) => y + (Math.log(planted[t.name] ?? 1) / 2) * termSign(t.bits, combo), Math.log(2000));
+      const logMean = TERMS.reduce(
+        (y, t) => y + (Math.log(planted[t.name] ?? 1) / 2) * termSign(t.bits, combo),
+        Math.log(2000),
+      );
       return Array.from({ length: reps }, (_, rep) => {
         const throughput = Math.exp(logMean + sigma * gaussian(rng));
-        return makeCell({ size: 3, connections: 128, ...config, flags, rep }, throughput, (128 / throughput) * 1000 * Math.exp(sigma * gaussian(rng)));
+        return makeCell(
+          { size: 3, connections: 128, ...config, flags, rep },
+          throughput,
+          (128 / throughput) * 1000 * Math.exp(sigma * gaussian(rng)),
+        );
       });
     });
 }

@@ -2,10 +2,19 @@
 // invented by a simple model (latency = fsyncs + round trips, Little's law for throughput, ±4 %
 // seeded noise per repetition); none of it is a measurement.
 
-import { allCombos, formatFlags, parseFlags, type Flags } from "../../../src/core/flags.ts";
-import { seededRng, type Rng } from "../../../src/core/rng.ts";
-import type { Cell, CellConfig, CellMechanism, PercentilePoint, ProcessUsage, Results, StageTimings, TimeSeries } from "../../../bench/results.ts";
 import { failedCell } from "../../../bench/cell.ts";
+import type {
+  Cell,
+  CellConfig,
+  CellMechanism,
+  PercentilePoint,
+  ProcessUsage,
+  Results,
+  StageTimings,
+  TimeSeries,
+} from "../../../bench/results.ts";
+import { allCombos, type Flags, formatFlags, parseFlags } from "../../../src/core/flags.ts";
+import { type Rng, seededRng } from "../../../src/core/rng.ts";
 
 export const SAMPLE_SIZES = [3, 5] as const;
 export const SAMPLE_CONNECTIONS = [1, 32, 128] as const;
@@ -119,7 +128,14 @@ export function makeResults(cells: readonly Cell[], id = "20251125-150000-sample
       },
       versions: { node: "v20.20.2", raftlab: "0.1.0", uws: "20.30.0", etcd: "3.4.23" },
       commit: "b82053d0000000000000000000000000000000ab",
-      options: { sizes: [3, 5], flags: "all-combos", connections: [1, 32, 128], reps: SAMPLE_REPS, durationS: 5, peer: "etcd" },
+      options: {
+        sizes: [3, 5],
+        flags: "all-combos",
+        connections: [1, 32, 128],
+        reps: SAMPLE_REPS,
+        durationS: 5,
+        peer: "etcd",
+      },
     },
     cells,
   };
@@ -139,14 +155,16 @@ export function sampleResults(seed = 42): Results {
         for (let rep = 0; rep < SAMPLE_REPS; rep++) {
           const combo = flags ? formatFlags(flags) : "none";
           const config = { system, flags: combo, size, connections, rep };
-          const failure = system === "raftlab" && SAMPLE_FAILURES.find((f) => f[0] === combo && f[1] === size && f[2] === connections && f[3] === rep);
+          const failure =
+            system === "raftlab" &&
+            SAMPLE_FAILURES.find((f) => f[0] === combo && f[1] === size && f[2] === connections && f[3] === rep);
           if (failure) {
             cells.push(makeFailedCell(config, failure[4]));
             continue;
           }
           const throughput = modelThroughput(flags, size, connections) * noise(rng);
           // Closed loop: Little's law gives the mean latency; p50 sits a little below it.
-          const p50 = ((connections / throughput) * 1000 * 0.87) * noise(rng);
+          const p50 = (connections / throughput) * 1000 * 0.87 * noise(rng);
           cells.push(makeCell(config, round(throughput, 1), round(p50, 3)));
         }
       }
@@ -220,8 +238,15 @@ export function knobSweepResults(): Results {
     for (const size of SAMPLE_SIZES) {
       for (const maxInflight of [1, 2, 4, 16, 64]) {
         const window = flags === "none" ? 1 : Math.min(4, maxInflight);
-        const throughput = (flags.startsWith("batch") ? 9000 : 1200) * (1 + 0.3 * Math.log2(window)) * (size === 3 ? 1 : 0.85);
-        cells.push(makeCell({ flags, size, connections: 128, maxInflight }, round(throughput, 1), round((128 / throughput) * 870, 3)));
+        const throughput =
+          (flags.startsWith("batch") ? 9000 : 1200) * (1 + 0.3 * Math.log2(window)) * (size === 3 ? 1 : 0.85);
+        cells.push(
+          makeCell(
+            { flags, size, connections: 128, maxInflight },
+            round(throughput, 1),
+            round((128 / throughput) * 870, 3),
+          ),
+        );
       }
     }
   }
