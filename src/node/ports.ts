@@ -3,16 +3,42 @@
 //
 // Blocks are drawn outside Linux's ephemeral range (32768–60999): a port in it can be taken by any
 // outgoing connection between our check and the node's bind, or between a kill and a restart.
-// A block handed out by this process stays reserved until released, so concurrent clusters of one
-// process never share ports; other processes are kept apart by the free-port check and chance.
+// A block stays reserved until released (or until its process exits) through a lock file per port
+// in the temporary directory, so that clusters never share ports, whether they belong to one process
+// or to several (test workers running side by side, a bench beside a cluster): a free-port check
+// alone would let two processes both find a block free before either binds it.
 
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { tryLockFile } from "../storage/lock.ts";
 
 const RANGES: readonly (readonly [number, number])[] = [
   [10_000, 32_000],
   [61_000, 65_300],
 ];
-const reserved = new Set<number>();
+const LOCK_DIR = path.join(tmpdir(), "raftlab-ports");
+/** This process's port locks, by port, each with its release. */
+const held = new Map<number, () => void>();
+process.once("exit", () => {
+  for (const release of held.values()) release();
+});
+
+/** Locks `port` for this process; false when another holder (here or elsewhere) has it. */
+function lockPort(port: number): boolean {
+  if (held.has(port)) return false;
+  mkdirSync(LOCK_DIR, { recursive: true });
+  const release = tryLockFile(path.join(LOCK_DIR, String(port)));
+  if (release === null) return false;
+  held.set(port, release);
+  return true;
+}
+
+function unlockPort(port: number): void {
+  held.get(port)?.();
+  held.delete(port);
+}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -43,12 +69,17 @@ export async function reserveBasePort(n: number): Promise<PortBlock> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const base = randomBase(n);
     const ports = Array.from({ length: n }, (_, i) => [base + i, base + 100 + i]).flat();
-    if (ports.some((p) => reserved.has(p))) continue;
+    const locked: number[] = [];
+    for (const p of ports) {
+      if (!lockPort(p)) break;
+      locked.push(p);
+    }
     const release = (): void => {
-      for (const p of ports) reserved.delete(p);
+      for (const p of locked) unlockPort(p);
     };
-    for (const p of ports) reserved.add(p);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return { base, release };
+    if (locked.length === ports.length && (await Promise.all(ports.map(portFree))).every(Boolean)) {
+      return { base, release };
+    }
     release();
   }
   throw new Error(`no free block of ${2 * n} loopback ports found`);

@@ -1,5 +1,6 @@
-// One process per data directory: a LOCK file holding the owner's pid and, where /proc exists, its
-// start time, created exclusively. A lock left by a process that no longer runs (killed with SIGKILL)
+// Lock files: one process per data directory (its LOCK file) or per loopback port (src/node/ports.ts).
+// A lock is a file holding the owner's pid and, where /proc exists, its start time, created
+// exclusively. A lock left by a process that no longer runs (killed with SIGKILL)
 // is taken over. The start time tells the owner from an unrelated process that got the same pid
 // later, and a zombie (exited, not yet reaped) counts as gone: under a parent that never reaps, a
 // killed node would otherwise keep its directory locked forever.
@@ -41,9 +42,11 @@ function readOwner(file: string): Owner | null {
   }
 }
 
-/** Takes the directory's lock or throws `StorageLockedError`; returns the release function. */
-export function lockDirectory(dir: string): () => void {
-  const file = path.join(dir, "LOCK");
+/**
+ * Creates `file` exclusively, holding this process's pid and start time, and returns its release
+ * function; null when a running process holds it. A file left by a process that is gone is taken over.
+ */
+export function tryLockFile(file: string): (() => void) | null {
   const self = readProcStat(process.pid);
   const content = self ? `${process.pid} ${self.startTicks}\n` : `${process.pid}\n`;
   // Two attempts: the second follows the removal of a stale lock.
@@ -55,8 +58,16 @@ export function lockDirectory(dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     const owner = readOwner(file);
-    if (owner !== null && isRunning(owner)) throw new StorageLockedError(dir, owner.pid);
+    if (owner !== null && isRunning(owner)) return null;
     fs.rmSync(file, { force: true });
   }
-  throw new StorageLockedError(dir, readOwner(file)?.pid ?? 0);
+  return null;
+}
+
+/** Takes the directory's lock or throws `StorageLockedError`; returns the release function. */
+export function lockDirectory(dir: string): () => void {
+  const file = path.join(dir, "LOCK");
+  const release = tryLockFile(file);
+  if (release === null) throw new StorageLockedError(dir, readOwner(file)?.pid ?? 0);
+  return release;
 }
