@@ -1,5 +1,6 @@
-// A run's report page: one self-contained HTML file (vega inlined) with the run's machine and
-// config, the generated summary, every chart, all cells, and the failed cells with their errors.
+// A run's report page: one self-contained HTML file (vega inlined) that leads with the generated
+// summary (the flags' effects first), then the run's machine and config, every chart, the failed
+// cells with their errors and all cells.
 
 import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 import type { Cell, Results } from "../results.ts";
@@ -19,8 +20,8 @@ export function renderRunPage(results: Results): string {
 <p class="subtitle">Started ${escapeHtml(run.startedAt)}${run.finishedAt ? `, finished ${escapeHtml(run.finishedAt)}` : ", not finished"} ·
 ${results.cells.length} cells, ${failed.length} failed · commit ${escapeHtml(run.commit ?? "unknown")}</p>
 <p class="links"><a href="results.json">results.json</a><a href="results.csv">results.csv</a><a href="../index.html">all runs</a></p>
-${configPanel(results)}
 ${summarySection(results)}
+${configPanel(results)}
 ${charts.map(chartSection).join("\n")}
 ${omitted.length ? `<h2>Charts not shown</h2><ul>${omitted.map((o) => `<li>${escapeHtml(o)}</li>`).join("")}</ul>` : ""}
 ${failedSection(failed)}
