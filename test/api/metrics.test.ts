@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { NodeMetrics } from "../../src/api/metrics.ts";
 import { MechanismCounters } from "../../src/node/mechanism-counters.ts";
+import { parseMetrics as samples } from "../support/prometheus-text.ts";
 
 const source = {
   counters: new MechanismCounters(),
@@ -12,17 +13,6 @@ const source = {
   transport: () => ({ sentFrames: 7 }),
   inflight: () => 5,
 };
-
-/** `name{labels} value` lines of an exposition, keyed by everything before the value. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const cut = line.lastIndexOf(" ");
-    out.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return out;
-}
 
 describe("NodeMetrics", () => {
   it("exposes the stage histogram with cumulative buckets, sum and count per stage", async () => {

@@ -3,16 +3,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { chaosCommand, parseChaosOptions } from "../../src/cli/chaos.ts";
 import { formatFlags } from "../../src/core/flags.ts";
+import { captureOutput } from "../support/capture.ts";
 
 afterEach(() => vi.restoreAllMocks());
-
-function capture(): { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
-  return { out, err };
-}
 
 describe("raftlab chaos options", () => {
   it("parses every option", () => {
@@ -59,7 +52,7 @@ describe("raftlab chaos options", () => {
     ["extra"],
   ]) {
     it(`rejects ${bad.join(" ")} with one line and exit 64`, async () => {
-      const io = capture();
+      const io = captureOutput();
       expect(await chaosCommand(bad)).toBe(64);
       expect(io.err).toHaveLength(1);
       expect(io.err[0]).toMatch(/^raftlab chaos: .+\n$/);
@@ -69,7 +62,7 @@ describe("raftlab chaos options", () => {
   }
 
   it("prints its help", async () => {
-    const io = capture();
+    const io = captureOutput();
     expect(await chaosCommand(["--help"])).toBe(0);
     expect(io.out.join("")).toContain("--runs N");
   });

@@ -9,19 +9,12 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { reserveBasePort } from "../../src/node/ports.ts";
+import { captureOutput } from "../support/capture.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "raftlab-node-security-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
-
-function capture(): { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
-  return { out, err };
-}
 
 const base = (host: string): string[] => [
   "node",
@@ -36,7 +29,7 @@ const base = (host: string): string[] => [
 ];
 
 async function usageError(args: string[]): Promise<string> {
-  const io = capture();
+  const io = captureOutput();
   const code = await main(args);
   vi.restoreAllMocks();
   expect(code, args.join(" ")).toBe(64);
@@ -71,7 +64,7 @@ describe("raftlab node security options", () => {
   });
 
   it("documents the secret, --insecure and the open loopback peer port in --help", async () => {
-    const io = capture();
+    const io = captureOutput();
     expect(await main(["node", "--help"])).toBe(0);
     const help = io.out.join("");
     expect(help).toContain("--secret-file FILE");

@@ -4,18 +4,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { put, startCluster, type TestCluster } from "../support/cluster.ts";
+import { parseMetrics } from "../support/prometheus-text.ts";
 import { waitUntil } from "../support/wait.ts";
 
 /** `name{labels} value` samples of a Prometheus exposition. */
 async function scrape(url: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const cut = line.lastIndexOf(" ");
-    out.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return out;
+  return parseMetrics(text);
 }
 
 describe("mechanism counters on real nodes", () => {

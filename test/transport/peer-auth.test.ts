@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
-import { type Message, MessageType, type NodeId } from "../../src/core/types.ts";
+import { type Message, MessageType } from "../../src/core/types.ts";
 import { encodeMessages } from "../../src/transport/codec.ts";
 import {
   CHALLENGE_PATH,
@@ -14,16 +14,15 @@ import {
   NONCE_HEADER,
   PROOF_HEADER,
 } from "../../src/transport/peer-auth.ts";
-import { PeerTransport, type PeerTransportOptions } from "../../src/transport/peer-transport.ts";
+import type { PeerTransport, PeerTransportOptions } from "../../src/transport/peer-transport.ts";
 import { type Dialed, dialPeer } from "../support/peer-dial.ts";
 import { waitUntil } from "../support/wait.ts";
 import { freePort } from "./free-port.ts";
 import { message } from "./messages.ts";
+import { HOST, type TransportNode, transportNodes, url } from "./transport-node.ts";
 
-const HOST = "127.0.0.1";
 const CLUSTER = "secret-cluster-name";
 const SECRET = "0123456789abcdef0123456789abcdef";
-const url = (port: number): string => `ws://${HOST}:${port}`;
 
 const open: PeerTransport[] = [];
 const sockets: WebSocket[] = [];
@@ -32,32 +31,9 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.close()));
 });
 
-interface Node {
-  readonly t: PeerTransport;
-  readonly received: Message[];
-}
+type Node = TransportNode;
 
-function node(
-  selfId: NodeId,
-  port: number,
-  peers: Record<number, number>,
-  extra: Partial<PeerTransportOptions> = {},
-): Node {
-  const received: Message[] = [];
-  const t = new PeerTransport({
-    selfId,
-    clusterId: CLUSTER,
-    secret: SECRET,
-    host: HOST,
-    port,
-    peers: new Map(Object.entries(peers).map(([id, p]) => [Number(id), url(p)])),
-    onMessages: (msgs) => received.push(...msgs),
-    reconnectMaxMs: 100,
-    ...extra,
-  });
-  open.push(t);
-  return { t, received };
-}
+const node = transportNodes(open, { clusterId: CLUSTER, secret: SECRET, reconnectMaxMs: 100 });
 
 /** Two connected nodes, 1 and 2. */
 async function pair(extra: Partial<PeerTransportOptions> = {}): Promise<[Node, Node, number]> {
@@ -94,8 +70,8 @@ describe("peer authentication", () => {
   it("connects peers that share the secret", async () => {
     const [a, b] = await pair();
     a.t.send([app(1, 2, 7)]);
-    await waitUntil(() => b.received.length === 1, "the message");
-    expect(b.received[0]!.index).toBe(7);
+    await waitUntil(() => b.received().length === 1, "the message");
+    expect(b.received()[0]!.index).toBe(7);
   });
 
   it("refuses a dialer with the wrong secret, and counts it on both sides", async () => {
@@ -107,7 +83,7 @@ describe("peer authentication", () => {
     expect(server.t.stats().refusedHandshakes).toBeGreaterThanOrEqual(2);
     expect(server.t.stats().peers[0]!.inbound).toBe(false);
     impostor.t.send([app(2, 1, 1)]);
-    expect(server.received).toEqual([]);
+    expect(server.received()).toEqual([]);
   });
 
   it("refuses every failed handshake with the same answer, which names no cluster id", async () => {
@@ -153,7 +129,7 @@ describe("peer authentication", () => {
     expect(replayed).toEqual({ status: 403, body: "peer handshake refused" });
     // The replay did not take the proven connection's place: its frames still arrive.
     (first as { ws: WebSocket }).ws.send(encodeMessages([app(2, 1, 5)]));
-    await waitUntil(() => server.received.length === 1, "a frame on the proven connection");
+    await waitUntil(() => server.received().length === 1, "a frame on the proven connection");
   });
 
   it("accepts no frame of any size from a connection that did not authenticate", async () => {
@@ -168,7 +144,7 @@ describe("peer authentication", () => {
       await waitUntil(() => server.t.stats().receivedFrames === 2, "the frames to arrive");
     }
     expect(server.t.stats().receivedBytes).toBe(0);
-    expect(server.received).toEqual([]);
+    expect(server.received()).toEqual([]);
   });
 
   it("keeps a pre-authentication request tiny: an oversized handshake or challenge request is refused", async () => {
@@ -195,7 +171,7 @@ describe("peer authentication", () => {
       if ("ws" in r) r.ws.terminate();
     }
     b.t.send([app(2, 1, 3)]);
-    await waitUntil(() => a.received.length === 1, "node 2's message on its own connection");
+    await waitUntil(() => a.received().length === 1, "node 2's message on its own connection");
     expect(b.t.stats().peers[0]!.connects).toBe(connects);
     expect(a.t.stats().peers[0]!.inbound).toBe(true);
   });
@@ -205,7 +181,7 @@ describe("peer authentication", () => {
     const r = await rawDial(p1, await handshakeHeaders(url(p1), { clusterId: CLUSTER, secret: SECRET }, 2, 1, 5000));
     if (!("ws" in r)) throw new Error(`refused: ${r.status}`);
     r.ws.send(encodeMessages([app(2, 1, 11)]));
-    await waitUntil(() => a.received.some((m) => m.index === 11), "a frame on the new connection");
+    await waitUntil(() => a.received().some((m) => m.index === 11), "a frame on the new connection");
     // Node 2's transport sees its old connection closed and dials again (replacing the test's).
     await waitUntil(
       () => b.t.stats().peers[0]!.connects === 2 && b.t.stats().peers[0]!.connected,
@@ -216,7 +192,7 @@ describe("peer authentication", () => {
   it("without a secret on either side, still connects (and checks the cluster id)", async () => {
     const [a, b] = await pair({ secret: null });
     a.t.send([app(1, 2, 1)]);
-    await waitUntil(() => b.received.length === 1, "the message");
+    await waitUntil(() => b.received().length === 1, "the message");
     const p9 = await freePort();
     const other = node(2, p9, { 1: a.t.port() }, { secret: null, clusterId: "other" });
     await other.t.start();

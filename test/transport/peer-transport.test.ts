@@ -2,48 +2,23 @@ import { spawnSync } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Message, MessageType, type NodeId } from "../../src/core/types.ts";
+import { type Message, MessageType } from "../../src/core/types.ts";
 import { encodeMessages } from "../../src/transport/codec.ts";
 import { handshakeHeaders } from "../../src/transport/peer-auth.ts";
-import { PEER_PATH, PeerTransport, type PeerTransportOptions } from "../../src/transport/peer-transport.ts";
+import { PEER_PATH, type PeerTransport } from "../../src/transport/peer-transport.ts";
 import { waitUntil } from "../support/wait.ts";
 import { freePort } from "./free-port.ts";
 import { message } from "./messages.ts";
-
-const HOST = "127.0.0.1";
-const url = (port: number): string => `ws://${HOST}:${port}`;
+import { HOST, type TransportNode, transportNodes, url } from "./transport-node.ts";
 
 const open: PeerTransport[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.close()));
 });
 
-interface Node {
-  readonly t: PeerTransport;
-  /** Every onMessages call, in order. */
-  readonly batches: Message[][];
-  readonly received: () => Message[];
-}
+type Node = TransportNode;
 
-function node(
-  selfId: NodeId,
-  port: number,
-  peers: Record<number, number>,
-  extra: Partial<PeerTransportOptions> = {},
-): Node {
-  const batches: Message[][] = [];
-  const t = new PeerTransport({
-    selfId,
-    clusterId: "test-cluster",
-    host: HOST,
-    port,
-    peers: new Map(Object.entries(peers).map(([id, p]) => [Number(id), url(p)])),
-    onMessages: (msgs) => batches.push(msgs),
-    ...extra,
-  });
-  open.push(t);
-  return { t, batches, received: () => batches.flat() };
-}
+const node = transportNodes(open);
 
 /** Starts n transports, every one a peer of every other. */
 async function cluster(n: number): Promise<Node[]> {
