@@ -2,27 +2,14 @@
 // heartbeat, and one-way throughput of App messages carrying one 64-byte entry.
 //   node --import tsx scripts/transport-roundtrip.ts [roundTrips=5000]
 import { createServer } from "node:net";
+import { makeMessage } from "../src/core/message.ts";
 import { type Message, MessageType } from "../src/core/types.ts";
 import { PeerTransport } from "../src/transport/peer-transport.ts";
 
 const roundTrips = Number(process.argv[2] ?? 5000);
 
-const msg = (from: number, to: number, fields: Partial<Message> = {}): Message => ({
-  type: MessageType.Heartbeat,
-  from,
-  to,
-  term: 1,
-  logTerm: 0,
-  index: 0,
-  entries: [],
-  commit: 0,
-  reject: false,
-  rejectHint: 0,
-  hintTerm: 0,
-  ctx: 0,
-  snapshot: null,
-  ...fields,
-});
+const msg = (from: number, to: number, fields: Partial<Message> = {}): Message =>
+  makeMessage({ type: MessageType.Heartbeat, from, to, term: 1, ...fields });
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
