@@ -4,7 +4,7 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFlags } from "../../src/core/flags.ts";
-import { ApiError, NodeClient, NoResponseError } from "../../src/node/api-client.ts";
+import { ApiError, NodeClient, NoResponseError, type Reply } from "../../src/node/api-client.ts";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { freeBasePort, startCluster, type TestCluster } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -24,7 +24,9 @@ describe("NodeClient on a 3-node cluster", () => {
   let leader: NodeClient;
   let follower: NodeClient;
   beforeAll(async () => {
-    t = await startCluster(3, "all", ["--admin"]);
+    // A long election timeout (1.5-3 s): the tests here are about the client, not failover, and a
+    // loaded machine's stalls must not move the lead between a test's calls.
+    t = await startCluster(3, "all", ["--admin", "--election-ticks", "100"]);
     leader = t.cluster.client(t.leader);
     follower = t.cluster.client(t.cluster.ids.find((id) => id !== t.leader)!);
   });
@@ -53,9 +55,17 @@ describe("NodeClient on a 3-node cluster", () => {
   });
 
   it("follows a follower's 307 to the leader; send shows the 307 itself", async () => {
-    const raw = await follower.send("PUT", "/kv/r", { body: "v" });
-    expect(raw.status).toBe(307);
-    expect(raw.location).toBe(`${leader.baseUrl}/kv/r`);
+    // Under load an election can move the lead (or leave a follower without a leader for a moment):
+    // ask a follower of whichever node leads now until it answers with the 307 itself.
+    let last: Reply | undefined;
+    await waitUntil(async () => {
+      const id = await t.cluster.waitForLeader(20_000);
+      const other = t.cluster.client(t.cluster.ids.find((i) => i !== id)!);
+      last = await other.send("PUT", "/kv/r", { body: "v" });
+      return last.status === 307 && last.location === `${t.cluster.clientUrl(id)}/kv/r`;
+    }, "a follower to redirect to the leader").catch((err: Error) => {
+      throw new Error(`${err.message}; last answer ${JSON.stringify(last)}`);
+    });
     await follower.put("r", "via-follower");
     expect(await follower.get("r")).toBe("via-follower");
     expect(await leader.get("r")).toBe("via-follower");
