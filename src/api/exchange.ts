@@ -4,6 +4,7 @@
 
 import type { ErrorBody } from "../node/api-types.ts";
 import type { HttpResponse } from "../transport/uws.ts";
+import { type Deadline, DeadlineQueue } from "./deadline-queue.ts";
 
 const STATUS: Record<number, string> = {
   200: "200 OK",
@@ -30,6 +31,18 @@ const STREAM_ABOVE_BYTES = 64 * 1024;
 
 const utf8 = new TextEncoder();
 
+/** One queue per timeout length in use (a node has two: the body and the request timeout). */
+const deadlineQueues = new Map<number, DeadlineQueue>();
+
+function deadlineQueue(ms: number): DeadlineQueue {
+  let q = deadlineQueues.get(ms);
+  if (q === undefined) {
+    q = new DeadlineQueue(ms);
+    deadlineQueues.set(ms, q);
+  }
+  return q;
+}
+
 export interface ExchangeHooks {
   /** The answer's status, when it is given. */
   onAnswer(status: number): void;
@@ -41,7 +54,7 @@ export class Exchange {
   private answered = false;
   private aborted = false;
   private finished = false;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private deadlines: Deadline[] | null = null;
 
   constructor(
     readonly res: HttpResponse,
@@ -49,7 +62,7 @@ export class Exchange {
   ) {
     res.onAborted(() => {
       this.aborted = true;
-      this.clearTimers();
+      this.cancelDeadlines();
       this.finish();
     });
   }
@@ -59,16 +72,18 @@ export class Exchange {
     return !this.answered && !this.aborted;
   }
 
-  after(ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(fn, ms);
-    this.timers.push(t);
-    return t;
+  /** Runs `fn` in `ms` unless the exchange has been answered or aborted by then. */
+  after(ms: number, fn: () => void): Deadline {
+    const d = deadlineQueue(ms).add(fn);
+    if (this.deadlines === null) this.deadlines = [d];
+    else this.deadlines.push(d);
+    return d;
   }
 
   send(status: number, body: string | Uint8Array = "", headers: Record<string, string> = {}, close = false): void {
     if (!this.open) return;
     this.answered = true;
-    this.clearTimers();
+    this.cancelDeadlines();
     this.hooks.onAnswer(status);
     let written = true;
     this.res.cork(() => {
@@ -107,8 +122,9 @@ export class Exchange {
     this.hooks.onFinish();
   }
 
-  private clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.length = 0;
+  private cancelDeadlines(): void {
+    if (this.deadlines === null) return;
+    for (const d of this.deadlines) d.cancel();
+    this.deadlines = null;
   }
 }

@@ -186,7 +186,7 @@ function route(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: 
   const key = decodeKey(kv[2]!);
   if (key === null) return x.error(400, "the key is not valid percent-encoded UTF-8");
   if (key.length === 0) return x.error(400, "the key is empty");
-  const keyBytes = utf8.encode(key).length;
+  const keyBytes = Buffer.byteLength(key, "utf8");
   if (keyBytes > limits.maxKeyBytes)
     return x.error(400, `the key is ${keyBytes} bytes; the limit is ${limits.maxKeyBytes}`);
   const target = `${url}${p.query ? `?${p.query}` : ""}`;

@@ -45,14 +45,18 @@ export function readBody(x: Exchange, f: BodyFraming, limits: BodyLimits, cb: (b
       message: `the body is ${declared} bytes; the limit is ${limits.maxValueBytes}`,
     });
   }
+  // A body of declared length is copied straight into one buffer (from Node's pool when small: no
+  // allocation of its own); one of unannounced length is gathered in chunks.
+  const whole = declared === null ? null : Buffer.allocUnsafe(declared);
   const chunks: Uint8Array[] = [];
   let size = 0;
   let refusal: Refusal | null = null;
-  x.after(limits.bodyTimeoutMs, () =>
+  const deadline = x.after(limits.bodyTimeoutMs, () =>
     refusal ? answer(x, refusal, true) : x.error(408, "the request body did not arrive in time", {}, true),
   );
   x.res.onData((chunk, isLast) => {
     if (!x.open) return;
+    const at = size;
     size += chunk.byteLength;
     if (refusal === null && size > limits.maxValueBytes) {
       // Only a body of unannounced length (chunked) gets here: uWS holds others to their length.
@@ -61,8 +65,11 @@ export function readBody(x: Exchange, f: BodyFraming, limits: BodyLimits, cb: (b
     }
     if (refusal !== null) return discarded(x, refusal, size, isLast);
     // uWS reuses the chunk's memory after this callback returns: copy it.
-    chunks.push(new Uint8Array(chunk.slice(0)));
-    if (isLast) cb(chunks.length === 1 ? chunks[0]! : concat(chunks, size));
+    if (whole !== null) whole.set(new Uint8Array(chunk), at);
+    else chunks.push(Buffer.from(new Uint8Array(chunk)));
+    if (!isLast) return;
+    deadline.cancel();
+    cb(whole ?? (chunks.length === 1 ? chunks[0]! : concat(chunks, size)));
   });
 }
 

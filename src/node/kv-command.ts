@@ -19,30 +19,35 @@ const fromUtf8 = new TextDecoder();
 /** Keys are length-prefixed with a u16. */
 export const MAX_KEY_BYTES = 0xffff;
 
+/**
+ * Encodes a command into a buffer of its own, exactly its size: the log keeps it, and the state
+ * machine may keep its value as a view of it (`ownsBuffer`) instead of a copy.
+ */
 export function encodeCommand(cmd: KvCommand): Uint8Array {
-  const key = utf8.encode(cmd.key);
-  if (key.length > MAX_KEY_BYTES) throw new RangeError(`key is ${key.length} bytes; the limit is ${MAX_KEY_BYTES}`);
-  const head = 3 + key.length;
-  let out: Uint8Array;
-  if (cmd.op === "put") {
-    out = new Uint8Array(head + cmd.value.length);
-    out.set(cmd.value, head);
-  } else if (cmd.op === "del") {
-    out = new Uint8Array(head);
-  } else {
-    const expectLen = cmd.expect?.length ?? 0;
-    out = new Uint8Array(head + 5 + expectLen + cmd.value.length);
-    const view = new DataView(out.buffer);
+  const keyLen = Buffer.byteLength(cmd.key, "utf8");
+  if (keyLen > MAX_KEY_BYTES) throw new RangeError(`key is ${keyLen} bytes; the limit is ${MAX_KEY_BYTES}`);
+  const head = 3 + keyLen;
+  const expectLen = cmd.op === "cas" ? (cmd.expect?.length ?? 0) : 0;
+  const size =
+    cmd.op === "put" ? head + cmd.value.length : cmd.op === "del" ? head : head + 5 + expectLen + cmd.value.length;
+  const out = new Uint8Array(size);
+  out[0] = cmd.op === "put" ? OP_PUT : cmd.op === "del" ? OP_DEL : OP_CAS;
+  out[1] = keyLen >>> 8;
+  out[2] = keyLen & 0xff;
+  utf8.encodeInto(cmd.key, out.subarray(3, head));
+  if (cmd.op === "put") out.set(cmd.value, head);
+  else if (cmd.op === "cas") {
     out[head] = cmd.expect === null ? 0 : 1;
-    view.setUint32(head + 1, expectLen);
+    new DataView(out.buffer).setUint32(head + 1, expectLen);
     if (cmd.expect !== null) out.set(cmd.expect, head + 5);
     out.set(cmd.value, head + 5 + expectLen);
   }
-  out[0] = cmd.op === "put" ? OP_PUT : cmd.op === "del" ? OP_DEL : OP_CAS;
-  out[1] = key.length >>> 8;
-  out[2] = key.length & 0xff;
-  out.set(key, 3);
   return out;
+}
+
+/** Whether `data` is the whole of its ArrayBuffer, so a view of it keeps nothing else alive. */
+export function ownsBuffer(data: Uint8Array): boolean {
+  return data.byteOffset === 0 && data.buffer.byteLength === data.byteLength;
 }
 
 /** Decodes an entry's payload. Entries are written only by this module, so a bad one is a bug: it throws. */

@@ -2,7 +2,7 @@
 // where (and at what modelled cost) it runs is the appliers' business (appliers.ts).
 
 import type { Entry } from "../core/types.ts";
-import { type ApplyResult, decodeCommand } from "./kv-command.ts";
+import { type ApplyResult, decodeCommand, ownsBuffer } from "./kv-command.ts";
 import type { StateMachine } from "./state-machine.ts";
 
 const NOOP_RESULT: ApplyResult = { ok: true };
@@ -11,6 +11,15 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * The value to store: a view when the entry's payload owns its buffer (a command the leader encoded,
+ * which costs only its header bytes to keep), else a copy, since the payload may be a view into a
+ * larger network or file buffer that the map must not keep alive.
+ */
+function keep(payload: Uint8Array, value: Uint8Array): Uint8Array {
+  return ownsBuffer(payload) ? value : value.slice();
 }
 
 export class KvStateMachine implements StateMachine<ApplyResult> {
@@ -25,8 +34,7 @@ export class KvStateMachine implements StateMachine<ApplyResult> {
     const current = this.data.get(cmd.key) ?? null;
     switch (cmd.op) {
       case "put":
-        // Copy: the payload may be a view into a larger network or file buffer.
-        this.data.set(cmd.key, cmd.value.slice());
+        this.data.set(cmd.key, keep(entry.data, cmd.value));
         return NOOP_RESULT;
       case "del":
         this.data.delete(cmd.key);
@@ -34,7 +42,7 @@ export class KvStateMachine implements StateMachine<ApplyResult> {
       case "cas": {
         const matches = cmd.expect === null ? current === null : current !== null && bytesEqual(current, cmd.expect);
         if (!matches) return { ok: false, current };
-        this.data.set(cmd.key, cmd.value.slice());
+        this.data.set(cmd.key, keep(entry.data, cmd.value));
         return NOOP_RESULT;
       }
     }

@@ -204,7 +204,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       // The mechanism counters are cumulative (not reset with the stages): a reader diffs two scrapes.
       stats: () => ({ ...stats.summary(), status: status(), mechanism: counters.snapshot() }),
       resetStats: () => stats.reset(),
-      countResponse: (code) => metrics.requests.inc({ code }),
+      countResponse: (code) => metrics.countResponse(code),
       countOverloaded: () => metrics.overloaded.inc(),
       admin: o.admin
         ? {

@@ -76,12 +76,25 @@ describe("KvStateMachine", () => {
     expect(s(copy.get("ключ-🔑"))).toBe("v");
     expect([...(copy.get("a") ?? [])]).toEqual([1]);
   });
+});
 
-  it("does not alias the entry's buffer: a later write to it does not change the stored value", () => {
+describe("KvStateMachine values", () => {
+  it("copies a value out of a payload that is a view into a larger buffer (a received frame)", () => {
     const sm = new KvStateMachine();
-    const e = entry({ op: "put", key: "k", value: b("abc") });
-    sm.apply(e);
-    e.data.fill(0);
+    const data = encodeCommand({ op: "put", key: "k", value: b("abc") });
+    const frame = new Uint8Array(data.length + 10);
+    frame.set(data, 5);
+    sm.apply({ index: ++index, term: 1, data: frame.subarray(5, 5 + data.length) });
+    frame.fill(0);
     expect(s(sm.get("k"))).toBe("abc");
+    expect(sm.get("k")!.buffer).not.toBe(frame.buffer);
+  });
+
+  it("keeps a value as a view of a payload that owns its buffer (a command the leader encoded)", () => {
+    const sm = new KvStateMachine();
+    const data = encodeCommand({ op: "put", key: "k", value: b("abc") });
+    sm.apply({ index: ++index, term: 1, data });
+    expect(s(sm.get("k"))).toBe("abc");
+    expect(sm.get("k")!.buffer).toBe(data.buffer);
   });
 });
