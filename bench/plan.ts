@@ -10,12 +10,16 @@ import { ENVIRONMENTS, type Environment } from "./environments.ts";
 import type { CellConfig } from "./results.ts";
 import type { SweepOptions } from "./sweep-options.ts";
 
-/** An environment, with the replication knobs the sweep sets (absent: the node's default). */
-type Scenario = Environment & Partial<Pick<CellConfig, KnobName>>;
+/**
+ * An environment, with the replication knobs the sweep sets (absent: the node's default) and its
+ * repetition count (absent: the sweep's).
+ */
+type Scenario = Environment & Partial<Pick<CellConfig, KnobName>> & { readonly reps?: number };
 
 /** The named environments, or else the environment lists swept one at a time from their first values (see BENCH_USAGE). */
-function environments(o: SweepOptions): Environment[] {
-  if (o.env.length > 0) return o.env.map((name) => ({ ...ENVIRONMENTS[name] }));
+function environments(o: SweepOptions): Scenario[] {
+  if (o.env.length > 0)
+    return o.env.map((e) => ({ ...ENVIRONMENTS[e.name], ...(e.reps === null ? {} : { reps: e.reps }) }));
   const base: Environment = {
     netDelayMs: o.netDelayMs[0]!,
     fsyncDelayUs: o.fsyncDelayUs[0]!,
@@ -38,6 +42,11 @@ export function scenarios(o: SweepOptions): Scenario[] {
   const knobBase = Object.fromEntries(knobs.map(([k, values]) => [k, values[0]]));
   const envs: Scenario[] = environments(o).map((e) => ({ ...e, ...knobBase }));
   return [...envs, ...knobs.flatMap(([k, values]) => values.slice(1).map((v) => ({ ...envs[0]!, [k]: v })))];
+}
+
+/** Repetitions of a scenario's cells. */
+function repsOf(o: SweepOptions, s: Scenario): number {
+  return s.reps ?? o.reps;
 }
 
 /**
@@ -69,9 +78,11 @@ export function planCells(o: SweepOptions): CellConfig[] {
   ];
   const cells: CellConfig[] = [];
   const rng = seededRng(o.seed);
-  for (let rep = 0; rep < o.reps; rep++) {
+  const all = scenarios(o);
+  const reps = Math.max(...all.map((s) => repsOf(o, s)));
+  for (let rep = 0; rep < reps; rep++) {
     const repCells: CellConfig[] = [];
-    for (const s of scenarios(o)) {
+    for (const s of all.filter((s) => rep < repsOf(o, s))) {
       const systems = [
         ...o.flags.map((f) => ({ system: "raftlab", flags: formatFlags(f) })),
         ...(o.peer && peerComparable(o, s) ? [{ system: o.peer, flags: o.peer }] : []),

@@ -9,6 +9,11 @@ import type { KeyDist } from "./load/keys.ts";
 
 export type Preset = "quick" | "full";
 
+export interface EnvChoice {
+  readonly name: EnvName;
+  readonly reps: number | null;
+}
+
 export interface SweepOptions {
   readonly preset: Preset;
   readonly sizes: readonly number[];
@@ -30,8 +35,11 @@ export interface SweepOptions {
   readonly applyCostUs: readonly number[];
   /** What raftlab's nodes apply committed entries to (`raftlab node --state-machine`). */
   readonly stateMachine: StateMachineKind;
-  /** Named environments (bench/environments.ts); when empty, the three lists above are swept one at a time. */
-  readonly env: readonly EnvName[];
+  /**
+   * Named environments (bench/environments.ts), each with its own repetition count (null: `reps`);
+   * when empty, the three lists above are swept one at a time.
+   */
+  readonly env: readonly EnvChoice[];
   /** Cell order within a repetition: shuffled by `seed` (drift spreads over every combination) or as planned. */
   readonly order: "shuffled" | "grouped";
   /** Seeds the shuffle; recorded in results.json so the order can be replayed. */

@@ -40,7 +40,8 @@ Options:
   --no-pre-vote           disable PreVote
   --no-check-quorum       disable CheckQuorum (leader step-down without a majority)
   --fsync-delay-us N      add N microseconds to every fsync (emulates a real SSD; default 0)
-  --apply-cost-us N       CPU time per applied command (default 0)
+  --apply-cost-us N       time each applied command holds the applying thread, µs: mostly
+                          waiting, like a synchronous storage write (default 0)
   --state-machine KIND    what committed entries are applied to: kv (default), the key-value map;
                           noop, nothing (to measure replication alone: PUT and DELETE are answered
                           once committed, GET and cas get 501 {"code":"unsupported"})

@@ -1,4 +1,5 @@
-// Where committed entries are applied, and where the modelled apply cost (`--apply-cost-us`) is paid:
+// Where committed entries are applied, and where the modelled apply cost (`--apply-cost-us`) is paid.
+// The cost holds the applying thread (see holdMicros) for that long per command:
 //   inline — on the caller's stack, before anything else runs (the `async-apply`-off policy);
 //   loop   — on the main thread in a later turn, so replication work interleaves (async, no cost);
 //   worker — the cost is paid on a worker thread while the main thread keeps replicating; the
@@ -15,9 +16,20 @@ export interface Applier<R = unknown> {
   close?(): void;
 }
 
-/** Busy-waits `us` microseconds: stands for real apply work on whichever thread runs it. */
-function burnMicros(us: number): void {
+/** Holds below this are spun: a timed wait overshoots by about the kernel's timer slack (~0.1 ms). */
+const SPIN_BELOW_US = 200;
+const parked = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Holds the calling thread `us` microseconds, as a synchronous storage write would (an embedded
+ * B-tree commit, a page read that misses the cache): the thread can do nothing else meanwhile, but
+ * the time is mostly spent waiting, not computing, so it does not take CPU from the other processes
+ * of a loaded machine. It sleeps all but the last SPIN_BELOW_US and spins to the deadline, so the
+ * hold is exact and a hold costs at most that much CPU.
+ */
+function holdMicros(us: number): void {
   const end = performance.now() + us / 1000;
+  if (us > SPIN_BELOW_US) Atomics.wait(parked, 0, 0, (us - SPIN_BELOW_US) / 1000);
   while (performance.now() < end);
 }
 
@@ -31,7 +43,7 @@ function commandCount(entries: readonly Entry[]): number {
 export function inlineApplier<R>(sm: StateMachine<R>, costUs = 0): Applier<R> {
   return {
     apply(entries, done) {
-      if (costUs > 0) burnMicros(costUs * commandCount(entries));
+      if (costUs > 0) holdMicros(costUs * commandCount(entries));
       done(entries.map((e) => sm.apply(e)));
     },
   };
@@ -41,10 +53,13 @@ export function loopApplier<R>(sm: StateMachine<R>): Applier<R> {
   return { apply: (entries, done) => setImmediate(() => done(entries.map((e) => sm.apply(e)))) };
 }
 
+// The worker holds its thread as holdMicros does (a worker cannot import this module's function).
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
+const parked = new Int32Array(new SharedArrayBuffer(4));
 parentPort.on("message", (us) => {
   const end = performance.now() + us / 1000;
+  if (us > ${SPIN_BELOW_US}) Atomics.wait(parked, 0, 0, (us - ${SPIN_BELOW_US}) / 1000);
   while (performance.now() < end);
   parentPort.postMessage(us);
 });`;

@@ -59,7 +59,7 @@ export interface NodeOptions {
   readonly fsyncDelayUs: number;
   /** What the log is applied to: the key-value map, or nothing (`noop`, to measure replication alone). */
   readonly stateMachine: StateMachineKind;
-  /** CPU time per applied command, to study costly state machines. */
+  /** Time each applied command holds the applying thread (appliers.ts), to study costly state machines. */
   readonly applyCostUs: number;
   /** Compact the log every N applied entries. */
   readonly snapshotEvery: number;

@@ -14,29 +14,51 @@ function parse(argv: string[]): SweepOptions {
 }
 
 describe("bench options", () => {
-  it("defaults to the quick preset: 16 combinations × sizes 3 and 5 × loopback and dc at 128 connections", () => {
+  it("defaults to the quick preset: 16 combinations × sizes 3 and 5 × loopback once and dc twice at 128 connections", () => {
     const o = parse([]);
     expect(o.preset).toBe("quick");
     expect(o.sizes).toEqual([3, 5]);
     expect(o.connections).toEqual([128]);
     expect(o.rates).toEqual([]);
-    expect(o.env).toEqual(["loopback", "dc"]);
+    expect(o.env).toEqual([
+      { name: "loopback", reps: null },
+      { name: "dc", reps: 2 },
+    ]);
     expect(scenarios(o)).toEqual([
       { netDelayMs: 0, fsyncDelayUs: 0, applyCostUs: 0 },
-      { netDelayMs: 0.25, fsyncDelayUs: 1000, applyCostUs: 20 },
+      { netDelayMs: 0.25, fsyncDelayUs: 1000, applyCostUs: 100, reps: 2 },
     ]);
-    expect([o.warmupS, o.durationS, o.reps, o.order]).toEqual([1, 3, 1, "shuffled"]);
+    expect([o.warmupS, o.durationS, o.reps, o.order]).toEqual([1, 2, 1, "shuffled"]);
     const cells = planCells(o);
-    expect(cells).toHaveLength(64);
+    expect(cells).toHaveLength(96);
     expect(cells.every((c) => c.system === "raftlab" && c.warmupS > 0)).toBe(true);
-    // Every environment × size holds the full factorial.
+    // Every environment × size × repetition holds the full factorial; loopback runs once, dc twice.
     for (const size of [3, 5]) {
-      for (const fsyncDelayUs of [0, 1000]) {
-        expect(
-          new Set(cells.filter((c) => c.size === size && c.fsyncDelayUs === fsyncDelayUs).map((c) => c.flags)).size,
-        ).toBe(16);
+      for (const [fsyncDelayUs, reps] of [
+        [0, 1],
+        [1000, 2],
+      ] as const) {
+        for (let rep = 0; rep < 2; rep++) {
+          const flags = cells
+            .filter((c) => c.size === size && c.fsyncDelayUs === fsyncDelayUs && c.rep === rep)
+            .map((c) => c.flags);
+          expect(new Set(flags).size).toBe(rep < reps ? 16 : 0);
+          expect(flags).toHaveLength(rep < reps ? 16 : 0);
+        }
       }
     }
+    // Repetitions stay whole: every cell of rep 0 comes before any of rep 1.
+    expect(cells.slice(0, 64).every((c) => c.rep === 0)).toBe(true);
+  });
+
+  it("takes a repetition count per environment, and refuses a bad one or a repeated name", () => {
+    const o = parse(["--env", "dc:3,loopback", "--reps", "2"]);
+    const count = (fsyncDelayUs: number) => planCells(o).filter((c) => c.fsyncDelayUs === fsyncDelayUs).length;
+    expect(count(1000)).toBe(3 * 16 * 2);
+    expect(count(0)).toBe(2 * 16 * 2);
+    expect(() => parse(["--env", "dc:0"])).toThrow(/--env dc:REPS/);
+    expect(() => parse(["--env", "dc:2:3"])).toThrow(/--env/);
+    expect(() => parse(["--env", "dc,dc:2"])).toThrow(/twice/);
   });
 
   it("shuffles the cells of each repetition by the seed, and replays the same order from it", () => {
@@ -65,7 +87,7 @@ describe("bench options", () => {
       { netDelayMs: 0, fsyncDelayUs: 0, applyCostUs: 0 },
       { netDelayMs: 2, fsyncDelayUs: 0, applyCostUs: 0 },
     ]);
-    expect(scenarios(parse(["--env", "dc"]))).toEqual([{ netDelayMs: 0.25, fsyncDelayUs: 1000, applyCostUs: 20 }]);
+    expect(scenarios(parse(["--env", "dc"]))).toEqual([{ netDelayMs: 0.25, fsyncDelayUs: 1000, applyCostUs: 100 }]);
   });
 
   it("full preset: sizes 1,3,5,7, connections 1,8,32,128, 3 reps, net delay and fsync delay sweeps", () => {
@@ -103,8 +125,8 @@ describe("bench options", () => {
     expect(o.stateMachine).toBe("kv");
     expect(parse(["--state-machine", "noop"]).stateMachine).toBe("noop");
     const cells = planCells(o);
-    // (2 combos × 2 environments + etcd, on loopback only) × 2 sizes × 2 rates
-    expect(cells).toHaveLength(20);
+    // (2 combos × (loopback once + dc twice) + etcd, on loopback only) × 2 sizes × 2 rates
+    expect(cells).toHaveLength(28);
     expect(cells.filter((c) => c.system === "etcd").every((c) => c.flags === "etcd" && c.connections === null)).toBe(
       true,
     );
@@ -196,7 +218,7 @@ describe("bench options", () => {
   it("prints help, naming the environments, the order and the seed", () => {
     expect(parseBenchOptions(["--help"])).toBe("help");
     for (const option of ["--env LIST", "--order ORDER", "--seed N"]) expect(BENCH_USAGE).toContain(option);
-    expect(BENCH_USAGE).toContain("dc (net 0.25 ms one way, fsync +1000 µs, apply 20 µs)");
+    expect(BENCH_USAGE).toContain("dc (net 0.25 ms one way, fsync +1000 µs, apply 100 µs)");
   });
 
   it("prints help, with every knob list", () => {
