@@ -33,6 +33,11 @@ function histogram(): hdr.Histogram {
   });
 }
 
+/** Microseconds from `a` to `b` (milliseconds), never negative. */
+function us(a: number, b: number): number {
+  return Math.max(0, Math.round((b - a) * 1000));
+}
+
 export class StageStats {
   /** @param observe also receives every recorded stage duration (e.g. for Prometheus). */
   constructor(private readonly observe?: (stage: Stage, us: number) => void) {}
@@ -44,7 +49,6 @@ export class StageStats {
 
   /** Records one proposal; times are `performance.now()` milliseconds. */
   record(t: ProposalTimings): void {
-    const us = (a: number, b: number): number => Math.max(0, Math.round((b - a) * 1000));
     this.add("queue", us(t.queued, t.proposed));
     // Under parallel-append a proposal can be applied before the leader's own fsync completes.
     if (t.persisted > 0) this.add("append", us(t.proposed, t.persisted));
