@@ -16,6 +16,7 @@ import { escapeHtml, htmlPage } from "../src/page/page.ts";
 import { Loadgen } from "./load/loadgen.ts";
 import type { LoadResult } from "./load/spec.ts";
 import { machineInfo } from "./machine.ts";
+import { useCompiledNodes } from "./node-build.ts";
 import { runId } from "./sweep.ts";
 
 export const PROFILE_TOOLS = ["doctor", "flame", "bubbleprof"] as const;
@@ -54,6 +55,7 @@ export async function runProfile(
   const id = runId(o.out, `profile-${o.tool}`);
   const dir = path.join(o.out, id);
   await mkdir(dir, { recursive: true });
+  const build = useCompiledNodes("profile", log);
   let clinicExited!: (code: number | null) => void;
   const clinicDone = new Promise<number | null>((resolve) => (clinicExited = resolve));
   const cluster = new LocalCluster({
@@ -115,21 +117,23 @@ export async function runProfile(
     if (code === "timeout") throw new Error(`clinic did not finish its report within ${CLINIC_ANALYSIS_MS / 1000} s`);
     const html = readdirSync(dir).find((f) => f.endsWith(`.clinic-${o.tool}.html`));
     if (!html) throw new Error(`clinic exited (code ${code}) without writing an HTML report into ${dir}`);
-    writeFileSync(path.join(dir, "index.html"), indexPage(o, html, load));
+    writeFileSync(path.join(dir, "index.html"), indexPage(o, html, load, build.runtime));
     return { dir, html, load };
   } finally {
     signal?.removeEventListener("abort", abort);
     await loadgen.close();
     await cluster.stop();
     rmSync(cluster.dataDir, { recursive: true, force: true });
+    build.release();
   }
 }
 
-function indexPage(o: ProfileOptions, html: string, load: LoadResult): string {
+function indexPage(o: ProfileOptions, html: string, load: LoadResult, runtime: string): string {
   const m = machineInfo();
   const rows: [string, string][] = [
     ["tool", `clinic ${o.tool}`],
     ["profiled", "node 1 (the leader)"],
+    ["nodes run", runtime],
     ["flags", formatFlags(o.flags)],
     ["cluster size", String(o.nodes)],
     [

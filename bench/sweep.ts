@@ -12,6 +12,7 @@ import { checkCombinations } from "./correctness.ts";
 import { Loadgen } from "./load/loadgen.ts";
 import { gitCommit, machineInfo } from "./machine.ts";
 import { type MicroResult, measureMicro, microFiles } from "./micro/run.ts";
+import { useCompiledNodes } from "./node-build.ts";
 import { planCells } from "./plan.ts";
 import { progressLine, resultLine } from "./progress.ts";
 import { writeAtomically, writeRunReport, writeRunsIndex } from "./report/write.ts";
@@ -52,12 +53,13 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
   const dir = path.join(o.out, id);
   await mkdir(dir, { recursive: true });
   const machine = machineInfo();
+  const build = useCompiledNodes("bench", io.log);
   const run: Run = {
     id,
     startedAt: new Date().toISOString(),
     finishedAt: null,
     machine,
-    versions: versions(etcd ? { etcd } : {}),
+    versions: versions({ "raftlab nodes": build.runtime, ...(etcd ? { etcd } : {}) }),
     commit: gitCommit(),
     options: optionsRecord(o),
   };
@@ -118,6 +120,7 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
     io.signal?.removeEventListener("abort", abort);
     await (current as SystemUnderTest | null)?.stop();
     await loadgen.close();
+    build.release();
   }
   const final = results(new Date().toISOString());
   await writeRunReport(dir, final);

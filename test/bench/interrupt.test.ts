@@ -2,7 +2,7 @@
 // in results.json and the report, the command exits 130, and no process is left behind.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,7 +11,8 @@ import type { Results } from "../../bench/results.ts";
 import { descendants, type ProcessKey, running } from "../support/processes.ts";
 import { waitUntil } from "../support/wait.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const BIN = path.join(ROOT, "bin", "raftlab.js");
 const out = mkdtempSync(path.join(tmpdir(), "raftlab-bench-interrupt-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -40,8 +41,8 @@ describe("raftlab bench interrupted with Ctrl-C", () => {
       "--out",
       out,
     ];
-    // From the TypeScript sources through tsx, as `npm run bench` runs (the other tests' nodes run
-    // the compiled test build): so this also covers the tsx path and its esbuild children.
+    // Without the test build, as `npm run bench` runs: the bench compiles its own nodes and must
+    // remove that build when interrupted.
     const env = { ...process.env, RAFTLAB_NODE_BUILD: "" };
     const bench = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
     let output = "";
@@ -71,5 +72,7 @@ describe("raftlab bench interrupted with Ctrl-C", () => {
     expect(results.cells).toHaveLength(1);
     expect(results.cells[0]!.status).toBe("ok");
     expect(readdirSync(path.join(out, run!))).toContain("index.html");
+    expect(results.run.versions["raftlab nodes"]).toMatch(/^compiled \(tsc \d/);
+    expect(existsSync(path.join(ROOT, "dist", `bench-build-${bench.pid}`))).toBe(false);
   }, 90_000);
 });
