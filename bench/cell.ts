@@ -7,6 +7,7 @@ import { parseFlags } from "../src/core/flags.ts";
 import type { Loadgen } from "./load/loadgen.ts";
 import type { LoadResult, LoadSpec } from "./load/spec.ts";
 import type { Cell, CellConfig, ProcessUsage } from "./results.ts";
+import { type SchedReadings, SchedWindow } from "./sched-window.ts";
 import { EtcdSystem } from "./systems/etcd.ts";
 import { RaftlabSystem } from "./systems/raftlab.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./systems/system.ts";
@@ -78,16 +79,27 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       readRatio: c.readRatio,
       seed: c.rep + 1,
     };
+    let window: SchedWindow | null = null;
+    let sched: SchedReadings | null = null;
     const load = await ctx.loadgen.run(spec, {
-      onMeasureStart: () => system.resetStats(),
+      onMeasureStart: () => {
+        const loadgenPid = ctx.loadgen.pid;
+        window = new SchedWindow(
+          new Map([...system.pids(), ...(loadgenPid === undefined ? [] : [["loadgen", loadgenPid] as const])]),
+        );
+        return system.resetStats();
+      },
       onMeasureEnd: async () => {
+        sched = window!.close();
         scrape = await system.scrape();
       },
     });
+    const perOp = (cpu: number): number | null =>
+      load.throughput > 0 ? Math.round((cpu / load.throughput) * 1e7) / 10 : null;
     const usage: ProcessUsage[] = [
       ...scrape!.usage,
       { process: "loadgen", role: "loadgen", cpu: round3(load.cpu), elu: round3(load.elu) },
-    ];
+    ].map((u) => ({ ...u, cpuUsPerOp: perOp(u.cpu), runQueueWait: sched!.runQueueWait[u.process] ?? null }));
     const failure = system.failure() ?? errorFailure(load);
     return {
       ...c,
@@ -102,6 +114,7 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       cpu: usage,
       elu: Object.fromEntries(usage.map((u) => [u.process, u.elu])),
       series: load.series,
+      stealCores: sched!.stealCores,
       ...(scrape!.mechanism ? { mechanism: scrape!.mechanism } : {}),
       startedAt,
     };

@@ -22,6 +22,13 @@ export interface ProcessUsage {
   readonly cpu: number;
   /** Event-loop utilization, 0..1. */
   readonly elu: number;
+  /** CPU time per acknowledged operation of the cell, in µs: `cpu` ÷ throughput (absent in older runs). */
+  readonly cpuUsPerOp?: number | null;
+  /**
+   * Time the process's threads were runnable but waiting for a core, per second of wall time
+   * (/proc/PID/task/N/schedstat; bench/sched-window.ts); null where unreadable, absent in older runs.
+   */
+  readonly runQueueWait?: number | null;
 }
 
 /** Per-stage latency on the leader, in ms (see src/node/stage-stats.ts for the stage definitions). */
@@ -138,6 +145,11 @@ export interface Cell extends CellConfig {
   readonly elu: Readonly<Record<string, number>>;
   /** Throughput and latency per interval of the measured window (absent in older runs). */
   readonly series?: TimeSeries;
+  /**
+   * The host's mean steal time over the measured window, in cores (/proc/stat): CPU the hypervisor
+   * gave to other guests. Null where unreadable, absent in older runs.
+   */
+  readonly stealCores?: number | null;
   /** What each optimization did over the measured window (raftlab cells; absent in older runs). */
   readonly mechanism?: CellMechanism | null;
   readonly startedAt: string;

@@ -36,7 +36,10 @@ export function toCsv(results: Results): string {
     ...processes.flatMap((p): Column[] => [
       [`cpu_${p}`, (c) => c.cpu.find((u) => u.process === p)?.cpu],
       [`elu_${p}`, (c) => c.cpu.find((u) => u.process === p)?.elu ?? c.elu[p]],
+      [`cpu_us_per_op_${p}`, (c) => c.cpu.find((u) => u.process === p)?.cpuUsPerOp],
+      [`run_queue_wait_${p}`, (c) => c.cpu.find((u) => u.process === p)?.runQueueWait],
     ]),
+    ["steal_cores", (c) => c.stealCores],
     ...MECHANISM_FIGURES.map(
       ([field]): Column => [
         `mechanism_${field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`,

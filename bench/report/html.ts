@@ -4,7 +4,9 @@
 
 import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 import type { Cell, Results } from "../results.ts";
+import { HEAVY_STEAL_CORES } from "../sched-window.ts";
 import { loadOf, scenarioOf, sharedEnvironment, varyingKnobs } from "./aggregate.ts";
+import { heavySteal, roleCpu } from "./cpu-per-op.ts";
 import { type FlagVerdict, summarizeEffects } from "./effects-summary.ts";
 import { mechanismNotes } from "./mechanism-notes.ts";
 import { runCharts } from "./specs.ts";
@@ -198,6 +200,7 @@ function cellsSection(results: Results): string {
       : [null, null, null, null, null, null]),
     c.errors,
     c.requests,
+    ...cpuColumns(c),
   ]);
   const headers = [
     "system",
@@ -215,8 +218,30 @@ function cellsSection(results: Results): string {
     "max",
     "errors",
     "requests",
+    "leader CPU (µs/op)",
+    "follower CPU (µs/op, busiest)",
+    "leader run-queue wait (cores)",
+    "steal (cores)",
   ];
-  return `<h2>All cells (${results.cells.length})</h2><div class="scroll">${htmlTable(headers, rows, "all-cells")}</div>`;
+  const stolen = results.cells.filter(heavySteal).length;
+  const note =
+    `<p class="note">CPU per acknowledged operation by role; run-queue wait is the time the leader's threads were ` +
+    `runnable but waiting for a core, steal the CPU the hypervisor gave to other guests, both per second of the ` +
+    `measured window.${stolen > 0 ? ` <span class="failed">${stolen} cell(s) measured under heavy steal (≥ ${HEAVY_STEAL_CORES} cores)</span>, marked: their figures are suspect.` : ""}</p>`;
+  return `<h2>All cells (${results.cells.length})</h2>${note}<div class="scroll">${htmlTable(headers, rows, "all-cells")}</div>`;
+}
+
+function cpuColumns(c: Cell): TableCell[] {
+  const { leaderUs, followerUs } = roleCpu(c);
+  const leader = c.cpu.find((u) => u.role === "leader");
+  const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
+  const steal = c.stealCores ?? null;
+  return [
+    round1(leaderUs),
+    round1(followerUs),
+    leader?.runQueueWait ?? null,
+    steal !== null && heavySteal(c) ? { html: `${formatNumber(steal)} heavy`, className: "failed" } : steal,
+  ];
 }
 
 function display(v: unknown): string {

@@ -119,6 +119,10 @@ export class EtcdSystem implements SystemUnderTest {
     return { stagesMs: null, usage, mechanism: null };
   }
 
+  pids(): ReadonlyMap<string, number> {
+    return new Map(this.members.flatMap((m) => (m.child?.pid ? [[m.name, m.child.pid] as const] : [])));
+  }
+
   /** Idempotent: a second call (Ctrl-C during a cell) waits for the same stop. */
   stop(): Promise<void> {
     this.stopped ??= this.stopMembers();

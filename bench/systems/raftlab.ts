@@ -106,6 +106,16 @@ export class RaftlabSystem implements SystemUnderTest {
     return { stagesMs: stagesMs(leaderStats.stagesUs), usage, mechanism };
   }
 
+  pids(): ReadonlyMap<string, number> {
+    const cluster = this.nodes;
+    return new Map(
+      cluster.ids.flatMap((id) => {
+        const pid = cluster.pid(id);
+        return pid === undefined ? [] : [[`node-${id}`, pid] as const];
+      }),
+    );
+  }
+
   /** Idempotent: a second call (Ctrl-C during a cell) waits for the same stop. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {

@@ -21,6 +21,8 @@ export interface SystemUnderTest {
   /** Restarts the measured window of every member's statistics. */
   resetStats(): Promise<void>;
   scrape(): Promise<Scrape>;
+  /** The running members' process ids, by the process names `scrape()` reports. */
+  pids(): ReadonlyMap<string, number>;
   /** Stops every member (never leaves a process behind) and removes the data directories. */
   stop(): Promise<void>;
 }

@@ -80,6 +80,13 @@ describe("bench sweep (real processes)", () => {
       expect(cell.cpu.filter((u) => u.role === "leader")).toHaveLength(1);
       expect(cell.cpu.every((u) => u.cpu > 0 && u.elu > 0 && u.elu <= 1)).toBe(true);
       expect(Object.keys(cell.elu).sort()).toEqual(cell.cpu.map((u) => u.process).sort());
+      // CPU per acknowledged write is the process's CPU over the cell's throughput; the scheduler
+      // readings come from /proc for every process, the load generator included.
+      for (const u of cell.cpu) {
+        expect(u.cpuUsPerOp).toBeCloseTo((u.cpu / cell.throughput) * 1e6, -1);
+        expect(u.runQueueWait).toBeGreaterThanOrEqual(0);
+      }
+      expect(cell.stealCores).toBeGreaterThanOrEqual(0);
       // The mechanism counters cover the measured window only (not the warm-up), on every node.
       const m = cell.mechanism!.summary!;
       expect(cell.mechanism!.nodes).toHaveLength(cell.size);
