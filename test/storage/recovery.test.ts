@@ -139,6 +139,40 @@ describe("recovery", () => {
     after.close();
   });
 
+  it("a killed store's segment ends in the zeros filled ahead: recovery reads them as the end and writes on", async () => {
+    const dir = tempDir();
+    const s = FileStore.open(dir);
+    s.append(entries(1, 3, 1));
+    await syncOf(s);
+    const [seg] = segmentFiles(dir);
+    const records = recordOffsets(seg!).at(-1)!.end;
+    expect(fs.statSync(seg!).size).toBeGreaterThan(records); // filled ahead while open
+    killStore(dir);
+    const after = FileStore.open(dir);
+    expect(after.lastIndex()).toBe(3);
+    expect(fs.statSync(seg!).size).toBeGreaterThan(records); // zeros are no torn tail: nothing was cut
+    after.append(entries(4, 4, 1));
+    await syncOf(after);
+    after.close();
+    expect(fs.statSync(seg!).size).toBe(recordOffsets(seg!).at(-1)!.end); // a clean close cuts the zeros
+    const again = FileStore.open(dir);
+    expect(dump(again)).toEqual(entries(1, 4, 1).map((e) => [e.index, 1, `e${e.index}`]));
+    again.close();
+  });
+
+  it("a power cut takes the writes no sync covered, torn, from inside the zero-filled segment", async () => {
+    const dir = tempDir();
+    const s = FileStore.open(dir);
+    s.append(entries(1, 3, 1));
+    await syncOf(s);
+    for (const i of [4, 5, 6]) s.append(entries(i, i, 1)); // three records of one size, never synced
+    killStore(dir);
+    losePower(dir); // keeps the first half of records 4..6: record 4 whole, record 5 torn
+    const after = FileStore.open(dir);
+    expect(dump(after)).toEqual(entries(1, 4, 1).map((e) => [e.index, 1, `e${e.index}`]));
+    after.close();
+  });
+
   it("a missing segment in the middle is reported as a gap in the log", async () => {
     const dir = tempDir();
     const segs = await writeLog(dir, 20, 128);
