@@ -19,6 +19,7 @@ import { RawNode } from "../core/raw-node.ts";
 import { seededRng } from "../core/rng.ts";
 import type { NodeStatus } from "../node/api-types.ts";
 import { type Applier, inlineApplier, loopApplier, workerApplier } from "../node/appliers.ts";
+import type { MemberAddress } from "../node/cluster-file.ts";
 import { type ProposalOutcome, RaftDriver } from "../node/driver.ts";
 import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { type ApplyResult, encodeCommand } from "../node/kv-command.ts";
@@ -30,12 +31,8 @@ import { type LinkSettings, LinkShaper } from "../transport/link-shaper.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { listenExclusive, uws } from "../transport/uws.ts";
 
-export interface PeerAddress {
-  readonly id: number;
-  readonly host: string;
-  readonly clientPort: number;
-  readonly peerPort: number;
-}
+/** A member's address, as `--peers` and the cluster file give it. */
+export type PeerAddress = MemberAddress;
 
 export interface NodeOptions {
   readonly id: number;
