@@ -13,7 +13,7 @@ import {
   mountApi,
 } from "../api/http-api.ts";
 import { NodeMetrics } from "../api/metrics.ts";
-import { configFromFlags, type Knobs } from "../core/config.ts";
+import { configFromFlags, type Knobs, type RaftConfig } from "../core/config.ts";
 import { type Flags, formatFlags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import { seededRng } from "../core/rng.ts";
@@ -94,16 +94,18 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const failpoint = o.failpoint ? armFailpoint(o.failpoint) : undefined;
   const store = FileStore.open(o.dataDir, { fsyncDelayUs: o.fsyncDelayUs, mode: o.storageMode ?? "direct", failpoint });
   const voters = o.peers.map((p) => p.id);
-  const cfg = configFromFlags(o.id, voters, o.flags, {
-    electionTicks: o.electionTicks,
-    heartbeatTicks: o.heartbeatTicks,
-    preVote: o.preVote,
-    checkQuorum: o.checkQuorum,
-    maxEntryBytes: maxEntryBytes(o.limits),
-    seed: o.seed * 1000 + o.id,
-    ...o.knobs,
-  });
-  const core = new RawNode(cfg, store);
+  // The one source of the core's config, at start and at every flag switch.
+  const configFor = (flags: Flags): RaftConfig =>
+    configFromFlags(o.id, voters, flags, {
+      electionTicks: o.electionTicks,
+      heartbeatTicks: o.heartbeatTicks,
+      preVote: o.preVote,
+      checkQuorum: o.checkQuorum,
+      maxEntryBytes: maxEntryBytes(o.limits),
+      seed: o.seed * 1000 + o.id,
+      ...o.knobs,
+    });
+  const core = new RawNode(configFor(o.flags), store);
   const { machine: sm, kv } = createStateMachine(o.stateMachine);
   const snap = store.snapshot();
   if (snap.meta.index > 0) sm.restore(snap.data, snap.meta.index);
@@ -140,6 +142,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     core,
     store,
     flags: o.flags,
+    configFor,
     stateMachine: sm,
     voters,
     send: (msgs) => transport.send(msgs),

@@ -99,8 +99,10 @@ export class SimNode {
     const sm = new ObservedStateMachine(kv, this.id, cluster.inv);
     const snap = this.store.snapshot();
     sm.restore(snap.data, snap.meta.index);
-    const cfg = configFromFlags(this.id, cluster.nodeIds, o.flags, { ...o.raft, seed: sched.rng.int(1, 2 ** 31) });
-    const core = new RawNode(cfg, this.store);
+    const seed = sched.rng.int(1, 2 ** 31);
+    const configFor = (flags: Flags): RaftConfig =>
+      configFromFlags(this.id, cluster.nodeIds, flags, { ...o.raft, seed });
+    const core = new RawNode(configFor(o.flags), this.store);
     const asyncApplier: Applier<ApplyResult> = {
       apply: (entries, done) =>
         sched.after(
@@ -112,6 +114,7 @@ export class SimNode {
       core,
       store: this.store,
       flags: o.flags,
+      configFor,
       stateMachine: sm,
       voters: cluster.nodeIds,
       send: (msgs) => cluster.network.send(msgs),
