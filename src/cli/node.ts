@@ -68,7 +68,8 @@ Options:
   --net-delay MS          one-way delay added to every outgoing peer message (0-60000, default 0)
   --net-jitter MS         delay varies uniformly by +/- this much (0-60000, default 0)
   --net-loss P            drop outgoing peer messages with probability P in [0,1] (default 0)
-  --admin                 serve /admin/links (link shaping at run time); it requires
+  --admin                 serve /admin/links (link shaping at run time) and /admin/flags
+                          (POST {"flags":"batch+pipeline"} switches the combination live); it requires
                           'Authorization: Bearer <admin token>', the admin token being --admin-token
                           or else the secret of --secret-file. With neither, --admin is refused on a
                           non-loopback --host or with --client-token, and is open on loopback

@@ -3,6 +3,7 @@
 // timer), the disk, the sockets and the apply thread.
 
 import { performance } from "node:perf_hooks";
+import { parseFlagsChange } from "../api/admin-flags.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
 import {
   type ApiLimits,
@@ -17,7 +18,7 @@ import { configFromFlags, type Knobs, type RaftConfig } from "../core/config.ts"
 import { type Flags, formatFlags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import { seededRng } from "../core/rng.ts";
-import type { NodeStatus } from "../node/api-types.ts";
+import type { FlagsState, NodeStatus } from "../node/api-types.ts";
 import { type Applier, inlineApplier, loopApplier, workerApplier } from "../node/appliers.ts";
 import type { MemberAddress } from "../node/cluster-file.ts";
 import { type ProposalOutcome, RaftDriver } from "../node/driver.ts";
@@ -63,7 +64,7 @@ export interface NodeOptions {
   readonly limits: ApiLimits;
   /** Link shaping applied to every outgoing peer link at start. */
   readonly links: Partial<LinkSettings>;
-  /** Serve `/admin/…` (link shaping at run time). */
+  /** Serve `/admin/…` (link shaping and flag switches at run time). */
   readonly admin: boolean;
   /** Seed for election timeouts and link-shaping randomness. */
   readonly seed: number;
@@ -177,7 +178,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       appliedIndex: sm.appliedIndex,
       lastIndex: s.lastIndex,
       firstIndex: s.firstIndex,
-      flags: formatFlags(o.flags),
+      flags: formatFlags(driver.currentFlags()),
       stateMachine: o.stateMachine,
       keys: kv?.size ?? 0,
     };
@@ -214,6 +215,16 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
               if (unknown !== undefined) throw new Error(`"to" names ${unknown}, which is not a peer of node ${o.id}`);
               transport.setLinks(change, to);
               return transport.links();
+            },
+            flags: (body) => {
+              const flags = parseFlagsChange(body);
+              const asked = performance.now();
+              return new Promise<FlagsState>((resolve, reject) =>
+                driver.setFlags(flags, (inForce) => {
+                  if (inForce === null) return reject(new Error("the node is stopping; the flags did not change"));
+                  resolve({ flags: formatFlags(inForce), waitedMs: performance.now() - asked });
+                }),
+              );
             },
           }
         : null,
