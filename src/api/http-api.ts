@@ -31,8 +31,12 @@ export interface ApiBackend {
   countResponse(code: number): void;
   /** Counts a request refused because `maxInflightRequests` were in flight. */
   countOverloaded(): void;
-  /** Extra JSON endpoints under `/admin/…`, present only when the node runs with `--admin`. */
-  readonly admin: Record<string, (body: unknown) => object> | null;
+  /**
+   * Extra JSON endpoints under `/admin/…`, present only when the node runs with `--admin`. A handler
+   * throws for a bad body (400); one that must wait returns a Promise, rejected when it cannot be done
+   * (503).
+   */
+  readonly admin: Record<string, (body: unknown) => object | Promise<object>> | null;
 }
 
 export interface ApiLimits {
@@ -312,9 +316,18 @@ function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, lim
   } catch {
     return x.error(400, "the body is not valid JSON");
   }
+  let answer: object | Promise<object>;
   try {
-    x.json(200, handler(doc));
+    answer = handler(doc);
   } catch (err) {
-    x.error(400, (err as Error).message);
+    return x.error(400, (err as Error).message);
   }
+  if (!(answer instanceof Promise)) return x.json(200, answer);
+  x.after(limits.requestTimeoutMs, () =>
+    x.error(503, "timed out; the change may still take effect", { code: "timeout" }),
+  );
+  answer.then(
+    (a) => x.json(200, a),
+    (err: Error) => x.error(503, err.message),
+  );
 }

@@ -10,8 +10,10 @@ const CLUSTER_USAGE = `Usage: raftlab cluster [options] [-- node options]
 
 Starts N raftlab nodes as separate processes on 127.0.0.1. Node i serves clients on port P+i-1 and
 peers on P+100+i-1. Prints each node's URL and the leader once one is elected; Ctrl-C stops them all.
-Peers authenticate with a fresh random secret written to D/cluster-secret and given to every node
-(--secret-file); it is also the bearer token of /admin when the nodes run with --admin.
+Peers authenticate with a fresh random secret written to D/cluster-secret; it is also the bearer
+token of /admin when the nodes run with --admin. The cluster is described in D/cluster.yaml (members,
+flags, secret) and every node starts with 'raftlab node --cluster D/cluster.yaml --id I': the same
+file describes the cluster to other tools, or to nodes started by hand.
 
 Options:
   --nodes N         cluster size (default 3)
@@ -58,8 +60,7 @@ export const clusterCommand = command("cluster", async (argv, io) => {
   });
   io.out(
     `cluster: starting ${nodes} node(s), flags ${formatFlags(flags)}, data in ${cluster.dataDir}, ` +
-      `peer secret in ${cluster.secretFile}
-`,
+      `peer secret in ${cluster.secretFile}, cluster file ${cluster.clusterFile}\n`,
   );
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -1,8 +1,10 @@
 // `raftlab node`: runs one Raft key-value node in this process.
 
+import { readFileSync } from "node:fs";
 import { DEFAULT_LIMITS, MAX_VALUE_BYTES } from "../api/http-api.ts";
 import { DEFAULTS, KNOB_NAMES, KNOB_OPTIONS, type Knobs } from "../core/config.ts";
-import { formatFlags } from "../core/flags.ts";
+import { type Flags, formatFlags } from "../core/flags.ts";
+import { ClusterFileError, type ClusterSpec, parseClusterFile } from "../node/cluster-file.ts";
 import { FAILPOINTS, FailpointError, type FailpointSpec, parseFailpoint } from "../node/failpoints.ts";
 import { MAX_KEY_BYTES } from "../node/kv-command.ts";
 import { readSecretFile } from "../node/secret-file.ts";
@@ -14,6 +16,7 @@ import { command } from "./command.ts";
 import { choiceOption, flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 export const NODE_USAGE = `Usage: raftlab node --id I --peers LIST --data-dir D [options]
+       raftlab node --cluster FILE --id I [--data-dir D] [options]
 
 Runs one raftlab node: a durable Raft key-value store serving the client HTTP API.
 
@@ -22,10 +25,19 @@ Required:
   --peers LIST            every member, this node included: ID=HOST:CLIENT_PORT:PEER_PORT,...
                           e.g. 1=127.0.0.1:7001:7101,2=127.0.0.1:7002:7102,3=127.0.0.1:7003:7103
   --data-dir D            this node's data directory (created if absent)
+or:
+  --cluster FILE          the cluster file (YAML), instead of --peers, --flags and --secret-file:
+                            nodes:
+                              - { id: 1, client: "http://10.77.0.11:7001", peer: "ws://10.77.0.11:7101" }
+                              - { id: 2, client: "http://10.77.0.12:7001", peer: "ws://10.77.0.12:7101" }
+                            flags: all                  # optional, the starting combination
+                            secretFile: cluster.secret  # optional, relative to FILE
+                          node I listens on its entry's addresses and knows its peers from the
+                          others; --data-dir defaults to ./raftlab-node-I
 
 Options:
   --flags COMBO           none, all, or batch/pipeline/parallel-append/async-apply joined by "+" (default all)
-  --host H                address to bind (default 127.0.0.1)
+  --host H                address to bind (default 127.0.0.1; with --cluster, this node's host in FILE)
   --cluster-id NAME       peers must present the same id (default raftlab)
   --secret-file FILE      the cluster's shared secret (the same file on every node; also
                           RAFTLAB_SECRET_FILE): peers must prove they hold it to connect, and it is
@@ -56,7 +68,8 @@ Options:
   --net-delay MS          one-way delay added to every outgoing peer message (0-60000, default 0)
   --net-jitter MS         delay varies uniformly by +/- this much (0-60000, default 0)
   --net-loss P            drop outgoing peer messages with probability P in [0,1] (default 0)
-  --admin                 serve /admin/links (link shaping at run time); it requires
+  --admin                 serve /admin/links (link shaping at run time) and /admin/flags
+                          (POST {"flags":"batch+pipeline"} switches the combination live); it requires
                           'Authorization: Bearer <admin token>', the admin token being --admin-token
                           or else the secret of --secret-file. With neither, --admin is refused on a
                           non-loopback --host or with --client-token, and is open on loopback
@@ -90,6 +103,78 @@ ${Object.entries(FAILPOINTS)
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
+/** The membership and its settings, from --cluster FILE or from --peers, --flags and --secret-file. */
+interface Membership {
+  readonly peers: readonly PeerAddress[];
+  readonly flags: Flags;
+  readonly secret: string | null;
+  readonly host: string;
+  readonly dataDir: string;
+}
+
+/** The settings a cluster file takes over; giving them on the command line as well is a mistake. */
+const CLUSTER_FILE_SETS = ["peers", "flags", "secret-file"] as const;
+
+function membership(id: number, v: Record<string, string | boolean | undefined>): Membership {
+  const text = (name: string): string | undefined => v[name] as string | undefined;
+  const file = text("cluster");
+  if (file !== undefined) {
+    const twice = CLUSTER_FILE_SETS.find((name) => v[name] !== undefined);
+    if (twice) throw new UsageError(`--${twice} conflicts with --cluster: the cluster file sets it`);
+    return fromClusterFile(id, file, text("host"), text("data-dir"));
+  }
+  const peersText = text("peers");
+  if (!peersText) throw new UsageError("--peers (or --cluster FILE) is required");
+  const dataDir = text("data-dir");
+  if (!dataDir) throw new UsageError("--data-dir is required");
+  const peers = parsePeers(peersText);
+  if (!peers.some((p) => p.id === id)) throw new UsageError(`--peers must include this node (id ${id})`);
+  return {
+    peers,
+    flags: flagsOption(text("flags") ?? "all"),
+    secret: secretOption(text("secret-file") ?? process.env.RAFTLAB_SECRET_FILE),
+    host: text("host") ?? "127.0.0.1",
+    dataDir,
+  };
+}
+
+/** Node `id` of the cluster file: its own entry's host, the file's flags and secret. */
+function fromClusterFile(id: number, file: string, host?: string, dataDir?: string): Membership {
+  const spec = clusterFileOption(file);
+  const self = asUsage(() => spec.member(id));
+  return {
+    peers: spec.nodes,
+    flags: spec.flags ?? flagsOption("all"),
+    secret: spec.secretFile
+      ? asUsage(() => spec.readSecret(readSecretFile))
+      : secretOption(process.env.RAFTLAB_SECRET_FILE),
+    host: host ?? self.host,
+    dataDir: dataDir ?? `raftlab-node-${id}`,
+  };
+}
+
+function clusterFileOption(file: string): ClusterSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(
+      `--cluster: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return asUsage(() => parseClusterFile(text, file));
+}
+
+/** A cluster file's error, as a usage error (its message already names file, line and field). */
+function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ClusterFileError) throw new UsageError(`--cluster ${err.message}`);
+    throw err;
+  }
+}
+
 function parsePeers(text: string): PeerAddress[] {
   const peers = text.split(",").map((part) => {
     const m = /^(\d+)=([^:]+|\[[^\]]+\]):(\d+):(\d+)$/.exec(part.trim());
@@ -108,10 +193,12 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     args: argv,
     options: {
       id: { type: "string" },
+      cluster: { type: "string" },
       peers: { type: "string" },
       "data-dir": { type: "string" },
-      flags: { type: "string", default: "all" },
-      host: { type: "string", default: "127.0.0.1" },
+      // No defaults for what a cluster file may set: membership() tells a given option from an absent one.
+      flags: { type: "string" },
+      host: { type: "string" },
       "cluster-id": { type: "string", default: "raftlab" },
       "secret-file": { type: "string" },
       insecure: { type: "boolean" },
@@ -147,17 +234,12 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   });
   if (values.help) return "help";
   if (!values.id) throw new UsageError("--id is required");
-  if (!values.peers) throw new UsageError("--peers is required");
-  if (!values["data-dir"]) throw new UsageError("--data-dir is required");
   const id = intOption("--id", values.id, 1, 1_000_000);
-  const peers = parsePeers(values.peers);
-  if (!peers.some((p) => p.id === id)) throw new UsageError(`--peers must include this node (id ${id})`);
-  const flags = flagsOption(values.flags);
-  const loopback = LOOPBACK.test(values.host);
-  const secret = secretOption(values["secret-file"] ?? process.env.RAFTLAB_SECRET_FILE);
+  const { peers, flags, secret, host, dataDir } = membership(id, values);
+  const loopback = LOOPBACK.test(host);
   if (secret === null && !loopback && !values.insecure) {
     throw new UsageError(
-      `--host ${values.host} is not a loopback address, so anyone who reaches the peer port could join the ` +
+      `--host ${host} is not a loopback address, so anyone who reaches the peer port could join the ` +
         `cluster: give every node the same --secret-file FILE (make one with 'openssl rand -hex 32 > FILE'), ` +
         `or add --insecure to run without peer authentication`,
     );
@@ -165,7 +247,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   const admin = values.admin ?? false;
   const adminToken = values["admin-token"] ?? secret;
   if (admin && adminToken === null && (!loopback || values["client-token"] !== undefined)) {
-    const why = loopback ? "with --client-token" : `on a non-loopback --host (${values.host})`;
+    const why = loopback ? "with --client-token" : `on a non-loopback --host (${host})`;
     throw new UsageError(`--admin ${why} needs a token for /admin: add --secret-file FILE or --admin-token T`);
   }
   const storageMode = choiceOption("--storage-mode", values["storage-mode"], STORAGE_MODES);
@@ -174,11 +256,11 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   return {
     id,
     peers,
-    dataDir: values["data-dir"],
+    dataDir,
     flags,
     clusterId: values["cluster-id"],
     secret,
-    host: values.host,
+    host,
     tickMs: intOption("--tick-ms", values["tick-ms"], 1, 10_000),
     electionTicks,
     heartbeatTicks: intOption("--heartbeat-ticks", values["heartbeat-ticks"], 1, electionTicks - 1),

@@ -121,6 +121,19 @@ export function configFromFlags(
   return cfg;
 }
 
+/** What a flag switch may change at run time (RawNode.reconfigure): the knobs behind the flags. */
+const REPLICATION_POLICY: readonly (keyof RaftConfig)[] = [...KNOB_NAMES, "parallelAppend"];
+
+/** Throws a ConfigError naming the first field outside the replication policy that differs. */
+export function assertSameIdentity(current: RaftConfig, next: RaftConfig): void {
+  for (const field of Object.keys(current) as (keyof RaftConfig)[]) {
+    if (REPLICATION_POLICY.includes(field)) continue;
+    if (String(current[field]) !== String(next[field])) {
+      throw new ConfigError(field, `cannot change at run time (${current[field]} → ${next[field]})`);
+    }
+  }
+}
+
 const isPosInt = (n: number): boolean => Number.isInteger(n) && n > 0;
 
 export function validateConfig(c: RaftConfig): void {

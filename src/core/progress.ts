@@ -25,11 +25,16 @@ export class Progress {
   snapshotStale = false;
   /** Heard from within the current election timeout (CheckQuorum). */
   recentActive = false;
-  readonly inflights: Inflights;
+  inflights: Inflights;
 
   constructor(next: number, maxInflight: number, maxInflightBytes: number) {
     this.next = next;
     this.inflights = new Inflights(maxInflight, maxInflightBytes);
+  }
+
+  /** New window bounds (a flag switch); what is in flight stays counted. */
+  setWindow(maxInflight: number, maxInflightBytes: number): void {
+    this.inflights = this.inflights.resized(maxInflight, maxInflightBytes);
   }
 
   private resetState(state: ProgressState): void {

@@ -62,10 +62,11 @@ export class Raft {
   /** ReadIndex requests waiting until the leader has committed an entry of its term. */
   private readsAwaitingCommit: number[] = [];
 
-  constructor(
-    readonly cfg: RaftConfig,
-    reader: LogReader,
-  ) {
+  /** The config in force: fixed but for the replication policy (setPolicy). */
+  private config: RaftConfig;
+
+  constructor(cfg: RaftConfig, reader: LogReader) {
+    this.config = cfg;
     this.id = cfg.id;
     this.voters = cfg.voters.slice();
     this.rng = seededRng(cfg.seed);
@@ -77,6 +78,10 @@ export class Raft {
   }
 
   // --- state views ---
+
+  get cfg(): RaftConfig {
+    return this.config;
+  }
 
   softState(): SoftState {
     return { role: this.role, leader: this.lead };
@@ -110,6 +115,17 @@ export class Raft {
   }
 
   // --- local inputs ---
+
+  /**
+   * Switches the replication policy (RawNode.reconfigure checked that nothing else changes). Each
+   * follower's window takes the new bounds with what it has in flight; a leader then sends what a
+   * wider window allows at once.
+   */
+  setPolicy(cfg: RaftConfig): void {
+    this.config = cfg;
+    for (const pr of this.progress.values()) pr.setWindow(cfg.maxInflight, cfg.maxInflightBytes);
+    if (this.role === "leader") this.bcastAppend();
+  }
 
   tick(): void {
     if (this.role === "leader") this.tickHeartbeat();

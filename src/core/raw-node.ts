@@ -13,7 +13,7 @@
 // The shell must call onPersisted(seq) for every Ready that has a snapshot, entries, a hard state or
 // persisted messages (calling it for other Readies is harmless); one call covers all Readies <= seq.
 
-import { type RaftConfig, validateConfig } from "./config.ts";
+import { assertSameIdentity, type RaftConfig, validateConfig } from "./config.ts";
 import type { LogReader } from "./log-reader.ts";
 import { Raft } from "./raft.ts";
 import type { RaftStatus } from "./status.ts";
@@ -146,6 +146,16 @@ export class RawNode {
     const steps = this.selfSteps.slice(0, n).flatMap((s) => s.msgs);
     this.selfSteps = this.selfSteps.slice(n);
     this.raft.onPersisted(seq, steps);
+  }
+
+  /**
+   * Switches to `cfg` between Readies (a flag switch): only the replication policy may differ from
+   * the config in force (REPLICATION_POLICY in config.ts); anything else throws a ConfigError.
+   */
+  reconfigure(cfg: RaftConfig): void {
+    validateConfig(cfg);
+    assertSameIdentity(this.raft.cfg, cfg);
+    this.raft.setPolicy(cfg);
   }
 
   /** The state machine has applied every committed entry up to `index`. */

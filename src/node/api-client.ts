@@ -8,6 +8,8 @@ import type {
   CasRequest,
   ErrorBody,
   ErrorCode,
+  FlagsChangeBody,
+  FlagsState,
   LinkChangeBody,
   LinkState,
   NodeStats,
@@ -140,6 +142,14 @@ export class NodeClient {
     return JSON.parse(
       (await this.expect("POST", "/admin/links", [200], { ...opts, body: JSON.stringify(change) })).body,
     ) as LinkState;
+  }
+
+  /** Switches the node's flag combination (at its next safe point); answers the combination in force. */
+  async setFlags(flags: string, opts?: CallOptions): Promise<FlagsState> {
+    const body: FlagsChangeBody = { flags };
+    return JSON.parse(
+      (await this.expect("POST", "/admin/flags", [200], { ...opts, body: JSON.stringify(body) })).body,
+    ) as FlagsState;
   }
 
   /**

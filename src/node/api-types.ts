@@ -73,3 +73,14 @@ export interface LinkState {
   readonly defaults: LinkSettings;
   readonly links: Record<string, LinkSettings>;
 }
+
+/** `POST /admin/flags`: the combination to switch to (`none`, `all`, or flags joined by "+"). */
+export interface FlagsChangeBody {
+  readonly flags: string;
+}
+
+/** The answer of `POST /admin/flags`: the combination now in force, and how long the switch waited for a safe point. */
+export interface FlagsState {
+  readonly flags: string;
+  readonly waitedMs: number;
+}

@@ -9,7 +9,13 @@
 //                  meanwhile; off: the same apply queue is drained inline before anything else.
 // (`pipeline` and `parallel-append` are core config: the inflight window and where the leader's
 // AppendEntries wait.)
+//
+// The combination can be switched while the node runs (`setFlags`), at a safe point: no write+fsync
+// and no apply batch in flight, so the persist loop and the apply loop each run under one policy
+// from start to end. From the request on, neither loop starts new work; the switch happens as soon
+// as the work in flight is done, and both loops go on under the new flags.
 
+import type { RaftConfig } from "../core/config.ts";
 import type { Flags } from "../core/flags.ts";
 import type { RawNode } from "../core/raw-node.ts";
 import { type Entry, type Message, MessageType, type Ready, type Snapshot } from "../core/types.ts";
@@ -56,7 +62,10 @@ export interface ProposalTimings {
 export interface DriverOptions<R> {
   readonly core: RawNode;
   readonly store: RaftStore;
+  /** The starting combination. */
   readonly flags: Flags;
+  /** The core's config for a combination (the one the core was built with, for `flags`). */
+  configFor(flags: Flags): RaftConfig;
   readonly stateMachine: StateMachine<R>;
   /** The cluster's voters, written into snapshots. */
   readonly voters: readonly number[];
@@ -111,7 +120,10 @@ export class RaftDriver<R = unknown> {
   private readonly store: RaftStore;
   private readonly sm: StateMachine<R>;
   private readonly o: DriverOptions<R>;
-  private readonly applier: Applier<R>;
+  private flags: Flags;
+  private applier: Applier<R>;
+  /** A requested switch, waiting for the persist and apply loops to be idle. */
+  private flagSwitch: { flags: Flags; done: ((inForce: Flags | null) => void)[] } | null = null;
   private readonly proposals: QueuedProposal<R>[] = [];
   private readonly waiters = new ProposalWaiters<Waiter<R>>();
   private readonly readWaiters = new Map<number, { query: () => unknown; cb: (o: ReadOutcome) => void }>();
@@ -134,7 +146,8 @@ export class RaftDriver<R = unknown> {
     this.core = o.core;
     this.store = o.store;
     this.sm = o.stateMachine;
-    this.applier = o.flags.asyncApply ? o.asyncApplier : (o.inlineApplier ?? inlineApplier(o.stateMachine));
+    this.flags = o.flags;
+    this.applier = this.applierFor(o.flags);
     const hs = o.store.initialState().hardState;
     this.durableTerm = hs.term;
     this.durableVote = hs.vote;
@@ -176,6 +189,44 @@ export class RaftDriver<R = unknown> {
     return this.core.status();
   }
 
+  /** The combination in force. */
+  currentFlags(): Flags {
+    return this.flags;
+  }
+
+  /**
+   * Switches to `flags` at the next safe point (at once when nothing is in flight); `done` gets the
+   * combination then in force, or null if the driver stopped first. A later request before the
+   * switch replaces the earlier one, and both are told the combination that took effect.
+   */
+  setFlags(flags: Flags, done: (inForce: Flags | null) => void): void {
+    if (this.stopped) return done(null);
+    if (this.flagSwitch) {
+      this.flagSwitch.flags = flags;
+      this.flagSwitch.done.push(done);
+    } else {
+      this.flagSwitch = { flags, done: [done] };
+    }
+    this.maybeSwitchFlags();
+  }
+
+  private maybeSwitchFlags(): void {
+    const sw = this.flagSwitch;
+    if (sw === null || this.persisting || this.applying || this.stopped) return;
+    this.flagSwitch = null;
+    this.core.reconfigure(this.o.configFor(sw.flags));
+    this.flags = sw.flags;
+    this.applier = this.applierFor(sw.flags);
+    for (const done of sw.done) done(sw.flags);
+    this.startPersist();
+    this.runApply();
+    this.schedulePump();
+  }
+
+  private applierFor(flags: Flags): Applier<R> {
+    return flags.asyncApply ? this.o.asyncApplier : (this.o.inlineApplier ?? inlineApplier(this.o.stateMachine));
+  }
+
   /** Stops processing; every pending request gets `unknown` (its outcome is not known here). */
   stop(): void {
     if (this.stopped) return;
@@ -184,6 +235,9 @@ export class RaftDriver<R = unknown> {
     this.waiters.takeAll((w) => w.cb(this.fail("unknown")));
     for (const r of this.readWaiters.values()) r.cb({ ok: false, code: "unknown", leader: 0 });
     this.readWaiters.clear();
+    const sw = this.flagSwitch;
+    this.flagSwitch = null;
+    for (const done of sw?.done ?? []) done(null);
   }
 
   private now(): number {
@@ -224,7 +278,7 @@ export class RaftDriver<R = unknown> {
       for (const p of this.proposals.splice(0)) p.cb(this.fail("not_leader"));
       return;
     }
-    if (this.o.flags.batch) {
+    if (this.flags.batch) {
       if (this.persisting) return;
       this.o.counters?.proposalQueue.observe(this.proposals.length);
       this.proposeGroup(this.proposals.splice(0));
@@ -311,8 +365,8 @@ export class RaftDriver<R = unknown> {
    * jobs wait, and then (batch on) all of them share one write and one fsync.
    */
   private startPersist(): void {
-    if (this.persisting || this.persistJobs.length === 0 || this.stopped) return;
-    const jobs = this.o.flags.batch ? this.persistJobs.splice(0) : this.persistJobs.splice(0, 1);
+    if (this.persisting || this.flagSwitch || this.persistJobs.length === 0 || this.stopped) return;
+    const jobs = this.flags.batch ? this.persistJobs.splice(0) : this.persistJobs.splice(0, 1);
     let mustSync = false;
     let entries = 0;
     let bytes = 0;
@@ -338,6 +392,7 @@ export class RaftDriver<R = unknown> {
       this.core.onPersisted(jobs[jobs.length - 1]!.seq);
       this.markPersisted(jobs);
       for (const { ready } of jobs) if (ready.persistedMessages.length > 0) this.o.send(ready.persistedMessages);
+      this.maybeSwitchFlags();
       this.startPersist();
       this.schedulePump();
     };
@@ -386,7 +441,7 @@ export class RaftDriver<R = unknown> {
 
   /** The apply loop: one batch at a time, in log order. Inline (async-apply off) it completes on this stack. */
   private runApply(): void {
-    while (!this.applying && this.applyQueue.length > 0 && !this.stopped) {
+    while (!this.applying && !this.flagSwitch && this.applyQueue.length > 0 && !this.stopped) {
       const item = this.applyQueue.shift()!;
       if ("snapshot" in item) {
         this.restoreSnapshot(item.snapshot);
@@ -395,12 +450,15 @@ export class RaftDriver<R = unknown> {
       this.applying = true;
       this.o.counters?.applyBatch.observe(item.entries.length);
       this.o.failpoint?.("before-apply");
+      // The applier and the policy of the batch it runs, as they were when it started.
+      const async = this.flags.asyncApply;
       this.applier.apply(item.entries, (results) => {
         this.applying = false;
         if (this.stopped) return;
         this.o.failpoint?.("after-apply");
-        this.finishApply(item.entries, results);
-        if (this.o.flags.asyncApply) this.runApply();
+        this.finishApply(item.entries, results, async);
+        this.maybeSwitchFlags();
+        if (async) this.runApply();
       });
     }
   }
@@ -413,7 +471,7 @@ export class RaftDriver<R = unknown> {
     this.serveReads();
   }
 
-  private finishApply(entries: readonly Entry[], results: readonly R[]): void {
+  private finishApply(entries: readonly Entry[], results: readonly R[], async: boolean): void {
     const applied = this.now();
     entries.forEach((e, i) => {
       this.waiters.take(e.index, (w) => {
@@ -435,7 +493,7 @@ export class RaftDriver<R = unknown> {
     this.core.onApplied(last);
     this.serveReads();
     this.maybeCompact();
-    if (this.o.flags.asyncApply) this.schedulePump();
+    if (async) this.schedulePump();
   }
 
   private serveReads(): void {

@@ -1,17 +1,20 @@
 // A cluster of node processes on loopback: node i serves clients on basePort+i-1 and peers on
 // basePort+100+i-1, each in its own data directory. Used by `raftlab cluster`, the bench runner and the
 // multi-process tests. Children are tied to this process by an IPC channel and exit when it goes away.
-// Peers authenticate: each cluster gets a fresh random secret in its data directory, given to every
-// node with --secret-file (it is also the nodes' /admin bearer token).
+// Peers authenticate: each cluster gets a fresh random secret in its data directory (it is also the
+// nodes' /admin bearer token). The cluster is described by a cluster file in the data directory
+// (cluster.yaml: members, flags, secret), and every node starts from it with `--cluster FILE --id N`,
+// as a node on another host would.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Flags, formatFlags } from "../core/flags.ts";
+import type { Flags } from "../core/flags.ts";
 import { NodeClient, type NodeClientOptions } from "./api-client.ts";
 import type { NodeStatus } from "./api-types.ts";
+import { formatClusterFile } from "./cluster-file.ts";
 import { writeNewSecretFile } from "./secret-file.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
@@ -60,6 +63,8 @@ export class LocalCluster {
   readonly dataDir: string;
   /** The file holding the cluster's secret (null with `insecure`). */
   readonly secretFile: string | null;
+  /** The cluster file every node starts from (docs/DESIGN.md "The cluster file"). */
+  readonly clusterFile: string;
   private readonly secret: string | null;
   private readonly procs = new Map<number, ChildProcess>();
   private stopping = false;
@@ -74,6 +79,16 @@ export class LocalCluster {
     mkdirSync(this.dataDir, { recursive: true });
     this.secretFile = o.insecure ? null : path.join(this.dataDir, "cluster-secret");
     this.secret = this.secretFile === null ? null : writeNewSecretFile(this.secretFile);
+    this.clusterFile = path.join(this.dataDir, "cluster.yaml");
+    const nodes = this.ids.map((id) => ({
+      id,
+      host: "127.0.0.1",
+      clientPort: o.basePort + id - 1,
+      peerPort: o.basePort + 100 + id - 1,
+    }));
+    // The secret is named relative to the file, so the data directory can move as a whole.
+    const secretFile = this.secretFile === null ? null : path.basename(this.secretFile);
+    writeFileSync(this.clusterFile, formatClusterFile({ nodes, flags: o.flags, secretFile }));
   }
 
   get ids(): number[] {
@@ -86,13 +101,6 @@ export class LocalCluster {
 
   nodeDir(id: number): string {
     return path.join(this.dataDir, `node-${id}`);
-  }
-
-  /** The `--peers` value naming every member: `1=127.0.0.1:7001:7101,2=…`. */
-  peersArg(): string {
-    return this.ids
-      .map((id) => `${id}=127.0.0.1:${this.o.basePort + id - 1}:${this.o.basePort + 100 + id - 1}`)
-      .join(",");
   }
 
   pid(id: number): number | undefined {
@@ -114,16 +122,13 @@ export class LocalCluster {
     const args = [
       nodeEntry(),
       "node",
+      "--cluster",
+      this.clusterFile,
       "--id",
       String(id),
-      "--peers",
-      this.peersArg(),
       "--data-dir",
       this.nodeDir(id),
-      "--flags",
-      formatFlags(this.o.flags),
       "--exit-with-parent",
-      ...(this.secretFile === null ? [] : ["--secret-file", this.secretFile]),
       ...(this.o.nodeArgs ?? []),
       ...extraArgs,
     ];

@@ -3,6 +3,7 @@
 // timer), the disk, the sockets and the apply thread.
 
 import { performance } from "node:perf_hooks";
+import { parseFlagsChange } from "../api/admin-flags.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
 import {
   type ApiLimits,
@@ -13,12 +14,13 @@ import {
   mountApi,
 } from "../api/http-api.ts";
 import { NodeMetrics } from "../api/metrics.ts";
-import { configFromFlags, type Knobs } from "../core/config.ts";
+import { configFromFlags, type Knobs, type RaftConfig } from "../core/config.ts";
 import { type Flags, formatFlags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import { seededRng } from "../core/rng.ts";
-import type { NodeStatus } from "../node/api-types.ts";
+import type { FlagsState, NodeStatus } from "../node/api-types.ts";
 import { type Applier, inlineApplier, loopApplier, workerApplier } from "../node/appliers.ts";
+import type { MemberAddress } from "../node/cluster-file.ts";
 import { type ProposalOutcome, RaftDriver } from "../node/driver.ts";
 import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { type ApplyResult, encodeCommand } from "../node/kv-command.ts";
@@ -30,12 +32,8 @@ import { type LinkSettings, LinkShaper } from "../transport/link-shaper.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { listenExclusive, uws } from "../transport/uws.ts";
 
-export interface PeerAddress {
-  readonly id: number;
-  readonly host: string;
-  readonly clientPort: number;
-  readonly peerPort: number;
-}
+/** A member's address, as `--peers` and the cluster file give it. */
+export type PeerAddress = MemberAddress;
 
 export interface NodeOptions {
   readonly id: number;
@@ -66,7 +64,7 @@ export interface NodeOptions {
   readonly limits: ApiLimits;
   /** Link shaping applied to every outgoing peer link at start. */
   readonly links: Partial<LinkSettings>;
-  /** Serve `/admin/…` (link shaping at run time). */
+  /** Serve `/admin/…` (link shaping and flag switches at run time). */
   readonly admin: boolean;
   /** Seed for election timeouts and link-shaping randomness. */
   readonly seed: number;
@@ -97,16 +95,18 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const failpoint = o.failpoint ? armFailpoint(o.failpoint) : undefined;
   const store = FileStore.open(o.dataDir, { fsyncDelayUs: o.fsyncDelayUs, mode: o.storageMode ?? "direct", failpoint });
   const voters = o.peers.map((p) => p.id);
-  const cfg = configFromFlags(o.id, voters, o.flags, {
-    electionTicks: o.electionTicks,
-    heartbeatTicks: o.heartbeatTicks,
-    preVote: o.preVote,
-    checkQuorum: o.checkQuorum,
-    maxEntryBytes: maxEntryBytes(o.limits),
-    seed: o.seed * 1000 + o.id,
-    ...o.knobs,
-  });
-  const core = new RawNode(cfg, store);
+  // The one source of the core's config, at start and at every flag switch.
+  const configFor = (flags: Flags): RaftConfig =>
+    configFromFlags(o.id, voters, flags, {
+      electionTicks: o.electionTicks,
+      heartbeatTicks: o.heartbeatTicks,
+      preVote: o.preVote,
+      checkQuorum: o.checkQuorum,
+      maxEntryBytes: maxEntryBytes(o.limits),
+      seed: o.seed * 1000 + o.id,
+      ...o.knobs,
+    });
+  const core = new RawNode(configFor(o.flags), store);
   const { machine: sm, kv } = createStateMachine(o.stateMachine);
   const snap = store.snapshot();
   if (snap.meta.index > 0) sm.restore(snap.data, snap.meta.index);
@@ -143,6 +143,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     core,
     store,
     flags: o.flags,
+    configFor,
     stateMachine: sm,
     voters,
     send: (msgs) => transport.send(msgs),
@@ -177,7 +178,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       appliedIndex: sm.appliedIndex,
       lastIndex: s.lastIndex,
       firstIndex: s.firstIndex,
-      flags: formatFlags(o.flags),
+      flags: formatFlags(driver.currentFlags()),
       stateMachine: o.stateMachine,
       keys: kv?.size ?? 0,
     };
@@ -214,6 +215,16 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
               if (unknown !== undefined) throw new Error(`"to" names ${unknown}, which is not a peer of node ${o.id}`);
               transport.setLinks(change, to);
               return transport.links();
+            },
+            flags: (body) => {
+              const flags = parseFlagsChange(body);
+              const asked = performance.now();
+              return new Promise<FlagsState>((resolve, reject) =>
+                driver.setFlags(flags, (inForce) => {
+                  if (inForce === null) return reject(new Error("the node is stopping; the flags did not change"));
+                  resolve({ flags: formatFlags(inForce), waitedMs: performance.now() - asked });
+                }),
+              );
             },
           }
         : null,

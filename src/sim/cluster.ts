@@ -9,7 +9,7 @@
 // and commit go to the invariant checks.
 
 import { configFromFlags, type RaftConfig } from "../core/config.ts";
-import type { Flags } from "../core/flags.ts";
+import { type Flags, formatFlags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import type { RaftStatus } from "../core/status.ts";
 import type { Message, NodeId } from "../core/types.ts";
@@ -99,8 +99,10 @@ export class SimNode {
     const sm = new ObservedStateMachine(kv, this.id, cluster.inv);
     const snap = this.store.snapshot();
     sm.restore(snap.data, snap.meta.index);
-    const cfg = configFromFlags(this.id, cluster.nodeIds, o.flags, { ...o.raft, seed: sched.rng.int(1, 2 ** 31) });
-    const core = new RawNode(cfg, this.store);
+    const seed = sched.rng.int(1, 2 ** 31);
+    const configFor = (flags: Flags): RaftConfig =>
+      configFromFlags(this.id, cluster.nodeIds, flags, { ...o.raft, seed });
+    const core = new RawNode(configFor(o.flags), this.store);
     const asyncApplier: Applier<ApplyResult> = {
       apply: (entries, done) =>
         sched.after(
@@ -112,6 +114,7 @@ export class SimNode {
       core,
       store: this.store,
       flags: o.flags,
+      configFor,
       stateMachine: sm,
       voters: cluster.nodeIds,
       send: (msgs) => cluster.network.send(msgs),
@@ -156,6 +159,8 @@ export class Cluster implements FaultTarget, ClientGateway {
   readonly nodeIds: readonly NodeId[];
   readonly network: Network;
   private readonly nodes = new Map<NodeId, SimNode>();
+  /** Flag switches that took effect (at a driver's safe point). */
+  flagSwitches = 0;
 
   constructor(
     readonly sched: Scheduler,
@@ -246,6 +251,19 @@ export class Cluster implements FaultTarget, ClientGateway {
 
   resume(node: NodeId): void {
     this.node(node).resume();
+  }
+
+  switchFlags(node: NodeId, flags: Flags | null): void {
+    const n = this.node(node);
+    // A crashed node reboots on the run's combination anyway.
+    if (!n.up) return;
+    n.run(() =>
+      n.inc.driver.setFlags(flags ?? this.o.flags, (inForce) => {
+        if (inForce === null) return;
+        this.flagSwitches++;
+        this.trace.add(`${this.sched.now} flags ${node} ${formatFlags(inForce)}`);
+      }),
+    );
   }
 
   /** Ends every fault: filters removed, paused nodes resumed, crashed nodes restarted. */

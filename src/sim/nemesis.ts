@@ -2,9 +2,10 @@
 // at a time, heals it after its duration and waits a quiet gap; with several lanes, faults overlap
 // (a crash during a partition, say). Faults: partitions (random split, leader isolated, asymmetric,
 // one cut link), bursts of drops, duplicates, reordering or delay, crash-restarts losing unsynced
-// writes (one node, a majority, or the whole cluster at once), and pauses longer than an election
-// timeout.
+// writes (one node, a majority, or the whole cluster at once), pauses longer than an election
+// timeout, and flag switches (a node runs another combination until the fault heals).
 
+import { allCombos, type Flags, formatFlags } from "../core/flags.ts";
 import type { NodeId } from "../core/types.ts";
 import type { Digest } from "./digest.ts";
 import {
@@ -31,7 +32,11 @@ export interface FaultTarget {
   restart(node: NodeId): void;
   pause(node: NodeId): void;
   resume(node: NodeId): void;
+  /** Switches `node`'s flags at its driver's next safe point; null: back to the run's combination. */
+  switchFlags(node: NodeId, flags: Flags | null): void;
 }
+
+const COMBOS = allCombos();
 
 export interface NemesisOptions {
   /** Quiet time between faults: uniform in [min, max). */
@@ -192,6 +197,13 @@ export class Nemesis {
         this.record("pause", `node ${node} for ${(pauseNs / MS).toFixed(0)}ms`);
         this.target.pause(node);
         return { heal: () => this.target.resume(node), duration: pauseNs };
+      },
+      () => {
+        const node = this.victim();
+        const flags = COMBOS[rng.int(0, COMBOS.length)]!;
+        this.record("flags", `node ${node} to ${formatFlags(flags)}`);
+        this.target.switchFlags(node, flags);
+        return { heal: () => this.target.switchFlags(node, null), duration };
       },
     ];
     return kinds[rng.int(0, kinds.length)]!();

@@ -36,6 +36,8 @@ export interface SimResult {
   /** Operations completed, by outcome. */
   readonly ops: { readonly ok: number; readonly fail: number; readonly info: number };
   readonly faults: number;
+  /** Flag switches that took effect on some node (the nemesis flips flags as one of its faults). */
+  readonly flagSwitches: number;
   /** What went wrong (invariant violations, errors, a non-linearizable history); empty when ok. */
   readonly violations: string[];
   readonly history: HistoryEvent[];
@@ -163,6 +165,7 @@ export function runSeed(o: SimRunOptions): SimResult {
     ok: violations.length === 0,
     ops: { ok: clients.stats.ok, fail: clients.stats.fail, info: clients.stats.info },
     faults: nemesis.log.filter((f) => f.kind !== "heal").length,
+    flagSwitches: cluster.flagSwitches,
     violations,
     history: clients.history,
     checkerVerdict: checker.verdict,

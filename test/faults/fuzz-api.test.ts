@@ -70,6 +70,7 @@ const arbTarget = fc
         "/stats",
         "/stats/reset",
         "/admin/links",
+        "/admin/flags",
         "/",
         "",
         "*",

@@ -4,8 +4,8 @@
 // into the machine's snapshot.
 
 import { describe, expect, it } from "vitest";
-import { configFromFlags } from "../../src/core/config.ts";
-import { parseFlags } from "../../src/core/flags.ts";
+import { configFromFlags, type RaftConfig } from "../../src/core/config.ts";
+import { type Flags, parseFlags } from "../../src/core/flags.ts";
 import { RawNode } from "../../src/core/raw-node.ts";
 import { loopApplier } from "../../src/node/appliers.ts";
 import { type ProposalOutcome, RaftDriver } from "../../src/node/driver.ts";
@@ -25,10 +25,12 @@ async function leaderWith<R>(
 ): Promise<{ driver: RaftDriver<R>; store: MemoryStore }> {
   const store = new MemoryStore(setImmediate);
   const f = parseFlags(flags);
+  const configFor = (flags: Flags): RaftConfig => configFromFlags(1, [1], flags, { seed: 7 });
   const driver = new RaftDriver<R>({
-    core: new RawNode(configFromFlags(1, [1], f, { seed: 7 }), store),
+    core: new RawNode(configFor(f), store),
     store,
     flags: f,
+    configFor,
     stateMachine: sm,
     voters: [1],
     send: () => {},

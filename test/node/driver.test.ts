@@ -1,94 +1,10 @@
-// The driver's proposal bookkeeping, driven by hand: three real drivers (core + memory store + KV
-// state machine) whose every callback, fsync and message waits in one queue that the test runs, so
-// who leads, which messages arrive and which entries commit is decided step by step.
+// The driver's proposal bookkeeping, driven by hand (support/hand-cluster.ts): who leads, which
+// messages arrive and which entries commit is decided step by step.
 
 import { describe, expect, it } from "vitest";
-import { configFromFlags } from "../../src/core/config.ts";
-import { parseFlags } from "../../src/core/flags.ts";
-import { RawNode } from "../../src/core/raw-node.ts";
 import { type Message, MessageType, type NodeId } from "../../src/core/types.ts";
-import { inlineApplier } from "../../src/node/appliers.ts";
-import { type ProposalOutcome, RaftDriver } from "../../src/node/driver.ts";
-import { type ApplyResult, encodeCommand } from "../../src/node/kv-command.ts";
-import { KvStateMachine } from "../../src/node/kv-state-machine.ts";
-import { MemoryStore } from "../../src/storage/memory-store.ts";
-
-class HandCluster {
-  private readonly tasks: (() => void)[] = [];
-  private net: Message[] = [];
-  /** Nodes whose messages (both ways) are dropped. */
-  readonly cut = new Set<NodeId>();
-  /** Drops any other message it returns true for. */
-  drop: (m: Message) => boolean = () => false;
-  readonly drivers = new Map<NodeId, RaftDriver<ApplyResult>>();
-
-  constructor(flags: string, nodes: number) {
-    const schedule = (fn: () => void): void => void this.tasks.push(fn);
-    const VOTERS = Array.from({ length: nodes }, (_, i) => i + 1);
-    for (const id of VOTERS) {
-      const store = new MemoryStore(schedule);
-      const sm = new KvStateMachine();
-      const cfg = configFromFlags(id, VOTERS, parseFlags(flags), { preVote: false, checkQuorum: false, seed: id });
-      this.drivers.set(
-        id,
-        new RaftDriver({
-          core: new RawNode(cfg, store),
-          store,
-          flags: parseFlags(flags),
-          stateMachine: sm,
-          voters: VOTERS,
-          send: (msgs) => void this.net.push(...msgs),
-          // An apply loop that runs from the same queue (not setImmediate): the test stays synchronous.
-          asyncApplier: { apply: (entries, done) => schedule(() => inlineApplier(sm).apply(entries, done)) },
-          schedule,
-          onFatal: (err) => {
-            throw err;
-          },
-        }),
-      );
-    }
-  }
-
-  driver(id: NodeId): RaftDriver<ApplyResult> {
-    return this.drivers.get(id)!;
-  }
-
-  /** Runs queued work and delivers messages (dropping those of cut nodes) until nothing moves. */
-  settle(): void {
-    for (let round = 0; round < 10_000; round++) {
-      if (this.tasks.length > 0) {
-        this.tasks.shift()!();
-        continue;
-      }
-      if (this.net.length === 0) return;
-      const batch = this.net;
-      this.net = [];
-      for (const m of batch) {
-        if (!this.cut.has(m.from) && !this.cut.has(m.to) && !this.drop(m)) this.driver(m.to).step([m]);
-      }
-    }
-    throw new Error("the cluster did not settle");
-  }
-
-  /** Ticks `id` until it campaigns and lets the election run; again while it has not won. */
-  elect(id: NodeId): void {
-    const d = this.driver(id);
-    for (let attempt = 0; attempt < 5 && d.status().role !== "leader"; attempt++) {
-      const term = d.status().term;
-      for (let i = 0; i < 40 && d.status().term === term; i++) d.tick();
-      this.settle();
-    }
-    expect(d.status().role).toBe("leader");
-  }
-
-  put(id: NodeId, key: string, outcomes: Map<string, ProposalOutcome | null>): void {
-    outcomes.set(key, null);
-    this.driver(id).propose(encodeCommand({ op: "put", key, value: new TextEncoder().encode(key) }), (o) =>
-      outcomes.set(key, o),
-    );
-    this.settle();
-  }
-}
+import type { ProposalOutcome } from "../../src/node/driver.ts";
+import { HandCluster } from "./support/hand-cluster.ts";
 
 const codeOf = (o: ProposalOutcome | null | undefined): string =>
   o === null || o === undefined ? "pending" : o.ok ? "ok" : o.code;

@@ -1,6 +1,7 @@
 // The many-seed simulation suite, shared by the 3-node and 5-node test files (two files so vitest
 // runs them on both cores). Every flag combination must be equally correct: for each one, SEEDS
-// seeds with faults, no invariant violated, every history linearizable. A failure names the
+// seeds with faults, no invariant violated, every history linearizable. Among the faults, nodes
+// switch to other combinations live and back, so every combination is also run across switches. A failure names the
 // command that replays it.
 
 import { describe, expect, it } from "vitest";
@@ -27,20 +28,23 @@ export function simulateAllCombos(nodes: number): void {
         const failures: string[] = [];
         let ops = 0;
         let faults = 0;
+        let flagSwitches = 0;
         for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
           const r = runSeed({ seed, flags, nodes, ops: OPS, faults: true });
           ops += r.ops.ok + r.ops.fail + r.ops.info;
           faults += r.faults;
+          flagSwitches += r.flagSwitches;
           if (!r.ok)
             failures.push(
               `seed ${seed}: ${r.violations.join("; ")}\n  replay: ${replayCommand(r, { ops: OPS, faults: true })}`,
             );
         }
         console.log(
-          `sim ${name} n=${nodes}: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${ops} ops, ${faults} faults, ${failures.length} failed`,
+          `sim ${name} n=${nodes}: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${ops} ops, ${faults} faults (${flagSwitches} live flag switches), ${failures.length} failed`,
         );
         expect(failures.join("\n")).toBe("");
         expect(faults).toBeGreaterThan(SEEDS);
+        expect(flagSwitches).toBeGreaterThan(SEEDS / 2);
       },
       TIMEOUT_MS,
     );
