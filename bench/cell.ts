@@ -10,6 +10,7 @@ import type { Cell, CellConfig, ProcessUsage } from "./results.ts";
 import { type SchedReadings, SchedWindow } from "./sched-window.ts";
 import { EtcdSystem } from "./systems/etcd.ts";
 import { RaftlabSystem } from "./systems/raftlab.ts";
+import { RemoteSystem, type RemoteTarget } from "./systems/remote.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./systems/system.ts";
 
 /** A cell whose requests failed more often than this is recorded as failed (its figures are kept). */
@@ -21,6 +22,8 @@ export interface CellContext {
   readonly maxOutstanding: number;
   readonly nodeArgs: readonly string[];
   readonly verbose: boolean;
+  /** A running cluster to measure instead of starting one per cell (`--target`). */
+  readonly target: RemoteTarget | null;
   /** Told about the system under test as soon as it exists, so Ctrl-C can stop it. */
   onSystem(system: SystemUnderTest): void;
 }
@@ -53,13 +56,15 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
   const system: SystemUnderTest =
     c.system === "etcd"
       ? new EtcdSystem({ size: c.size, leaderTimeoutMs: ctx.leaderTimeoutMs })
-      : new RaftlabSystem({
-          size: c.size,
-          flags: parseFlags(c.flags),
-          nodeArgs: [...nodeArgsFor(c), ...ctx.nodeArgs],
-          leaderTimeoutMs: ctx.leaderTimeoutMs,
-          verbose: ctx.verbose,
-        });
+      : ctx.target
+        ? new RemoteSystem({ target: ctx.target, flags: parseFlags(c.flags), leaderTimeoutMs: ctx.leaderTimeoutMs })
+        : new RaftlabSystem({
+            size: c.size,
+            flags: parseFlags(c.flags),
+            nodeArgs: [...nodeArgsFor(c), ...ctx.nodeArgs],
+            leaderTimeoutMs: ctx.leaderTimeoutMs,
+            verbose: ctx.verbose,
+          });
   ctx.onSystem(system);
   try {
     const target = await system.start();
@@ -115,6 +120,7 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       elu: Object.fromEntries(usage.map((u) => [u.process, u.elu])),
       series: load.series,
       stealCores: sched!.stealCores,
+      ...(system.topology ? { topology: system.topology() } : {}),
       ...(scrape!.mechanism ? { mechanism: scrape!.mechanism } : {}),
       startedAt,
     };

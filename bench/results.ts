@@ -128,6 +128,17 @@ export interface CellConfig {
   readonly maxApplyBytes?: number;
 }
 
+/** Where a cell ran when it targeted a running cluster (`bench --target`). */
+export interface CellTopology {
+  /** The cluster file. */
+  readonly target: string;
+  /** Every node's client URL. */
+  readonly nodes: readonly string[];
+  readonly leader: number;
+  /** Median round trip of GET /status from the load generator's host to the leader, ms. */
+  readonly rttMs: number | null;
+}
+
 export interface Cell extends CellConfig {
   readonly status: "ok" | "failed";
   /** Why the cell failed (status "failed"). */
@@ -150,6 +161,8 @@ export interface Cell extends CellConfig {
    * gave to other guests. Null where unreadable, absent in older runs.
    */
   readonly stealCores?: number | null;
+  /** The cluster the cell targeted (`bench --target` only). */
+  readonly topology?: CellTopology;
   /** What each optimization did over the measured window (raftlab cells; absent in older runs). */
   readonly mechanism?: CellMechanism | null;
   readonly startedAt: string;

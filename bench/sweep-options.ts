@@ -6,6 +6,7 @@ import { type Flags, formatFlags } from "../src/core/flags.ts";
 import type { StateMachineKind } from "../src/node/state-machines.ts";
 import type { EnvName } from "./environments.ts";
 import type { KeyDist } from "./load/keys.ts";
+import type { RemoteTarget } from "./systems/remote.ts";
 
 export type Preset = "quick" | "full";
 
@@ -47,6 +48,8 @@ export interface SweepOptions {
   /** Replication knob lists (`--max-inflight 1,2,4`); a knob absent here keeps the node's default. */
   readonly knobs: Readonly<Partial<Record<KnobName, readonly number[]>>>;
   readonly peer: "etcd" | null;
+  /** A running cluster to measure (`--target FILE`) instead of starting clusters; null: local clusters. */
+  readonly target: RemoteTarget | null;
   readonly out: string;
   readonly leaderTimeoutMs: number;
   /** Seconds of the checked fault run per combination after the sweep (0: none). */
@@ -60,5 +63,10 @@ export interface SweepOptions {
 
 /** The options as written into results.json (`run.options`): plain JSON, combinations spelled out. */
 export function optionsRecord(o: SweepOptions): Record<string, unknown> {
-  return { ...o, flags: o.flags.map(formatFlags) };
+  const { target, ...rest } = o;
+  return {
+    ...rest,
+    flags: o.flags.map(formatFlags),
+    target: target && { file: target.spec.file, nodes: target.spec.nodes.map((n) => ({ ...n })) },
+  };
 }

@@ -53,13 +53,14 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
   const dir = path.join(o.out, id);
   await mkdir(dir, { recursive: true });
   const machine = machineInfo();
-  const build = useCompiledNodes("bench", io.log);
+  // A targeted cluster runs its own nodes: nothing to build.
+  const build = o.target ? null : useCompiledNodes("bench", io.log);
   const run: Run = {
     id,
     startedAt: new Date().toISOString(),
     finishedAt: null,
     machine,
-    versions: versions({ "raftlab nodes": build.runtime, ...(etcd ? { etcd } : {}) }),
+    versions: versions({ ...(build ? { "raftlab nodes": build.runtime } : {}), ...(etcd ? { etcd } : {}) }),
     commit: gitCommit(),
     options: optionsRecord(o),
   };
@@ -96,6 +97,7 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
         // Before the user's options after "--", which come later and win.
         nodeArgs: ["--state-machine", o.stateMachine, ...o.nodeArgs],
         verbose: o.verbose,
+        target: o.target,
         onSystem: (s) => (current = s),
       });
       current = null;
@@ -120,7 +122,7 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
     io.signal?.removeEventListener("abort", abort);
     await (current as SystemUnderTest | null)?.stop();
     await loadgen.close();
-    build.release();
+    build?.release();
   }
   const final = results(new Date().toISOString());
   await writeRunReport(dir, final);

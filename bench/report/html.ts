@@ -49,7 +49,20 @@ function configPanel(results: Results): string {
 <div><h3>Versions</h3>${htmlTable(["component", "version"], versions)}</div>
 <div><h3>Run options</h3>${htmlTable(["option", "value"], options)}
 <p class="note">Environment shared by every cell: ${escapeHtml(shared || "none")}.${varying.length ? ` Varies between cells: ${escapeHtml(varying.join(", "))}.` : ""}</p></div>
-</div>`;
+</div>${topologyNote(results.cells)}`;
+}
+
+/** Where a run against a running cluster (`--target`) measured, and how far its leader was. */
+function topologyNote(cells: readonly Cell[]): string {
+  const placed = cells.flatMap((c) => (c.topology ? [c.topology] : []));
+  if (placed.length === 0) return "";
+  const rtts = placed.flatMap((t) => (t.rttMs === null ? [] : [t.rttMs]));
+  const leaders = [...new Set(placed.map((t) => t.leader))].sort((a, b) => a - b);
+  const rtt =
+    rtts.length === 0
+      ? ""
+      : ` Round trip from the load generator to the leader (GET /status, median per cell): ${formatNumber(Math.min(...rtts))}–${formatNumber(Math.max(...rtts))} ms.`;
+  return `<p class="note topology">Measured against the running cluster of ${escapeHtml(placed[0]!.target)}: nodes ${escapeHtml(placed[0]!.nodes.join(", "))}; leader node ${leaders.join(", ")} during the cells.${rtt}</p>`;
 }
 
 const VERDICT_CLASS: Record<Verdict, string> = {

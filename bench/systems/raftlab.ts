@@ -1,16 +1,12 @@
 // raftlab under test: a LocalCluster of node processes on fresh data directories and free ports,
-// statistics from each node's GET /stats (stage latencies, CPU, event-loop utilization).
+// statistics from each node's GET /stats (node-stats.ts).
 
 import { rmSync } from "node:fs";
 import type { Flags } from "../../src/core/flags.ts";
-import type { NodeStats } from "../../src/node/api-types.ts";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
-import type { CounterSnapshot } from "../../src/node/mechanism-counters.ts";
 import { type PortBlock, reserveBasePort } from "../../src/node/ports.ts";
-import type { StageSummary } from "../../src/node/stage-stats.ts";
-import { cellMechanism, nodeMechanism } from "../mechanism.ts";
-import type { ProcessUsage, StageTimings } from "../results.ts";
-import { round3, type Scrape, type SystemUnderTest } from "./system.ts";
+import { NodeStatsWindow } from "./node-stats.ts";
+import type { Scrape, SystemUnderTest } from "./system.ts";
 
 const STOP_GRACE_MS = 1000;
 
@@ -32,10 +28,14 @@ export class RaftlabSystem implements SystemUnderTest {
   private broken: string | null = null;
   private stopped: Promise<void> | null = null;
   private interrupt: (err: Error) => void = () => {};
-  /** Each node's mechanism counters when the measured window opened. */
-  private baseline = new Map<number, CounterSnapshot>();
+  private stats: NodeStatsWindow | null = null;
 
   constructor(private readonly o: RaftlabSystemOptions) {}
+
+  private get window(): NodeStatsWindow {
+    if (!this.stats) throw new Error("the cluster is not started");
+    return this.stats;
+  }
 
   private get nodes(): LocalCluster {
     if (!this.cluster) throw new Error("the cluster is not started");
@@ -61,6 +61,7 @@ export class RaftlabSystem implements SystemUnderTest {
       },
     });
     this.cluster = cluster;
+    this.stats = new NodeStatsWindow(new Map(cluster.ids.map((id) => [id, cluster.client(id)])));
     cluster.start();
     this.leader = await Promise.race([cluster.waitForLeader(this.o.leaderTimeoutMs), exit]);
     return cluster.clientUrl(this.leader);
@@ -70,40 +71,12 @@ export class RaftlabSystem implements SystemUnderTest {
     return this.broken;
   }
 
-  async resetStats(): Promise<void> {
-    const cluster = this.nodes;
-    await Promise.all(
-      cluster.ids.map(async (id) => {
-        await cluster.client(id).resetStats();
-        this.baseline.set(id, (await cluster.client(id).stats()).mechanism);
-      }),
-    );
+  resetStats(): Promise<void> {
+    return this.window.reset();
   }
 
-  async scrape(): Promise<Scrape> {
-    const cluster = this.nodes;
-    const stats = await Promise.all(cluster.ids.map((id) => cluster.client(id).stats()));
-    const usage: ProcessUsage[] = stats.map((s, i) => ({
-      process: `node-${cluster.ids[i]}`,
-      role: s.status.role,
-      cpu: round3((s.cpu.userMs + s.cpu.systemMs) / s.cpu.wallMs),
-      elu: round3(s.elu),
-    }));
-    const leaderStats = stats[cluster.ids.indexOf(this.leader)]!;
-    // The stage and CPU windows restarted at the reset; the counters are diffed against the baseline.
-    const mechanism = cellMechanism(
-      stats.map((s, i) => {
-        const id = cluster.ids[i]!;
-        return nodeMechanism(
-          `node-${id}`,
-          s.status.role,
-          s.cpu.wallMs / 1000,
-          this.baseline.get(id) ?? s.mechanism,
-          s.mechanism,
-        );
-      }),
-    );
-    return { stagesMs: stagesMs(leaderStats.stagesUs), usage, mechanism };
+  scrape(): Promise<Scrape> {
+    return this.window.scrape(this.leader);
   }
 
   pids(): ReadonlyMap<string, number> {
@@ -130,15 +103,4 @@ export class RaftlabSystem implements SystemUnderTest {
     })();
     return this.stopped;
   }
-}
-
-function stagesMs(us: NodeStats["stagesUs"]): StageTimings {
-  const ms = (s: StageSummary) => ({ p50: s.p50Us / 1000, p99: s.p99Us / 1000, mean: round3(s.meanUs / 1000) });
-  return {
-    queue: ms(us.queue),
-    append: ms(us.append),
-    replicate: ms(us.replicate),
-    apply: ms(us.apply),
-    total: ms(us.total),
-  };
 }

@@ -1,7 +1,7 @@
 // A replicated key-value system the sweep can put under load: raftlab itself or a peer baseline.
 
 import type { Protocol } from "../load/spec.ts";
-import type { CellMechanism, ProcessUsage, StageTimings } from "../results.ts";
+import type { CellMechanism, CellTopology, ProcessUsage, StageTimings } from "../results.ts";
 
 export interface Scrape {
   /** Per-stage latency on the leader; null for a system that does not report stages. */
@@ -21,8 +21,10 @@ export interface SystemUnderTest {
   /** Restarts the measured window of every member's statistics. */
   resetStats(): Promise<void>;
   scrape(): Promise<Scrape>;
-  /** The running members' process ids, by the process names `scrape()` reports. */
+  /** The running members' process ids, by the process names `scrape()` reports (local members only). */
   pids(): ReadonlyMap<string, number>;
+  /** Where the cell ran, for a system the bench did not start. */
+  topology?(): CellTopology;
   /** Stops every member (never leaves a process behind) and removes the data directories. */
   stop(): Promise<void>;
 }

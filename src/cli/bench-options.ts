@@ -4,8 +4,10 @@
 import { randomInt } from "node:crypto";
 import { ENVIRONMENTS, isEnvName } from "../../bench/environments.ts";
 import type { EnvChoice, Preset, SweepOptions } from "../../bench/sweep-options.ts";
+import type { RemoteTarget } from "../../bench/systems/remote.ts";
 import { KNOB_NAMES, KNOB_OPTIONS, type KnobName } from "../core/config.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
+import { clusterFileOption, clusterSecretOption } from "./cluster-file-option.ts";
 import { choiceOption, flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 // quick is the default run: 16 combinations × 2 sizes, once on loopback and twice in the emulated data
@@ -92,13 +94,20 @@ Options:
   --max-apply-bytes LIST     payload bytes per apply batch
   --peer etcd            also run an etcd cluster of each size under the same load (needs an etcd
                          binary on PATH: apt-get install etcd-server)
+  --target FILE          measure a running cluster described by its cluster file (see 'raftlab
+                         node --help') instead of starting one per cell: each cell switches every
+                         node to its combination (POST /admin/flags: nodes run with --admin, the
+                         file's secretFile holds their secret), finds the leader, loads it and
+                         records the round trip to it. Size, environment and knob options do not
+                         apply; checks and micro-benchmarks are off unless asked for
   --out DIR              reports root (default reports)
   --leader-timeout-ms N  a cell fails if no leader is elected within N ms (default 15000)
   --check-seconds S      after the sweep, a checked fault run of S seconds per combination (kill -9,
                          pauses, partitions; linearizability checked): the report's correctness
-                         column. 0 skips it (default 3)
+                         column. 0 skips it (default 3; 0 with --target)
   --micro-ms MS          after that, the micro-benchmarks (codec, log append, quorum, checker) at
-                         MS per task, as a table in the report. 0 skips them (default 200)
+                         MS per task, as a table in the report. 0 skips them (default 200; 0 with
+                         --target)
   --verbose              show the nodes' output
   -h, --help             show this help
 
@@ -143,6 +152,32 @@ function replicationKnobLists(
   return out;
 }
 
+/** Options that configure the nodes the bench starts, which a targeted cluster was started without. */
+const NODE_SETUP_OPTIONS = [
+  "sizes",
+  "peer",
+  "env",
+  "net-delay",
+  "fsync-delay-us",
+  "apply-cost-us",
+  ...KNOB_NAMES.map((k) => KNOB_OPTIONS[k].option.slice(2)),
+] as const;
+
+/** `--target FILE`: the running cluster and its secret (the nodes' /admin token). */
+function targetOption(v: Record<string, unknown>, nodeOptions: number): RemoteTarget {
+  const given = NODE_SETUP_OPTIONS.find((name) => v[name] !== undefined);
+  const changed = (["net-jitter", "net-loss"] as const).find((name) => v[name] !== "0");
+  const bad = given ?? changed ?? (v["state-machine"] !== "kv" ? "state-machine" : undefined);
+  if (bad !== undefined)
+    throw new UsageError(
+      `--${bad} sets up the nodes the bench starts; with --target the cluster runs as it was started (its size comes from the file)`,
+    );
+  if (nodeOptions > 0)
+    throw new UsageError(`node options after "--" are for the nodes the bench starts; with --target there are none`);
+  const spec = clusterFileOption("--target", v.target as string);
+  return { spec, adminToken: clusterSecretOption("--target", spec) };
+}
+
 export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help" {
   const dash = argv.indexOf("--");
   const own = dash < 0 ? [...argv] : argv.slice(0, dash);
@@ -173,10 +208,11 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       seed: { type: "string" },
       ...Object.fromEntries(KNOB_NAMES.map((k) => [KNOB_OPTIONS[k].option.slice(2), { type: "string" as const }])),
       peer: { type: "string" },
+      target: { type: "string" },
       out: { type: "string", default: "reports" },
       "leader-timeout-ms": { type: "string", default: "15000" },
-      "check-seconds": { type: "string", default: "3" },
-      "micro-ms": { type: "string", default: "200" },
+      "check-seconds": { type: "string" },
+      "micro-ms": { type: "string" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -193,6 +229,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     throw new UsageError(`--key-dist must be uniform or zipf, got "${v["key-dist"]}"`);
   }
   if (v.peer !== undefined && v.peer !== "etcd") throw new UsageError(`--peer must be etcd, got "${v.peer}"`);
+  const target = v.target === undefined ? null : targetOption(v, dash < 0 ? 0 : argv.length - dash - 1);
   const keys = intOption("--keys", v.keys, 0, 100_000_000);
   if (v["key-dist"] === "zipf" && keys === 0)
     throw new UsageError("--key-dist zipf needs a key space: --keys N with N > 0");
@@ -209,7 +246,8 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       "--env names whole environments: give either --env or --net-delay/--fsync-delay-us/--apply-cost-us, not both",
     );
   }
-  const env = knobLists ? [] : envList(v.env ?? p.env);
+  // A targeted cluster has no emulation the bench can set: its cells are plain ones.
+  const env = target ? envList("loopback") : knobLists ? [] : envList(v.env ?? p.env);
   if (v.order !== "shuffled" && v.order !== "grouped")
     throw new UsageError(`--order must be shuffled or grouped, got "${v.order}"`);
   // Closed loop runs unless only open-loop levels were asked for.
@@ -222,7 +260,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
 
   return {
     preset,
-    sizes: list("--sizes", v.sizes ?? p.sizes, int(1, 99)),
+    sizes: target ? [target.spec.nodes.length] : list("--sizes", v.sizes ?? p.sizes, int(1, 99)),
     flags,
     connections,
     rates,
@@ -245,10 +283,12 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     seed: v.seed === undefined ? randomInt(1, 2 ** 31 - 1) : intOption("--seed", v.seed, 0, 2 ** 31 - 1),
     knobs: replicationKnobLists(v, int),
     peer: v.peer === "etcd" ? "etcd" : null,
+    target,
     out: v.out,
     leaderTimeoutMs: intOption("--leader-timeout-ms", v["leader-timeout-ms"], 100, 600_000),
-    checkS: numberOption("--check-seconds", v["check-seconds"], 0, 3600),
-    microMs: intOption("--micro-ms", v["micro-ms"], 0, 600_000),
+    // They measure this machine, not the targeted cluster: off with --target unless asked for.
+    checkS: numberOption("--check-seconds", v["check-seconds"] ?? (target ? "0" : "3"), 0, 3600),
+    microMs: intOption("--micro-ms", v["micro-ms"] ?? (target ? "0" : "200"), 0, 600_000),
     verbose: v.verbose,
     nodeArgs: dash < 0 ? [] : argv.slice(dash + 1),
   };

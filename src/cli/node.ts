@@ -1,10 +1,8 @@
 // `raftlab node`: runs one Raft key-value node in this process.
 
-import { readFileSync } from "node:fs";
 import { DEFAULT_LIMITS, MAX_VALUE_BYTES } from "../api/http-api.ts";
 import { DEFAULTS, KNOB_NAMES, KNOB_OPTIONS, type Knobs } from "../core/config.ts";
 import { type Flags, formatFlags } from "../core/flags.ts";
-import { ClusterFileError, type ClusterSpec, parseClusterFile } from "../node/cluster-file.ts";
 import { FAILPOINTS, FailpointError, type FailpointSpec, parseFailpoint } from "../node/failpoints.ts";
 import { MAX_KEY_BYTES } from "../node/kv-command.ts";
 import { readSecretFile } from "../node/secret-file.ts";
@@ -12,6 +10,7 @@ import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
 import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { STORAGE_MODES } from "../storage/file-store.ts";
 import { MAX_LINK_DELAY_MS } from "../transport/link-shaper.ts";
+import { asUsage, clusterFileOption, clusterSecretOption } from "./cluster-file-option.ts";
 import { command } from "./command.ts";
 import { choiceOption, flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
@@ -140,39 +139,15 @@ function membership(id: number, v: Record<string, string | boolean | undefined>)
 
 /** Node `id` of the cluster file: its own entry's host, the file's flags and secret. */
 function fromClusterFile(id: number, file: string, host?: string, dataDir?: string): Membership {
-  const spec = clusterFileOption(file);
-  const self = asUsage(() => spec.member(id));
+  const spec = clusterFileOption("--cluster", file);
+  const self = asUsage("--cluster", () => spec.member(id));
   return {
     peers: spec.nodes,
     flags: spec.flags ?? flagsOption("all"),
-    secret: spec.secretFile
-      ? asUsage(() => spec.readSecret(readSecretFile))
-      : secretOption(process.env.RAFTLAB_SECRET_FILE),
+    secret: clusterSecretOption("--cluster", spec) ?? secretOption(process.env.RAFTLAB_SECRET_FILE),
     host: host ?? self.host,
     dataDir: dataDir ?? `raftlab-node-${id}`,
   };
-}
-
-function clusterFileOption(file: string): ClusterSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UsageError(
-      `--cluster: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  return asUsage(() => parseClusterFile(text, file));
-}
-
-/** A cluster file's error, as a usage error (its message already names file, line and field). */
-function asUsage<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof ClusterFileError) throw new UsageError(`--cluster ${err.message}`);
-    throw err;
-  }
 }
 
 function parsePeers(text: string): PeerAddress[] {

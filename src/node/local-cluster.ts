@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Flags } from "../core/flags.ts";
+import { waitForAgreedLeader } from "./agreed-leader.ts";
 import { NodeClient, type NodeClientOptions } from "./api-client.ts";
 import type { NodeStatus } from "./api-types.ts";
 import { formatClusterFile } from "./cluster-file.ts";
@@ -172,29 +173,10 @@ export class LocalCluster {
    * Waits until the running nodes agree on one leader of the highest term seen and it reports itself
    * leader; returns its id. Rejects after `timeoutMs`.
    */
-  async waitForLeader(timeoutMs = 10_000, among: readonly number[] = this.ids): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const statuses = (
-        await Promise.all(among.filter((id) => this.isRunning(id)).map((id) => this.status(id)))
-      ).filter((s): s is NodeStatus => s !== null);
-      const leader = statuses.find((s) => s.role === "leader");
-      const majority = Math.floor(this.o.nodes / 2) + 1;
-      if (
-        leader &&
-        statuses.filter((s) => s.leader === leader.id && s.term === leader.term).length >=
-          Math.min(majority, statuses.length)
-      ) {
-        return leader.id;
-      }
-      if (Date.now() > deadline) {
-        const seen = statuses
-          .map((s) => `node ${s.id}: ${s.role} term ${s.term} leader ${s.leader ?? "none"}`)
-          .join("; ");
-        throw new Error(`no leader elected within ${timeoutMs} ms (${seen || "no node answered /status"})`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  waitForLeader(timeoutMs = 10_000, among: readonly number[] = this.ids): Promise<number> {
+    const running = (): Map<number, NodeClient> =>
+      new Map(among.filter((id) => this.isRunning(id)).map((id) => [id, this.client(id)]));
+    return waitForAgreedLeader(running, this.o.nodes, timeoutMs);
   }
 
   /** Stops every node: SIGTERM, then SIGKILL for any still alive after `graceMs`. */
