@@ -55,7 +55,6 @@ export async function runProfile(
   const id = runId(o.out, `profile-${o.tool}`);
   const dir = path.join(o.out, id);
   await mkdir(dir, { recursive: true });
-  const build = useCompiledNodes("profile", log);
   let clinicExited!: (code: number | null) => void;
   const clinicDone = new Promise<number | null>((resolve) => (clinicExited = resolve));
   const cluster = new LocalCluster({
@@ -80,6 +79,8 @@ export async function runProfile(
     void cluster.stop();
   };
   signal?.addEventListener("abort", abort);
+  // Made here, so the finally below removes it: the nodes' command is chosen when they start.
+  const build = useCompiledNodes("profile", log);
   try {
     log(`profile: starting ${o.nodes} node(s), flags ${formatFlags(o.flags)}, node 1 under clinic ${o.tool}`);
     cluster.start();

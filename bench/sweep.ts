@@ -75,7 +75,6 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
   });
   const save = (r: Results): Promise<void> =>
     writeAtomically(path.join(dir, "results.json"), `${JSON.stringify(r, null, 2)}\n`);
-  await save(results(null));
 
   const loadgen = new Loadgen();
   let current: SystemUnderTest | null = null;
@@ -86,6 +85,8 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
   io.signal?.addEventListener("abort", abort);
   const t0 = performance.now();
   try {
+    // Inside the try, so that whatever fails from here on still removes the node build.
+    await save(results(null));
     for (const [i, config] of plan.entries()) {
       if (io.signal?.aborted) break;
       const elapsed = performance.now() - t0;

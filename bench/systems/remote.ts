@@ -7,7 +7,7 @@
 import { type Flags, formatFlags } from "../../src/core/flags.ts";
 import { waitForAgreedLeader } from "../../src/node/agreed-leader.ts";
 import { ApiError, NodeClient, NoResponseError } from "../../src/node/api-client.ts";
-import type { ClusterSpec, MemberAddress } from "../../src/node/cluster-file.ts";
+import { type ClusterSpec, clientUrlOf } from "../../src/node/cluster-file.ts";
 import type { CellTopology } from "../results.ts";
 import { NodeStatsWindow } from "./node-stats.ts";
 import type { Scrape, SystemUnderTest } from "./system.ts";
@@ -21,10 +21,6 @@ export interface RemoteTarget {
   readonly adminToken: string | null;
 }
 
-export function memberClientUrl(m: MemberAddress): string {
-  return `http://${m.host.includes(":") ? `[${m.host}]` : m.host}:${m.clientPort}`;
-}
-
 export class RemoteSystem implements SystemUnderTest {
   readonly protocol = "raftlab";
   private readonly clients: Map<number, NodeClient>;
@@ -36,7 +32,7 @@ export class RemoteSystem implements SystemUnderTest {
     private readonly o: { readonly target: RemoteTarget; readonly flags: Flags; readonly leaderTimeoutMs: number },
   ) {
     this.clients = new Map(
-      o.target.spec.nodes.map((m) => [m.id, new NodeClient(memberClientUrl(m), { adminToken: o.target.adminToken })]),
+      o.target.spec.nodes.map((m) => [m.id, new NodeClient(clientUrlOf(m), { adminToken: o.target.adminToken })]),
     );
     this.window = new NodeStatsWindow(this.clients);
   }
@@ -46,7 +42,7 @@ export class RemoteSystem implements SystemUnderTest {
     await Promise.all([...this.clients].map(([id, client]) => this.switchFlags(id, client, wanted)));
     this.leader = await waitForAgreedLeader(() => this.clients, this.clients.size, this.o.leaderTimeoutMs);
     this.rttMs = await medianRoundTrip(this.clients.get(this.leader)!);
-    return memberClientUrl(this.o.target.spec.member(this.leader));
+    return clientUrlOf(this.o.target.spec.member(this.leader));
   }
 
   private async switchFlags(id: number, client: NodeClient, wanted: string): Promise<void> {
@@ -86,7 +82,7 @@ export class RemoteSystem implements SystemUnderTest {
   topology(): CellTopology {
     return {
       target: this.o.target.spec.file,
-      nodes: this.o.target.spec.nodes.map(memberClientUrl),
+      nodes: this.o.target.spec.nodes.map(clientUrlOf),
       leader: this.leader,
       rttMs: this.rttMs,
     };

@@ -52,19 +52,27 @@ export class ClusterFileError extends Error {
 const TOP_FIELDS = ["nodes", "flags", "secretFile"] as const;
 const NODE_FIELDS = ["id", "client", "peer"] as const;
 
+/** A member's URL for `scheme` on `port`. A host is kept as a URL spells it (an IPv6 address in brackets). */
+export function memberUrl(scheme: "http" | "ws", host: string, port: number): string {
+  return `${scheme}://${host}:${port}`;
+}
+
+/** Where a member serves clients. */
+export function clientUrlOf(m: { readonly host: string; readonly clientPort: number }): string {
+  return memberUrl("http", m.host, m.clientPort);
+}
+
 /** The text of a cluster file; `secretFile` is written as given (relative names are read against the file's folder). */
 export function formatClusterFile(c: {
   readonly nodes: readonly MemberAddress[];
   readonly flags: Flags | null;
   readonly secretFile: string | null;
 }): string {
-  // A host is kept as a URL spells it (an IPv6 address in brackets), so it goes back in as it is.
-  const url = (scheme: string, host: string, port: number): string => `${scheme}://${host}:${port}`;
   const doc = {
     nodes: c.nodes.map((n) => ({
       id: n.id,
-      client: url("http", n.host, n.clientPort),
-      peer: url("ws", n.host, n.peerPort),
+      client: clientUrlOf(n),
+      peer: memberUrl("ws", n.host, n.peerPort),
     })),
     ...(c.flags ? { flags: formatFlags(c.flags) } : {}),
     ...(c.secretFile ? { secretFile: c.secretFile } : {}),

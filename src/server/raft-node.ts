@@ -20,7 +20,7 @@ import { RawNode } from "../core/raw-node.ts";
 import { seededRng } from "../core/rng.ts";
 import type { FlagsState, NodeStatus } from "../node/api-types.ts";
 import { type Applier, inlineApplier, loopApplier, workerApplier } from "../node/appliers.ts";
-import type { MemberAddress } from "../node/cluster-file.ts";
+import { clientUrlOf, type MemberAddress } from "../node/cluster-file.ts";
 import { type ProposalOutcome, RaftDriver } from "../node/driver.ts";
 import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { type ApplyResult, encodeCommand } from "../node/kv-command.ts";
@@ -89,7 +89,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   if (o.limits.maxValueBytes > MAX_VALUE_BYTES) {
     throw new Error(`the value limit ${o.limits.maxValueBytes} is above the maximum ${MAX_VALUE_BYTES}`);
   }
-  const clientUrl = (p: PeerAddress): string => `http://${p.host}:${p.clientPort}`;
+
   const peerUrl = (p: PeerAddress): string => `ws://${p.host}:${p.peerPort}`;
 
   const failpoint = o.failpoint ? armFailpoint(o.failpoint) : undefined;
@@ -161,7 +161,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     failpoint,
   });
 
-  const urlOf = new Map(o.peers.map((p) => [p.id, clientUrl(p)]));
+  const urlOf = new Map(o.peers.map((p) => [p.id, clientUrlOf(p)]));
   const status = (): NodeStatus => {
     const s = driver.status();
     const leader = s.leader || null;
@@ -171,7 +171,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       term: s.term,
       leader,
       leaderUrl: leader ? (urlOf.get(leader) ?? null) : null,
-      clientUrl: clientUrl(self),
+      clientUrl: clientUrlOf(self),
       peerUrl: peerUrl(self),
       pid: process.pid,
       commitIndex: s.commit,

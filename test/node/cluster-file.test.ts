@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { parseFlags } from "../../src/core/flags.ts";
-import { ClusterFileError, formatClusterFile, parseClusterFile } from "../../src/node/cluster-file.ts";
+import { ClusterFileError, clientUrlOf, formatClusterFile, parseClusterFile } from "../../src/node/cluster-file.ts";
 
 const VALID = `# three hosts
 nodes:
@@ -136,5 +136,13 @@ describe("cluster file", () => {
     expect(parseClusterFile(formatClusterFile({ nodes: spec.nodes, flags: null, secretFile: null }), "c").flags).toBe(
       null,
     );
+  });
+
+  it("spells a member's client URL as the file does, an IPv6 host in its brackets once", () => {
+    const spec = parseClusterFile(
+      'nodes:\n  - { id: 1, client: "http://[::1]:7001", peer: "ws://[::1]:7101" }\n',
+      "c.yaml",
+    );
+    expect(clientUrlOf(spec.member(1))).toBe("http://[::1]:7001");
   });
 });
