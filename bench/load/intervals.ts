@@ -45,7 +45,9 @@ export class IntervalRecorder {
   series(): TimeSeries {
     return {
       intervalMs: this.intervalMs,
-      windowMs: Math.round(this.windowMs),
+      // Unrounded: the intervals were cut by this very length, so ok.length = ceil(windowMs / intervalMs)
+      // holds even when the window ends a sliver past an interval boundary.
+      windowMs: this.windowMs,
       ok: this.ok,
       errors: this.errors,
       p50Ms: this.p50Ms,

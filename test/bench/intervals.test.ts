@@ -28,6 +28,16 @@ describe("IntervalRecorder", () => {
     expect(s.p99Ms[3]).toBeNull();
   });
 
+  it("records the window's exact length, so a sliver past a boundary is counted as its interval", () => {
+    const r = new IntervalRecorder(100);
+    r.begin(1000);
+    r.success(1000 + 150, 1);
+    r.end(1000 + 200.04); // a third interval 0.04 ms long
+    const s = r.series();
+    expect(s.ok).toEqual([0, 1, 0]);
+    expect(s.ok.length).toBe(Math.ceil(s.windowMs / s.intervalMs));
+  });
+
   it("sums to the tally's totals", () => {
     const tally = new Tally();
     tally.begin();
