@@ -71,6 +71,7 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
     let scrape: Scrape | null = null;
     const spec: LoadSpec = {
       target,
+      nodes: system.clientUrls(),
       protocol: system.protocol,
       mode:
         c.connections !== null

@@ -16,6 +16,11 @@ export type LoadMode =
 export interface LoadSpec {
   /** Base URL of the node that takes the load (the leader), e.g. http://127.0.0.1:7001. */
   readonly target: string;
+  /**
+   * Every node's client URL: the open loop follows the leader among them (bench/load/leader-follower.ts).
+   * Absent: the load stays on `target`.
+   */
+  readonly nodes?: readonly string[];
   readonly protocol: Protocol;
   readonly mode: LoadMode;
   readonly warmupS: number;

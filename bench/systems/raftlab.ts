@@ -67,6 +67,11 @@ export class RaftlabSystem implements SystemUnderTest {
     return cluster.clientUrl(this.leader);
   }
 
+  clientUrls(): readonly string[] {
+    const cluster = this.nodes;
+    return cluster.ids.map((id) => cluster.clientUrl(id));
+  }
+
   failure(): string | null {
     return this.broken;
   }

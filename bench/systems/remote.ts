@@ -66,6 +66,10 @@ export class RemoteSystem implements SystemUnderTest {
     }
   }
 
+  clientUrls(): readonly string[] {
+    return this.o.target.spec.nodes.map(memberClientUrl);
+  }
+
   failure(): string | null {
     return null;
   }
@@ -86,7 +90,7 @@ export class RemoteSystem implements SystemUnderTest {
   topology(): CellTopology {
     return {
       target: this.o.target.spec.file,
-      nodes: this.o.target.spec.nodes.map(memberClientUrl),
+      nodes: this.clientUrls(),
       leader: this.leader,
       rttMs: this.rttMs,
     };

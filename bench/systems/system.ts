@@ -16,6 +16,8 @@ export interface SystemUnderTest {
   readonly protocol: Protocol;
   /** Starts every member on fresh data directories and free ports; resolves with the leader's client URL. */
   start(): Promise<string>;
+  /** Every member's client URL, which the open loop follows the leader among (empty: it stays on the first). */
+  clientUrls(): readonly string[];
   /** Why the system is broken (a member exited), or null while it is healthy. */
   failure(): string | null;
   /** Restarts the measured window of every member's statistics. */
