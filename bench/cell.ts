@@ -4,6 +4,9 @@
 
 import { KNOB_NAMES, KNOB_OPTIONS } from "../src/core/config.ts";
 import { parseFlags } from "../src/core/flags.ts";
+import { type Injection, parseEvent } from "./events/event.ts";
+import { eventCost } from "./events/metrics.ts";
+import { EventRunner } from "./events/runner.ts";
 import type { Loadgen } from "./load/loadgen.ts";
 import type { LoadResult, LoadSpec } from "./load/spec.ts";
 import type { Cell, CellConfig, ProcessUsage } from "./results.ts";
@@ -15,6 +18,11 @@ import { round3, type Scrape, type SystemUnderTest } from "./systems/system.ts";
 
 /** A cell whose requests failed more often than this is recorded as failed (its figures are kept). */
 const MAX_ERROR_FRACTION = 0.01;
+/** The series' interval in a cell with events: fine enough to see an election, coarse enough for a p99. */
+const EVENT_INTERVAL_MS = 20;
+
+/** ms since the Unix epoch, comparable with the load generator's (another process). */
+const epochMs = (): number => performance.timeOrigin + performance.now();
 
 export interface CellContext {
   readonly loadgen: Loadgen;
@@ -48,6 +56,8 @@ export function nodeArgsFor(c: CellConfig): string[] {
     "--net-loss",
     String(c.netLoss),
     ...KNOB_NAMES.flatMap((k) => (c[k] === undefined ? [] : [KNOB_OPTIONS[k].option, String(c[k])])),
+    // Events cut links and change the fsync delay through /admin.
+    ...(c.events?.length ? ["--admin"] : []),
   ];
 }
 
@@ -66,11 +76,17 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
             verbose: ctx.verbose,
           });
   ctx.onSystem(system);
+  const events = (c.events ?? []).map(parseEvent);
+  let runner: EventRunner | null = null;
   try {
     const target = await system.start();
+    runner =
+      events.length === 0 ? null : new EventRunner(events, system.eventTarget?.() ?? noEventTarget(c.system), epochMs);
+    let injected: Injection[] = [];
     let scrape: Scrape | null = null;
     const spec: LoadSpec = {
       target,
+      nodes: system.clientUrls(),
       protocol: system.protocol,
       mode:
         c.connections !== null
@@ -83,11 +99,13 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       keyDist: c.keyDist,
       readRatio: c.readRatio,
       seed: c.rep + 1,
+      ...(runner ? { intervalMs: EVENT_INTERVAL_MS, logSuccesses: true } : {}),
     };
     let window: SchedWindow | null = null;
     let sched: SchedReadings | null = null;
     const load = await ctx.loadgen.run(spec, {
-      onMeasureStart: () => {
+      onMeasureStart: (atEpochMs) => {
+        runner?.start(atEpochMs);
         const loadgenPid = ctx.loadgen.pid;
         window = new SchedWindow(
           new Map([...system.pids(), ...(loadgenPid === undefined ? [] : [["loadgen", loadgenPid] as const])]),
@@ -96,6 +114,7 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       },
       onMeasureEnd: async () => {
         sched = window!.close();
+        if (runner) injected = await runner.stop();
         scrape = await system.scrape();
       },
     });
@@ -105,7 +124,8 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       ...scrape!.usage,
       { process: "loadgen", role: "loadgen", cpu: round3(load.cpu), elu: round3(load.elu) },
     ].map((u) => ({ ...u, cpuUsPerOp: perOp(u.cpu), runQueueWait: sched!.runQueueWait[u.process] ?? null }));
-    const failure = system.failure() ?? errorFailure(load);
+    // A cell with events is not judged by its error count: the errors are what it measures.
+    const failure = system.failure() ?? (runner ? noSuccess(load) : errorFailure(load));
     return {
       ...c,
       status: failure ? "failed" : "ok",
@@ -122,17 +142,24 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       stealCores: sched!.stealCores,
       ...(system.topology ? { topology: system.topology() } : {}),
       ...(scrape!.mechanism ? { mechanism: scrape!.mechanism } : {}),
+      ...(runner ? { eventCosts: injected.map((inj) => eventCost(inj, load.successes!, load.series)) } : {}),
       startedAt,
     };
   } catch (err) {
     return failedCell(c, system.failure() ?? (err as Error).message, startedAt);
   } finally {
+    runner?.cancel();
     await system.stop();
   }
 }
 
+function noSuccess(load: LoadResult): string | null {
+  return load.ok === 0 ? `no request succeeded (${describeErrors(load)})` : null;
+}
+
 function errorFailure(load: LoadResult): string | null {
-  if (load.ok === 0) return `no request succeeded (${describeErrors(load)})`;
+  const none = noSuccess(load);
+  if (none) return none;
   if (load.errors <= load.requests * MAX_ERROR_FRACTION) return null;
   return `${load.errors} of ${load.requests} requests failed (${describeErrors(load)})`;
 }
@@ -140,6 +167,10 @@ function errorFailure(load: LoadResult): string | null {
 function describeErrors(load: LoadResult): string {
   const kinds = Object.entries(load.errorKinds).sort((a, b) => b[1] - a[1]);
   return kinds.length === 0 ? "no response at all" : kinds.map(([k, n]) => `${k} ×${n}`).join(", ");
+}
+
+function noEventTarget(system: string): never {
+  throw new Error(`${system} cells cannot take events: the bench injects them only into clusters it starts`);
 }
 
 export function failedCell(c: CellConfig, error: string, startedAt: string): Cell {

@@ -107,6 +107,7 @@ export function planCells(o: SweepOptions): CellConfig[] {
               fsyncDelayUs: s.fsyncDelayUs,
               applyCostUs: s.applyCostUs,
               ...(sys.system === "raftlab" ? knobsOf(s) : {}),
+              ...(o.events.length > 0 ? { events: o.events } : {}),
             });
           }
         }

@@ -126,6 +126,57 @@ export interface CellConfig {
   readonly maxBatchEntries?: number;
   readonly maxBatchBytes?: number;
   readonly maxApplyBytes?: number;
+  /** Events injected into the cell (`--event`), canonically spelled (`partition-leader:800@2`); absent: none. */
+  readonly events?: readonly string[];
+}
+
+/** Throughput and p99 of the successes completed in a span of time around an event. */
+export interface EventSpan {
+  /** Successes per second. */
+  readonly throughput: number;
+  /** p99 latency of those successes, ms (null: none completed). */
+  readonly p99Ms: number | null;
+}
+
+/**
+ * One event injected into a cell, and what it cost (bench/events/metrics.ts). Times are in ms, on
+ * the load generator's clock (µs resolution); offsets named `…FromEvent` count from the injection.
+ */
+export interface CellEvent {
+  /** The event as asked for (`kill-leader@2`). */
+  readonly event: string;
+  readonly kind: string;
+  /** What was done, e.g. `kill -9 node 2, restart after 2000 ms`; the nodes it hit. */
+  readonly detail: string;
+  readonly nodes: readonly number[];
+  /** When it was injected, ms after the measured window opened. */
+  readonly injectedAtMs: number;
+  /**
+   * From the injection to the first success of a request due after it (a reply already on its way
+   * does not count); null when none came before the window closed.
+   */
+  readonly firstSuccessMs: number | null;
+  /**
+   * The longest stretch without a success around the event: from the last success before it to the
+   * first after, or a longer gap between successes within `compareMs` after it.
+   */
+  readonly unavailableMs: number;
+  readonly unavailableFromEventMs: number;
+  readonly unavailableToEventMs: number;
+  /** Length of each of the two spans compared (the same before and after the injection). */
+  readonly compareMs: number;
+  readonly before: EventSpan;
+  readonly after: EventSpan;
+  /** The cell's series from `compareMs` before to `compareMs` after the injection (`startFromEventMs`: its first interval's start). */
+  readonly series: {
+    readonly intervalMs: number;
+    readonly startFromEventMs: number;
+    readonly ok: readonly number[];
+    readonly errors: readonly number[];
+    readonly p99Ms: readonly (number | null)[];
+  };
+  /** Link changes a node did not accept (it was down or paused), if any. */
+  readonly missed?: readonly string[];
 }
 
 /** Where a cell ran when it targeted a running cluster (`bench --target`). */
@@ -165,6 +216,8 @@ export interface Cell extends CellConfig {
   readonly topology?: CellTopology;
   /** What each optimization did over the measured window (raftlab cells; absent in older runs). */
   readonly mechanism?: CellMechanism | null;
+  /** What each injected event cost (cells run with `--event`); `series` is then at a finer interval. */
+  readonly eventCosts?: readonly CellEvent[];
   readonly startedAt: string;
 }
 

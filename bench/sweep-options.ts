@@ -8,7 +8,7 @@ import type { EnvName } from "./environments.ts";
 import type { KeyDist } from "./load/keys.ts";
 import type { RemoteTarget } from "./systems/remote.ts";
 
-export type Preset = "quick" | "full";
+export type Preset = "quick" | "full" | "events";
 
 export interface EnvChoice {
   readonly name: EnvName;
@@ -22,6 +22,8 @@ export interface SweepOptions {
   readonly connections: readonly number[];
   readonly rates: readonly number[];
   readonly maxOutstanding: number;
+  /** Events injected into every cell (`--event`), canonically spelled (bench/events/event.ts). */
+  readonly events: readonly string[];
   readonly durationS: number;
   readonly warmupS: number;
   readonly reps: number;

@@ -4,13 +4,13 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { FromWorker, LoadResult, LoadSpec, ToWorker } from "./spec.ts";
-import type { WindowHooks } from "./window.ts";
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 
 /** Hooks may be async (e.g. an HTTP call to every node); the result waits for them. */
 export interface AsyncWindowHooks {
-  onMeasureStart(): Promise<void> | void;
+  /** `atEpochMs`: when the load generator opened the window, in ms since the Unix epoch. */
+  onMeasureStart(atEpochMs: number): Promise<void> | void;
   onMeasureEnd(): Promise<void> | void;
 }
 
@@ -26,8 +26,8 @@ export class Loadgen {
     const child = this.ensure();
     return new Promise<LoadResult>((resolve, reject) => {
       const pending: Promise<void>[] = [];
-      const call = (f: keyof WindowHooks): void => {
-        pending.push(Promise.resolve().then(() => hooks[f]()));
+      const call = (hook: () => Promise<void> | void): void => {
+        pending.push(Promise.resolve().then(hook));
       };
       const timer = setTimeout(
         () =>
@@ -39,8 +39,8 @@ export class Loadgen {
         (spec.warmupS + spec.durationS) * 1000 + graceMs,
       );
       const onMessage = (msg: FromWorker): void => {
-        if (msg.type === "measure-start") call("onMeasureStart");
-        else if (msg.type === "measure-end") call("onMeasureEnd");
+        if (msg.type === "measure-start") call(() => hooks.onMeasureStart(msg.atEpochMs));
+        else if (msg.type === "measure-end") call(() => hooks.onMeasureEnd());
         else if (msg.type === "result") finish(null, msg.result);
         else finish(new Error(`load generator: ${msg.message}`));
       };

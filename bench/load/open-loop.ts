@@ -5,10 +5,14 @@
 // stall are sent late and timed from then, so the queueing delay a real client would see is never
 // measured ("coordinated omission", Gil Tene). Here request i is due at t0 + i/rate whether or not
 // earlier ones have been answered, and its latency runs from that due time.
+//
+// The load follows the leader (leader-follower.ts): a leader that dies or steps down leaves the
+// offered load unchanged, so its cost shows as failed requests and a gap in the successes.
 
 import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { keyGenerator } from "./keys.ts";
+import { LeaderFollower } from "./leader-follower.ts";
 import { type LoadSpec, readChooser, requestFactory } from "./spec.ts";
 import { Tally } from "./tally.ts";
 import { runWindow, type WindowHooks } from "./window.ts";
@@ -18,6 +22,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_SOCKETS = 256;
 /** How often the pacer wakes; requests due meanwhile go out together, each still timed from its due time. */
 const PACER_MS = 1;
+/** Failures that say the target is not (or no longer) a working leader: a redirect, no leader, a dead socket. */
+const MOVE_ON = new Set(["status 307", "status 503", "socket"]);
 
 export async function runOpenLoop(
   spec: LoadSpec,
@@ -25,25 +31,29 @@ export async function runOpenLoop(
   maxOutstanding: number,
   hooks: WindowHooks,
 ): Promise<Tally> {
-  const tally = new Tally();
+  const tally = new Tally(spec.intervalMs, spec.logSuccesses);
   const nextKey = keyGenerator({ keys: spec.keys, dist: spec.keyDist, seed: spec.seed, prefix: `o${spec.seed}-` });
   const requests = requestFactory(spec.protocol, spec.valueSize);
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.min(MAX_SOCKETS, maxOutstanding) });
-  const target = new URL(spec.target);
+  const follower = new LeaderFollower(spec.nodes ?? [spec.target], spec.target);
   let outstanding = 0;
   let sent = 0;
   let drained: (() => void) | null = null;
 
   const send = (dueMs: number, read: boolean): void => {
     const r = requests.make(nextKey(), read);
+    const target = follower.current;
     outstanding++;
     let settled = false;
-    const settle = (outcome: { ok: true } | { ok: false; kind: string }): void => {
+    const settle = (outcome: { ok: true } | { ok: false; kind: string; location?: string }): void => {
       if (settled) return;
       settled = true;
       outstanding--;
       if (outcome.ok) tally.success(performance.now() - dueMs);
-      else tally.failure(outcome.kind);
+      else {
+        tally.failure(outcome.kind);
+        if (MOVE_ON.has(outcome.kind)) follower.moveFrom(target, outcome.location);
+      }
       if (outstanding === 0) drained?.();
     };
     const req = http.request(
@@ -58,8 +68,13 @@ export async function runOpenLoop(
       },
       (res) => {
         res.resume();
+        const status = res.statusCode ?? 0;
         res.on("end", () =>
-          settle(requests.ok(res.statusCode ?? 0) ? { ok: true } : { ok: false, kind: `status ${res.statusCode}` }),
+          settle(
+            requests.ok(status)
+              ? { ok: true }
+              : { ok: false, kind: `status ${status}`, location: res.headers.location },
+          ),
         );
         res.on("error", () => settle({ ok: false, kind: "socket" }));
       },

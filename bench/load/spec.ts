@@ -16,6 +16,11 @@ export type LoadMode =
 export interface LoadSpec {
   /** Base URL of the node that takes the load (the leader), e.g. http://127.0.0.1:7001. */
   readonly target: string;
+  /**
+   * Every node's client URL: the open loop follows the leader among them (bench/load/leader-follower.ts).
+   * Absent: the load stays on `target`.
+   */
+  readonly nodes?: readonly string[];
   readonly protocol: Protocol;
   readonly mode: LoadMode;
   readonly warmupS: number;
@@ -27,6 +32,16 @@ export interface LoadSpec {
   /** Probability that a request is a read (GET) rather than a write (PUT). */
   readonly readRatio: number;
   readonly seed: number;
+  /** The series' interval (default bench/load/intervals.ts's INTERVAL_MS). */
+  readonly intervalMs?: number;
+  /** Open loop: report every success's completion time and latency (`LoadResult.successes`). */
+  readonly logSuccesses?: boolean;
+}
+
+/** Successes in completion order, as columns: ms since the measured window opened, and latency in ms. */
+export interface SuccessLog {
+  readonly atMs: readonly number[];
+  readonly latencyMs: readonly number[];
 }
 
 export interface LoadResult {
@@ -46,13 +61,18 @@ export interface LoadResult {
   /** The load generator's own CPU (cores) and event-loop utilization over the measured window. */
   readonly cpu: number;
   readonly elu: number;
+  /** Every success of the window, when the spec asked for them (`logSuccesses`). */
+  readonly successes?: SuccessLog;
 }
 
 /** sweep → worker */
 export type ToWorker = { readonly type: "run"; readonly spec: LoadSpec };
-/** worker → sweep: the measured window opens and closes, then the result (or why it failed). */
+/**
+ * worker → sweep: the measured window opens (at `atEpochMs`, ms since the Unix epoch, which both
+ * processes read alike) and closes, then the result (or why it failed).
+ */
 export type FromWorker =
-  | { readonly type: "measure-start" }
+  | { readonly type: "measure-start"; readonly atEpochMs: number }
   | { readonly type: "measure-end" }
   | { readonly type: "result"; readonly result: LoadResult }
   | { readonly type: "error"; readonly message: string };

@@ -4,7 +4,7 @@
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { IntervalRecorder } from "./intervals.ts";
 import { LatencyRecorder } from "./latency.ts";
-import type { LoadResult } from "./spec.ts";
+import type { LoadResult, SuccessLog } from "./spec.ts";
 
 export class Tally {
   private measuring = false;
@@ -13,13 +13,26 @@ export class Tally {
   private errors = 0;
   private readonly errorKinds: Record<string, number> = {};
   private readonly latency = new LatencyRecorder();
-  private readonly intervals = new IntervalRecorder();
+  private readonly intervals: IntervalRecorder;
+  /** Each success's completion time and latency, when asked for (the event metrics need them exactly). */
+  private readonly successes: { atMs: number[]; latencyMs: number[] } | null;
   private t0 = 0;
   private t1 = 0;
   private cpu0 = process.cpuUsage();
   private cpu = 0;
   private elu0: EventLoopUtilization = performance.eventLoopUtilization();
   private elu = 0;
+
+  /** `intervalMs`: the series' resolution; `logSuccesses`: keep every success's time and latency. */
+  constructor(intervalMs?: number, logSuccesses = false) {
+    this.intervals = new IntervalRecorder(intervalMs);
+    this.successes = logSuccesses ? { atMs: [], latencyMs: [] } : null;
+  }
+
+  /** When the measured window opened, in ms since the Unix epoch (comparable across processes). */
+  get openedAtEpochMs(): number {
+    return performance.timeOrigin + this.t0;
+  }
 
   /** Opens the measured window: everything recorded before is discarded. */
   begin(): void {
@@ -46,7 +59,12 @@ export class Tally {
     if (!this.measuring) return;
     this.ok++;
     this.latency.recordMs(latencyMs);
-    this.intervals.success(performance.now(), latencyMs);
+    const now = performance.now();
+    this.intervals.success(now, latencyMs);
+    if (this.successes) {
+      this.successes.atMs.push(micro(now - this.t0));
+      this.successes.latencyMs.push(micro(latencyMs));
+    }
   }
 
   failure(kind: string): void {
@@ -70,6 +88,11 @@ export class Tally {
       series: this.intervals.series(),
       cpu: this.cpu,
       elu: this.elu,
+      ...(this.successes ? { successes: this.successes satisfies SuccessLog } : {}),
     };
   }
+}
+
+function micro(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

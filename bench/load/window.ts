@@ -7,14 +7,15 @@ import type { LoadSpec } from "./spec.ts";
 import type { Tally } from "./tally.ts";
 
 export interface WindowHooks {
-  onMeasureStart(): void;
+  /** `atEpochMs`: when the window opened, in ms since the Unix epoch. */
+  onMeasureStart(atEpochMs: number): void;
   onMeasureEnd(): void;
 }
 
 export async function runWindow(spec: LoadSpec, tally: Tally, hooks: WindowHooks): Promise<void> {
   await sleep(spec.warmupS * 1000);
   tally.begin();
-  hooks.onMeasureStart();
+  hooks.onMeasureStart(tally.openedAtEpochMs);
   await sleep(spec.durationS * 1000);
   tally.end();
   hooks.onMeasureEnd();

@@ -13,7 +13,7 @@ function reply(msg: FromWorker): void {
 
 async function run(spec: LoadSpec): Promise<void> {
   const hooks: WindowHooks = {
-    onMeasureStart: () => reply({ type: "measure-start" }),
+    onMeasureStart: (atEpochMs) => reply({ type: "measure-start", atEpochMs }),
     onMeasureEnd: () => reply({ type: "measure-end" }),
   };
   try {

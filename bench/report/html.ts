@@ -8,6 +8,7 @@ import { HEAVY_STEAL_CORES } from "../sched-window.ts";
 import { loadOf, scenarioOf, sharedEnvironment, varyingKnobs } from "./aggregate.ts";
 import { heavySteal, roleCpu } from "./cpu-per-op.ts";
 import { type FlagVerdict, summarizeEffects } from "./effects-summary.ts";
+import { compareEvents } from "./event-table.ts";
 import { mechanismNotes } from "./mechanism-notes.ts";
 import { runCharts } from "./specs.ts";
 import { combinationRows, summarize, type Verdict } from "./summary.ts";
@@ -26,6 +27,7 @@ ${summarySection(results)}
 ${configPanel(results)}
 ${charts.map(chartSection).join("\n")}
 ${omitted.length ? `<h2>Charts not shown</h2><ul>${omitted.map((o) => `<li>${escapeHtml(o)}</li>`).join("")}</ul>` : ""}
+${eventsSection(results)}
 ${failedSection(failed)}
 ${microSection(results)}
 ${cellsSection(results)}
@@ -190,6 +192,35 @@ function failedSection(failed: readonly Cell[]): string {
   return `<h2>Failed cells (${failed.length})</h2>
 <p class="note">These cells are left out of every chart and figure above; the other repetitions of the same measurement still count.</p>
 ${htmlTable(["system", "flags", "size", "load", "rep", "error"], rows, "failed-cells")}`;
+}
+
+/** What each event cost, per combination: medians over the repetitions. */
+function eventsSection(results: Results): string {
+  const rows = compareEvents(results).map((r): TableCell[] => [
+    r.event,
+    r.combination,
+    r.reps,
+    r.unavailableMs.median,
+    `${formatNumber(r.unavailableMs.min)}–${formatNumber(r.unavailableMs.max)}`,
+    r.firstSuccessMs,
+    `${formatNumber(r.throughputBefore)} → ${formatNumber(r.throughputAfter)}`,
+    `${r.p99BeforeMs === null ? "–" : formatNumber(r.p99BeforeMs)} → ${r.p99AfterMs === null ? "–" : formatNumber(r.p99AfterMs)}`,
+  ]);
+  if (rows.length === 0) return "";
+  const compare = results.cells.flatMap((c) => c.eventCosts ?? [])[0]!.compareMs;
+  const headers = [
+    "event",
+    "combination",
+    "reps",
+    "unavailable (ms)",
+    "range (ms)",
+    "first success (ms)",
+    "ops/s before → after",
+    "p99 (ms) before → after",
+  ];
+  return `<h2>What each event cost</h2>
+<p class="note">Medians over the repetitions. Unavailable: the longest stretch without a success around the event (from the last success before it to the first after, or a longer gap soon after). First success: from the injection to the first success of a request due after it. Throughput and p99 over the ${formatNumber(compare)} ms before and after the injection (shorter near the window's ends). Times come from the load generator's clock, to the µs.</p>
+${htmlTable(headers, rows)}`;
 }
 
 function microSection(results: Results): string {

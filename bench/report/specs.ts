@@ -95,6 +95,7 @@ export function runCharts(results: Results): RunCharts {
   add(mechanismChart(results, points));
   add(kneeChart(results, points));
   add(timeSeriesChart(results));
+  add(eventTimelineChart(results));
   return { charts, omitted };
 }
 
@@ -917,6 +918,78 @@ function timeSeriesChart(results: Results): Chart | string {
     id: "timeseries",
     title: "Inside a cell: throughput and latency over time",
     description: `Each cell's measured window in ${interval} ms intervals: acknowledged operations per second (top) and the p50 and p99 of the requests that completed in each interval (bottom). A dip to zero is a stall; a rising start is warm-up the window still caught; a lone p99 spike is a pause. Pick a cell with the selector.`,
+    spec,
+  };
+}
+
+/**
+ * Throughput and p99 around each injected event (`bench --event`), timed from the injection (a rule
+ * at 0): one row per event, one line per combination and repetition, colored by combination.
+ */
+function eventTimelineChart(results: Results): Chart | string {
+  const values: Record<string, unknown>[] = [];
+  const events = new Map<string, number>();
+  for (const c of results.cells) {
+    if (c.status !== "ok" || c.system !== RAFTLAB) continue;
+    for (const e of c.eventCosts ?? []) {
+      events.set(e.event, Math.min(events.get(e.event) ?? Infinity, e.injectedAtMs));
+      const s = e.series;
+      s.ok.forEach((ok, i) => {
+        const base = {
+          event: e.event,
+          series: c.flags,
+          rep: c.rep,
+          t: round(s.startFromEventMs + (i + 1) * s.intervalMs),
+        };
+        values.push({ ...base, metric: "throughput (ops/s)", value: round((ok * 1000) / s.intervalMs) });
+        const p99 = s.p99Ms[i];
+        if (p99 !== null && p99 !== undefined) values.push({ ...base, metric: "p99 (ms)", value: p99 });
+      });
+    }
+  }
+  if (events.size === 0) return "event timelines: no cell had events (bench --event)";
+  const order = [...events].sort((a, b) => a[1] - b[1]).map(([e]) => e);
+  const interval = results.cells.flatMap((c) => c.eventCosts ?? [])[0]!.series.intervalMs;
+  const spec = {
+    $schema: SCHEMA,
+    title: {
+      text: "Around each event: throughput and p99",
+      subtitle: `per ${interval} ms interval, ms from the injection (the rule); one line per combination and repetition`,
+    },
+    data: { values },
+    facet: {
+      row: { field: "event", type: "nominal", sort: order, title: null },
+      column: { field: "metric", type: "nominal", sort: ["throughput (ops/s)", "p99 (ms)"], title: null },
+    },
+    spec: {
+      width: 360,
+      height: 140,
+      layer: [
+        {
+          mark: { type: "line", interpolate: "step-before", strokeWidth: 1.2, opacity: 0.8 },
+          encoding: {
+            x: { field: "t", type: "quantitative", title: "ms from the event (end of interval)" },
+            y: { field: "value", type: "quantitative", title: null },
+            color: colorOf(results),
+            detail: { field: "rep", type: "nominal" },
+            tooltip: [
+              { field: "series", type: "nominal" },
+              { field: "rep", type: "nominal" },
+              { field: "t", type: "quantitative", title: "ms from the event" },
+              { field: "value", type: "quantitative", format: FIGURE_FORMAT },
+            ],
+          },
+        },
+        { mark: { type: "rule", color: "#d62728", strokeDash: [4, 3] }, encoding: { x: { datum: 0 } } },
+      ],
+    },
+    resolve: { scale: { y: "independent" } },
+    config: CONFIG,
+  };
+  return {
+    id: "event-timelines",
+    title: "Around each event: throughput and p99",
+    description: `Acknowledged operations per second (left) and the p99 of the requests completed in each ${interval} ms interval (right), from before to after each injected event, which the dashed rule marks. A drop to zero throughput is the stall the event caused; the load is open loop and follows the leader, so the outage is not hidden.`,
     spec,
   };
 }

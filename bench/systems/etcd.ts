@@ -95,6 +95,11 @@ export class EtcdSystem implements SystemUnderTest {
     return this.waitForLeader();
   }
 
+  /** etcd forwards proposals itself; the load stays on the leader found at start. */
+  clientUrls(): readonly string[] {
+    return [];
+  }
+
   failure(): string | null {
     return this.broken;
   }

@@ -5,15 +5,15 @@
 
 import type { NodeClient } from "../../src/node/api-client.ts";
 import type { NodeStats } from "../../src/node/api-types.ts";
-import type { CounterSnapshot } from "../../src/node/mechanism-counters.ts";
+import { type CounterSnapshot, MechanismCounters } from "../../src/node/mechanism-counters.ts";
 import type { StageSummary } from "../../src/node/stage-stats.ts";
 import { cellMechanism, nodeMechanism } from "../mechanism.ts";
 import type { ProcessUsage, StageTimings } from "../results.ts";
 import { round3, type Scrape } from "./system.ts";
 
 export class NodeStatsWindow {
-  /** Each node's mechanism counters when the measured window opened. */
-  private readonly baseline = new Map<number, CounterSnapshot>();
+  /** Each node's process and mechanism counters when the measured window opened. */
+  private readonly baseline = new Map<number, { readonly pid: number; readonly counters: CounterSnapshot }>();
 
   /** @param clients every node's API client, by node id */
   constructor(private readonly clients: ReadonlyMap<number, NodeClient>) {}
@@ -22,12 +22,16 @@ export class NodeStatsWindow {
     await Promise.all(
       [...this.clients].map(async ([id, client]) => {
         await client.resetStats();
-        this.baseline.set(id, (await client.stats()).mechanism);
+        const s = await client.stats();
+        this.baseline.set(id, { pid: s.status.pid, counters: s.mechanism });
       }),
     );
   }
 
-  /** The window so far; the stages are the leader's. */
+  /**
+   * The window so far; the stages are those of the leader now (an event may have replaced the one
+   * the cell started with; `leader` stands in when none answers as leader).
+   */
   async scrape(leader: number): Promise<Scrape> {
     const ids = [...this.clients.keys()];
     const stats = await Promise.all([...this.clients.values()].map((c) => c.stats()));
@@ -37,23 +41,23 @@ export class NodeStatsWindow {
       cpu: round3((s.cpu.userMs + s.cpu.systemMs) / s.cpu.wallMs),
       elu: round3(s.elu),
     }));
-    const leaderStats = stats[ids.indexOf(leader)]!;
+    const leaders = stats.filter((s) => s.status.role === "leader").sort((a, b) => b.status.term - a.status.term);
+    const leaderStats = leaders[0] ?? stats[ids.indexOf(leader)]!;
     // The stage and CPU windows restarted at the reset; the counters are diffed against the baseline.
     const mechanism = cellMechanism(
       stats.map((s, i) => {
         const id = ids[i]!;
-        return nodeMechanism(
-          `node-${id}`,
-          s.status.role,
-          s.cpu.wallMs / 1000,
-          this.baseline.get(id) ?? s.mechanism,
-          s.mechanism,
-        );
+        const base = this.baseline.get(id);
+        // A node restarted within the window (an event killed it) counts from its start.
+        const before = base === undefined ? s.mechanism : base.pid === s.status.pid ? base.counters : ZERO;
+        return nodeMechanism(`node-${id}`, s.status.role, s.cpu.wallMs / 1000, before, s.mechanism);
       }),
     );
     return { stagesMs: stagesMs(leaderStats.stagesUs), usage, mechanism };
   }
 }
+
+const ZERO = new MechanismCounters().snapshot();
 
 function stagesMs(us: NodeStats["stagesUs"]): StageTimings {
   const ms = (s: StageSummary) => ({ p50: s.p50Us / 1000, p99: s.p99Us / 1000, mean: round3(s.meanUs / 1000) });

@@ -2,9 +2,11 @@
 // statistics from each node's GET /stats (node-stats.ts).
 
 import { rmSync } from "node:fs";
+import { ClusterTarget } from "../../src/chaos/cluster-target.ts";
 import type { Flags } from "../../src/core/flags.ts";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { type PortBlock, reserveBasePort } from "../../src/node/ports.ts";
+import type { EventTarget } from "../events/runner.ts";
 import { NodeStatsWindow } from "./node-stats.ts";
 import type { Scrape, SystemUnderTest } from "./system.ts";
 
@@ -29,6 +31,7 @@ export class RaftlabSystem implements SystemUnderTest {
   private stopped: Promise<void> | null = null;
   private interrupt: (err: Error) => void = () => {};
   private stats: NodeStatsWindow | null = null;
+  private faults: ClusterTarget | null = null;
 
   constructor(private readonly o: RaftlabSystemOptions) {}
 
@@ -56,15 +59,29 @@ export class RaftlabSystem implements SystemUnderTest {
       nodeArgs: this.o.nodeArgs,
       stdio: this.o.verbose ? "inherit" : "ignore",
       onExit: (id, code, signal) => {
+        // A node an event killed is no failure.
+        if (this.faults?.onExit(id, code, signal) === false) return;
         this.broken ??= `node-${id} exited (${signal ?? `code ${code}`})`;
         this.interrupt(new Error(this.broken));
       },
     });
     this.cluster = cluster;
+    this.faults = new ClusterTarget(cluster, () => performance.now());
     this.stats = new NodeStatsWindow(new Map(cluster.ids.map((id) => [id, cluster.client(id)])));
     cluster.start();
     this.leader = await Promise.race([cluster.waitForLeader(this.o.leaderTimeoutMs), exit]);
     return cluster.clientUrl(this.leader);
+  }
+
+  clientUrls(): readonly string[] {
+    const cluster = this.nodes;
+    return cluster.ids.map((id) => cluster.clientUrl(id));
+  }
+
+  /** The hands for the cell's events (the nodes run with `--admin` for link shaping and the fsync delay). */
+  eventTarget(): EventTarget {
+    if (!this.faults) throw new Error("the cluster is not started");
+    return this.faults;
   }
 
   failure(): string | null {

@@ -62,6 +62,10 @@ export class RemoteSystem implements SystemUnderTest {
     }
   }
 
+  clientUrls(): readonly string[] {
+    return this.o.target.spec.nodes.map(clientUrlOf);
+  }
+
   failure(): string | null {
     return null;
   }
@@ -82,7 +86,7 @@ export class RemoteSystem implements SystemUnderTest {
   topology(): CellTopology {
     return {
       target: this.o.target.spec.file,
-      nodes: this.o.target.spec.nodes.map(clientUrlOf),
+      nodes: this.clientUrls(),
       leader: this.leader,
       rttMs: this.rttMs,
     };

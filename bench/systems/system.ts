@@ -1,5 +1,6 @@
 // A replicated key-value system the sweep can put under load: raftlab itself or a peer baseline.
 
+import type { EventTarget } from "../events/runner.ts";
 import type { Protocol } from "../load/spec.ts";
 import type { CellMechanism, CellTopology, ProcessUsage, StageTimings } from "../results.ts";
 
@@ -16,6 +17,8 @@ export interface SystemUnderTest {
   readonly protocol: Protocol;
   /** Starts every member on fresh data directories and free ports; resolves with the leader's client URL. */
   start(): Promise<string>;
+  /** Every member's client URL, which the open loop follows the leader among (empty: it stays on the first). */
+  clientUrls(): readonly string[];
   /** Why the system is broken (a member exited), or null while it is healthy. */
   failure(): string | null;
   /** Restarts the measured window of every member's statistics. */
@@ -23,6 +26,8 @@ export interface SystemUnderTest {
   scrape(): Promise<Scrape>;
   /** The running members' process ids, by the process names `scrape()` reports (local members only). */
   pids(): ReadonlyMap<string, number>;
+  /** Kills, pauses, link cuts and slow disks for `--event` (only where the bench started the members). */
+  eventTarget?(): EventTarget;
   /** Where the cell ran, for a system the bench did not start. */
   topology?(): CellTopology;
   /** Stops every member (never leaves a process behind) and removes the data directories. */

@@ -1,10 +1,11 @@
-// The nemesis's hands on a real LocalCluster: signals for kills and pauses, `POST /admin/links` for link
-// shaping (nodes run with `--admin`). It also tells the kills it made from the exits it did not: a node
-// that exits on its own during a chaos run is a crash, and the run fails.
+// The nemesis's hands on a real LocalCluster (and the bench events'): signals for kills and pauses,
+// `POST /admin/links` for link shaping, `POST /admin/fsync-delay` for a slow disk (nodes run with
+// `--admin`). It also tells the kills it made from the exits it did not: a node that exits on its own
+// during a chaos run is a crash, and the run fails.
 
 import type { LinkChangeBody } from "../node/api-types.ts";
 import type { LocalCluster } from "../node/local-cluster.ts";
-import type { FaultTarget } from "./nemesis.ts";
+import type { FaultTarget } from "./faults.ts";
 
 export interface NodeCrash {
   readonly id: number;
@@ -31,10 +32,16 @@ export class ClusterTarget implements FaultTarget {
     return this.cluster.ids;
   }
 
-  /** To be called from the cluster's `onExit`. */
-  onExit(id: number, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.killing.delete(id)) return;
+  /** Whether node `id`'s process runs (it may be paused). */
+  isRunning(id: number): boolean {
+    return this.cluster.isRunning(id);
+  }
+
+  /** To be called from the cluster's `onExit`; true when the exit was a crash (not a kill of ours). */
+  onExit(id: number, code: number | null, signal: NodeJS.Signals | null): boolean {
+    if (this.killing.delete(id)) return false;
     this.crashes.push({ id, code, signal, atMs: this.nowMs() });
+    return true;
   }
 
   async leader(): Promise<number | null> {
@@ -72,6 +79,17 @@ export class ClusterTarget implements FaultTarget {
     if (!this.cluster.isRunning(id)) return false;
     try {
       await this.cluster.client(id).setLinks(change, { timeoutMs: ADMIN_TIMEOUT_MS });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Changes node `id`'s added fsync delay (`POST /admin/fsync-delay`); false when it did not accept. */
+  async setFsyncDelay(id: number, us: number): Promise<boolean> {
+    if (!this.cluster.isRunning(id)) return false;
+    try {
+      await this.cluster.client(id).setFsyncDelay(us, { timeoutMs: ADMIN_TIMEOUT_MS });
       return true;
     } catch {
       return false;

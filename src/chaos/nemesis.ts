@@ -14,39 +14,8 @@
 // resolved when the fault starts (the planned node stands in when no leader is known).
 
 import { type Rng, seededRng } from "../core/rng.ts";
-import type { LinkChangeBody } from "../node/api-types.ts";
-
-export type FaultKind =
-  | "kill-leader"
-  | "kill-node"
-  | "kill-all"
-  | "pause-short"
-  | "pause-long"
-  | "pause-leader"
-  | "isolate-leader"
-  | "split"
-  | "one-way"
-  | "delay"
-  | "loss";
-
-export type Lane = "process" | "network";
-
-export interface PlannedFault {
-  readonly lane: Lane;
-  readonly kind: FaultKind;
-  /** Start, in ms after the nemesis starts. */
-  readonly atMs: number;
-  readonly forMs: number;
-  /** The victim (for a `*-leader` kind: the stand-in when no leader is known). */
-  readonly node: number;
-  /** split: the minority side (the rest is the majority). */
-  readonly minority?: readonly number[];
-  /** one-way: "out" = the node's messages are dropped; "in" = messages to the node are dropped. */
-  readonly direction?: "out" | "in";
-  readonly delayMs?: number;
-  readonly jitterMs?: number;
-  readonly lossRate?: number;
-}
+import { FaultInjector } from "./fault-injector.ts";
+import type { FaultEvent, FaultKind, FaultTarget, Lane, PlannedFault } from "./faults.ts";
 
 export interface PlanOptions {
   readonly nodes: number;
@@ -134,38 +103,8 @@ function shuffle<T>(rng: Rng, items: T[]): T[] {
   return items;
 }
 
-/** What the nemesis does to the cluster. Failures (a paused node's admin endpoint, say) are reported, not thrown. */
-export interface FaultTarget {
-  readonly ids: readonly number[];
-  /** The current leader, or null when none answers as leader. */
-  leader(): Promise<number | null>;
-  kill(id: number): Promise<void>;
-  restart(id: number): void;
-  pause(id: number): void;
-  resume(id: number): void;
-  /** Applies a link change on node `id`; resolves false when the node did not accept it. */
-  shape(id: number, change: LinkChangeBody): Promise<boolean>;
-}
-
-/** One fault as it happened: which nodes it hit and when (ms on the run's clock). */
-export interface FaultEvent {
-  readonly lane: Lane;
-  readonly kind: FaultKind;
-  readonly nodes: readonly number[];
-  readonly detail: string;
-  readonly startMs: number;
-  endMs: number;
-  /** Link changes that a node did not accept (it was paused or down), if any. */
-  missed: string[];
-}
-
-interface ActiveFault {
-  readonly event: FaultEvent;
-  readonly heal: () => Promise<void>;
-}
-
 export class Nemesis {
-  readonly events: FaultEvent[] = [];
+  private readonly injector: FaultInjector;
   private stopped = false;
   private readonly wakers = new Set<() => void>();
   /** When run() began, on `nowMs`'s clock: planned times count from here. */
@@ -173,10 +112,17 @@ export class Nemesis {
 
   /** `nowMs` is the run's clock; fault events are stamped with it. */
   constructor(
-    private readonly target: FaultTarget,
+    target: FaultTarget,
     private readonly plan: readonly PlannedFault[],
     private readonly nowMs: () => number,
-  ) {}
+  ) {
+    this.injector = new FaultInjector(target, nowMs);
+  }
+
+  /** Every fault injected so far, in order. */
+  get events(): readonly FaultEvent[] {
+    return this.injector.events;
+  }
 
   /** Plays the plan; resolves once every lane is done and every fault it injected is healed. */
   async run(): Promise<void> {
@@ -197,7 +143,7 @@ export class Nemesis {
     for (const f of faults) {
       await this.sleepUntil(f.atMs);
       if (this.stopped) return;
-      const active = await this.inject(f);
+      const active = await this.injector.inject(f);
       await this.sleepUntil(active.event.startMs - this.origin + f.forMs);
       await active.heal();
       active.event.endMs = this.nowMs();
@@ -218,122 +164,4 @@ export class Nemesis {
       this.wakers.add(done);
     });
   }
-
-  private async inject(f: PlannedFault): Promise<ActiveFault> {
-    const t = this.target;
-    const others = (id: number): number[] => t.ids.filter((n) => n !== id);
-    const record = (nodes: readonly number[], detail: string): FaultEvent => {
-      const event: FaultEvent = {
-        lane: f.lane,
-        kind: f.kind,
-        nodes,
-        detail,
-        startMs: this.nowMs(),
-        endMs: Number.NaN,
-        missed: [],
-      };
-      this.events.push(event);
-      return event;
-    };
-    switch (f.kind) {
-      case "kill-leader":
-      case "kill-node": {
-        const victim = f.kind === "kill-leader" ? ((await t.leader()) ?? f.node) : f.node;
-        const event = record([victim], `kill -9 node ${victim}, restart after ${f.forMs} ms`);
-        await t.kill(victim);
-        return { event, heal: async () => t.restart(victim) };
-      }
-      case "kill-all": {
-        const event = record(t.ids, `kill -9 every node (a power cut), restart after ${f.forMs} ms`);
-        await Promise.all(t.ids.map((id) => t.kill(id)));
-        return {
-          event,
-          heal: async () => {
-            for (const id of t.ids) t.restart(id);
-          },
-        };
-      }
-      case "pause-short":
-      case "pause-long":
-      case "pause-leader": {
-        const victim = f.kind === "pause-leader" ? ((await t.leader()) ?? f.node) : f.node;
-        const event = record([victim], `SIGSTOP node ${victim} for ${f.forMs} ms`);
-        t.pause(victim);
-        return { event, heal: async () => t.resume(victim) };
-      }
-      case "isolate-leader": {
-        const victim = (await t.leader()) ?? f.node;
-        return this.cutLinks(record([victim], `node ${victim} isolated`), [
-          [victim, others(victim)],
-          ...others(victim).map((o): Cut => [o, [victim]]),
-        ]);
-      }
-      case "split": {
-        const minority = f.minority!;
-        const majority = t.ids.filter((n) => !minority.includes(n));
-        const cuts: Cut[] = [
-          ...minority.map((m): Cut => [m, majority]),
-          ...majority.map((m): Cut => [m, [...minority]]),
-        ];
-        return this.cutLinks(record(t.ids, `split {${minority.join(",")}} | {${majority.join(",")}}`), cuts);
-      }
-      case "one-way": {
-        const cuts: Cut[] =
-          f.direction === "out" ? [[f.node, others(f.node)]] : others(f.node).map((o): Cut => [o, [f.node]]);
-        const detail =
-          f.direction === "out"
-            ? `node ${f.node} cannot send (it still hears the others)`
-            : `node ${f.node} cannot hear (it still sends)`;
-        return this.cutLinks(record([f.node], detail), cuts);
-      }
-      case "delay":
-      case "loss": {
-        const on: LinkChangeBody =
-          f.kind === "delay" ? { delayMs: f.delayMs!, jitterMs: f.jitterMs! } : { lossRate: f.lossRate! };
-        const off: LinkChangeBody = f.kind === "delay" ? { delayMs: 0, jitterMs: 0 } : { lossRate: 0 };
-        const detail =
-          f.kind === "delay"
-            ? `every link +${f.delayMs} ms ± ${f.jitterMs} ms`
-            : `every link drops ${Math.round(f.lossRate! * 100)}%`;
-        const event = record(t.ids, detail);
-        await this.shapeAll(
-          event,
-          t.ids.map((id) => [id, on] as const),
-        );
-        return {
-          event,
-          heal: () =>
-            this.shapeAll(
-              event,
-              t.ids.map((id) => [id, off] as const),
-            ),
-        };
-      }
-    }
-  }
-
-  private async cutLinks(event: FaultEvent, cuts: readonly Cut[]): Promise<ActiveFault> {
-    await this.shapeAll(
-      event,
-      cuts.map(([from, to]) => [from, { to, partitioned: true }] as const),
-    );
-    return {
-      event,
-      heal: () =>
-        this.shapeAll(
-          event,
-          cuts.map(([from, to]) => [from, { to, partitioned: false }] as const),
-        ),
-    };
-  }
-
-  private async shapeAll(event: FaultEvent, changes: readonly (readonly [number, LinkChangeBody])[]): Promise<void> {
-    const results = await Promise.all(changes.map(([id, change]) => this.target.shape(id, change)));
-    results.forEach((ok, i) => {
-      if (!ok) event.missed.push(`node ${changes[i]![0]}: ${JSON.stringify(changes[i]![1])}`);
-    });
-  }
 }
-
-/** A one-way cut: messages from the first node to each of the listed nodes are dropped. */
-type Cut = readonly [number, readonly number[]];

@@ -6,7 +6,7 @@ import type { Value } from "../check/history.ts";
 import type { CheckResult } from "../check/linearizability.ts";
 import type { Chart, VegaLiteSpec } from "../page/chart.ts";
 import { chartSection, escapeHtml, htmlPage, htmlTable, type TableCell } from "../page/page.ts";
-import type { FaultEvent } from "./nemesis.ts";
+import type { FaultEvent } from "./faults.ts";
 import type { OpRecord } from "./recording.ts";
 import { type ChaosResult, replayCommand } from "./result.ts";
 import type { RunData } from "./verdict.ts";

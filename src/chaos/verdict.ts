@@ -5,7 +5,7 @@
 import type { Value } from "../check/history.ts";
 import { type CheckResult, checkEvents } from "../check/linearizability.ts";
 import type { NodeCrash } from "./cluster-target.ts";
-import type { FaultEvent } from "./nemesis.ts";
+import type { FaultEvent } from "./faults.ts";
 import { historyOf, type OpRecord } from "./recording.ts";
 import { type Check, lostWrites } from "./verify.ts";
 

@@ -3,6 +3,7 @@
 
 import { randomInt } from "node:crypto";
 import { ENVIRONMENTS, isEnvName } from "../../bench/environments.ts";
+import { type BenchEvent, formatEvent, parseEvent } from "../../bench/events/event.ts";
 import type { EnvChoice, Preset, SweepOptions } from "../../bench/sweep-options.ts";
 import type { RemoteTarget } from "../../bench/systems/remote.ts";
 import { KNOB_NAMES, KNOB_OPTIONS, type KnobName } from "../core/config.ts";
@@ -14,8 +15,13 @@ import { choiceOption, flagListOption, intOption, numberOption, parseOptions, Us
 // center = 96 cells of 1 + 2 s in shuffled order, in under 10 minutes on 2 cores (README, "The default
 // run"). dc is repeated because there the flags' effects are many and large, which inflates Lenth's
 // pseudo standard error; the replicate variance gives the intervals that decide.
+// events: what the three combinations that matter most pay for a leader crash, a follower pause, a
+// partitioned leader and a slow follower disk, all four in every cell, 4 s apart (each compared over
+// 2 s before and after), 3 repetitions: about 4 minutes. The rate is what `none` (one fsync per
+// entry, about 300 writes/s here) sustains with room to spare, so every combination takes the same load.
 const PRESETS = {
   quick: {
+    flags: "all-combos",
     sizes: "3,5",
     connections: "128",
     duration: "2",
@@ -24,8 +30,11 @@ const PRESETS = {
     env: "loopback,dc:2",
     "net-delay": "0",
     "fsync-delay-us": "0",
+    rate: undefined,
+    event: [],
   },
   full: {
+    flags: "all-combos",
     sizes: "1,3,5,7",
     connections: "1,8,32,128",
     duration: "10",
@@ -34,6 +43,21 @@ const PRESETS = {
     env: "",
     "net-delay": "0,1,5",
     "fsync-delay-us": "0,1000,5000",
+    rate: undefined,
+    event: [],
+  },
+  events: {
+    flags: "none,batch,all",
+    sizes: "3",
+    connections: "",
+    duration: "16",
+    warmup: "1",
+    reps: "3",
+    env: "loopback",
+    "net-delay": "0",
+    "fsync-delay-us": "0",
+    rate: "200",
+    event: ["kill-leader@2", "pause-follower:1000@6", "partition-leader:1000@10", "slow-disk:follower:5000@14"],
   },
 } as const satisfies Record<Preset, unknown>;
 
@@ -49,8 +73,11 @@ loopback and twice in an emulated data center, 1 + 2 s per cell in shuffled orde
 minutes on 2 cores). The report leads with each flag's factorial effect and its 95 % interval.
 
 Options:
-  --preset NAME          quick (default) or full: sizes 1,3,5,7; connections 1,8,32,128; 3 reps;
-                         10 s cells; network delay 0,1,5 ms; fsync delay 0,1000,5000 µs (hours)
+  --preset NAME          quick (default); full: sizes 1,3,5,7; connections 1,8,32,128; 3 reps;
+                         10 s cells; network delay 0,1,5 ms; fsync delay 0,1000,5000 µs (hours);
+                         events: none,batch,all on 3 nodes at 200 req/s open loop, 16 s cells with
+                         kill-leader@2 pause-follower:1000@6 partition-leader:1000@10
+                         slow-disk:follower:5000@14, 3 reps (about 4 minutes)
   --env LIST             named environments, each a set of emulation knobs: loopback (none) and
                          dc (net 0.25 ms one way, fsync +1000 µs, apply 100 µs); NAME:N repeats
                          that environment's cells N times instead of --reps. Default with
@@ -68,6 +95,15 @@ Options:
                          from each request's intended start. Without --connections, only these run
   --max-outstanding N    open loop: requests in flight beyond N are shed and counted as errors
                          (default 1000)
+  --event EVENT@S        inject EVENT into every cell S seconds after its measured window opens
+                         (repeatable): kill-leader (SIGKILL; restarted 2 s later), pause-follower:MS
+                         (SIGSTOP, SIGCONT after MS), partition-leader:MS (its peer links cut both
+                         ways for MS), slow-disk:NODE:US (fsync +US µs from then on on NODE: an id,
+                         leader or follower). Needs open-loop load (--rate): the load follows the
+                         leader, and a closed loop would stop offering load while nothing answers,
+                         hiding the outage. Per event, results.json records the time to the first
+                         success, the longest stretch without one, and throughput and p99 in the
+                         2 s before and after; the series is kept at 20 ms
   --duration S           measured seconds per cell
   --warmup S             warm-up seconds per cell (not measured)
   --reps N               repetitions of every cell
@@ -178,6 +214,47 @@ function targetOption(v: Record<string, unknown>, nodeOptions: number): RemoteTa
   return { spec, adminToken: clusterSecretOption("--target", spec) };
 }
 
+/**
+ * `--event` values, refused where they would measure nothing: a closed loop stops offering load
+ * while nothing answers, a cluster the bench did not start cannot be killed, and one of fewer than
+ * 3 nodes does not survive losing one.
+ */
+function eventsOption(
+  raw: readonly string[],
+  o: {
+    rates: readonly number[];
+    connections: readonly number[];
+    sizes: readonly number[];
+    durationS: number;
+    target: RemoteTarget | null;
+    peer: string | undefined;
+  },
+): BenchEvent[] {
+  const events = raw.map((r) => {
+    try {
+      return parseEvent(r);
+    } catch (err) {
+      throw new UsageError(`--event: ${(err as Error).message}`);
+    }
+  });
+  if (events.length === 0) return events;
+  if (o.rates.length === 0 || o.connections.length > 0)
+    throw new UsageError(
+      "--event needs open-loop load only (--rate, no --connections): the open loop follows the leader and keeps offering load while nothing answers, so an outage shows; a closed loop stops sending and hides it",
+    );
+  if (o.target) throw new UsageError("--event kills, pauses and cuts nodes the bench starts; not with --target");
+  if (o.peer !== undefined) throw new UsageError("--event runs on raftlab's own clusters; not with --peer");
+  const small = o.sizes.find((n) => n < 3);
+  if (small !== undefined)
+    throw new UsageError(`--event needs clusters that survive losing a node: --sizes 3 or more, not ${small}`);
+  const late = events.find((e) => e.atS >= o.durationS);
+  if (late)
+    throw new UsageError(
+      `--event ${formatEvent(late)} is not within the ${o.durationS} s measured window (--duration)`,
+    );
+  return events;
+}
+
 export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help" {
   const dash = argv.indexOf("--");
   const own = dash < 0 ? [...argv] : argv.slice(0, dash);
@@ -186,10 +263,11 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     options: {
       preset: { type: "string", default: "quick" },
       sizes: { type: "string" },
-      flags: { type: "string", default: "all-combos" },
+      flags: { type: "string" },
       connections: { type: "string" },
       rate: { type: "string" },
       "max-outstanding": { type: "string", default: "1000" },
+      event: { type: "string", multiple: true },
       duration: { type: "string" },
       warmup: { type: "string" },
       reps: { type: "string" },
@@ -218,13 +296,14 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     },
   });
   if (v.help) return "help";
-  if (!(v.preset in PRESETS)) throw new UsageError(`--preset must be quick or full, got "${v.preset}"`);
+  if (!(v.preset in PRESETS))
+    throw new UsageError(`--preset must be ${Object.keys(PRESETS).join(", ")}, got "${v.preset}"`);
   const preset = v.preset as Preset;
   const p = PRESETS[preset];
   const int = (min: number, max: number) => (name: string, s: string) => intOption(name, s, min, max);
   const num = (min: number, max: number) => (name: string, s: string) => numberOption(name, s, min, max);
 
-  const flags = flagListOption(v.flags);
+  const flags = flagListOption(v.flags ?? p.flags);
   if (v["key-dist"] !== "uniform" && v["key-dist"] !== "zipf") {
     throw new UsageError(`--key-dist must be uniform or zipf, got "${v["key-dist"]}"`);
   }
@@ -238,7 +317,8 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
   if (stateMachine === "noop" && readRatio > 0) {
     throw new UsageError("--state-machine noop keeps no data to read: use --read-ratio 0, or --state-machine kv");
   }
-  const rates = v.rate === undefined ? [] : list("--rate", v.rate, int(1, 10_000_000));
+  const rateList = v.rate ?? p.rate;
+  const rates = rateList === undefined ? [] : list("--rate", rateList, int(1, 10_000_000));
   const knobLists =
     v["net-delay"] !== undefined || v["fsync-delay-us"] !== undefined || v["apply-cost-us"] !== undefined;
   if (knobLists && v.env !== undefined) {
@@ -257,15 +337,19 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       : rates.length > 0
         ? []
         : list("--connections", p.connections, int(1, 10_000));
+  const sizes = target ? [target.spec.nodes.length] : list("--sizes", v.sizes ?? p.sizes, int(1, 99));
+  const durationS = numberOption("--duration", v.duration ?? p.duration, 0.1, 86_400);
+  const events = eventsOption(v.event ?? p.event, { rates, connections, sizes, durationS, target, peer: v.peer });
 
   return {
     preset,
-    sizes: target ? [target.spec.nodes.length] : list("--sizes", v.sizes ?? p.sizes, int(1, 99)),
+    sizes,
     flags,
     connections,
     rates,
     maxOutstanding: intOption("--max-outstanding", v["max-outstanding"], 1, 1_000_000),
-    durationS: numberOption("--duration", v.duration ?? p.duration, 0.1, 86_400),
+    events: events.map(formatEvent),
+    durationS,
     warmupS: numberOption("--warmup", v.warmup ?? p.warmup, 0, 86_400),
     reps: intOption("--reps", v.reps ?? p.reps, 1, 1000),
     valueSize: intOption("--value-size", v["value-size"], 0, 64 << 20),

@@ -1,5 +1,6 @@
 // `raftlab node`: runs one Raft key-value node in this process.
 
+import { MAX_FSYNC_DELAY_US } from "../api/admin-fsync-delay.ts";
 import { DEFAULT_LIMITS, MAX_VALUE_BYTES } from "../api/http-api.ts";
 import { DEFAULTS, KNOB_NAMES, KNOB_OPTIONS, type Knobs } from "../core/config.ts";
 import { type Flags, formatFlags } from "../core/flags.ts";
@@ -67,8 +68,9 @@ Options:
   --net-delay MS          one-way delay added to every outgoing peer message (0-60000, default 0)
   --net-jitter MS         delay varies uniformly by +/- this much (0-60000, default 0)
   --net-loss P            drop outgoing peer messages with probability P in [0,1] (default 0)
-  --admin                 serve /admin/links (link shaping at run time) and /admin/flags
-                          (POST {"flags":"batch+pipeline"} switches the combination live); it requires
+  --admin                 serve /admin/links (link shaping at run time), /admin/flags
+                          (POST {"flags":"batch+pipeline"} switches the combination live) and
+                          /admin/fsync-delay (POST {"us":5000} changes --fsync-delay-us); it requires
                           'Authorization: Bearer <admin token>', the admin token being --admin-token
                           or else the secret of --secret-file. With neither, --admin is refused on a
                           non-loopback --host or with --client-token, and is open on loopback
@@ -241,7 +243,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     heartbeatTicks: intOption("--heartbeat-ticks", values["heartbeat-ticks"], 1, electionTicks - 1),
     preVote: !values["no-pre-vote"],
     checkQuorum: !values["no-check-quorum"],
-    fsyncDelayUs: intOption("--fsync-delay-us", values["fsync-delay-us"], 0, 10_000_000),
+    fsyncDelayUs: intOption("--fsync-delay-us", values["fsync-delay-us"], 0, MAX_FSYNC_DELAY_US),
     stateMachine: choiceOption("--state-machine", values["state-machine"], STATE_MACHINE_KINDS),
     applyCostUs: intOption("--apply-cost-us", values["apply-cost-us"], 0, 10_000_000),
     snapshotEvery: intOption("--snapshot-every", values["snapshot-every"], 0, 1_000_000_000),

@@ -10,6 +10,8 @@ import type {
   ErrorCode,
   FlagsChangeBody,
   FlagsState,
+  FsyncDelayBody,
+  FsyncDelayState,
   LinkChangeBody,
   LinkState,
   NodeStats,
@@ -150,6 +152,14 @@ export class NodeClient {
     return JSON.parse(
       (await this.expect("POST", "/admin/flags", [200], { ...opts, body: JSON.stringify(body) })).body,
     ) as FlagsState;
+  }
+
+  /** `POST /admin/fsync-delay`: the node's added fsync delay from now on; answers the delay in force. */
+  async setFsyncDelay(us: number, opts?: CallOptions): Promise<FsyncDelayState> {
+    const body: FsyncDelayBody = { us };
+    return JSON.parse(
+      (await this.expect("POST", "/admin/fsync-delay", [200], { ...opts, body: JSON.stringify(body) })).body,
+    ) as FsyncDelayState;
   }
 
   /**

@@ -84,3 +84,11 @@ export interface FlagsState {
   readonly flags: string;
   readonly waitedMs: number;
 }
+
+/** `POST /admin/fsync-delay`: the microseconds added to every fsync from now on. */
+export interface FsyncDelayBody {
+  readonly us: number;
+}
+
+/** The answer of `POST /admin/fsync-delay`: the delay now in force. */
+export type FsyncDelayState = FsyncDelayBody;

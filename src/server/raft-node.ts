@@ -4,6 +4,7 @@
 
 import { performance } from "node:perf_hooks";
 import { parseFlagsChange } from "../api/admin-flags.ts";
+import { parseFsyncDelayChange } from "../api/admin-fsync-delay.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
 import {
   type ApiLimits,
@@ -18,7 +19,7 @@ import { configFromFlags, type Knobs, type RaftConfig } from "../core/config.ts"
 import { type Flags, formatFlags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import { seededRng } from "../core/rng.ts";
-import type { FlagsState, NodeStatus } from "../node/api-types.ts";
+import type { FlagsState, FsyncDelayState, NodeStatus } from "../node/api-types.ts";
 import { type Applier, inlineApplier, loopApplier, workerApplier } from "../node/appliers.ts";
 import { clientUrlOf, type MemberAddress } from "../node/cluster-file.ts";
 import { type ProposalOutcome, RaftDriver } from "../node/driver.ts";
@@ -215,6 +216,11 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
               if (unknown !== undefined) throw new Error(`"to" names ${unknown}, which is not a peer of node ${o.id}`);
               transport.setLinks(change, to);
               return transport.links();
+            },
+            "fsync-delay": (body) => {
+              const us = parseFsyncDelayChange(body);
+              store.setFsyncDelayUs(us);
+              return { us } satisfies FsyncDelayState;
             },
             flags: (body) => {
               const flags = parseFlagsChange(body);

@@ -113,7 +113,7 @@ export class FileStore implements RaftStore {
 
   private readonly dir: string;
   private readonly segmentBytes: number;
-  private readonly fsyncDelayUs: number;
+  private fsyncDelayUs: number;
   private readonly unlock: () => void;
   private readonly buffered: boolean;
   private readonly failpoint: ((name: StoreFailpoint) => void) | undefined;
@@ -144,7 +144,8 @@ export class FileStore implements RaftStore {
   private retired: number[] = [];
   private snapshotPath: string | null;
   private readonly group: GroupCommit;
-  private readonly delay: MicroDelay | null;
+  /** Made at the first nonzero delay (a worker thread: none for a store that never waits). */
+  private delay: MicroDelay | null;
   private closed = false;
   private fdatasyncs = 0;
   private bytesWritten = 0;
@@ -180,6 +181,13 @@ export class FileStore implements RaftStore {
     }
     this.group = new GroupCommit((cb) => this.flush(cb));
     this.delay = fsyncDelayUs > 0 ? new MicroDelay() : null;
+  }
+
+  /** Changes the emulated delay for the syncs that start from now on (`POST /admin/fsync-delay`). */
+  setFsyncDelayUs(us: number): void {
+    if (!Number.isFinite(us) || us < 0) throw new RangeError(`fsyncDelayUs must be a non-negative number, got ${us}`);
+    this.fsyncDelayUs = us;
+    if (us > 0) this.delay ??= new MicroDelay();
   }
 
   // --- LogReader: served from memory ---
@@ -375,7 +383,7 @@ export class FileStore implements RaftStore {
     };
     fs.fdatasync(this.fd, (err) => {
       if (err) done(err);
-      else if (this.delay) this.delay.wait(this.fsyncDelayUs, () => done(null));
+      else if (this.delay && this.fsyncDelayUs > 0) this.delay.wait(this.fsyncDelayUs, () => done(null));
       else done(null);
     });
   }

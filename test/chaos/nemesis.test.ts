@@ -2,7 +2,8 @@
 // and played against a target it cuts and heals exactly the links and processes the fault names.
 
 import { describe, expect, it } from "vitest";
-import { type FaultTarget, Nemesis, type PlannedFault, planFaults } from "../../src/chaos/nemesis.ts";
+import type { FaultTarget, PlannedFault } from "../../src/chaos/faults.ts";
+import { Nemesis, planFaults } from "../../src/chaos/nemesis.ts";
 import type { LinkChangeBody } from "../../src/node/api-types.ts";
 import { waitUntil } from "../support/wait.ts";
 

@@ -13,9 +13,9 @@ import { waitUntil } from "../support/wait.ts";
 const CLIENT_TOKEN = "client-token-for-tests";
 let cluster: LocalCluster;
 
-/** POST /admin/links to node 1 with `token` as the bearer token (none when null). */
-const admin = (token: string | null, body: object): Promise<Reply> =>
-  new NodeClient(cluster.clientUrl(1), { adminToken: token }).send("POST", "/admin/links", {
+/** POST /admin/links (or another admin endpoint) to node 1 with `token` as the bearer token (none when null). */
+const admin = (token: string | null, body: object, endpoint = "links"): Promise<Reply> =>
+  new NodeClient(cluster.clientUrl(1), { adminToken: token }).send("POST", `/admin/${endpoint}`, {
     body: JSON.stringify(body),
   });
 const secret = (): string => readSecretFile(cluster.secretFile!);
@@ -64,5 +64,22 @@ describe("/admin authorization", () => {
     }
     expect((await admin(secret(), { delayMs: 60_000, jitterMs: 0 })).status).toBe(200);
     expect((await admin(secret(), { delayMs: 0 })).status).toBe(200);
+  });
+
+  it("changes the fsync delay at run time, and answers 400 saying why for a bad delay", async () => {
+    expect((await admin(CLIENT_TOKEN, { us: 5000 }, "fsync-delay")).status).toBe(401);
+    for (const body of [{ us: -1 }, { us: 1.5 }, { us: "5000" }, { us: 10_000_001 }, {}]) {
+      const r = await admin(secret(), body, "fsync-delay");
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.parse(r.body).error).toMatch(/"us" must be a whole number of microseconds from 0 to 10000000/);
+    }
+    const extra = await admin(secret(), { us: 1, ms: 1 }, "fsync-delay");
+    expect([extra.status, JSON.parse(extra.body).error]).toEqual([400, 'unknown field "ms"; known: us']);
+    const client = new NodeClient(cluster.clientUrl(1), { clientToken: CLIENT_TOKEN, adminToken: secret() });
+    expect(await client.setFsyncDelay(2000)).toEqual({ us: 2000 });
+    await client.put("slow", "disk");
+    expect(await client.setFsyncDelay(0)).toEqual({ us: 0 });
+    await client.put("fast", "disk");
+    expect(await client.get("slow")).toBe("disk");
   });
 });

@@ -9,7 +9,7 @@ import { renderRunPage } from "../../bench/report/html.ts";
 import { runCharts } from "../../bench/report/specs.ts";
 import { writeRunReport } from "../../bench/report/write.ts";
 import { countClass, renderedDom } from "./support/chromium.ts";
-import { knobSweepResults, sampleResults } from "./support/sample-results.ts";
+import { eventResults, knobSweepResults, sampleResults } from "./support/sample-results.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -42,6 +42,19 @@ describe("reports in a browser", () => {
     expect(countClass(dom, "marks")).toBe(ids.length);
     expect(countClass(dom, "chart-error")).toBe(0);
     expect(countClass(dom, "chart-warning")).toBe(0);
+  });
+
+  it("renders an event run's page: the timelines around each event and the comparison table", async () => {
+    const results = eventResults();
+    const events = join(dir, "events");
+    await writeRunReport(events, results);
+    const dom = await renderedDom(join(events, "index.html"));
+    const ids = runCharts(results).charts.map((c) => c.id);
+    expect(ids).toContain("event-timelines");
+    expect(countClass(dom, "marks")).toBe(ids.length);
+    expect(countClass(dom, "chart-error")).toBe(0);
+    expect(countClass(dom, "chart-warning")).toBe(0);
+    expect(dom).toContain("What each event cost");
   });
 
   it("renders the comparison page's heatmap", async () => {

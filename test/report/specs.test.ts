@@ -38,7 +38,10 @@ describe("run charts from the sample results", () => {
       "mechanism",
       "timeseries",
     ]);
-    expect(omitted).toEqual(["knob sweep: the run swept no replication knob (e.g. --max-inflight 1,2,4,16,64)"]);
+    expect(omitted).toEqual([
+      "knob sweep: the run swept no replication knob (e.g. --max-inflight 1,2,4,16,64)",
+      "event timelines: no cell had events (bench --event)",
+    ]);
     for (const chart of charts.filter((c) => !["effects", "interaction"].includes(c.id))) {
       expect(chart.spec.$schema).toMatch(/vega-lite\/v6/);
       expect(rowsOf(chart.spec).length).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import { failedCell } from "../../../bench/cell.ts";
 import type {
   Cell,
   CellConfig,
+  CellEvent,
   CellMechanism,
   PercentilePoint,
   ProcessUsage,
@@ -251,4 +252,56 @@ export function knobSweepResults(): Results {
     }
   }
   return makeResults(cells, "20251125-160000-knobs");
+}
+
+/**
+ * An event run (`--preset events`-like): none, batch and all on 3 nodes at 200 req/s, 2 repetitions,
+ * each cell with a leader kill at 2 s (a stall of `stallMs`) and a follower pause at 6 s (none).
+ */
+export function eventResults(): Results {
+  const stalls: Record<string, readonly [number, number]> = {
+    none: [740, 700],
+    batch: [720, 760],
+    [formatFlags(parseFlags("all"))]: [730, 910],
+  };
+  const cells = Object.entries(stalls).flatMap(([flags, perRep]) =>
+    perRep.map((stallMs, rep) => ({
+      ...makeCell({ flags, rep, connections: null, rate: 200, durationS: 10, events: EVENTS }, 180, 1.4),
+      eventCosts: [
+        eventCost("kill-leader@2", "kill-leader", 2003, stallMs),
+        eventCost("pause-follower:1000@6", "pause-follower", 6001, 0),
+      ],
+    })),
+  );
+  return makeResults(cells, "20251125-160000-events");
+}
+
+const EVENTS = ["kill-leader@2", "pause-follower:1000@6"];
+
+/** An event's cost at 200 req/s with a stall of `stallMs` right after it (none when 0). */
+function eventCost(event: string, kind: string, injectedAtMs: number, stallMs: number): CellEvent {
+  const intervalMs = 20;
+  const n = 200; // 2 s each way
+  const ok = Array.from({ length: n }, (_, i) => (i >= 100 && (i - 100) * intervalMs < stallMs ? 0 : 4));
+  return {
+    event,
+    kind,
+    detail: `${kind} (made up)`,
+    nodes: [1],
+    injectedAtMs,
+    firstSuccessMs: stallMs > 0 ? stallMs : 1.2,
+    unavailableMs: stallMs > 0 ? stallMs + 4 : 9,
+    unavailableFromEventMs: stallMs > 0 ? -4 : 300,
+    unavailableToEventMs: stallMs > 0 ? stallMs : 309,
+    compareMs: 2000,
+    before: { throughput: 200, p99Ms: 4.5 },
+    after: { throughput: round(200 * (1 - stallMs / 2000), 1), p99Ms: stallMs > 0 ? 9 : 5 },
+    series: {
+      intervalMs,
+      startFromEventMs: -2000,
+      ok,
+      errors: ok.map((k) => (k === 0 ? 4 : 0)),
+      p99Ms: ok.map((k) => (k === 0 ? null : 4.5)),
+    },
+  };
 }

@@ -1,0 +1,62 @@
+// The faults of a chaos run, shared by the nemesis that plans and plays them (nemesis.ts), the
+// injector that applies one (fault-injector.ts) and the hands that apply it to a cluster
+// (cluster-target.ts, and the simulator's).
+
+import type { LinkChangeBody } from "../node/api-types.ts";
+
+export type FaultKind =
+  | "kill-leader"
+  | "kill-node"
+  | "kill-all"
+  | "pause-short"
+  | "pause-long"
+  | "pause-leader"
+  | "isolate-leader"
+  | "split"
+  | "one-way"
+  | "delay"
+  | "loss";
+
+export type Lane = "process" | "network";
+
+export interface PlannedFault {
+  readonly lane: Lane;
+  readonly kind: FaultKind;
+  /** Start, in ms after the nemesis starts. */
+  readonly atMs: number;
+  readonly forMs: number;
+  /** The victim (for a `*-leader` kind: the stand-in when no leader is known). */
+  readonly node: number;
+  /** split: the minority side (the rest is the majority). */
+  readonly minority?: readonly number[];
+  /** one-way: "out" = the node's messages are dropped; "in" = messages to the node are dropped. */
+  readonly direction?: "out" | "in";
+  readonly delayMs?: number;
+  readonly jitterMs?: number;
+  readonly lossRate?: number;
+}
+
+/** What the nemesis does to the cluster. Failures (a paused node's admin endpoint, say) are reported, not thrown. */
+export interface FaultTarget {
+  readonly ids: readonly number[];
+  /** The current leader, or null when none answers as leader. */
+  leader(): Promise<number | null>;
+  kill(id: number): Promise<void>;
+  restart(id: number): void;
+  pause(id: number): void;
+  resume(id: number): void;
+  /** Applies a link change on node `id`; resolves false when the node did not accept it. */
+  shape(id: number, change: LinkChangeBody): Promise<boolean>;
+}
+
+/** One fault as it happened: which nodes it hit and when (ms on the run's clock). */
+export interface FaultEvent {
+  readonly lane: Lane;
+  readonly kind: FaultKind;
+  readonly nodes: readonly number[];
+  readonly detail: string;
+  readonly startMs: number;
+  endMs: number;
+  /** Link changes that a node did not accept (it was paused or down), if any. */
+  missed: string[];
+}

@@ -1,0 +1,56 @@
+// A real bench cell with an event: the leader of a real 3-node cluster is killed under open-loop
+// load; the load follows the new leader, the cell records the stall, and no process outlives it.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runSweep } from "../../bench/sweep.ts";
+import { parseBenchOptions } from "../../src/cli/bench-options.ts";
+import { descendants, type ProcessKey, running } from "../support/processes.ts";
+import { waitUntil } from "../support/wait.ts";
+
+const out = mkdtempSync(path.join(tmpdir(), "raftlab-bench-events-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe("bench --event (real processes)", () => {
+  it("kills the leader, follows the new one, and records the stall", async () => {
+    const opts = parseBenchOptions(
+      ["--flags", "all", "--sizes", "3", "--rate", "300", "--event", "kill-leader@1", "--env", "loopback"].concat(
+        ["--warmup", "0.5", "--duration", "3", "--reps", "1", "--check-seconds", "0", "--micro-ms", "0"],
+        ["--out", out],
+      ),
+    );
+    if (opts === "help") throw new Error("unexpected help");
+    const before = new Set(descendants(process.pid));
+    const seen = new Set<ProcessKey>();
+    const watch = setInterval(() => descendants(process.pid).forEach((p) => !before.has(p) && seen.add(p)), 100);
+    let outcome;
+    try {
+      outcome = await runSweep(opts, { log: () => {} });
+    } finally {
+      clearInterval(watch);
+    }
+
+    const [cell] = outcome.results.cells;
+    expect(cell!.status, cell!.error).toBe("ok");
+    expect(cell!.events).toEqual(["kill-leader@1"]);
+    expect(cell!.series!.intervalMs).toBe(20);
+    const [e] = cell!.eventCosts!;
+    expect(e!.event).toBe("kill-leader@1");
+    expect(e!.detail).toMatch(/^kill -9 node \d, restart after 2000 ms$/);
+    expect(e!.injectedAtMs).toBeGreaterThanOrEqual(1000);
+    // Nothing commits until a new leader is elected: a stall, then writes again on the new leader.
+    expect(e!.unavailableMs).toBeGreaterThan(0);
+    expect(e!.firstSuccessMs).not.toBeNull();
+    expect(e!.firstSuccessMs!).toBeGreaterThan(0);
+    expect(e!.after.throughput).toBeGreaterThan(0);
+    expect(e!.series.ok.slice(-10).some((n) => n > 0)).toBe(true);
+    expect(cell!.errors).toBeGreaterThan(0);
+    // Every node answered the scrape after the window, the killed one restarted.
+    expect(cell!.cpu.filter((u) => u.process.startsWith("node-"))).toHaveLength(3);
+
+    expect(seen.size).toBeGreaterThanOrEqual(4);
+    await waitUntil(() => [...seen].every((p) => !running(p)), "every child of the sweep to be gone", 10_000);
+  }, 120_000);
+});
