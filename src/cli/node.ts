@@ -1,9 +1,17 @@
 // `raftlab node`: runs one Raft key-value node in this process.
 
+import { hostname } from "node:os";
 import { MAX_FSYNC_DELAY_US } from "../api/admin-fsync-delay.ts";
 import { DEFAULT_LIMITS, MAX_VALUE_BYTES } from "../api/http-api.ts";
 import { DEFAULTS, KNOB_NAMES, KNOB_OPTIONS, type Knobs } from "../core/config.ts";
 import { type Flags, formatFlags } from "../core/flags.ts";
+import {
+  clusterFromDns,
+  DEFAULT_CLIENT_PORT,
+  DEFAULT_PEER_PORT,
+  DnsClusterError,
+  parseDnsClusterName,
+} from "../node/cluster-from-dns.ts";
 import { FAILPOINTS, FailpointError, type FailpointSpec, parseFailpoint } from "../node/failpoints.ts";
 import { MAX_KEY_BYTES } from "../node/kv-command.ts";
 import { readSecretFile } from "../node/secret-file.ts";
@@ -17,6 +25,7 @@ import { choiceOption, flagsOption, intOption, numberOption, parseOptions, Usage
 
 export const NODE_USAGE = `Usage: raftlab node --id I --peers LIST --data-dir D [options]
        raftlab node --cluster FILE --id I [--data-dir D] [options]
+       raftlab node --cluster-from-dns DOMAIN:N [--pod-name NAME] [options]
 
 Runs one raftlab node: a durable Raft key-value store serving the client HTTP API.
 
@@ -34,10 +43,21 @@ or:
                             secretFile: cluster.secret  # optional, relative to FILE
                           node I listens on its entry's addresses and knows its peers from the
                           others; --data-dir defaults to ./raftlab-node-I
+or:
+  --cluster-from-dns DOMAIN:N
+                          the members are a StatefulSet's pods behind a headless Service: SET-0 ...
+                          SET-(N-1) under DOMAIN (e.g. raftlab.default.svc.cluster.local:3). This
+                          pod's name SET-K (--pod-name, default the host name) makes it node K+1.
+                          Every node listens on --client-port and --peer-port of --host (default
+                          0.0.0.0); --data-dir defaults to ./raftlab-node-(K+1)
+  --pod-name NAME         this pod's name, SET-ORDINAL (default: the host name)
+  --client-port N         client port of every member (default 7001; with --cluster-from-dns)
+  --peer-port N           peer port of every member (default 7101; with --cluster-from-dns)
 
 Options:
   --flags COMBO           none, all, or batch/pipeline/parallel-append/async-apply joined by "+" (default all)
-  --host H                address to bind (default 127.0.0.1; with --cluster, this node's host in FILE)
+  --host H                address to bind (default 127.0.0.1; with --cluster, this node's host in FILE;
+                          with --cluster-from-dns, 0.0.0.0)
   --cluster-id NAME       peers must present the same id (default raftlab)
   --secret-file FILE      the cluster's shared secret (the same file on every node; also
                           RAFTLAB_SECRET_FILE): peers must prove they hold it to connect, and it is
@@ -106,6 +126,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
 /** The membership and its settings, from --cluster FILE or from --peers, --flags and --secret-file. */
 interface Membership {
+  readonly id: number;
   readonly peers: readonly PeerAddress[];
   readonly flags: Flags;
   readonly secret: string | null;
@@ -116,8 +137,18 @@ interface Membership {
 /** The settings a cluster file takes over; giving them on the command line as well is a mistake. */
 const CLUSTER_FILE_SETS = ["peers", "flags", "secret-file"] as const;
 
-function membership(id: number, v: Record<string, string | boolean | undefined>): Membership {
+function membership(v: Record<string, string | boolean | undefined>): Membership {
   const text = (name: string): string | undefined => v[name] as string | undefined;
+  const dnsName = text("cluster-from-dns");
+  const dnsOnly = DNS_ONLY.find((name) => v[name] !== undefined);
+  if (dnsOnly && dnsName === undefined) throw new UsageError(`--${dnsOnly} goes with --cluster-from-dns`);
+  if (dnsName !== undefined) {
+    const twice = ["cluster", "peers", "id"].find((name) => v[name] !== undefined);
+    if (twice) throw new UsageError(`--${twice} conflicts with --cluster-from-dns: the DNS names set the members`);
+    return fromDns(dnsName, v);
+  }
+  if (!v.id) throw new UsageError("--id is required");
+  const id = intOption("--id", text("id"), 1, 1_000_000);
   const file = text("cluster");
   if (file !== undefined) {
     const twice = CLUSTER_FILE_SETS.find((name) => v[name] !== undefined);
@@ -131,6 +162,7 @@ function membership(id: number, v: Record<string, string | boolean | undefined>)
   const peers = parsePeers(peersText);
   if (!peers.some((p) => p.id === id)) throw new UsageError(`--peers must include this node (id ${id})`);
   return {
+    id,
     peers,
     flags: flagsOption(text("flags") ?? "all"),
     secret: secretOption(text("secret-file") ?? process.env.RAFTLAB_SECRET_FILE),
@@ -144,12 +176,44 @@ function fromClusterFile(id: number, file: string, host?: string, dataDir?: stri
   const spec = clusterFileOption("--cluster", file);
   const self = asUsage("--cluster", () => spec.member(id));
   return {
+    id,
     peers: spec.nodes,
     flags: spec.flags ?? flagsOption("all"),
     secret: clusterSecretOption("--cluster", spec) ?? secretOption(process.env.RAFTLAB_SECRET_FILE),
     host: host ?? self.host,
     dataDir: dataDir ?? `raftlab-node-${id}`,
   };
+}
+
+/** The options only --cluster-from-dns reads. */
+const DNS_ONLY = ["pod-name", "client-port", "peer-port"] as const;
+
+/** This pod's node among the StatefulSet's members named by --cluster-from-dns. */
+function fromDns(dnsName: string, v: Record<string, string | boolean | undefined>): Membership {
+  const text = (name: string): string | undefined => v[name] as string | undefined;
+  const { id, nodes } = asDnsUsage(() =>
+    clusterFromDns(parseDnsClusterName(dnsName), text("pod-name") ?? hostname(), {
+      clientPort: intOption("--client-port", text("client-port") ?? String(DEFAULT_CLIENT_PORT), 1, 65535),
+      peerPort: intOption("--peer-port", text("peer-port") ?? String(DEFAULT_PEER_PORT), 1, 65535),
+    }),
+  );
+  return {
+    id,
+    peers: nodes,
+    flags: flagsOption(text("flags") ?? "all"),
+    secret: secretOption(text("secret-file") ?? process.env.RAFTLAB_SECRET_FILE),
+    host: text("host") ?? "0.0.0.0",
+    dataDir: text("data-dir") ?? `raftlab-node-${id}`,
+  };
+}
+
+function asDnsUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof DnsClusterError) throw new UsageError(`--cluster-from-dns: ${err.message}`);
+    throw err;
+  }
 }
 
 function parsePeers(text: string): PeerAddress[] {
@@ -171,6 +235,10 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     options: {
       id: { type: "string" },
       cluster: { type: "string" },
+      "cluster-from-dns": { type: "string" },
+      "pod-name": { type: "string" },
+      "client-port": { type: "string" },
+      "peer-port": { type: "string" },
       peers: { type: "string" },
       "data-dir": { type: "string" },
       // No defaults for what a cluster file may set: membership() tells a given option from an absent one.
@@ -210,9 +278,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     },
   });
   if (values.help) return "help";
-  if (!values.id) throw new UsageError("--id is required");
-  const id = intOption("--id", values.id, 1, 1_000_000);
-  const { peers, flags, secret, host, dataDir } = membership(id, values);
+  const { id, peers, flags, secret, host, dataDir } = membership(values);
   const loopback = LOOPBACK.test(host);
   if (secret === null && !loopback && !values.insecure) {
     throw new UsageError(
