@@ -7,7 +7,7 @@ import { parseFlags } from "../src/core/flags.ts";
 import { type Injection, parseEvent } from "./events/event.ts";
 import { eventCost } from "./events/metrics.ts";
 import { EventRunner } from "./events/runner.ts";
-import type { Loadgen } from "./load/loadgen.ts";
+import type { LoadRunner } from "./load/loadgen.ts";
 import type { LoadResult, LoadSpec } from "./load/spec.ts";
 import type { Cell, CellConfig, ProcessUsage } from "./results.ts";
 import { type SchedReadings, SchedWindow } from "./sched-window.ts";
@@ -25,7 +25,7 @@ const EVENT_INTERVAL_MS = 20;
 const epochMs = (): number => performance.timeOrigin + performance.now();
 
 export interface CellContext {
-  readonly loadgen: Loadgen;
+  readonly loadgen: LoadRunner;
   readonly leaderTimeoutMs: number;
   readonly maxOutstanding: number;
   readonly nodeArgs: readonly string[];
@@ -130,6 +130,7 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       ...c,
       status: failure ? "failed" : "ok",
       ...(failure ? { error: failure } : {}),
+      ...(load.workers ? { loadWorkers: load.workers } : {}),
       throughput: Math.round(load.throughput * 10) / 10,
       latencyMs: load.latency.latencyMs,
       percentiles: load.latency.percentiles,

@@ -51,6 +51,19 @@ export interface PercentilePoint {
  * Throughput and latency over a cell's measured window in fixed intervals, as columns (one entry per
  * interval): completions, errors, and p50/p99 of each interval's own histogram (null if empty).
  */
+/** One load worker's part of a distributed load (`--loadgen`). */
+export interface LoadWorkerShare {
+  readonly url: string;
+  /** Its connections (closed loop) or its rate and outstanding cap (open loop). */
+  readonly mode:
+    | { readonly kind: "closed"; readonly connections: number }
+    | { readonly kind: "open"; readonly rate: number; readonly maxOutstanding: number };
+  readonly ok: number;
+  readonly errors: number;
+  /** The worker's own CPU over its window, in cores. */
+  readonly cpu: number;
+}
+
 export interface TimeSeries {
   readonly intervalMs: number;
   /** Length of the measured window; the last interval is what is left of it. */
@@ -213,6 +226,8 @@ export interface Cell extends CellConfig {
    */
   readonly stealCores?: number | null;
   /** The cluster the cell targeted (`bench --target` only). */
+  /** The load workers of a distributed load (`--loadgen`), each with its share. */
+  readonly loadWorkers?: readonly LoadWorkerShare[];
   readonly topology?: CellTopology;
   /** What each optimization did over the measured window (raftlab cells; absent in older runs). */
   readonly mechanism?: CellMechanism | null;

@@ -52,6 +52,8 @@ export interface SweepOptions {
   readonly peer: "etcd" | null;
   /** A running cluster to measure (`--target FILE`) instead of starting clusters; null: local clusters. */
   readonly target: RemoteTarget | null;
+  /** Load workers on other hosts (`--loadgen`) and the secret they take; null: the local generator. */
+  readonly loadWorkers: { readonly urls: readonly string[]; readonly secret: string | null } | null;
   readonly out: string;
   readonly leaderTimeoutMs: number;
   /** Seconds of the checked fault run per combination after the sweep (0: none). */
@@ -65,10 +67,12 @@ export interface SweepOptions {
 
 /** The options as written into results.json (`run.options`): plain JSON, combinations spelled out. */
 export function optionsRecord(o: SweepOptions): Record<string, unknown> {
-  const { target, ...rest } = o;
+  const { target, loadWorkers, ...rest } = o;
   return {
     ...rest,
     flags: o.flags.map(formatFlags),
     target: target && { file: target.spec.file, nodes: target.spec.nodes.map((n) => ({ ...n })) },
+    // The workers' secret stays out of the record.
+    loadWorkers: loadWorkers && { urls: loadWorkers.urls },
   };
 }

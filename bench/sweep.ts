@@ -9,7 +9,8 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { runCell } from "./cell.ts";
 import { checkCombinations } from "./correctness.ts";
-import { Loadgen } from "./load/loadgen.ts";
+import { DistributedLoad } from "./load/distributed-load.ts";
+import { Loadgen, type LoadRunner } from "./load/loadgen.ts";
 import { gitCommit, machineInfo } from "./machine.ts";
 import { type MicroResult, measureMicro, microFiles } from "./micro/run.ts";
 import { useCompiledNodes } from "./node-build.ts";
@@ -76,7 +77,9 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
   const save = (r: Results): Promise<void> =>
     writeAtomically(path.join(dir, "results.json"), `${JSON.stringify(r, null, 2)}\n`);
 
-  const loadgen = new Loadgen();
+  const loadgen: LoadRunner = o.loadWorkers
+    ? new DistributedLoad(o.loadWorkers.urls, o.loadWorkers.secret)
+    : new Loadgen();
   let current: SystemUnderTest | null = null;
   const abort = (): void => {
     loadgen.kill();

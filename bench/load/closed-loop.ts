@@ -13,7 +13,7 @@ import { runWindow, type WindowHooks } from "./window.ts";
 const REQUEST_TIMEOUT_S = 10;
 
 export async function runClosedLoop(spec: LoadSpec, connections: number, hooks: WindowHooks): Promise<Tally> {
-  const tally = new Tally();
+  const tally = new Tally(spec.intervalMs, spec.logSuccesses, spec.shareHistograms);
   const nextKey = keyGenerator({ keys: spec.keys, dist: spec.keyDist, seed: spec.seed, prefix: `c${spec.seed}-` });
   const requests = requestFactory(spec.protocol, spec.valueSize);
   const isRead = readChooser(spec.readRatio, spec.seed);

@@ -16,8 +16,15 @@ export class IntervalRecorder {
   private readonly p50Ms: (number | null)[] = [];
   private readonly p99Ms: (number | null)[] = [];
   private windowMs = 0;
+  /** Each closed interval's histogram, encoded, when kept for merging with other generators'. */
+  private readonly encoded: string[] | null;
 
-  constructor(readonly intervalMs = INTERVAL_MS) {}
+  constructor(
+    readonly intervalMs = INTERVAL_MS,
+    keepHistograms = false,
+  ) {
+    this.encoded = keepHistograms ? [] : null;
+  }
 
   /** Opens the window at `nowMs` (performance.now()). */
   begin(nowMs: number): void {
@@ -55,6 +62,11 @@ export class IntervalRecorder {
     };
   }
 
+  /** Each interval's encoded histogram (`keepHistograms`), to merge series of several generators. */
+  histograms(): readonly string[] | null {
+    return this.encoded;
+  }
+
   /** Moves to the interval holding `nowMs`, closing every interval before it. */
   private advance(nowMs: number): void {
     // An outcome exactly at the window's end belongs to the last interval.
@@ -72,6 +84,7 @@ export class IntervalRecorder {
     const { latencyMs } = this.hist.summary();
     this.p50Ms.push(empty ? null : latencyMs.p50);
     this.p99Ms.push(empty ? null : latencyMs.p99);
+    this.encoded?.push(this.hist.encode());
     this.hist.reset();
   }
 }

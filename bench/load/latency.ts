@@ -20,6 +20,18 @@ export class LatencyRecorder {
     numberOfSignificantValueDigits: 3,
   });
 
+  /** A recorder holding the counts of every encoded histogram in `encoded` (see `encode`). */
+  static merged(encoded: readonly string[]): LatencyRecorder {
+    const r = new LatencyRecorder();
+    for (const e of encoded) r.hist.add(hdr.decodeFromCompressedBase64(e));
+    return r;
+  }
+
+  /** The histogram as HdrHistogram's compressed base64 form, for another process to merge. */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.hist);
+  }
+
   get count(): number {
     return this.hist.totalCount;
   }

@@ -5,7 +5,10 @@ import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { FromWorker, LoadResult, LoadSpec, ToWorker } from "./spec.ts";
 
-const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+// Run from the sources the worker is a .ts file loaded through tsx; compiled (a `raftlab loadgen`
+// from a node build), it is the .js beside this one.
+const COMPILED = import.meta.url.endsWith(".js");
+const WORKER = fileURLToPath(new URL(COMPILED ? "./worker.js" : "./worker.ts", import.meta.url));
 
 /** Hooks may be async (e.g. an HTTP call to every node); the result waits for them. */
 export interface AsyncWindowHooks {
@@ -14,7 +17,17 @@ export interface AsyncWindowHooks {
   onMeasureEnd(): Promise<void> | void;
 }
 
-export class Loadgen {
+/** What runs a cell's load: the local generator process, or load workers elsewhere (distributed-load.ts). */
+export interface LoadRunner {
+  /** The generator's process here, when there is one (for its CPU and run-queue figures). */
+  readonly pid: number | undefined;
+  run(spec: LoadSpec, hooks: AsyncWindowHooks, graceMs?: number): Promise<LoadResult>;
+  /** Stops at once (Ctrl-C, a stuck cell). */
+  kill(): void;
+  close(): Promise<void>;
+}
+
+export class Loadgen implements LoadRunner {
   private child: ChildProcess | null = null;
 
   get pid(): number | undefined {
@@ -83,7 +96,10 @@ export class Loadgen {
 
   private ensure(): ChildProcess {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
-    const child = fork(WORKER, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(WORKER, [], {
+      execArgv: COMPILED ? [] : ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     child.once("exit", () => {
       if (this.child === child) this.child = null;
     });

@@ -31,7 +31,7 @@ export async function runOpenLoop(
   maxOutstanding: number,
   hooks: WindowHooks,
 ): Promise<Tally> {
-  const tally = new Tally(spec.intervalMs, spec.logSuccesses);
+  const tally = new Tally(spec.intervalMs, spec.logSuccesses, spec.shareHistograms);
   const nextKey = keyGenerator({ keys: spec.keys, dist: spec.keyDist, seed: spec.seed, prefix: `o${spec.seed}-` });
   const requests = requestFactory(spec.protocol, spec.valueSize);
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.min(MAX_SOCKETS, maxOutstanding) });

@@ -2,7 +2,7 @@
 // and bench/load/worker.ts), and the HTTP requests it sends to each system under test.
 
 import { seededRng } from "../../src/core/rng.ts";
-import type { TimeSeries } from "../results.ts";
+import type { LoadWorkerShare, TimeSeries } from "../results.ts";
 import type { KeyDist } from "./keys.ts";
 import type { LatencySummary } from "./latency.ts";
 
@@ -36,6 +36,14 @@ export interface LoadSpec {
   readonly intervalMs?: number;
   /** Open loop: report every success's completion time and latency (`LoadResult.successes`). */
   readonly logSuccesses?: boolean;
+  /** Report the latency histograms themselves (`LoadResult.histograms`), to merge several generators' results. */
+  readonly shareHistograms?: boolean;
+}
+
+/** A result's HDR histograms in HdrHistogram's compressed base64 form: the window's, and each interval's. */
+export interface EncodedHistograms {
+  readonly whole: string;
+  readonly intervals: readonly string[];
 }
 
 /** Successes in completion order, as columns: ms since the measured window opened, and latency in ms. */
@@ -63,6 +71,10 @@ export interface LoadResult {
   readonly elu: number;
   /** Every success of the window, when the spec asked for them (`logSuccesses`). */
   readonly successes?: SuccessLog;
+  /** The histograms, when the spec asked for them (`shareHistograms`). */
+  readonly histograms?: EncodedHistograms;
+  /** The generators that produced a merged result, with each one's share. */
+  readonly workers?: readonly LoadWorkerShare[];
 }
 
 /** sweep → worker */

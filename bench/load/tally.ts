@@ -23,10 +23,16 @@ export class Tally {
   private elu0: EventLoopUtilization = performance.eventLoopUtilization();
   private elu = 0;
 
-  /** `intervalMs`: the series' resolution; `logSuccesses`: keep every success's time and latency. */
-  constructor(intervalMs?: number, logSuccesses = false) {
-    this.intervals = new IntervalRecorder(intervalMs);
+  private readonly keepHistograms: boolean;
+
+  /**
+   * `intervalMs`: the series' resolution; `logSuccesses`: keep every success's time and latency;
+   * `keepHistograms`: report the histograms themselves, for merging with other generators' results.
+   */
+  constructor(intervalMs?: number, logSuccesses = false, keepHistograms = false) {
+    this.intervals = new IntervalRecorder(intervalMs, keepHistograms);
     this.successes = logSuccesses ? { atMs: [], latencyMs: [] } : null;
+    this.keepHistograms = keepHistograms;
   }
 
   /** When the measured window opened, in ms since the Unix epoch (comparable across processes). */
@@ -89,6 +95,9 @@ export class Tally {
       cpu: this.cpu,
       elu: this.elu,
       ...(this.successes ? { successes: this.successes satisfies SuccessLog } : {}),
+      ...(this.keepHistograms
+        ? { histograms: { whole: this.latency.encode(), intervals: this.intervals.histograms()! } }
+        : {}),
     };
   }
 }

@@ -51,7 +51,17 @@ function configPanel(results: Results): string {
 <div><h3>Versions</h3>${htmlTable(["component", "version"], versions)}</div>
 <div><h3>Run options</h3>${htmlTable(["option", "value"], options)}
 <p class="note">Environment shared by every cell: ${escapeHtml(shared || "none")}.${varying.length ? ` Varies between cells: ${escapeHtml(varying.join(", "))}.` : ""}</p></div>
-</div>${topologyNote(results.cells)}`;
+</div>${topologyNote(results.cells)}${loadWorkersNote(results.cells)}`;
+}
+
+/** Where a distributed load (`--loadgen`) came from: each worker and its share of the successes. */
+function loadWorkersNote(cells: readonly Cell[]): string {
+  const shares = new Map<string, number>();
+  for (const c of cells) for (const w of c.loadWorkers ?? []) shares.set(w.url, (shares.get(w.url) ?? 0) + w.ok);
+  if (shares.size === 0) return "";
+  const total = [...shares.values()].reduce((a, n) => a + n, 0);
+  const list = [...shares].map(([url, ok]) => `${url} (${formatNumber(total === 0 ? 0 : (100 * ok) / total)} %)`);
+  return `<p class="note load-workers">Load from ${shares.size} workers, each cell's connections or rate split between them and their latency histograms merged; share of the successes: ${escapeHtml(list.join(", "))}.</p>`;
 }
 
 /** Where a run against a running cluster (`--target`) measured, and how far its leader was. */

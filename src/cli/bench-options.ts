@@ -8,7 +8,7 @@ import type { EnvChoice, Preset, SweepOptions } from "../../bench/sweep-options.
 import type { RemoteTarget } from "../../bench/systems/remote.ts";
 import { KNOB_NAMES, KNOB_OPTIONS, type KnobName } from "../core/config.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
-import { clusterFileOption, clusterSecretOption } from "./cluster-file-option.ts";
+import { clusterFileOption, clusterSecretOption, secretFileOption } from "./cluster-file-option.ts";
 import { choiceOption, flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 // quick is the default run: 16 combinations × 2 sizes, once on loopback and twice in the emulated data
@@ -136,6 +136,13 @@ Options:
                          file's secretFile holds their secret), finds the leader, loads it and
                          records the round trip to it. Size, environment and knob options do not
                          apply; checks and micro-benchmarks are off unless asked for
+  --loadgen URLS         load workers on other hosts, http://HOST:PORT,... (each one a 'raftlab
+                         loadgen --listen HOST:PORT'): every cell's connections, or its open-loop
+                         rate, are split between them, they start together, and their latency
+                         histograms are merged (percentiles are never averaged). Default: one
+                         generator process on this machine
+  --loadgen-secret-file FILE
+                         the secret the workers were started with (default: --target's secretFile)
   --out DIR              reports root (default reports)
   --leader-timeout-ms N  a cell fails if no leader is elected within N ms (default 15000)
   --check-seconds S      after the sweep, a checked fault run of S seconds per combination (kill -9,
@@ -214,6 +221,28 @@ function targetOption(v: Record<string, unknown>, nodeOptions: number): RemoteTa
   return { spec, adminToken: clusterSecretOption("--target", spec) };
 }
 
+/** `--loadgen URLS [--loadgen-secret-file FILE]`: the load workers and the secret they take. */
+function loadWorkersOption(
+  raw: string | undefined,
+  secretFile: string | undefined,
+  target: RemoteTarget | null,
+): SweepOptions["loadWorkers"] {
+  if (raw === undefined) {
+    if (secretFile !== undefined) throw new UsageError("--loadgen-secret-file goes with --loadgen");
+    return null;
+  }
+  const urls = raw.split(",").map((u) => {
+    const url = URL.canParse(u.trim()) ? new URL(u.trim()) : null;
+    if (url?.protocol !== "http:" || !url.port || url.pathname !== "/" || url.search || url.username) {
+      throw new UsageError(`--loadgen: "${u}" is not http://HOST:PORT (a 'raftlab loadgen --listen HOST:PORT')`);
+    }
+    return url.origin;
+  });
+  if (new Set(urls).size !== urls.length) throw new UsageError("--loadgen names the same worker twice");
+  const secret = secretFileOption("--loadgen-secret-file", secretFile) ?? target?.adminToken ?? null;
+  return { urls, secret };
+}
+
 /**
  * `--event` values, refused where they would measure nothing: a closed loop stops offering load
  * while nothing answers, a cluster the bench did not start cannot be killed, and one of fewer than
@@ -287,6 +316,8 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       ...Object.fromEntries(KNOB_NAMES.map((k) => [KNOB_OPTIONS[k].option.slice(2), { type: "string" as const }])),
       peer: { type: "string" },
       target: { type: "string" },
+      loadgen: { type: "string" },
+      "loadgen-secret-file": { type: "string" },
       out: { type: "string", default: "reports" },
       "leader-timeout-ms": { type: "string", default: "15000" },
       "check-seconds": { type: "string" },
@@ -368,6 +399,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     knobs: replicationKnobLists(v, int),
     peer: v.peer === "etcd" ? "etcd" : null,
     target,
+    loadWorkers: loadWorkersOption(v.loadgen, v["loadgen-secret-file"], target),
     out: v.out,
     leaderTimeoutMs: intOption("--leader-timeout-ms", v["leader-timeout-ms"], 100, 600_000),
     // They measure this machine, not the targeted cluster: off with --target unless asked for.

@@ -1,5 +1,6 @@
-// A cluster file given on the command line (`node --cluster`, `bench --target`): read, parsed, and
-// its secret read, every problem a UsageError naming the option, file, line and field.
+// A cluster file or secret file given on the command line (`node --cluster`, `bench --target`,
+// `--secret-file`): read, parsed, and its secret read, every problem a UsageError naming the option,
+// file, line and field.
 
 import { readFileSync } from "node:fs";
 import { ClusterFileError, type ClusterSpec, parseClusterFile } from "../node/cluster-file.ts";
@@ -16,6 +17,21 @@ export function clusterFileOption(option: string, file: string): ClusterSpec {
     );
   }
   return asUsage(option, () => parseClusterFile(text, file));
+}
+
+/** The secret in `file` (null when no file is given), a bad one a UsageError naming `option`. */
+export function secretFileOption(option: string, file: string | undefined): string | null {
+  if (file === undefined || file === "") return null;
+  try {
+    return readSecretFile(file);
+  } catch (err) {
+    throw new UsageError(`${option}: ${(err as Error).message}`);
+  }
+}
+
+/** A host only this machine reaches: binding it without a secret exposes nothing. */
+export function isLoopbackHost(host: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host);
 }
 
 /** The secret the cluster file names, or null when it names none. */

@@ -14,6 +14,7 @@ Commands:
   bench          sweep cluster sizes × flag combinations under load and write a report
   profile        profile the leader of a cluster under load with clinic
   chaos          fault runs on a real cluster, checked for linearizability
+  loadgen        a load worker on another host, for 'bench --loadgen'
 
 Run 'raftlab <command> --help' for a command's options.`;
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import("./bench.ts")).benchCommand,
   profile: async () => (await import("./profile.ts")).profileCommand,
   chaos: async () => (await import("./chaos.ts")).chaosCommand,
+  loadgen: async () => (await import("./loadgen.ts")).loadgenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

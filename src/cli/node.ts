@@ -14,12 +14,17 @@ import {
 } from "../node/cluster-from-dns.ts";
 import { FAILPOINTS, FailpointError, type FailpointSpec, parseFailpoint } from "../node/failpoints.ts";
 import { MAX_KEY_BYTES } from "../node/kv-command.ts";
-import { readSecretFile } from "../node/secret-file.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
 import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { STORAGE_MODES } from "../storage/file-store.ts";
 import { MAX_LINK_DELAY_MS } from "../transport/link-shaper.ts";
-import { asUsage, clusterFileOption, clusterSecretOption } from "./cluster-file-option.ts";
+import {
+  asUsage,
+  clusterFileOption,
+  clusterSecretOption,
+  isLoopbackHost,
+  secretFileOption,
+} from "./cluster-file-option.ts";
 import { command } from "./command.ts";
 import { choiceOption, flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
@@ -122,8 +127,6 @@ ${Object.entries(FAILPOINTS)
   .map(([name, where]) => `    ${name.padEnd(24)}${where}`)
   .join("\n")}`;
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
-
 /** The membership and its settings, from --cluster FILE or from --peers, --flags and --secret-file. */
 interface Membership {
   readonly id: number;
@@ -165,7 +168,7 @@ function membership(v: Record<string, string | boolean | undefined>): Membership
     id,
     peers,
     flags: flagsOption(text("flags") ?? "all"),
-    secret: secretOption(text("secret-file") ?? process.env.RAFTLAB_SECRET_FILE),
+    secret: secretFileOption("--secret-file", text("secret-file") ?? process.env.RAFTLAB_SECRET_FILE),
     host: text("host") ?? "127.0.0.1",
     dataDir,
   };
@@ -179,7 +182,9 @@ function fromClusterFile(id: number, file: string, host?: string, dataDir?: stri
     id,
     peers: spec.nodes,
     flags: spec.flags ?? flagsOption("all"),
-    secret: clusterSecretOption("--cluster", spec) ?? secretOption(process.env.RAFTLAB_SECRET_FILE),
+    secret:
+      clusterSecretOption("--cluster", spec) ??
+      secretFileOption("RAFTLAB_SECRET_FILE", process.env.RAFTLAB_SECRET_FILE),
     host: host ?? self.host,
     dataDir: dataDir ?? `raftlab-node-${id}`,
   };
@@ -201,7 +206,7 @@ function fromDns(dnsName: string, v: Record<string, string | boolean | undefined
     id,
     peers: nodes,
     flags: flagsOption(text("flags") ?? "all"),
-    secret: secretOption(text("secret-file") ?? process.env.RAFTLAB_SECRET_FILE),
+    secret: secretFileOption("--secret-file", text("secret-file") ?? process.env.RAFTLAB_SECRET_FILE),
     host: text("host") ?? "0.0.0.0",
     dataDir: text("data-dir") ?? `raftlab-node-${id}`,
   };
@@ -279,7 +284,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   });
   if (values.help) return "help";
   const { id, peers, flags, secret, host, dataDir } = membership(values);
-  const loopback = LOOPBACK.test(host);
+  const loopback = isLoopbackHost(host);
   if (secret === null && !loopback && !values.insecure) {
     throw new UsageError(
       `--host ${host} is not a loopback address, so anyone who reaches the peer port could join the ` +
@@ -344,15 +349,6 @@ function maxValueBytesOption(raw: string | undefined): number {
     );
   }
   return n;
-}
-
-function secretOption(file: string | undefined): string | null {
-  if (file === undefined || file === "") return null;
-  try {
-    return readSecretFile(file);
-  } catch (err) {
-    throw new UsageError(`--secret-file: ${(err as Error).message}`);
-  }
 }
 
 /** parseArgs specs of the knob options, each defaulting to the core's value. */
