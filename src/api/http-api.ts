@@ -1,7 +1,7 @@
 // The client HTTP API (docs/DESIGN.md "The client HTTP API") on uWebSockets.js.
 // A client's mistake gets a 4xx with a JSON `{"error": …}`; nothing a client sends can crash the node.
 
-import type { CasReply, NodeStats, NodeStatus } from "../node/api-types.ts";
+import type { CasReply, ErrorBody, NodeStats, NodeStatus } from "../node/api-types.ts";
 import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
 import { type ApplyResult, type KvCommand, MAX_KEY_BYTES } from "../node/kv-command.ts";
 import { constantTimeEqual } from "../transport/peer-auth.ts";
@@ -259,6 +259,10 @@ function redirectOrFail(x: Exchange, b: ApiBackend, code: string, leader: number
   }
   if (code === "lost")
     return x.error(503, "leadership changed before the request committed; it did not take effect", { code: "lost" });
+  if (code === "transferring")
+    return x.error(503, "the leader is handing leadership over; nothing was proposed, retry shortly", {
+      code: "transferring",
+    });
   x.error(503, "the outcome is unknown (the node lost track of the request)", { code: "unknown" });
 }
 
@@ -296,6 +300,22 @@ function parseCas(key: string, body: Uint8Array): KvCommand | string {
   return { op: "cas", key, expect: expect === null ? null : utf8.encode(expect), value: utf8.encode(value) };
 }
 
+/** An admin handler's refusal with its own status (a handler's plain Error is a 400, or a 503 once started). */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Omit<ErrorBody, "error"> = {},
+  ) {
+    super(message);
+  }
+}
+
+function adminFailure(x: Exchange, err: Error, status: number): void {
+  if (err instanceof AdminError) x.error(err.status, err.message, err.extra);
+  else x.error(status, err.message);
+}
+
 function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: ApiLimits): void {
   if (b.admin === null) return x.error(404, "admin endpoints are disabled; start the node with --admin");
   if (!bearerMatches(p.auth, limits.adminToken)) {
@@ -320,7 +340,7 @@ function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, lim
   try {
     answer = handler(doc);
   } catch (err) {
-    return x.error(400, (err as Error).message);
+    return adminFailure(x, err as Error, 400);
   }
   if (!(answer instanceof Promise)) return x.json(200, answer);
   x.after(limits.requestTimeoutMs, () =>
@@ -328,6 +348,6 @@ function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, lim
   );
   answer.then(
     (a) => x.json(200, a),
-    (err: Error) => x.error(503, err.message),
+    (err: Error) => adminFailure(x, err, 503),
   );
 }

@@ -28,7 +28,7 @@ export interface Classified {
   readonly note: string;
 }
 
-const CERTAINLY_NOT_APPLIED = new Set(["no_leader", "overloaded", "lost"]);
+const CERTAINLY_NOT_APPLIED = new Set(["no_leader", "transferring", "overloaded", "lost"]);
 
 export function classify(f: OpName, r: HttpResult): Classified {
   if (r.kind === "no-response") {

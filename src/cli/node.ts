@@ -94,8 +94,10 @@ Options:
   --net-jitter MS         delay varies uniformly by +/- this much (0-60000, default 0)
   --net-loss P            drop outgoing peer messages with probability P in [0,1] (default 0)
   --admin                 serve /admin/links (link shaping at run time), /admin/flags
-                          (POST {"flags":"batch+pipeline"} switches the combination live) and
-                          /admin/fsync-delay (POST {"us":5000} changes --fsync-delay-us); it requires
+                          (POST {"flags":"batch+pipeline"} switches the combination live),
+                          /admin/fsync-delay (POST {"us":5000} changes --fsync-delay-us) and
+                          /admin/transfer-leader (POST {"to":2}, or {} for the most up-to-date
+                          follower: answers once that node leads); it requires
                           'Authorization: Bearer <admin token>', the admin token being --admin-token
                           or else the secret of --secret-file. With neither, --admin is refused on a
                           non-loopback --host or with --client-token, and is open on loopback
@@ -104,6 +106,9 @@ Options:
   --seed N                seed for election timeouts and link shaping (default 1)
   --exit-with-parent      exit when the parent process goes away (used by 'raftlab cluster')
   -h, --help              show this help
+
+Signals: SIGTERM exits gracefully (a leader first hands leadership to its most up-to-date follower,
+so a rolling restart costs no election timeout); SIGINT exits at once.
 
 Replication knobs (a flag that is off still forces its own value: batch off sends one entry per
 AppendEntries, pipeline off keeps one AppendEntries in flight):
@@ -395,11 +400,12 @@ export const nodeCommand = command("node", async (argv, io) => {
     process.exit(1);
   }
   // Listening for the stop signals before saying "started": a supervisor may signal at once.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    if (opts.exitWithParent) process.once("disconnect", stop);
+  // SIGTERM is a graceful exit (a rolling restart, a pod deleted): a leader hands over first.
+  // SIGINT (Ctrl-C, a whole local cluster stopping) exits at once.
+  const stopped = new Promise<"graceful" | "now">((resolve) => {
+    process.once("SIGINT", () => resolve("now"));
+    process.once("SIGTERM", () => resolve("graceful"));
+    if (opts.exitWithParent) process.once("disconnect", () => resolve("now"));
   });
   const self = opts.peers.find((p) => p.id === opts.id)!;
   io.out(
@@ -408,7 +414,10 @@ export const nodeCommand = command("node", async (argv, io) => {
       `${opts.storageMode === "buffered" ? ", buffered storage" : ""}` +
       `${opts.failpoint ? `, failpoint ${opts.failpoint.name}:${opts.failpoint.hit}` : ""}\n`,
   );
-  await stopped;
+  if ((await stopped) === "graceful") {
+    const handedOver = await node.handOver();
+    if (handedOver) io.out(`node ${opts.id}: ${handedOver}\n`);
+  }
   await node.stop();
   // The store is closed and peers are gone; idle keep-alive client connections must not keep a
   // stopped node alive until they time out.

@@ -38,7 +38,7 @@ function snapshotWellFormed(m: Message): boolean {
 export function isWellFormed(m: Message, self: NodeId, voters: readonly NodeId[]): boolean {
   if (typeof m !== "object" || m === null) return false;
   if (m.to !== self || m.from === self || !voters.includes(m.from)) return false;
-  if (!(m.type >= MessageType.App && m.type <= MessageType.Snap)) return false;
+  if (!(m.type >= MessageType.App && m.type <= MessageType.TimeoutNow)) return false;
   if (!isIndex(m.term) || m.term === 0 || !isIndex(m.logTerm) || !isIndex(m.index) || !isIndex(m.commit)) return false;
   if (!isIndex(m.rejectHint) || !isIndex(m.hintTerm) || !isIndex(m.ctx) || typeof m.reject !== "boolean") return false;
   if (!entriesWellFormed(m)) return false;

@@ -14,6 +14,7 @@ import { ReadOnly } from "./read-only.ts";
 import { type Rng, seededRng } from "./rng.ts";
 import type { FollowerStatus, RaftStatus } from "./status.ts";
 import {
+  CAMPAIGN_TRANSFER,
   type Entry,
   type HardState,
   type Message,
@@ -24,6 +25,7 @@ import {
   type ReadState,
   type Role,
   type SoftState,
+  type TransferStart,
 } from "./types.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -37,6 +39,8 @@ export class Raft {
   vote: NodeId;
   lead: NodeId = NONE;
   role: Role = "follower";
+  /** Leader: the voter it is handing leadership to (thesis §3.10), or NONE. Proposals wait meanwhile. */
+  leadTransferee: NodeId = NONE;
   readonly log: RaftLog;
 
   /** Messages to send at once. */
@@ -110,6 +114,7 @@ export class Raft {
       firstIndex: this.log.firstIndex(),
       lastIndex: this.log.lastIndex(),
       stableIndex: this.log.stableIndex(),
+      leadTransferee: this.leadTransferee,
       progress,
     };
   }
@@ -134,11 +139,32 @@ export class Raft {
 
   propose(data: readonly Uint8Array[]): ProposeResult {
     if (this.role !== "leader") return { ok: false, reason: "not_leader" };
+    // Entries appended now could leave the target behind the log it must hold to be elected.
+    if (this.leadTransferee !== NONE) return { ok: false, reason: "transferring" };
     if (data.length === 0) throw new RangeError("propose: no entries");
     for (const d of data) if (d.length > this.cfg.maxEntryBytes) return { ok: false, reason: "too_large" };
     const first = this.appendEntries(data);
     this.bcastAppend();
     return { ok: true, index: first, term: this.term };
+  }
+
+  /**
+   * Leadership transfer (thesis §3.10, etcd's MsgTransferLeader): stop taking proposals, bring `to`
+   * up to date, then tell it to campaign at once (TimeoutNow). Aborted if it has not taken over
+   * within an election timeout; a new request replaces one under way.
+   */
+  transferLeader(to: NodeId): TransferStart {
+    if (this.role !== "leader") return "not_leader";
+    if (to === this.id) return "self";
+    if (!this.voters.includes(to)) return "not_voter";
+    if (this.leadTransferee === to) return "started";
+    this.leadTransferee = to;
+    // The transfer must finish within one election timeout, counted from now (tickHeartbeat).
+    this.electionElapsed = 0;
+    const pr = this.progress.get(to)!;
+    if (pr.match === this.log.lastIndex()) this.send({ type: MessageType.TimeoutNow, to });
+    else this.sendAppends(to);
+    return "started";
   }
 
   readIndex(ctx: number): boolean {
@@ -172,9 +198,11 @@ export class Raft {
     if (m.term > this.term) {
       if (m.type === MessageType.Vote || m.type === MessageType.PreVote) {
         // Leader lease (thesis §4.2.3, etcd): having heard from a leader within the election timeout,
-        // ignore candidates entirely, neither granting nor adopting their term.
+        // ignore candidates entirely, neither granting nor adopting their term; unless the leader
+        // itself sent the candidate (a transfer), which it says in the vote's ctx.
         const inLease = this.cfg.checkQuorum && this.lead !== NONE && this.electionElapsed < this.cfg.electionTicks;
-        if (inLease) return;
+        const transfer = m.type === MessageType.Vote && m.ctx === CAMPAIGN_TRANSFER;
+        if (inLease && !transfer) return;
       }
       if (m.type === MessageType.PreVote) {
         // A pre-vote never changes the receiver's term.
@@ -244,6 +272,10 @@ export class Raft {
         this.electionElapsed = 0;
         this.lead = m.from;
         this.handleFromLeader(m);
+        return;
+      case MessageType.TimeoutNow:
+        // The leader hands over: campaign now, skipping pre-vote (it knows we can win).
+        this.campaign("transfer");
         return;
       default:
         return;
@@ -368,6 +400,9 @@ export class Raft {
       }
       if (this.maybeCommit()) this.onCommitAdvanced();
       this.sendAppends(m.from);
+      if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
+        this.send({ type: MessageType.TimeoutNow, to: m.from });
+      }
     }
   }
 
@@ -500,6 +535,8 @@ export class Raft {
     this.electionElapsed++;
     if (this.electionElapsed >= this.cfg.electionTicks) {
       this.electionElapsed = 0;
+      // A transfer not done within an election timeout is abandoned: proposals resume.
+      this.leadTransferee = NONE;
       if (this.cfg.checkQuorum && !this.quorumActive()) {
         this.becomeFollower(this.term, NONE);
         return;
@@ -528,7 +565,8 @@ export class Raft {
 
   // --- role changes ---
 
-  private campaign(kind: "pre-election" | "election"): void {
+  /** `transfer`: an election on the leader's TimeoutNow, whose votes carry CAMPAIGN_TRANSFER. */
+  private campaign(kind: "pre-election" | "election" | "transfer"): void {
     let term: number;
     let type: MessageType;
     if (kind === "pre-election") {
@@ -550,8 +588,9 @@ export class Raft {
     }
     const index = this.log.lastIndex();
     const logTerm = this.log.lastTerm();
+    const ctx = kind === "transfer" ? CAMPAIGN_TRANSFER : 0;
     for (const v of this.voters) {
-      if (v !== this.id) this.send({ type, to: v, term, index, logTerm });
+      if (v !== this.id) this.send({ type, to: v, term, index, logTerm, ctx });
     }
   }
 
@@ -561,6 +600,7 @@ export class Raft {
       this.vote = NONE;
     }
     this.lead = NONE;
+    this.leadTransferee = NONE;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout = this.rng.int(this.cfg.electionTicks, 2 * this.cfg.electionTicks);

@@ -17,7 +17,7 @@ import { assertSameIdentity, type RaftConfig, validateConfig } from "./config.ts
 import type { LogReader } from "./log-reader.ts";
 import { Raft } from "./raft.ts";
 import type { RaftStatus } from "./status.ts";
-import type { HardState, Message, ProposeResult, Ready, SoftState } from "./types.ts";
+import type { HardState, Message, ProposeResult, Ready, SoftState, TransferStart } from "./types.ts";
 
 interface PendingSelfSteps {
   readonly seq: number;
@@ -60,6 +60,11 @@ export class RawNode {
   /** Appends `data` (one entry each) on the leader; `index` is the first new entry's index. */
   propose(data: readonly Uint8Array[]): ProposeResult {
     return this.raft.propose(data);
+  }
+
+  /** Leader only: hands leadership to voter `to` (see Raft.transferLeader); says whether it started. */
+  transferLeader(to: number): TransferStart {
+    return this.raft.transferLeader(to);
   }
 
   /** Leader only (false otherwise): a ReadState for `ctx` appears in a later Ready once confirmed. */

@@ -25,6 +25,8 @@ export interface RaftStatus {
   readonly lastIndex: number;
   /** Last index known durable on this node. */
   readonly stableIndex: number;
+  /** The leader's transfer target while it hands over (thesis §3.10), else NONE (0). */
+  readonly leadTransferee: NodeId;
   /** The leader's view of each follower (null on other roles). */
   readonly progress: Readonly<Record<NodeId, FollowerStatus>> | null;
 }

@@ -48,7 +48,7 @@ export const enum MessageType {
   HeartbeatResp = 8,
   /** Leader → follower: InstallSnapshot. */
   Snap = 9,
-  /** Follower → leader: timeout-now (leadership transfer); reserved, unused by the lab. */
+  /** Leader → transfer target, once it holds the leader's whole log: campaign now (thesis §3.10). */
   TimeoutNow = 10,
 }
 
@@ -73,7 +73,10 @@ export interface Message {
   readonly rejectHint: number;
   /** AppResp rejection: term of the follower's entry at `rejectHint` (0 when none). */
   readonly hintTerm: number;
-  /** Heartbeat/HeartbeatResp: the ReadIndex round being confirmed (0 = none). */
+  /**
+   * Heartbeat/HeartbeatResp: the ReadIndex round being confirmed (0 = none). Vote: CAMPAIGN_TRANSFER
+   * when the candidate campaigns on a TimeoutNow, so voters set their leader lease aside.
+   */
   readonly ctx: number;
   /** Snap only. */
   readonly snapshot: Snapshot | null;
@@ -125,7 +128,13 @@ export interface Ready {
   readonly appendWindows: readonly number[];
 }
 
-/** Outcome of `propose` / `readIndex`. */
+/** A Vote's `ctx` when the candidate campaigns because its leader handed over (TimeoutNow). */
+export const CAMPAIGN_TRANSFER = 1;
+
+/** Outcome of `propose` / `readIndex`. `transferring`: the leader is handing over and takes no proposals. */
 export type ProposeResult =
   | { readonly ok: true; readonly index: number; readonly term: number }
-  | { readonly ok: false; readonly reason: "not_leader" | "too_large" };
+  | { readonly ok: false; readonly reason: "not_leader" | "too_large" | "transferring" };
+
+/** Outcome of `transferLeader(to)`: started (or already under way to `to`), or why not. */
+export type TransferStart = "started" | "not_leader" | "not_voter" | "self";

@@ -16,6 +16,8 @@ import type {
   LinkState,
   NodeStats,
   NodeStatus,
+  TransferLeaderBody,
+  TransferLeaderState,
 } from "./api-types.ts";
 
 export interface NodeClientOptions {
@@ -152,6 +154,17 @@ export class NodeClient {
     return JSON.parse(
       (await this.expect("POST", "/admin/flags", [200], { ...opts, body: JSON.stringify(body) })).body,
     ) as FlagsState;
+  }
+
+  /**
+   * `POST /admin/transfer-leader`: hands leadership to `to` (absent: the most up-to-date follower);
+   * answers once it leads. A refusal (421 not the leader, 409 aborted or impossible) is an ApiError.
+   */
+  async transferLeader(to?: number, opts?: CallOptions): Promise<TransferLeaderState> {
+    const body: TransferLeaderBody = to === undefined ? {} : { to };
+    return JSON.parse(
+      (await this.expect("POST", "/admin/transfer-leader", [200], { ...opts, body: JSON.stringify(body) })).body,
+    ) as TransferLeaderState;
   }
 
   /** `POST /admin/fsync-delay`: the node's added fsync delay from now on; answers the delay in force. */

@@ -40,10 +40,11 @@ export interface NodeStats {
 
 /**
  * The `code` of a 503 or 501:
- * no_leader — nothing was proposed; timeout, unknown — the outcome is unknown; lost — it did not take
- * effect; unsupported (501) — the node's state machine keeps no data (`noop`): no reads, no cas.
+ * no_leader, transferring (the leader is handing over) — nothing was proposed; timeout, unknown — the
+ * outcome is unknown; lost — it did not take effect; unsupported (501) — the node's state machine
+ * keeps no data (`noop`): no reads, no cas.
  */
-export type ErrorCode = "no_leader" | "timeout" | "lost" | "unknown" | "unsupported";
+export type ErrorCode = "no_leader" | "transferring" | "timeout" | "lost" | "unknown" | "unsupported";
 
 /** Every error answer (4xx, 5xx); a 307 carries `leader` next to its `Location`. */
 export interface ErrorBody {
@@ -92,3 +93,14 @@ export interface FsyncDelayBody {
 
 /** The answer of `POST /admin/fsync-delay`: the delay now in force. */
 export type FsyncDelayState = FsyncDelayBody;
+
+/** `POST /admin/transfer-leader`: the voter to hand leadership to (absent: the most up-to-date follower). */
+export interface TransferLeaderBody {
+  readonly to?: number;
+}
+
+/** The answer of `POST /admin/transfer-leader` once the target leads: who, and how long it took. */
+export interface TransferLeaderState {
+  readonly leader: number;
+  readonly ms: number;
+}

@@ -21,6 +21,12 @@ import type { RawNode } from "../core/raw-node.ts";
 import { type Entry, type Message, MessageType, type Ready, type Snapshot } from "../core/types.ts";
 import type { RaftStore } from "../storage/store.ts";
 import { type Applier, inlineApplier } from "./appliers.ts";
+import {
+  mostUpToDateFollower,
+  type TransferFailure,
+  type TransferOutcome,
+  transferProgress,
+} from "./leader-transfer.ts";
 import type { MechanismCounters } from "./mechanism-counters.ts";
 import { ProposalWaiters } from "./proposal-waiters.ts";
 import type { StateMachine } from "./state-machine.ts";
@@ -35,6 +41,8 @@ export type FailCode =
   | "not_leader"
   /** Larger than the core's `maxEntryBytes`; nothing was proposed. */
   | "too_large"
+  /** The leader is handing leadership over; nothing was proposed, retry shortly. */
+  | "transferring"
   /** Certainly not committed: its log slot was taken by another leader's entry. */
   | "lost"
   /** Outcome unknown (e.g. a snapshot replaced the log past it, or the node stopped). */
@@ -122,6 +130,8 @@ export class RaftDriver<R = unknown> {
   private readonly o: DriverOptions<R>;
   private flags: Flags;
   private applier: Applier<R>;
+  /** Leadership transfers this node started, each waiting to see the target lead (or the transfer fail). */
+  private transfers: { to: number; done: (o: TransferOutcome) => void }[] = [];
   /** A requested switch, waiting for the persist and apply loops to be idle. */
   private flagSwitch: { flags: Flags; done: ((inForce: Flags | null) => void)[] } | null = null;
   private readonly proposals: QueuedProposal<R>[] = [];
@@ -189,6 +199,26 @@ export class RaftDriver<R = unknown> {
     return this.core.status();
   }
 
+  /**
+   * Hands leadership to voter `to` (null: the most up-to-date follower); `done` hears once `to` leads
+   * or the transfer failed (the core abandons it after an election timeout).
+   */
+  transferLeader(to: number | null, done: (o: TransferOutcome) => void): void {
+    const status = this.core.status();
+    const fail = (code: TransferFailure, message: string): void =>
+      done({ ok: false, code, leader: status.leader, message });
+    if (this.stopped) return fail("stopped", "the node is stopping");
+    if (status.role !== "leader") return fail("not_leader", `node ${status.id} is not the leader`);
+    const target = to ?? mostUpToDateFollower(status);
+    if (target === null) return fail("single_node", "a cluster of one node has nobody to hand leadership to");
+    const started = this.core.transferLeader(target);
+    if (started === "self") return fail("self", `node ${target} already leads`);
+    if (started === "not_voter") return fail("not_voter", `node ${target} is not a voting member`);
+    if (started === "not_leader") return fail("not_leader", `node ${status.id} is not the leader`);
+    this.transfers.push({ to: target, done });
+    this.schedulePump();
+  }
+
   /** The combination in force. */
   currentFlags(): Flags {
     return this.flags;
@@ -238,6 +268,9 @@ export class RaftDriver<R = unknown> {
     const sw = this.flagSwitch;
     this.flagSwitch = null;
     for (const done of sw?.done ?? []) done(null);
+    for (const t of this.transfers.splice(0)) {
+      t.done({ ok: false, code: "stopped", leader: 0, message: "the node is stopping" });
+    }
   }
 
   private now(): number {
@@ -261,6 +294,16 @@ export class RaftDriver<R = unknown> {
     if (this.stopped) return;
     this.feedProposals();
     this.drainReadies();
+    if (this.transfers.length > 0) this.settleTransfers();
+  }
+
+  private settleTransfers(): void {
+    const status = this.core.status();
+    this.transfers = this.transfers.filter((t) => {
+      const outcome = transferProgress(status, t.to);
+      if (outcome) t.done(outcome);
+      return outcome === null;
+    });
   }
 
   /**

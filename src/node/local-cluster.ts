@@ -47,8 +47,8 @@ export interface LocalClusterOptions {
   readonly nodeArgs?: readonly string[];
   /** Run the nodes without a secret: the peer port is then open to every local process. */
   readonly insecure?: boolean;
-  /** Where node output goes: inherited (the terminal) or ignored. */
-  readonly stdio?: "inherit" | "ignore";
+  /** Where node output goes: inherited (the terminal), ignored, or kept for `output(id)`. */
+  readonly stdio?: "inherit" | "ignore" | "keep";
   /**
    * Rewrites node `id`'s command line (`[node, raftlab.js, "node", ...options]`) before it is spawned:
    * e.g. runs it under a profiler, or adds options for that node only.
@@ -68,6 +68,8 @@ export class LocalCluster {
   readonly clusterFile: string;
   private readonly secret: string | null;
   private readonly procs = new Map<number, ChildProcess>();
+  /** With `stdio: "keep"`: what each node wrote, across its restarts (the last 64 KiB). */
+  private readonly outputs = new Map<number, string>();
   private stopping = false;
 
   constructor(readonly o: LocalClusterOptions) {
@@ -104,6 +106,11 @@ export class LocalCluster {
     return path.join(this.dataDir, `node-${id}`);
   }
 
+  /** What node `id` wrote to stdout and stderr (with `stdio: "keep"`; empty otherwise). */
+  output(id: number): string {
+    return this.outputs.get(id) ?? "";
+  }
+
   pid(id: number): number | undefined {
     return this.procs.get(id)?.pid;
   }
@@ -133,9 +140,14 @@ export class LocalCluster {
       ...(this.o.nodeArgs ?? []),
       ...extraArgs,
     ];
-    const stdio = this.o.stdio ?? "inherit";
+    const stdio = this.o.stdio === "keep" ? "pipe" : (this.o.stdio ?? "inherit");
     const argv = this.o.command?.(id, [process.execPath, ...args]) ?? [process.execPath, ...args];
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", stdio, stdio, "ipc"] });
+    const keep = (chunk: Buffer): void => {
+      this.outputs.set(id, ((this.outputs.get(id) ?? "") + chunk.toString()).slice(-65536));
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
     this.procs.set(id, child);
     child.on("exit", (code, signal) => {
       if (this.procs.get(id) === child) this.procs.delete(id);
@@ -179,7 +191,10 @@ export class LocalCluster {
     return waitForAgreedLeader(running, this.o.nodes, timeoutMs);
   }
 
-  /** Stops every node: SIGTERM, then SIGKILL for any still alive after `graceMs`. */
+  /**
+   * Stops every node: SIGINT (at once: with the whole cluster going, a leader has nobody to hand
+   * over to), then SIGKILL for any still alive after `graceMs`.
+   */
   async stop(graceMs = 3000): Promise<void> {
     this.stopping = true;
     const children = [...this.procs.values()];
@@ -194,7 +209,7 @@ export class LocalCluster {
               resolve();
             });
             child.kill("SIGCONT");
-            child.kill("SIGTERM");
+            child.kill("SIGINT");
           }),
       ),
     );

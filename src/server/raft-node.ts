@@ -6,7 +6,9 @@ import { performance } from "node:perf_hooks";
 import { parseFlagsChange } from "../api/admin-flags.ts";
 import { parseFsyncDelayChange } from "../api/admin-fsync-delay.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
+import { parseTransferLeader } from "../api/admin-transfer-leader.ts";
 import {
+  AdminError,
   type ApiLimits,
   type ApiLoad,
   MAX_ENTRY_BYTES,
@@ -19,12 +21,13 @@ import { configFromFlags, type Knobs, type RaftConfig } from "../core/config.ts"
 import { type Flags, formatFlags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import { seededRng } from "../core/rng.ts";
-import type { FlagsState, FsyncDelayState, NodeStatus } from "../node/api-types.ts";
+import type { FlagsState, FsyncDelayState, NodeStatus, TransferLeaderState } from "../node/api-types.ts";
 import { type Applier, inlineApplier, loopApplier, workerApplier } from "../node/appliers.ts";
 import { clientUrlOf, type MemberAddress } from "../node/cluster-file.ts";
 import { type ProposalOutcome, RaftDriver } from "../node/driver.ts";
 import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { type ApplyResult, encodeCommand } from "../node/kv-command.ts";
+import type { TransferFailure } from "../node/leader-transfer.ts";
 import { MechanismCounters } from "../node/mechanism-counters.ts";
 import { StageStats } from "../node/stage-stats.ts";
 import { createStateMachine, type StateMachineKind } from "../node/state-machines.ts";
@@ -81,6 +84,12 @@ export interface NodeOptions {
 
 export interface RunningNode {
   readonly driver: RaftDriver<ApplyResult | undefined>;
+  /**
+   * A graceful exit's first step: a leader of several nodes hands leadership to its most up-to-date
+   * follower (bounded by the core's election timeout), so the cluster does not wait out an election
+   * timeout for it. Resolves with what happened, for the log; null when this node was not leading.
+   */
+  handOver(): Promise<string | null>;
   stop(): Promise<void>;
 }
 
@@ -163,6 +172,16 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   });
 
   const urlOf = new Map(o.peers.map((p) => [p.id, clientUrlOf(p)]));
+  /** Resolves once `to` (null: the most up-to-date follower) leads; rejects with an AdminError saying why not. */
+  const transferLeader = (to: number | null): Promise<TransferLeaderState> => {
+    const asked = performance.now();
+    return new Promise((resolve, reject) =>
+      driver.transferLeader(to, (t) => {
+        if (t.ok) return resolve({ leader: t.leader, ms: performance.now() - asked });
+        reject(new AdminError(TRANSFER_STATUS[t.code], t.message, t.leader ? { leader: t.leader } : {}));
+      }),
+    );
+  };
   const status = (): NodeStatus => {
     const s = driver.status();
     const leader = s.leader || null;
@@ -222,6 +241,13 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
               store.setFsyncDelayUs(us);
               return { us } satisfies FsyncDelayState;
             },
+            "transfer-leader": (body) => {
+              const to = parseTransferLeader(body);
+              if (to !== null && !urlOf.has(to)) {
+                throw new AdminError(400, `"to" names ${to}, which is not a member of this cluster`);
+              }
+              return transferLeader(to);
+            },
             flags: (body) => {
               const flags = parseFlagsChange(body);
               const asked = performance.now();
@@ -245,6 +271,14 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
 
   return {
     driver,
+    async handOver() {
+      const st = driver.status();
+      if (st.role !== "leader" || o.peers.length === 1) return null;
+      return transferLeader(null).then(
+        (t) => `handed leadership to node ${t.leader} in ${t.ms.toFixed(1)} ms`,
+        (err: Error) => `could not hand leadership over: ${err.message}`,
+      );
+    },
     async stop() {
       clearInterval(ticker);
       driver.stop();
@@ -255,6 +289,17 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     },
   };
 }
+
+/** A refusal's HTTP status: 421 (misdirected) for a node that is not the leader, 409 for the rest. */
+const TRANSFER_STATUS: Record<TransferFailure, number> = {
+  not_leader: 421,
+  single_node: 409,
+  not_voter: 409,
+  self: 409,
+  aborted: 409,
+  superseded: 409,
+  stopped: 503,
+};
 
 /** A write's outcome for the API: a machine that returns nothing (`noop`) applied it. */
 function applied(o: ProposalOutcome<ApplyResult | undefined>): ProposalOutcome<ApplyResult> {
