@@ -1,5 +1,6 @@
 // What `raftlab bench --event EVENT@SECONDS` injects into a running cell, and its spelling:
 //   kill-leader@2             SIGKILL the leader (restarted on its data after KILL_RESTART_MS)
+//   transfer-leader@2         the leader hands over to its most up-to-date follower
 //   pause-follower:500@2      SIGSTOP a follower, SIGCONT 500 ms later
 //   partition-leader:800@2    cut the leader's peer links both ways for 800 ms
 //   slow-disk:follower:5000@2 add 5000 µs to every fsync of a follower (or NODE: an id, or leader) from then on
@@ -8,10 +9,11 @@
 /** A node named by an event: an id, or whichever node holds the role when the event fires. */
 export type EventNode = number | "leader" | "follower";
 
-export type BenchEventKind = "kill-leader" | "pause-follower" | "partition-leader" | "slow-disk";
+export type BenchEventKind = "kill-leader" | "transfer-leader" | "pause-follower" | "partition-leader" | "slow-disk";
 
 export type BenchEvent =
   | { readonly kind: "kill-leader"; readonly atS: number }
+  | { readonly kind: "transfer-leader"; readonly atS: number }
   | { readonly kind: "pause-follower"; readonly atS: number; readonly ms: number }
   | { readonly kind: "partition-leader"; readonly atS: number; readonly ms: number }
   | { readonly kind: "slow-disk"; readonly atS: number; readonly node: EventNode; readonly us: number };
@@ -30,10 +32,10 @@ export interface Injection {
 /** After this long a killed leader is restarted, so a later event finds a whole cluster. */
 export const KILL_RESTART_MS = 2000;
 
-/** Events the issue names that need operations the node does not have yet. */
-const NOT_YET = ["transfer-leader", "add-learner", "remove-follower"] as const;
+/** Events that need membership changes, which the node does not have yet. */
+const NOT_YET = ["add-learner", "remove-follower"] as const;
 
-const SPELLINGS = "kill-leader, pause-follower:MS, partition-leader:MS, slow-disk:NODE:US";
+const SPELLINGS = "kill-leader, transfer-leader, pause-follower:MS, partition-leader:MS, slow-disk:NODE:US";
 
 /** Parses one `--event` value; throws an Error whose message says what is wrong and what is accepted. */
 export function parseEvent(raw: string): BenchEvent {
@@ -48,7 +50,8 @@ export function parseEvent(raw: string): BenchEvent {
   };
   switch (name) {
     case "kill-leader":
-      want(0, "kill-leader");
+    case "transfer-leader":
+      want(0, name);
       return { kind: name, atS };
     case "pause-follower":
     case "partition-leader":
@@ -66,7 +69,8 @@ export function parseEvent(raw: string): BenchEvent {
 export function formatEvent(e: BenchEvent): string {
   switch (e.kind) {
     case "kill-leader":
-      return `kill-leader@${e.atS}`;
+    case "transfer-leader":
+      return `${e.kind}@${e.atS}`;
     case "pause-follower":
     case "partition-leader":
       return `${e.kind}:${e.ms}@${e.atS}`;

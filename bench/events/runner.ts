@@ -1,6 +1,7 @@
 // Plays a cell's events against its running cluster: each at its time after the measured window
 // opened, through the chaos nemesis's fault injection (src/chaos/fault-injector.ts: kills, pauses,
-// link cuts on a LocalCluster) or, for a slow disk, the node's POST /admin/fsync-delay. At the
+// link cuts on a LocalCluster) or the node's admin endpoints (a slow disk: POST /admin/fsync-delay;
+// a hand-over: POST /admin/transfer-leader). At the
 // window's close everything is healed and every node answers again, so the cell's statistics can be
 // scraped from all of them.
 
@@ -13,6 +14,8 @@ export interface EventTarget extends FaultTarget {
   isRunning(id: number): boolean;
   /** Resolves false when the node did not accept the change. */
   setFsyncDelay(id: number, us: number): Promise<boolean>;
+  /** Leader `id` hands over to its most up-to-date follower: who leads then and how long it took, or why not. */
+  transferLeader(id: number): Promise<{ leader: number; ms: number } | { refused: string }>;
   /** Resumes and restarts every node and clears all link shaping; rejects after `timeoutMs`. */
   healAll(timeoutMs?: number): Promise<void>;
 }
@@ -75,6 +78,7 @@ export class EventRunner {
     const leader = await this.waitForLeader();
     if (this.stopped) return;
     if (e.kind === "slow-disk") return this.slowDisk(e, leader);
+    if (e.kind === "transfer-leader") return this.transferLeader(e, leader);
     const fault: PlannedFault =
       e.kind === "kill-leader"
         ? { lane: "process", kind: "kill-leader", atMs: 0, forMs: KILL_RESTART_MS, node: leader }
@@ -116,6 +120,22 @@ export class EventRunner {
       nodes: [id],
       atMs,
       missed: ok ? [] : [`node ${id}: {"us":${e.us}}`],
+    });
+  }
+
+  private async transferLeader(e: Extract<BenchEvent, { kind: "transfer-leader" }>, leader: number): Promise<void> {
+    const atMs = this.nowMs() - this.openedAtMs;
+    const r = await this.target.transferLeader(leader);
+    const done = "leader" in r;
+    this.done.push({
+      event: formatEvent(e),
+      kind: e.kind,
+      detail: done
+        ? `node ${leader} handed leadership to node ${r.leader} in ${r.ms.toFixed(1)} ms`
+        : `node ${leader} did not hand over`,
+      nodes: done ? [leader, r.leader] : [leader],
+      atMs,
+      missed: done ? [] : [`node ${leader}: ${r.refused}`],
     });
   }
 

@@ -97,6 +97,19 @@ export class ClusterTarget implements FaultTarget {
   }
 
   /**
+   * Asks leader `id` to hand leadership to its most up-to-date follower (`POST
+   * /admin/transfer-leader`); the new leader and how long it took, or why it did not happen.
+   */
+  async transferLeader(id: number): Promise<{ leader: number; ms: number } | { refused: string }> {
+    if (!this.cluster.isRunning(id)) return { refused: `node ${id} is not running` };
+    try {
+      return await this.cluster.client(id).transferLeader(undefined, { timeoutMs: ADMIN_TIMEOUT_MS });
+    } catch (err) {
+      return { refused: (err as Error).message };
+    }
+  }
+
+  /**
    * Undoes every fault: resumes and restarts every node, then clears all link shaping, retrying a node
    * until it accepts (a restarted node needs a moment to listen). Rejects after `timeoutMs`.
    */

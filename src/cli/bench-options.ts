@@ -15,9 +15,9 @@ import { choiceOption, flagListOption, intOption, numberOption, parseOptions, Us
 // center = 96 cells of 1 + 2 s in shuffled order, in under 10 minutes on 2 cores (README, "The default
 // run"). dc is repeated because there the flags' effects are many and large, which inflates Lenth's
 // pseudo standard error; the replicate variance gives the intervals that decide.
-// events: what the three combinations that matter most pay for a leader crash, a follower pause, a
-// partitioned leader and a slow follower disk, all four in every cell, 4 s apart (each compared over
-// 2 s before and after), 3 repetitions: about 4 minutes. The rate is what `none` (one fsync per
+// events: what the three combinations that matter most pay for a leadership hand-over, a leader
+// crash, a follower pause, a partitioned leader and a slow follower disk, all five in every cell, 4 s
+// apart (each compared over 2 s before and after), 3 repetitions: about 5 minutes. The rate is what `none` (one fsync per
 // entry, about 300 writes/s here) sustains with room to spare, so every combination takes the same load.
 const PRESETS = {
   quick: {
@@ -50,14 +50,20 @@ const PRESETS = {
     flags: "none,batch,all",
     sizes: "3",
     connections: "",
-    duration: "16",
+    duration: "20",
     warmup: "1",
     reps: "3",
     env: "loopback",
     "net-delay": "0",
     "fsync-delay-us": "0",
     rate: "200",
-    event: ["kill-leader@2", "pause-follower:1000@6", "partition-leader:1000@10", "slow-disk:follower:5000@14"],
+    event: [
+      "transfer-leader@2",
+      "kill-leader@6",
+      "pause-follower:1000@10",
+      "partition-leader:1000@14",
+      "slow-disk:follower:5000@18",
+    ],
   },
 } as const satisfies Record<Preset, unknown>;
 
@@ -75,9 +81,10 @@ minutes on 2 cores). The report leads with each flag's factorial effect and its 
 Options:
   --preset NAME          quick (default); full: sizes 1,3,5,7; connections 1,8,32,128; 3 reps;
                          10 s cells; network delay 0,1,5 ms; fsync delay 0,1000,5000 µs (hours);
-                         events: none,batch,all on 3 nodes at 200 req/s open loop, 16 s cells with
-                         kill-leader@2 pause-follower:1000@6 partition-leader:1000@10
-                         slow-disk:follower:5000@14, 3 reps (about 4 minutes)
+                         events: none,batch,all on 3 nodes at 200 req/s open loop, 20 s cells with
+                         transfer-leader@2 kill-leader@6 pause-follower:1000@10
+                         partition-leader:1000@14 slow-disk:follower:5000@18, 3 reps (about 5
+                         minutes)
   --env LIST             named environments, each a set of emulation knobs: loopback (none) and
                          dc (net 0.25 ms one way, fsync +1000 µs, apply 100 µs); NAME:N repeats
                          that environment's cells N times instead of --reps. Default with
@@ -96,7 +103,8 @@ Options:
   --max-outstanding N    open loop: requests in flight beyond N are shed and counted as errors
                          (default 1000)
   --event EVENT@S        inject EVENT into every cell S seconds after its measured window opens
-                         (repeatable): kill-leader (SIGKILL; restarted 2 s later), pause-follower:MS
+                         (repeatable): kill-leader (SIGKILL; restarted 2 s later), transfer-leader
+                         (the leader hands over to its most up-to-date follower), pause-follower:MS
                          (SIGSTOP, SIGCONT after MS), partition-leader:MS (its peer links cut both
                          ways for MS), slow-disk:NODE:US (fsync +US µs from then on on NODE: an id,
                          leader or follower). Needs open-loop load (--rate): the load follows the

@@ -113,7 +113,7 @@ export const simCommand = command("sim", async (argv, io) => {
   const started = performance.now();
   let lastProgress = started;
   let done = 0;
-  const totals = { ok: 0, fail: 0, info: 0, faults: 0, flagSwitches: 0, violations: 0 };
+  const totals = { ok: 0, fail: 0, info: 0, faults: 0, flagSwitches: 0, transfers: 0, violations: 0 };
   const failed: RunSummary[] = [];
   const report = (r: RunSummary): void => {
     done++;
@@ -122,6 +122,7 @@ export const simCommand = command("sim", async (argv, io) => {
     totals.info += r.ops.info;
     totals.faults += r.faults;
     totals.flagSwitches += r.flagSwitches;
+    totals.transfers += r.transfers;
     totals.violations += r.violations.length;
     if (!r.ok) {
       failed.push(r);
@@ -152,7 +153,7 @@ export const simCommand = command("sim", async (argv, io) => {
   io.out(
     `sim: ${total} runs (${plan.seeds.length} seeds × ${plan.combos.length} combos × sizes ${plan.sizes.join(",")}), ` +
       `${ops} ops (${totals.ok} ok, ${totals.fail} fail, ${totals.info} info), ${totals.faults} faults ` +
-      `(${totals.flagSwitches} live flag switches), ` +
+      `(${totals.flagSwitches} live flag switches, ${totals.transfers} leadership transfers), ` +
       `${totals.violations} violations, ${failed.length} failed runs, ${secs}s\n`,
   );
   if (failed.length > 0 && failed.length <= 20) {

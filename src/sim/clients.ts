@@ -198,7 +198,7 @@ class SimClient {
                 this.seen.set(op.key, current);
                 finish("fail", null, current);
               }
-            } else if (out.code === "not_leader" || out.code === "lost") {
+            } else if (out.code === "not_leader" || out.code === "lost" || out.code === "transferring") {
               // Nothing was (or ever will be) applied: safe to retry the same operation.
               retry(out.leader);
             } else if (out.code === "too_large") finish("fail", null);

@@ -161,6 +161,8 @@ export class Cluster implements FaultTarget, ClientGateway {
   private readonly nodes = new Map<NodeId, SimNode>();
   /** Flag switches that took effect (at a driver's safe point). */
   flagSwitches = 0;
+  /** Leadership transfers that ended with the target leading. */
+  transfers = 0;
 
   constructor(
     readonly sched: Scheduler,
@@ -262,6 +264,17 @@ export class Cluster implements FaultTarget, ClientGateway {
         if (inForce === null) return;
         this.flagSwitches++;
         this.trace.add(`${this.sched.now} flags ${node} ${formatFlags(inForce)}`);
+      }),
+    );
+  }
+
+  transferLeader(from: NodeId, to: NodeId): void {
+    const n = this.node(from);
+    if (!n.up || n.paused) return;
+    n.run(() =>
+      n.inc.driver.transferLeader(to, (o) => {
+        this.trace.add(`${this.sched.now} transfer ${from} to ${to} ${o.ok ? "done" : o.code}`);
+        if (o.ok) this.transfers++;
       }),
     );
   }

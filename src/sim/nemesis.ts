@@ -3,7 +3,8 @@
 // (a crash during a partition, say). Faults: partitions (random split, leader isolated, asymmetric,
 // one cut link), bursts of drops, duplicates, reordering or delay, crash-restarts losing unsynced
 // writes (one node, a majority, or the whole cluster at once), pauses longer than an election
-// timeout, and flag switches (a node runs another combination until the fault heals).
+// timeout, flag switches (a node runs another combination until the fault heals), and leadership
+// transfers (the leader hands over to a random voter, which may be down or cut off).
 
 import { allCombos, type Flags, formatFlags } from "../core/flags.ts";
 import type { NodeId } from "../core/types.ts";
@@ -34,6 +35,8 @@ export interface FaultTarget {
   resume(node: NodeId): void;
   /** Switches `node`'s flags at its driver's next safe point; null: back to the run's combination. */
   switchFlags(node: NodeId, flags: Flags | null): void;
+  /** Asks leader `from` to hand leadership to `to`. */
+  transferLeader(from: NodeId, to: NodeId): void;
 }
 
 const COMBOS = allCombos();
@@ -204,6 +207,14 @@ export class Nemesis {
         this.record("flags", `node ${node} to ${formatFlags(flags)}`);
         this.target.switchFlags(node, flags);
         return { heal: () => this.target.switchFlags(node, null), duration };
+      },
+      () => {
+        const leader = this.target.leader();
+        const others = this.target.nodeIds.filter((n) => n !== leader);
+        const to = others[rng.int(0, others.length)]!;
+        this.record("transfer", leader === 0 ? "no leader" : `node ${leader} to ${to}`);
+        if (leader !== 0) this.target.transferLeader(leader, to);
+        return { heal: () => {}, duration };
       },
     ];
     return kinds[rng.int(0, kinds.length)]!();

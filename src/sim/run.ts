@@ -38,6 +38,8 @@ export interface SimResult {
   readonly faults: number;
   /** Flag switches that took effect on some node (the nemesis flips flags as one of its faults). */
   readonly flagSwitches: number;
+  /** Leadership transfers (another nemesis fault) that ended with the target leading. */
+  readonly transfers: number;
   /** What went wrong (invariant violations, errors, a non-linearizable history); empty when ok. */
   readonly violations: string[];
   readonly history: HistoryEvent[];
@@ -166,6 +168,7 @@ export function runSeed(o: SimRunOptions): SimResult {
     ops: { ok: clients.stats.ok, fail: clients.stats.fail, info: clients.stats.info },
     faults: nemesis.log.filter((f) => f.kind !== "heal").length,
     flagSwitches: cluster.flagSwitches,
+    transfers: cluster.transfers,
     violations,
     history: clients.history,
     checkerVerdict: checker.verdict,

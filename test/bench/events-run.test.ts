@@ -1,5 +1,6 @@
-// A real bench cell with an event: the leader of a real 3-node cluster is killed under open-loop
-// load; the load follows the new leader, the cell records the stall, and no process outlives it.
+// A real bench cell with events: the leader of a real 3-node cluster hands over, then the new one is
+// killed under open-loop load; the load follows each new leader, the cell records the stalls, and no
+// process outlives it.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,10 +15,11 @@ const out = mkdtempSync(path.join(tmpdir(), "raftlab-bench-events-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("bench --event (real processes)", () => {
-  it("kills the leader, follows the new one, and records the stall", async () => {
+  it("hands over, kills the leader, follows the new ones, and records the stalls", async () => {
     const opts = parseBenchOptions(
-      ["--flags", "all", "--sizes", "3", "--rate", "300", "--event", "kill-leader@1", "--env", "loopback"].concat(
-        ["--warmup", "0.5", "--duration", "3", "--reps", "1", "--check-seconds", "0", "--micro-ms", "0"],
+      ["--flags", "all", "--sizes", "3", "--rate", "300", "--env", "loopback"].concat(
+        ["--event", "transfer-leader@0.5", "--event", "kill-leader@1.5"],
+        ["--warmup", "0.5", "--duration", "3.5", "--reps", "1", "--check-seconds", "0", "--micro-ms", "0"],
         ["--out", out],
       ),
     );
@@ -34,12 +36,14 @@ describe("bench --event (real processes)", () => {
 
     const [cell] = outcome.results.cells;
     expect(cell!.status, cell!.error).toBe("ok");
-    expect(cell!.events).toEqual(["kill-leader@1"]);
+    expect(cell!.events).toEqual(["transfer-leader@0.5", "kill-leader@1.5"]);
     expect(cell!.series!.intervalMs).toBe(20);
-    const [e] = cell!.eventCosts!;
-    expect(e!.event).toBe("kill-leader@1");
+    const [t, e] = cell!.eventCosts!;
+    expect(t!.detail).toMatch(/^node (\d) handed leadership to node (?!\1)\d in [\d.]+ ms$/);
+    expect(t!.after.throughput).toBeGreaterThan(0);
+    expect(e!.event).toBe("kill-leader@1.5");
     expect(e!.detail).toMatch(/^kill -9 node \d, restart after 2000 ms$/);
-    expect(e!.injectedAtMs).toBeGreaterThanOrEqual(1000);
+    expect(e!.injectedAtMs).toBeGreaterThanOrEqual(1500);
     // Nothing commits until a new leader is elected: a stall, then writes again on the new leader.
     expect(e!.unavailableMs).toBeGreaterThan(0);
     expect(e!.firstSuccessMs).not.toBeNull();

@@ -10,11 +10,12 @@ import { parseBenchOptions } from "../../src/cli/bench-options.ts";
 describe("event spellings", () => {
   it("parses every event in scope and spells it back canonically", () => {
     expect(parseEvent("kill-leader@2")).toEqual({ kind: "kill-leader", atS: 2 });
+    expect(parseEvent("transfer-leader@4")).toEqual({ kind: "transfer-leader", atS: 4 });
     expect(parseEvent("pause-follower:500@1.5")).toEqual({ kind: "pause-follower", atS: 1.5, ms: 500 });
     expect(parseEvent("partition-leader:800@0")).toEqual({ kind: "partition-leader", atS: 0, ms: 800 });
     expect(parseEvent("slow-disk:2:5000@3")).toEqual({ kind: "slow-disk", atS: 3, node: 2, us: 5000 });
     expect(parseEvent("slow-disk:follower:0@3")).toMatchObject({ node: "follower", us: 0 });
-    for (const s of ["kill-leader@2", "pause-follower:500@1.5", "slow-disk:leader:100@3"])
+    for (const s of ["kill-leader@2", "transfer-leader@1", "pause-follower:500@1.5", "slow-disk:leader:100@3"])
       expect(formatEvent(parseEvent(s))).toBe(s);
   });
 
@@ -30,8 +31,8 @@ describe("event spellings", () => {
       ["slow-disk:2@1", /spell it slow-disk:NODE:US@SECONDS/],
       ["slow-disk:two:5@1", /NODE must be a node id, leader or follower, got "two"/],
       ["slow-disk:1:-5@1", /US must be a whole number from 0 to 10000000/],
-      ["crash-all@1", /unknown event "crash-all".*available: kill-leader, pause-follower:MS/],
-      ["transfer-leader@1", /transfer-leader is not available yet/],
+      ["crash-all@1", /unknown event "crash-all".*available: kill-leader, transfer-leader, pause-follower:MS/],
+      ["transfer-leader:2@1", /spell it transfer-leader@SECONDS/],
       ["add-learner@1", /add-learner is not available yet/],
       ["remove-follower@1", /remove-follower is not available yet/],
     ];
@@ -50,8 +51,8 @@ describe("event spellings", () => {
       /kill-leader@1 is not within the 1 s measured window/,
     );
     expect(parse("--rate", "100", "--peer", "etcd", "--sizes", "3", "--duration", "4")).toThrow(/not with --peer/);
-    expect(() => parseBenchOptions(["--rate", "100", "--event", "transfer-leader@1"])).toThrow(
-      /--event: transfer-leader is not available yet/,
+    expect(() => parseBenchOptions(["--rate", "100", "--event", "add-learner@1"])).toThrow(
+      /--event: add-learner is not available yet/,
     );
     const ok = parseBenchOptions(["--rate", "100", "--sizes", "3", "--duration", "4", "--event", "kill-leader@1.0"]);
     expect(ok !== "help" && ok.events).toEqual(["kill-leader@1"]);
@@ -65,7 +66,7 @@ describe("event spellings", () => {
     expect(o.rates).toHaveLength(1);
     expect(o.flags).toHaveLength(3);
     expect(new Set(o.events.map((e) => parseEvent(e).kind))).toEqual(
-      new Set(["kill-leader", "pause-follower", "partition-leader", "slow-disk"]),
+      new Set(["transfer-leader", "kill-leader", "pause-follower", "partition-leader", "slow-disk"]),
     );
   });
 });

@@ -29,22 +29,25 @@ export function simulateAllCombos(nodes: number): void {
         let ops = 0;
         let faults = 0;
         let flagSwitches = 0;
+        let transfers = 0;
         for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
           const r = runSeed({ seed, flags, nodes, ops: OPS, faults: true });
           ops += r.ops.ok + r.ops.fail + r.ops.info;
           faults += r.faults;
           flagSwitches += r.flagSwitches;
+          transfers += r.transfers;
           if (!r.ok)
             failures.push(
               `seed ${seed}: ${r.violations.join("; ")}\n  replay: ${replayCommand(r, { ops: OPS, faults: true })}`,
             );
         }
         console.log(
-          `sim ${name} n=${nodes}: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${ops} ops, ${faults} faults (${flagSwitches} live flag switches), ${failures.length} failed`,
+          `sim ${name} n=${nodes}: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${ops} ops, ${faults} faults (${flagSwitches} live flag switches, ${transfers} leadership transfers), ${failures.length} failed`,
         );
         expect(failures.join("\n")).toBe("");
         expect(faults).toBeGreaterThan(SEEDS);
         expect(flagSwitches).toBeGreaterThan(SEEDS / 2);
+        expect(transfers).toBeGreaterThan(0);
       },
       TIMEOUT_MS,
     );
