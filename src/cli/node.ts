@@ -14,6 +14,7 @@ import {
 } from "../node/cluster-from-dns.ts";
 import { FAILPOINTS, FailpointError, type FailpointSpec, parseFailpoint } from "../node/failpoints.ts";
 import { MAX_KEY_BYTES } from "../node/kv-command.ts";
+import { defaultClockDriftMs, READ_MODES, readSettings } from "../node/read-mode.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
 import type { NodeOptions, PeerAddress } from "../server/raft-node.ts";
 import { STORAGE_MODES } from "../storage/file-store.ts";
@@ -76,6 +77,13 @@ Options:
   --heartbeat-ticks N     heartbeat interval in ticks (default 1)
   --no-pre-vote           disable PreVote
   --no-check-quorum       disable CheckQuorum (leader step-down without a majority)
+  --read-mode MODE        readindex (default): each linearizable read is confirmed by a heartbeat
+                          round; lease: the leader answers at once while a majority echoed a
+                          heartbeat it sent less than a lease ago ((election-ticks − 1) ticks less
+                          --max-clock-drift-ms), else as readindex. Needs CheckQuorum
+  --max-clock-drift-ms N  how far a follower's clock may run ahead of the leader's over an election
+                          timeout; lease reads are safe within it (default: a tenth of the
+                          election timeout)
   --fsync-delay-us N      add N microseconds to every fsync (emulates a real SSD; default 0)
   --apply-cost-us N       time each applied command holds the applying thread, µs: mostly
                           waiting, like a synchronous storage write (default 0)
@@ -262,6 +270,8 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       "heartbeat-ticks": { type: "string", default: "1" },
       "no-pre-vote": { type: "boolean" },
       "no-check-quorum": { type: "boolean" },
+      "read-mode": { type: "string", default: "readindex" },
+      "max-clock-drift-ms": { type: "string" },
       "fsync-delay-us": { type: "string", default: "0" },
       "apply-cost-us": { type: "string", default: "0" },
       "state-machine": { type: "string", default: "kv" },
@@ -306,6 +316,19 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   const storageMode = choiceOption("--storage-mode", values["storage-mode"], STORAGE_MODES);
   const failpoint = failpointOption(values.failpoint ?? process.env.RAFTLAB_FAILPOINT);
   const electionTicks = intOption("--election-ticks", values["election-ticks"], 2, 10_000);
+  const tickMs = intOption("--tick-ms", values["tick-ms"], 1, 10_000);
+  const readMode = choiceOption("--read-mode", values["read-mode"], READ_MODES);
+  if (readMode === "lease" && values["no-check-quorum"])
+    throw new UsageError("--read-mode lease needs CheckQuorum: drop --no-check-quorum");
+  const maxClockDriftMs =
+    values["max-clock-drift-ms"] === undefined
+      ? defaultClockDriftMs(tickMs, electionTicks)
+      : intOption("--max-clock-drift-ms", values["max-clock-drift-ms"], 0, 3_600_000);
+  try {
+    readSettings(readMode, tickMs, electionTicks, maxClockDriftMs);
+  } catch (err) {
+    throw new UsageError(`--max-clock-drift-ms: ${(err as Error).message}`);
+  }
   return {
     id,
     peers,
@@ -314,11 +337,13 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
     clusterId: values["cluster-id"],
     secret,
     host,
-    tickMs: intOption("--tick-ms", values["tick-ms"], 1, 10_000),
+    tickMs,
     electionTicks,
     heartbeatTicks: intOption("--heartbeat-ticks", values["heartbeat-ticks"], 1, electionTicks - 1),
     preVote: !values["no-pre-vote"],
     checkQuorum: !values["no-check-quorum"],
+    readMode,
+    maxClockDriftMs,
     fsyncDelayUs: intOption("--fsync-delay-us", values["fsync-delay-us"], 0, MAX_FSYNC_DELAY_US),
     stateMachine: choiceOption("--state-machine", values["state-machine"], STATE_MACHINE_KINDS),
     applyCostUs: intOption("--apply-cost-us", values["apply-cost-us"], 0, 10_000_000),

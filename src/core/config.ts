@@ -22,10 +22,18 @@ export interface RaftConfig {
   /** A leader that has not heard from a majority within an election timeout steps down. */
   readonly checkQuorum: boolean;
   /**
-   * `safe`: ReadIndex confirmed by a heartbeat round. `lease`: the leader serves reads from its lease;
-   * requires `checkQuorum` and assumes clock drift between nodes is below the election timeout.
+   * `safe`: ReadIndex confirmed by a heartbeat round. `lease`: the leader serves reads at once while
+   * its lease holds (src/core/lease.ts), else as `safe`; requires `checkQuorum`, `leaseMs` and a
+   * clock (RawNode's `now`).
    */
   readonly readOnly: "safe" | "lease";
+  /**
+   * How long a lease lasts after the send time of the latest heartbeat round a majority echoed, in
+   * the clock's milliseconds. Safe when it is at most the followers' guaranteed wait, (electionTicks
+   * − 1) ticks, minus how far any follower's clock can run ahead of the leader's over that span (the
+   * clock-drift bound). 0 with `safe` reads.
+   */
+  readonly leaseMs: number;
   /** Most entries in one AppendEntries (flag `batch` off: 1). */
   readonly maxBatchEntries: number;
   /** Most payload bytes in one AppendEntries; a single larger entry is still sent alone. */
@@ -53,6 +61,7 @@ export const DEFAULTS = {
   preVote: true,
   checkQuorum: true,
   readOnly: "safe",
+  leaseMs: 0,
   maxBatchEntries: 512,
   maxBatchBytes: 1 << 20,
   maxInflight: 64,
@@ -150,9 +159,13 @@ export function validateConfig(c: RaftConfig): void {
   }
   if (c.readOnly !== "safe" && c.readOnly !== "lease") throw new ConfigError("readOnly", `must be "safe" or "lease"`);
   if (c.readOnly === "lease" && !c.checkQuorum) {
+    throw new ConfigError("readOnly", `"lease" requires checkQuorum: followers honour a leader's lease only with it`);
+  }
+  if (!(Number.isFinite(c.leaseMs) && c.leaseMs >= 0)) throw new ConfigError("leaseMs", "must be a number >= 0");
+  if (c.readOnly === "lease" && c.leaseMs === 0) {
     throw new ConfigError(
-      "readOnly",
-      `"lease" requires checkQuorum: a leader must step down before its lease can be wrong`,
+      "leaseMs",
+      `"lease" reads need a lease length (election timeout minus the clock-drift bound)`,
     );
   }
   if (!isPosInt(c.maxBatchEntries)) throw new ConfigError("maxBatchEntries", "must be a positive integer");

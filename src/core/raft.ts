@@ -4,6 +4,7 @@
 // `readStates`, which RawNode turns into Readies.
 
 import type { RaftConfig } from "./config.ts";
+import { LeaderLease } from "./lease.ts";
 import type { LogReader } from "./log-reader.ts";
 import { makeMessage } from "./message.ts";
 import { isWellFormed } from "./message-check.ts";
@@ -63,19 +64,32 @@ export class Raft {
   private progress = new Map<NodeId, Progress>();
   private readonly votes = new Map<NodeId, boolean>();
   private readonly readOnly = new ReadOnly();
+  private lease: LeaderLease;
+  /** The shell's monotonic clock in ms (lease reads only). */
+  private readonly now: () => number;
+  /**
+   * With lease reads, a node that (re)starts honours a lease it may have granted before: it ignores
+   * candidates for its first election timeout, as if it had just heard from a leader.
+   */
+  private honourUnknownLease: boolean;
   /** ReadIndex requests waiting until the leader has committed an entry of its term. */
   private readsAwaitingCommit: number[] = [];
 
   /** The config in force: fixed but for the replication policy (setPolicy). */
   private config: RaftConfig;
 
-  constructor(cfg: RaftConfig, reader: LogReader) {
+  constructor(cfg: RaftConfig, reader: LogReader, now: () => number = () => 0) {
     this.config = cfg;
+    this.now = now;
+    this.lease = new LeaderLease(cfg.leaseMs);
+
     this.id = cfg.id;
     this.voters = cfg.voters.slice();
     this.rng = seededRng(cfg.seed);
     this.log = new RaftLog(reader);
     const hs = reader.initialState().hardState;
+    // A node of term 0 never heard from a leader: there is no lease it could have granted.
+    this.honourUnknownLease = cfg.readOnly === "lease" && hs.term > 0;
     this.term = hs.term;
     this.vote = hs.vote;
     this.becomeFollower(this.term, NONE);
@@ -159,6 +173,7 @@ export class Raft {
     if (!this.voters.includes(to)) return "not_voter";
     if (this.leadTransferee === to) return "started";
     this.leadTransferee = to;
+    this.lease.revoke();
     // The transfer must finish within one election timeout, counted from now (tickHeartbeat).
     this.electionElapsed = 0;
     const pr = this.progress.get(to)!;
@@ -200,7 +215,10 @@ export class Raft {
         // Leader lease (thesis §4.2.3, etcd): having heard from a leader within the election timeout,
         // ignore candidates entirely, neither granting nor adopting their term; unless the leader
         // itself sent the candidate (a transfer), which it says in the vote's ctx.
-        const inLease = this.cfg.checkQuorum && this.lead !== NONE && this.electionElapsed < this.cfg.electionTicks;
+        const inLease =
+          this.cfg.checkQuorum &&
+          (this.lead !== NONE || this.honourUnknownLease) &&
+          this.electionElapsed < this.cfg.electionTicks;
         const transfer = m.type === MessageType.Vote && m.ctx === CAMPAIGN_TRANSFER;
         if (inLease && !transfer) return;
       }
@@ -351,7 +369,8 @@ export class Raft {
   private handleHeartbeat(m: Message): void {
     // The leader sends min(its commit, our match), so everything up to it is in our log.
     this.log.commitTo(m.commit);
-    this.send({ type: MessageType.HeartbeatResp, to: m.from, ctx: m.ctx });
+    // Echo the ReadIndex round (ctx) and the lease round (index).
+    this.send({ type: MessageType.HeartbeatResp, to: m.from, ctx: m.ctx, index: m.index });
   }
 
   private handleSnapshot(m: Message): void {
@@ -422,6 +441,7 @@ export class Raft {
     if (m.ctx > 0) {
       for (const rs of this.readOnly.recvAck(m.from, m.ctx, this.id, this.voters)) this.readStates.push(rs);
     }
+    if (m.index > 0) this.lease.ack(m.from, m.index, this.id, this.voters);
   }
 
   // --- leader: replication ---
@@ -474,10 +494,11 @@ export class Raft {
 
   private bcastHeartbeat(): void {
     const ctx = this.readOnly.currentRound();
+    const index = this.cfg.readOnly === "lease" ? this.lease.send(this.now()) : 0;
     for (const v of this.voters) {
       if (v === this.id) continue;
       const pr = this.progress.get(v)!;
-      this.send({ type: MessageType.Heartbeat, to: v, commit: Math.min(pr.match, this.log.committed), ctx });
+      this.send({ type: MessageType.Heartbeat, to: v, commit: Math.min(pr.match, this.log.committed), ctx, index });
     }
   }
 
@@ -510,9 +531,9 @@ export class Raft {
 
   private serveRead(ctx: number): void {
     const index = this.log.committed;
-    if (this.voters.length === 1 || this.cfg.readOnly === "lease") {
-      // Alone, the leader is the majority. With a lease, CheckQuorum makes a partitioned leader step
-      // down within an election timeout, before a new one can be elected (bounded clock drift assumed).
+    if (this.voters.length === 1 || (this.cfg.readOnly === "lease" && this.lease.valid(this.now()))) {
+      // Alone, the leader is the majority. Within its lease no other leader can have been elected
+      // (src/core/lease.ts); outside it, the read takes a heartbeat round as a safe one does.
       this.readStates.push({ ctx, index });
       return;
     }
@@ -524,6 +545,7 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
+    if (this.electionElapsed >= this.cfg.electionTicks) this.honourUnknownLease = false;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.campaign(this.cfg.preVote ? "pre-election" : "election");
@@ -613,6 +635,8 @@ export class Raft {
       this.progress.set(v, pr);
     }
     this.readOnly.reset();
+    // Each leadership starts without a lease: it is earned by heartbeat rounds of its own.
+    this.lease = new LeaderLease(this.cfg.leaseMs);
     this.readsAwaitingCommit = [];
   }
 

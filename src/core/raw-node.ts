@@ -13,7 +13,7 @@
 // The shell must call onPersisted(seq) for every Ready that has a snapshot, entries, a hard state or
 // persisted messages (calling it for other Readies is harmless); one call covers all Readies <= seq.
 
-import { assertSameIdentity, type RaftConfig, validateConfig } from "./config.ts";
+import { assertSameIdentity, ConfigError, type RaftConfig, validateConfig } from "./config.ts";
 import type { LogReader } from "./log-reader.ts";
 import { Raft } from "./raft.ts";
 import type { RaftStatus } from "./status.ts";
@@ -39,10 +39,16 @@ export class RawNode {
   private prevHard: HardState;
   private selfSteps: PendingSelfSteps[] = [];
 
-  /** Recovers term, vote, commit and the log from `log` (validates `cfg`, throwing ConfigError). */
-  constructor(cfg: RaftConfig, log: LogReader) {
+  /**
+   * Recovers term, vote, commit and the log from `log` (validates `cfg`, throwing ConfigError).
+   * `now`: a monotonic clock in ms, which lease reads need (`cfg.readOnly` "lease").
+   */
+  constructor(cfg: RaftConfig, log: LogReader, now?: () => number) {
     validateConfig(cfg);
-    this.raft = new Raft(cfg, log);
+    if (cfg.readOnly === "lease" && now === undefined) {
+      throw new ConfigError("readOnly", `"lease" reads need a clock: give RawNode a monotonic now()`);
+    }
+    this.raft = new Raft(cfg, log, now);
     this.prevSoft = this.raft.softState();
     this.prevHard = this.raft.hardState();
   }

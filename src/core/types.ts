@@ -63,7 +63,10 @@ export interface Message {
   readonly term: number;
   /** App: term of the entry at `index` (prevLogTerm). Vote/PreVote: candidate's last log term. */
   readonly logTerm: number;
-  /** App: prevLogIndex. AppResp: the acknowledged (or rejected) index. Vote: candidate's last index. */
+  /**
+   * App: prevLogIndex. AppResp: the acknowledged (or rejected) index. Vote: candidate's last index.
+   * Heartbeat/HeartbeatResp: the lease round (src/core/lease.ts; 0 without lease reads).
+   */
   readonly index: number;
   readonly entries: readonly Entry[];
   /** Leader's commit index (App, Heartbeat). */

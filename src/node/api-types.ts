@@ -4,6 +4,7 @@
 
 import type { LinkSettings } from "../transport/link-shaper.ts";
 import type { CounterSnapshot } from "./mechanism-counters.ts";
+import type { ReadMode } from "./read-mode.ts";
 import type { Stage, StageSummary } from "./stage-stats.ts";
 import type { StateMachineKind } from "./state-machines.ts";
 
@@ -22,6 +23,8 @@ export interface NodeStatus {
   readonly lastIndex: number;
   readonly firstIndex: number;
   readonly flags: string;
+  /** How linearizable reads are served (`--read-mode`). */
+  readonly readMode: ReadMode;
   /** The state machine the node replicates into (`--state-machine`). */
   readonly stateMachine: StateMachineKind;
   /** Keys held by the key-value machine (0 under `noop`). */

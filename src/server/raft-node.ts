@@ -29,6 +29,7 @@ import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { type ApplyResult, encodeCommand } from "../node/kv-command.ts";
 import type { TransferFailure } from "../node/leader-transfer.ts";
 import { MechanismCounters } from "../node/mechanism-counters.ts";
+import { defaultClockDriftMs, type ReadMode, readSettings } from "../node/read-mode.ts";
 import { StageStats } from "../node/stage-stats.ts";
 import { createStateMachine, type StateMachineKind } from "../node/state-machines.ts";
 import { FileStore, type StorageMode } from "../storage/file-store.ts";
@@ -57,6 +58,10 @@ export interface NodeOptions {
   readonly heartbeatTicks: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /** How linearizable reads are served (default readindex). */
+  readonly readMode?: ReadMode;
+  /** The clock-drift bound lease reads are safe under (default: a tenth of the election timeout). */
+  readonly maxClockDriftMs?: number;
   /** Added to every fsync, to emulate a real SSD on a host-cached virtual disk. */
   readonly fsyncDelayUs: number;
   /** What the log is applied to: the key-value map, or nothing (`noop`, to measure replication alone). */
@@ -105,6 +110,12 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const failpoint = o.failpoint ? armFailpoint(o.failpoint) : undefined;
   const store = FileStore.open(o.dataDir, { fsyncDelayUs: o.fsyncDelayUs, mode: o.storageMode ?? "direct", failpoint });
   const voters = o.peers.map((p) => p.id);
+  const reads = readSettings(
+    o.readMode ?? "readindex",
+    o.tickMs,
+    o.electionTicks,
+    o.maxClockDriftMs ?? defaultClockDriftMs(o.tickMs, o.electionTicks),
+  );
   // The one source of the core's config, at start and at every flag switch.
   const configFor = (flags: Flags): RaftConfig =>
     configFromFlags(o.id, voters, flags, {
@@ -112,11 +123,12 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       heartbeatTicks: o.heartbeatTicks,
       preVote: o.preVote,
       checkQuorum: o.checkQuorum,
+      ...reads,
       maxEntryBytes: maxEntryBytes(o.limits),
       seed: o.seed * 1000 + o.id,
       ...o.knobs,
     });
-  const core = new RawNode(configFor(o.flags), store);
+  const core = new RawNode(configFor(o.flags), store, () => performance.now());
   const { machine: sm, kv } = createStateMachine(o.stateMachine);
   const snap = store.snapshot();
   if (snap.meta.index > 0) sm.restore(snap.data, snap.meta.index);
@@ -199,6 +211,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       lastIndex: s.lastIndex,
       firstIndex: s.firstIndex,
       flags: formatFlags(driver.currentFlags()),
+      readMode: o.readMode ?? "readindex",
       stateMachine: o.stateMachine,
       keys: kv?.size ?? 0,
     };

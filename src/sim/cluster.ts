@@ -25,7 +25,7 @@ import type { Invariants } from "./invariants.ts";
 import type { FaultTarget } from "./nemesis.ts";
 import { type LinkShape, type MessageFilter, Network } from "./network.ts";
 import { ObservedStateMachine, ObservedStore } from "./observed.ts";
-import type { Nanos, Scheduler } from "./scheduler.ts";
+import { MS, type Nanos, type Scheduler } from "./scheduler.ts";
 
 export interface ClusterOptions {
   readonly nodes: number;
@@ -39,6 +39,10 @@ export interface ClusterOptions {
   readonly applyNsPerEntry: Nanos;
   /** Compact the log every this many applied entries. */
   readonly snapshotEvery: number;
+  /** Each node's clock runs at a rate drawn within 1 ± this (its ticks and its lease clock alike). */
+  readonly clockDrift: number;
+  /** Node i's clock rate, given instead of drawn (a scripted scenario). */
+  readonly clockRates?: readonly number[];
 }
 
 /** One process's lifetime: rebuilt from the store on every restart. */
@@ -64,6 +68,8 @@ export class SimNode {
   constructor(
     readonly id: NodeId,
     private readonly cluster: Cluster,
+    /** How fast this node's clock runs against virtual time. */
+    readonly clockRate: number,
   ) {
     this.disk = new SimDisk(cluster.sched, cluster.o.disk, (fn) => this.gate(fn));
     this.store = new ObservedStore(new MemoryStore(this.disk.schedule, this.disk.survivors), id, cluster.inv);
@@ -102,7 +108,7 @@ export class SimNode {
     const seed = sched.rng.int(1, 2 ** 31);
     const configFor = (flags: Flags): RaftConfig =>
       configFromFlags(this.id, cluster.nodeIds, flags, { ...o.raft, seed });
-    const core = new RawNode(configFor(o.flags), this.store);
+    const core = new RawNode(configFor(o.flags), this.store, () => (sched.now * this.clockRate) / MS);
     const asyncApplier: Applier<ApplyResult> = {
       apply: (entries, done) =>
         sched.after(
@@ -172,16 +178,20 @@ export class Cluster implements FaultTarget, ClientGateway {
   ) {
     this.nodeIds = Array.from({ length: o.nodes }, (_, i) => i + 1);
     this.network = new Network(sched, o.link, (to, msg) => this.deliver(to, msg));
-    for (const id of this.nodeIds) this.nodes.set(id, new SimNode(id, this));
+    for (const id of this.nodeIds) {
+      const rate = o.clockRates?.[id - 1] ?? (o.clockDrift === 0 ? 1 : 1 + (sched.rng.next() * 2 - 1) * o.clockDrift);
+      this.nodes.set(id, new SimNode(id, this, rate));
+    }
   }
 
   /** Boots every node and starts their clocks (each at its own phase within a tick). */
   start(): void {
     for (const n of this.nodes.values()) {
       n.boot();
+      const tickNs = Math.round(this.o.tickNs / n.clockRate);
       const tick = (): void => {
         if (n.up && !n.paused) n.run(() => n.inc.driver.tick());
-        this.sched.after(this.o.tickNs, tick);
+        this.sched.after(tickNs, tick);
       };
       this.sched.after(this.sched.rng.int(0, this.o.tickNs), tick);
     }

@@ -9,6 +9,7 @@ import { type Flags, formatFlags } from "../core/flags.ts";
 import type { Rng } from "../core/rng.ts";
 import type { NodeId } from "../core/types.ts";
 import { encodeCommand } from "../node/kv-command.ts";
+import { defaultClockDriftMs, type ReadMode, readSettings } from "../node/read-mode.ts";
 import { Clients, text } from "./clients.ts";
 import { Cluster, type ClusterOptions } from "./cluster.ts";
 import { Digest } from "./digest.ts";
@@ -24,6 +25,19 @@ export interface SimRunOptions {
   readonly ops: number;
   /** Inject faults while the clients run. */
   readonly faults: boolean;
+  /** How reads are served (default readindex), and the clocks lease reads depend on. */
+  readonly reads?: SimReads;
+}
+
+/**
+ * Lease reads in the simulator: each node's clock (and its ticks) runs at its own rate, drawn
+ * uniformly within 1 ± `clockDrift`; the lease is stated safe for a drift of `maxClockDriftMs` per
+ * election timeout (default: the node's default, a tenth of it).
+ */
+export interface SimReads {
+  readonly mode: ReadMode;
+  readonly clockDrift: number;
+  readonly maxClockDriftMs?: number;
 }
 
 export interface SimResult {
@@ -69,7 +83,19 @@ function drawWorld(rng: Rng, o: SimRunOptions): ClusterOptions {
     flags: o.flags,
     tickNs: TICK_NS,
     // Small batches and windows, so their bounds are exercised too.
-    raft: { electionTicks: ELECTION_TICKS, heartbeatTicks: 1, maxBatchEntries: 16, maxInflight: 8 },
+    raft: {
+      electionTicks: ELECTION_TICKS,
+      heartbeatTicks: 1,
+      maxBatchEntries: 16,
+      maxInflight: 8,
+      ...readSettings(
+        o.reads?.mode ?? "readindex",
+        TICK_NS / MS,
+        ELECTION_TICKS,
+        o.reads?.maxClockDriftMs ?? defaultClockDriftMs(TICK_NS / MS, ELECTION_TICKS),
+      ),
+    },
+    clockDrift: o.reads?.clockDrift ?? 0,
     link: { baseNs: linkNs, jitterNs: linkNs },
     disk: { fsyncBaseNs: fsyncNs, fsyncJitterNs: 2 * fsyncNs },
     applyNsPerEntry: pick(rng, [20 * US, 300 * US, 3 * MS]),

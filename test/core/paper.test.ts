@@ -203,22 +203,13 @@ describe("thesis §6.4 ReadIndex", () => {
     expect(rd2.readStates).toEqual([{ ctx: 42, index: 1 }]);
   });
 
-  it("a single-node leader serves reads at once; a lease leader too", () => {
+  it("a single-node leader serves reads at once", () => {
     const c = new Cluster();
     c.addNodes(1);
     c.campaign(1);
     c.stabilize();
     c.get(1).node.readIndex(5);
     expect(c.get(1).node.ready().readStates).toEqual([{ ctx: 5, index: 1 }]);
-
-    const l = new Cluster();
-    l.addNodes(3, { overrides: { readOnly: "lease" } });
-    l.campaign(1);
-    l.stabilize();
-    l.get(1).node.readIndex(6);
-    const rd = l.get(1).node.ready();
-    expect(rd.readStates).toEqual([{ ctx: 6, index: 1 }]);
-    expect(rd.messages).toEqual([]);
   });
 });
 

@@ -48,6 +48,7 @@ function burst(flags: string, raft: Partial<RaftConfig> = {}): { leader: Windows
       disk: { fsyncBaseNs: 1 * MS, fsyncJitterNs: 0 },
       applyNsPerEntry: 10 * US,
       snapshotEvery: 0,
+      clockDrift: 0,
     },
     new Invariants(() => sched.now),
     new Digest(),

@@ -21,6 +21,7 @@ const options = (flags: string): ClusterOptions => ({
   disk: { fsyncBaseNs: 2 * MS, fsyncJitterNs: 0 },
   applyNsPerEntry: 100 * US,
   snapshotEvery: 20,
+  clockDrift: 0,
 });
 
 function boot(flags = "all", seed = 1) {

@@ -14,6 +14,8 @@ const enc = new TextEncoder();
 export interface SimNode {
   readonly id: NodeId;
   readonly cfg: RaftConfig;
+  /** The node's clock (lease reads), if it was given one. */
+  readonly now: (() => number) | undefined;
   readonly log: MemLog;
   node: RawNode;
   /** Readies taken but not yet durable. */
@@ -28,15 +30,20 @@ export class Cluster {
   net: Message[] = [];
   private readonly isolated = new Set<NodeId>();
 
-  /** Adds `n` nodes (ids continue from the last), all voters of one cluster. */
-  addNodes(n: number, opts: { flags?: string; overrides?: Partial<RaftConfig> } = {}): string[] {
+  /** Adds `n` nodes (ids continue from the last), all voters of one cluster; `now` is their clock. */
+  addNodes(
+    n: number,
+    opts: { flags?: string; overrides?: Partial<RaftConfig>; now?: (id: NodeId) => number } = {},
+  ): string[] {
     const start = this.nodes.size + 1;
     const voters = Array.from({ length: start + n - 1 }, (_, i) => i + 1);
     const out: string[] = [];
     for (let id = start; id < start + n; id++) {
       const cfg = configFromFlags(id, voters, parseFlags(opts.flags ?? "none"), { seed: id, ...opts.overrides });
       const log = new MemLog();
-      this.nodes.set(id, { id, cfg, log, node: new RawNode(cfg, log), unpersisted: [], applied: [] });
+      const clock = opts.now;
+      const now = clock && (() => clock(id));
+      this.nodes.set(id, { id, cfg, now, log, node: new RawNode(cfg, log, now), unpersisted: [], applied: [] });
       out.push(
         `node ${id}: voters=${voters.join(",")} maxBatchEntries=${cfg.maxBatchEntries} maxInflight=${cfg.maxInflight} parallelAppend=${cfg.parallelAppend} preVote=${cfg.preVote} checkQuorum=${cfg.checkQuorum}`,
       );
@@ -184,7 +191,7 @@ export class Cluster {
     const n = this.get(id);
     const lost = n.unpersisted.length;
     n.unpersisted = [];
-    n.node = new RawNode(n.cfg, n.log);
+    n.node = new RawNode(n.cfg, n.log, n.now);
     n.applied = n.log.snap.meta.index > 0 ? [`<snapshot ${n.log.snap.meta.index}>`] : [];
     const s = n.node.status();
     return [
