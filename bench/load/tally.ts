@@ -23,8 +23,15 @@ export class Tally {
   private elu0: EventLoopUtilization = performance.eventLoopUtilization();
   private elu = 0;
 
-  /** `intervalMs`: the series' resolution; `logSuccesses`: keep every success's time and latency. */
-  constructor(intervalMs?: number, logSuccesses = false) {
+  /**
+   * `intervalMs`: the series' resolution; `logSuccesses`: keep every success's time and latency;
+   * `now`: the clock of the window and the series, in ms (the simulator's is virtual time).
+   */
+  constructor(
+    intervalMs?: number,
+    logSuccesses = false,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.intervals = new IntervalRecorder(intervalMs);
     this.successes = logSuccesses ? { atMs: [], latencyMs: [] } : null;
   }
@@ -37,7 +44,7 @@ export class Tally {
   /** Opens the measured window: everything recorded before is discarded. */
   begin(): void {
     this.measuring = true;
-    this.t0 = performance.now();
+    this.t0 = this.now();
     this.intervals.begin(this.t0);
     this.cpu0 = process.cpuUsage();
     this.elu0 = performance.eventLoopUtilization();
@@ -48,7 +55,7 @@ export class Tally {
     if (!this.measuring) return;
     this.measuring = false;
     this.ended = true;
-    this.t1 = performance.now();
+    this.t1 = this.now();
     this.intervals.end(this.t1);
     const c = process.cpuUsage(this.cpu0);
     this.cpu = (c.user + c.system) / 1000 / (this.t1 - this.t0);
@@ -59,7 +66,7 @@ export class Tally {
     if (!this.measuring) return;
     this.ok++;
     this.latency.recordMs(latencyMs);
-    const now = performance.now();
+    const now = this.now();
     this.intervals.success(now, latencyMs);
     if (this.successes) {
       this.successes.atMs.push(micro(now - this.t0));
@@ -71,7 +78,7 @@ export class Tally {
     if (!this.measuring) return;
     this.errors++;
     this.errorKinds[kind] = (this.errorKinds[kind] ?? 0) + 1;
-    this.intervals.failure(performance.now());
+    this.intervals.failure(this.now());
   }
 
   result(): LoadResult {

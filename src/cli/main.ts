@@ -14,6 +14,7 @@ Commands:
   bench          sweep cluster sizes × flag combinations under load and write a report
   profile        profile the leader of a cluster under load with clinic
   chaos          fault runs on a real cluster, checked for linearizability
+  whatif         the bench's sweep in the simulator: other networks, disks and CPUs, in seconds
 
 Run 'raftlab <command> --help' for a command's options.`;
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import("./bench.ts")).benchCommand,
   profile: async () => (await import("./profile.ts")).profileCommand,
   chaos: async () => (await import("./chaos.ts")).chaosCommand,
+  whatif: async () => (await import("./whatif.ts")).whatifCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

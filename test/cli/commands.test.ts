@@ -26,6 +26,7 @@ const BAD_VALUE: Record<string, { argv: string[]; names: string }> = {
   bench: { argv: ["--flags", "turbo"], names: "--flags" },
   profile: { argv: ["--tool", "perf"], names: "--tool" },
   chaos: { argv: ["--flags", "turbo"], names: "--flags" },
+  whatif: { argv: ["--fsync-ms", "2:1"], names: "--fsync-ms" },
 };
 const COMMANDS = Object.keys(BAD_VALUE);
 
