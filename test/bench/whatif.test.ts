@@ -105,6 +105,21 @@ describe("raftlab whatif", () => {
     expect(io.stdout).toMatch(/^report: .*index\.html$/m);
   });
 
+  it("reports the run as simulated, with the model, and nothing it could not measure (seed 1)", async () => {
+    const { dir } = await sweep(["--rtt-ms", "30"]);
+    const html = await readFile(join(dir, "index.html"), "utf8");
+    expect(html).toContain("raftlab simulated run");
+    expect(html).toContain("Simulated, not measured");
+    expect(html).toMatch(/round trip between nodes<\/td><td[^>]*>30 ms/);
+    expect(html).toContain("CPU and event-loop utilization: not measured (simulated)");
+    // The lab's four targets and every cell's four CPU columns.
+    expect(html.match(/not measured \(simulated\)/g)!.length).toBeGreaterThanOrEqual(4 + 4 * 4);
+    const csv = (await readFile(join(dir, "results.csv"), "utf8")).split("\r\n")[0]!;
+    expect(csv).toContain("loop_busy_node-1");
+    expect(csv).not.toContain("cpu_node-1");
+    expect(await readFile(join(dir, "..", "index.html"), "utf8")).toContain("(simulated)");
+  });
+
   it("gives the same cells for the same seed", async () => {
     const strip = (r: Results) => r.cells.map(({ startedAt: _, ...c }) => c);
     const a = await sweep(["--fsync-ms", "0.5:3"], join(root, "a"));
