@@ -53,7 +53,7 @@ function simulatedNote(results: Results): string {
         ["fsync (log-normal)", `p50 ${formatNumber(model.fsyncMs.p50)} ms, p99 ${formatNumber(model.fsyncMs.p99)} ms`],
         [
           "CPU per operation",
-          `HTTP request ${model.cpu.httpUsPerRequest} µs, append ${model.cpu.appendUsPerEntry} µs and apply ${model.cpu.applyUsPerEntry} µs per entry, peer message ${model.cpu.messageUs} µs`,
+          `HTTP request ${model.cpu.httpUsPerRequest} µs, append ${model.cpu.appendUsPerEntry} µs and apply ${model.cpu.applyUsPerEntry} µs per entry, peer message ${model.cpu.messageUs} µs; load generator ${model.cpu.loadgenUsPerRequest} µs per request`,
         ],
         ["CPU speed", `×${formatNumber(model.cpuScale)} (the CPU costs are divided by it)`],
         ["apply hold per command", `${formatNumber(model.applyHoldUs)} µs`],

@@ -33,7 +33,8 @@ Options:
   --client-rtt-ms MS    round trip between the clients and the leader (default ${D.clientRttMs})
   --cpu-scale X         a CPU X times as fast as this machine's: CPU costs are divided by X
                         (default 1). Per operation (µs): HTTP request ${D.cpu.httpUsPerRequest}, log append
-                        ${D.cpu.appendUsPerEntry} per entry, apply ${D.cpu.applyUsPerEntry} per entry, peer message ${D.cpu.messageUs} sent or received
+                        ${D.cpu.appendUsPerEntry} per entry, apply ${D.cpu.applyUsPerEntry} per entry, peer message ${D.cpu.messageUs} sent or
+                        received; the load generator's ${D.cpu.loadgenUsPerRequest} per request, on one loop
   --apply-cost-us US    time each applied command holds the applying thread, mostly waiting, as
                         bench's --apply-cost-us: the event loop's with async-apply off, the apply
                         thread's with it on; not scaled by --cpu-scale (default ${D.applyHoldUs})
@@ -44,8 +45,9 @@ Options:
   --out DIR             reports root (default reports)
   -h, --help            show this help
 
-Lists are comma-separated. What the simulation leaves out: the machine's cores and disk are not
-shared between nodes (each has its own), the load generator costs nothing, and nothing fails.`;
+Lists are comma-separated. What the simulation leaves out: each node and the load generator has a
+core and a disk of its own (on this machine they share two cores and one disk), garbage collection
+and the kernel's network stack cost nothing beyond the costs above, and nothing fails.`;
 
 /** `2` or `2:5`: an fsync's median and 99th percentile, ms. */
 function fsyncOption(raw: string): PerfModel["fsyncMs"] {

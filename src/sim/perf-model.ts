@@ -13,6 +13,11 @@ export interface CpuCosts {
   readonly applyUsPerEntry: number;
   /** Any node: one peer message sent or received (framing, the socket call, decoding). */
   readonly messageUs: number;
+  /**
+   * The load generator: sending one request and reading its answer, on one event loop for every
+   * connection (as autocannon's), so a burst of answers goes back out as a trickle of requests.
+   */
+  readonly loadgenUsPerRequest: number;
 }
 
 export interface PerfModel {
@@ -44,14 +49,15 @@ export interface PerfModel {
  *     fsync): 22.8 µs on the leader, 7.7 µs on each follower. The costs below reproduce both totals:
  *     leader 14 (HTTP) + 5 (append) + 2 (apply) + 4 messages × 12 ÷ 46 ≈ 22, follower 5 + 2 +
  *     2 × 12 ÷ 46 ≈ 7.5. The split into parts is an estimate (the run measured only the totals);
- *     a calibration run measures the parts.
+ *     a calibration run measures the parts;
+ *   - the load generator: 17–23 µs of its CPU per request (bench/load/closed-loop.ts).
  */
 export const DEFAULT_PERF_MODEL: PerfModel = {
   rttMs: 0.1,
   bandwidthMbps: 10_000,
   clientRttMs: 0.1,
   fsyncMs: { p50: 0.085, p99: 1.2 },
-  cpu: { httpUsPerRequest: 14, appendUsPerEntry: 5, applyUsPerEntry: 2, messageUs: 12 },
+  cpu: { httpUsPerRequest: 14, appendUsPerEntry: 5, applyUsPerEntry: 2, messageUs: 12, loadgenUsPerRequest: 20 },
   applyHoldUs: 0,
   cpuScale: 1,
 };

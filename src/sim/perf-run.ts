@@ -90,6 +90,7 @@ export function runPerf(o: PerfRunOptions, observer: WindowObserver): PerfResult
       connections: o.connections,
       valueBytes: o.valueBytes,
       clientOneWayNs: Math.round((o.model.clientRttMs * MS) / 2),
+      nsPerRequest: (o.model.cpu.loadgenUsPerRequest * US) / o.model.cpuScale,
     },
     {
       success: (at, latency) => measuring && observer.success(at, latency),

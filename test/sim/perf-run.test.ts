@@ -10,7 +10,7 @@ import { DEFAULT_PERF_MODEL, type PerfModel } from "../../src/sim/perf-model.ts"
 import { type PerfResult, runPerf } from "../../src/sim/perf-run.ts";
 import { MS } from "../../src/sim/scheduler.ts";
 
-const FREE_CPU = { httpUsPerRequest: 0, appendUsPerEntry: 0, applyUsPerEntry: 0, messageUs: 0 };
+const FREE_CPU = { httpUsPerRequest: 0, appendUsPerEntry: 0, applyUsPerEntry: 0, messageUs: 0, loadgenUsPerRequest: 0 };
 /** Round trip R = 1 ms, fsync F = 2 ms (every one alike), nothing else costs anything. */
 const HAND: PerfModel = {
   ...DEFAULT_PERF_MODEL,
@@ -116,6 +116,19 @@ describe("performance mode: latency and throughput worked out by hand", () => {
     // before they acknowledge the next group: F + R/2 + 6.4 + R/2 + 6.4. Async: F + R + F + 6.4.
     expect(measure("batch", 32, slowApply).p50Ms).toBeCloseTo(2 + 0.5 + 6.4 + 0.5 + 6.4, 6);
     expect(measure("batch+async-apply", 32, slowApply).p50Ms).toBeCloseTo(2 + 1 + 2 + 6.4, 6);
+  });
+
+  it("the load generator's own loop spreads a burst of answers: batching alone then needs two round trips", () => {
+    // 40 ms apart, fsync 0.1 ms. Answers that arrive together leave the generator 20 µs apart, so
+    // the first request of a burst is proposed alone and the rest wait behind its AppendEntries,
+    // which without pipelining is the only one in flight: two groups, each taking its round trip.
+    const far = { ...HAND, rttMs: 40, fsyncMs: { p50: 0.1, p99: 0.1 } };
+    const loadgen = { ...far, cpu: { ...FREE_CPU, loadgenUsPerRequest: 20 } };
+    expect(measure("batch", 32, far).p50Ms).toBeCloseTo(40.2, 1);
+    const split = measure("batch", 32, loadgen).p50Ms;
+    expect(split).toBeGreaterThan(2 * 40);
+    expect(split).toBeLessThan(2 * 40.2 + 0.1);
+    expect(measure("batch+pipeline", 32, loadgen).p50Ms).toBeCloseTo(40.2, 1);
   });
 
   it("a CPU cost per request on the leader caps throughput at 1 / cost, and --cpu-scale lifts the cap", () => {
