@@ -77,7 +77,7 @@ export function runWhatifCell(c: CellConfig, o: WhatifOptions): Cell {
     );
     const load = tally.result();
     const failure = errorFailure(load);
-    const process = (id: number): string => `node-${id}`;
+    const nodeName = (id: number): string => `node-${id}`;
     return {
       ...c,
       status: failure ? "failed" : "ok",
@@ -92,9 +92,9 @@ export function runWhatifCell(c: CellConfig, o: WhatifOptions): Cell {
       elu: {},
       series: load.series,
       mechanism: cellMechanism(
-        run.nodes.map((n) => nodeMechanism(process(n.id), n.role, c.durationS, n.countersBefore, n.countersAfter)),
+        run.nodes.map((n) => nodeMechanism(nodeName(n.id), n.role, c.durationS, n.countersBefore, n.countersAfter)),
       ),
-      loopBusy: Object.fromEntries(run.nodes.map((n) => [process(n.id), Math.round(n.loopBusy * 1000) / 1000])),
+      loopBusy: Object.fromEntries(run.nodes.map((n) => [nodeName(n.id), Math.round(n.loopBusy * 1000) / 1000])),
       startedAt,
     };
   } catch (err) {

@@ -12,6 +12,7 @@
 // callback is a task on it, charged the CPU cost of what it does (messages sent and received,
 // entries appended and applied, client requests), and what it hands out leaves once the task has
 // paid for the work before it.
+
 import { configFromFlags, type RaftConfig } from "../core/config.ts";
 import { type Flags, formatFlags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";

@@ -63,7 +63,7 @@ const ELECTION_DEADLINE_NS = 10_000 * MS;
 /** As `raftlab node`'s default. */
 const SNAPSHOT_EVERY = 100_000;
 
-export function perfWorld(o: PerfRunOptions): ClusterOptions {
+function perfWorld(o: PerfRunOptions): ClusterOptions {
   const m = o.model;
   return {
     nodes: o.nodes,
