@@ -154,18 +154,21 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
   }
 }
 
-function noSuccess(load: LoadResult): string | null {
+type Outcomes = Pick<LoadResult, "ok" | "errors" | "requests" | "errorKinds">;
+
+function noSuccess(load: Outcomes): string | null {
   return load.ok === 0 ? `no request succeeded (${describeErrors(load)})` : null;
 }
 
-function errorFailure(load: LoadResult): string | null {
+/** Why a cell's outcomes make it a failed cell (no success, or too many errors); null if they do not. */
+export function errorFailure(load: Outcomes): string | null {
   const none = noSuccess(load);
   if (none) return none;
   if (load.errors <= load.requests * MAX_ERROR_FRACTION) return null;
   return `${load.errors} of ${load.requests} requests failed (${describeErrors(load)})`;
 }
 
-function describeErrors(load: LoadResult): string {
+function describeErrors(load: Outcomes): string {
   const kinds = Object.entries(load.errorKinds).sort((a, b) => b[1] - a[1]);
   return kinds.length === 0 ? "no response at all" : kinds.map(([k, n]) => `${k} ×${n}`).join(", ");
 }

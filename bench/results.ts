@@ -2,6 +2,7 @@
 // `results.json`: change these types only compatibly (add fields; never rename or remove one).
 
 import type { Mechanism, MechanismWindow } from "../src/node/mechanism-counters.ts";
+import type { PerfModel } from "../src/sim/perf-model.ts";
 import type { MachineInfo } from "./machine.ts";
 
 export interface LatencyMs {
@@ -233,6 +234,11 @@ export interface Cell extends CellConfig {
   readonly mechanism?: CellMechanism | null;
   /** What each injected event cost (cells run with `--event`); `series` is then at a finer interval. */
   readonly eventCosts?: readonly CellEvent[];
+  /**
+   * Simulated cells (`raftlab whatif`): the fraction of the measured window each node's modelled
+   * event loop was busy, by process name. Such cells have no `cpu`, `elu` or `stealCores`: nothing ran.
+   */
+  readonly loopBusy?: Readonly<Record<string, number>>;
   readonly startedAt: string;
 }
 
@@ -244,6 +250,13 @@ export interface Run {
   readonly versions: Readonly<Record<string, string>>;
   readonly commit: string | null;
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * True for a run of the simulator's performance mode (`raftlab whatif`): virtual time and modelled
+   * costs, nothing measured; the machine is the one that ran the simulation. Absent: measured.
+   */
+  readonly simulated?: true;
+  /** A simulated run's model, as every cell used it. */
+  readonly model?: PerfModel;
 }
 
 /**

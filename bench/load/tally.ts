@@ -27,9 +27,15 @@ export class Tally {
 
   /**
    * `intervalMs`: the series' resolution; `logSuccesses`: keep every success's time and latency;
-   * `keepHistograms`: report the histograms themselves, for merging with other generators' results.
+   * `keepHistograms`: report the histograms themselves, for merging with other generators' results;
+   * `now`: the clock of the window and the series, in ms (the simulator's is virtual time).
    */
-  constructor(intervalMs?: number, logSuccesses = false, keepHistograms = false) {
+  constructor(
+    intervalMs?: number,
+    logSuccesses = false,
+    keepHistograms = false,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.intervals = new IntervalRecorder(intervalMs, keepHistograms);
     this.successes = logSuccesses ? { atMs: [], latencyMs: [] } : null;
     this.keepHistograms = keepHistograms;
@@ -43,7 +49,7 @@ export class Tally {
   /** Opens the measured window: everything recorded before is discarded. */
   begin(): void {
     this.measuring = true;
-    this.t0 = performance.now();
+    this.t0 = this.now();
     this.intervals.begin(this.t0);
     this.cpu0 = process.cpuUsage();
     this.elu0 = performance.eventLoopUtilization();
@@ -54,7 +60,7 @@ export class Tally {
     if (!this.measuring) return;
     this.measuring = false;
     this.ended = true;
-    this.t1 = performance.now();
+    this.t1 = this.now();
     this.intervals.end(this.t1);
     const c = process.cpuUsage(this.cpu0);
     this.cpu = (c.user + c.system) / 1000 / (this.t1 - this.t0);
@@ -65,7 +71,7 @@ export class Tally {
     if (!this.measuring) return;
     this.ok++;
     this.latency.recordMs(latencyMs);
-    const now = performance.now();
+    const now = this.now();
     this.intervals.success(now, latencyMs);
     if (this.successes) {
       this.successes.atMs.push(micro(now - this.t0));
@@ -77,7 +83,7 @@ export class Tally {
     if (!this.measuring) return;
     this.errors++;
     this.errorKinds[kind] = (this.errorKinds[kind] ?? 0) + 1;
-    this.intervals.failure(performance.now());
+    this.intervals.failure(this.now());
   }
 
   result(): LoadResult {

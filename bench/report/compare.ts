@@ -123,6 +123,7 @@ function runsTable(a: Run, b: Run): string {
     ["id", (r) => r.id],
     ["started", (r) => r.startedAt],
     ["commit", (r) => r.commit],
+    ["simulated", (r) => (r.simulated ? `yes: ${JSON.stringify(r.model)}` : "no, measured")],
     ["CPU", (r) => `${r.machine.cpuModel} × ${r.machine.cores}`],
     ["host", (r) => r.machine.hostname],
     ["kernel", (r) => r.machine.kernel],

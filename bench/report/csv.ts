@@ -1,7 +1,8 @@
 // results.csv: one row per cell, nested figures flattened into columns (RFC 4180: CRLF line ends,
 // fields with a comma, quote or line break quoted, quotes doubled). The percentile points are left
 // out (results.json has them), as are the per-interval time series; CPU and ELU get one column per
-// process name found in the run; the mechanism summary gets a `mechanism_*` column per figure.
+// process name found in the run (a simulated run: `loop_busy_*`, the modelled event loops' busy
+// fraction); the mechanism summary gets a `mechanism_*` column per figure.
 
 import type { Cell, Results } from "../results.ts";
 import { ENV_KNOBS } from "./aggregate.ts";
@@ -15,6 +16,7 @@ const STAGE_FIGURES = ["p50", "p99", "mean"] as const;
 
 export function toCsv(results: Results): string {
   const processes = [...new Set(results.cells.flatMap((c) => c.cpu.map((u) => u.process)))].sort();
+  const modelled = [...new Set(results.cells.flatMap((c) => Object.keys(c.loopBusy ?? {})))].sort();
   const columns: Column[] = [
     ["run_id", () => results.run.id],
     ["system", (c) => c.system],
@@ -40,6 +42,7 @@ export function toCsv(results: Results): string {
       [`run_queue_wait_${p}`, (c) => c.cpu.find((u) => u.process === p)?.runQueueWait],
     ]),
     ["steal_cores", (c) => c.stealCores],
+    ...modelled.map((p): Column => [`loop_busy_${p}`, (c) => c.loopBusy?.[p]]),
     ...MECHANISM_FIGURES.map(
       ([field]): Column => [
         `mechanism_${field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`,

@@ -18,11 +18,13 @@ export function renderRunPage(results: Results): string {
   const { run } = results;
   const { charts, omitted } = runCharts(results);
   const failed = results.cells.filter((c) => c.status !== "ok");
+  const kind = run.simulated ? "simulated run" : "benchmark run";
   const body = `
-<h1>raftlab benchmark run ${escapeHtml(run.id)}</h1>
+<h1>raftlab ${kind} ${escapeHtml(run.id)}</h1>
 <p class="subtitle">Started ${escapeHtml(run.startedAt)}${run.finishedAt ? `, finished ${escapeHtml(run.finishedAt)}` : ", not finished"} ·
 ${results.cells.length} cells, ${failed.length} failed · commit ${escapeHtml(run.commit ?? "unknown")}</p>
 <p class="links"><a href="results.json">results.json</a><a href="results.csv">results.csv</a><a href="../index.html">all runs</a></p>
+${simulatedNote(results)}
 ${summarySection(results)}
 ${configPanel(results)}
 ${charts.map(chartSection).join("\n")}
@@ -32,7 +34,34 @@ ${failedSection(failed)}
 ${microSection(results)}
 ${cellsSection(results)}
 `;
-  return htmlPage({ title: `raftlab run ${run.id}`, body, charts: charts.length > 0 });
+  return htmlPage({
+    title: `raftlab ${run.simulated ? "simulated " : ""}run ${run.id}`,
+    body,
+    charts: charts.length > 0,
+  });
+}
+
+/** A simulated run says so before any figure, with the model every figure comes from. */
+function simulatedNote(results: Results): string {
+  const { simulated, model } = results.run;
+  if (!simulated) return "";
+  const rows = model
+    ? [
+        ["round trip between nodes", `${formatNumber(model.rttMs)} ms`],
+        ["peer link bandwidth", `${formatNumber(model.bandwidthMbps)} Mbit/s`],
+        ["round trip to the clients", `${formatNumber(model.clientRttMs)} ms`],
+        ["fsync (log-normal)", `p50 ${formatNumber(model.fsyncMs.p50)} ms, p99 ${formatNumber(model.fsyncMs.p99)} ms`],
+        [
+          "CPU per operation",
+          `HTTP request ${model.cpu.httpUsPerRequest} µs, append ${model.cpu.appendUsPerEntry} µs and apply ${model.cpu.applyUsPerEntry} µs per entry, peer message ${model.cpu.messageUs} µs; load generator ${model.cpu.loadgenUsPerRequest} µs per request`,
+        ],
+        ["CPU speed", `×${formatNumber(model.cpuScale)} (the CPU costs are divided by it)`],
+        ["apply hold per command", `${formatNumber(model.applyHoldUs)} µs`],
+      ]
+    : [];
+  return `<div class="simulated"><h2>Simulated, not measured</h2>
+<p class="note">Every figure of this run comes from <code>raftlab whatif</code>: the real Raft core and driver run in the simulator's virtual time, and each node is charged the model's costs below (CPU on its one event loop, where work queues; fsync latency on its own disk; latency and bandwidth on its links). Nothing ran on a machine: CPU per operation, run-queue wait and steal are not measured, the machine listed is the one that ran the simulation, and the same seed gives the same figures. The environment labels spell the model: “net” is its one-way latency between nodes and “fsync +” its whole median fsync, not a delay added to a disk's own.</p>
+${rows.length ? htmlTable(["model", "value"], rows) : ""}</div>`;
 }
 
 function configPanel(results: Results): string {
@@ -47,7 +76,7 @@ function configPanel(results: Results): string {
   const varying = varyingKnobs(results.cells);
   return `<h2>Machine, versions and configuration</h2>
 <div class="panel">
-<div><h3>Machine</h3>${htmlTable(["field", "value"], machine)}</div>
+<div><h3>${run.simulated ? "Machine (that ran the simulation)" : "Machine"}</h3>${htmlTable(["field", "value"], machine)}</div>
 <div><h3>Versions</h3>${htmlTable(["component", "version"], versions)}</div>
 <div><h3>Run options</h3>${htmlTable(["option", "value"], options)}
 <p class="note">Environment shared by every cell: ${escapeHtml(shared || "none")}.${varying.length ? ` Varies between cells: ${escapeHtml(varying.join(", "))}.` : ""}</p></div>
@@ -254,7 +283,7 @@ function cellsSection(results: Results): string {
       : [null, null, null, null, null, null]),
     c.errors,
     c.requests,
-    ...cpuColumns(c),
+    ...(results.run.simulated ? simulatedColumns(c) : cpuColumns(c)),
   ]);
   const headers = [
     "system",
@@ -276,12 +305,14 @@ function cellsSection(results: Results): string {
     "follower CPU (µs/op, busiest)",
     "leader run-queue wait (cores)",
     "steal (cores)",
+    ...(results.run.simulated ? ["busiest event loop (modelled busy fraction)"] : []),
   ];
   const stolen = results.cells.filter(heavySteal).length;
-  const note =
-    `<p class="note">CPU per acknowledged operation by role; run-queue wait is the time the leader's threads were ` +
-    `runnable but waiting for a core, steal the CPU the hypervisor gave to other guests, both per second of the ` +
-    `measured window.${stolen > 0 ? ` <span class="failed">${stolen} cell(s) measured under heavy steal (≥ ${HEAVY_STEAL_CORES} cores)</span>, marked: their figures are suspect.` : ""}</p>`;
+  const note = results.run.simulated
+    ? `<p class="note">Simulated cells: CPU, run-queue wait and steal are not measured; the busiest node's modelled event loop shows how close the model came to CPU saturation.</p>`
+    : `<p class="note">CPU per acknowledged operation by role; run-queue wait is the time the leader's threads were ` +
+      `runnable but waiting for a core, steal the CPU the hypervisor gave to other guests, both per second of the ` +
+      `measured window.${stolen > 0 ? ` <span class="failed">${stolen} cell(s) measured under heavy steal (≥ ${HEAVY_STEAL_CORES} cores)</span>, marked: their figures are suspect.` : ""}</p>`;
   return `<h2>All cells (${results.cells.length})</h2>${note}<div class="scroll">${htmlTable(headers, rows, "all-cells")}</div>`;
 }
 
@@ -295,6 +326,20 @@ function cpuColumns(c: Cell): TableCell[] {
     round1(followerUs),
     leader?.runQueueWait ?? null,
     steal !== null && heavySteal(c) ? { html: `${formatNumber(steal)} heavy`, className: "failed" } : steal,
+  ];
+}
+
+const NOT_MEASURED = "not measured (simulated)";
+
+/** A simulated cell: nothing to measure CPU on, and how busy its busiest modelled loop was. */
+function simulatedColumns(c: Cell): TableCell[] {
+  const [process, busy] = Object.entries(c.loopBusy ?? {}).sort((a, b) => b[1] - a[1])[0] ?? [];
+  return [
+    NOT_MEASURED,
+    NOT_MEASURED,
+    NOT_MEASURED,
+    NOT_MEASURED,
+    process ? `${process}: ${formatNumber(busy!)}` : null,
   ];
 }
 

@@ -447,6 +447,7 @@ function distributionChart(results: Results, points: readonly Point[] = pointsOf
 
 /** CPU (cores busy) and event-loop utilization per process role at the highest load level. */
 function usageChart(results: Results, points: readonly Point[] = pointsOf(results)): Chart | string {
+  if (results.run.simulated) return "CPU and event-loop utilization: not measured (simulated)";
   const top = atHighestLoad(points);
   const values = top.flatMap((p) => {
     const byRole = new Map<string, { cpu: number[]; elu: number[] }>();

@@ -70,7 +70,9 @@ function renderRunsIndex(runs: readonly RunListing[], skipped: readonly string[]
     const href = `${encodeURIComponent(folder)}/index.html`;
     return [
       results.run.startedAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"),
-      { html: `<a href="${escapeHtml(href)}">${escapeHtml(results.run.id)}</a>` },
+      {
+        html: `<a href="${escapeHtml(href)}">${escapeHtml(results.run.id)}</a>${results.run.simulated ? " (simulated)" : ""}`,
+      },
       [...new Set(results.cells.map((c) => c.size))].sort((a, b) => a - b).join(", "),
       new Set(results.cells.filter((c) => c.system === "raftlab").map((c) => c.flags)).size,
       [...new Set(results.cells.filter((c) => c.system !== "raftlab").map((c) => c.system))].join(", ") || null,

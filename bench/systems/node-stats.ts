@@ -59,7 +59,8 @@ export class NodeStatsWindow {
 
 const ZERO = new MechanismCounters().snapshot();
 
-function stagesMs(us: NodeStats["stagesUs"]): StageTimings {
+/** The leader's stage summaries (µs) as a cell records them (ms). */
+export function stagesMs(us: NodeStats["stagesUs"]): StageTimings {
   const ms = (s: StageSummary) => ({ p50: s.p50Us / 1000, p99: s.p99Us / 1000, mean: round3(s.meanUs / 1000) });
   return {
     queue: ms(us.queue),

@@ -9,7 +9,15 @@ import type { RemoteTarget } from "../../bench/systems/remote.ts";
 import { KNOB_NAMES, KNOB_OPTIONS, type KnobName } from "../core/config.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
 import { clusterFileOption, clusterSecretOption, secretFileOption } from "./cluster-file-option.ts";
-import { choiceOption, flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
+import {
+  choiceOption,
+  flagListOption,
+  intOption,
+  listOption,
+  numberOption,
+  parseOptions,
+  UsageError,
+} from "./options.ts";
 
 // quick is the default run: 16 combinations × 2 sizes, once on loopback and twice in the emulated data
 // center = 96 cells of 1 + 2 s in shuffled order, in under 10 minutes on 2 cores (README, "The default
@@ -184,12 +192,6 @@ function envList(raw: string): EnvChoice[] {
   return choices;
 }
 
-function list(name: string, raw: string, parse: (name: string, item: string) => number): number[] {
-  const items = raw.split(",").map((s) => s.trim());
-  if (items.some((s) => s === "")) throw new UsageError(`${name} must be a comma-separated list, got "${raw}"`);
-  return [...new Set(items.map((s) => parse(name, s)))];
-}
-
 function replicationKnobLists(
   v: Record<string, unknown>,
   int: (min: number, max: number) => (name: string, s: string) => number,
@@ -198,7 +200,7 @@ function replicationKnobLists(
   for (const k of KNOB_NAMES) {
     const { option, min, max } = KNOB_OPTIONS[k];
     const raw = v[option.slice(2)];
-    if (typeof raw === "string") out[k] = list(option, raw, int(min, max));
+    if (typeof raw === "string") out[k] = listOption(option, raw, int(min, max));
   }
   return out;
 }
@@ -357,7 +359,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     throw new UsageError("--state-machine noop keeps no data to read: use --read-ratio 0, or --state-machine kv");
   }
   const rateList = v.rate ?? p.rate;
-  const rates = rateList === undefined ? [] : list("--rate", rateList, int(1, 10_000_000));
+  const rates = rateList === undefined ? [] : listOption("--rate", rateList, int(1, 10_000_000));
   const knobLists =
     v["net-delay"] !== undefined || v["fsync-delay-us"] !== undefined || v["apply-cost-us"] !== undefined;
   if (knobLists && v.env !== undefined) {
@@ -372,11 +374,11 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
   // Closed loop runs unless only open-loop levels were asked for.
   const connections =
     v.connections !== undefined
-      ? list("--connections", v.connections, int(1, 10_000))
+      ? listOption("--connections", v.connections, int(1, 10_000))
       : rates.length > 0
         ? []
-        : list("--connections", p.connections, int(1, 10_000));
-  const sizes = target ? [target.spec.nodes.length] : list("--sizes", v.sizes ?? p.sizes, int(1, 99));
+        : listOption("--connections", p.connections, int(1, 10_000));
+  const sizes = target ? [target.spec.nodes.length] : listOption("--sizes", v.sizes ?? p.sizes, int(1, 99));
   const durationS = numberOption("--duration", v.duration ?? p.duration, 0.1, 86_400);
   const events = eventsOption(v.event ?? p.event, { rates, connections, sizes, durationS, target, peer: v.peer });
 
@@ -395,11 +397,11 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     keys,
     keyDist: v["key-dist"],
     readRatio,
-    netDelayMs: list("--net-delay", v["net-delay"] ?? p["net-delay"], num(0, 60_000)),
+    netDelayMs: listOption("--net-delay", v["net-delay"] ?? p["net-delay"], num(0, 60_000)),
     netJitterMs: numberOption("--net-jitter", v["net-jitter"], 0, 60_000),
     netLoss: numberOption("--net-loss", v["net-loss"], 0, 1),
-    fsyncDelayUs: list("--fsync-delay-us", v["fsync-delay-us"] ?? p["fsync-delay-us"], int(0, 10_000_000)),
-    applyCostUs: list("--apply-cost-us", v["apply-cost-us"] ?? "0", int(0, 10_000_000)),
+    fsyncDelayUs: listOption("--fsync-delay-us", v["fsync-delay-us"] ?? p["fsync-delay-us"], int(0, 10_000_000)),
+    applyCostUs: listOption("--apply-cost-us", v["apply-cost-us"] ?? "0", int(0, 10_000_000)),
     stateMachine,
     env,
     order: v.order,

@@ -15,6 +15,7 @@ Commands:
   profile        profile the leader of a cluster under load with clinic
   chaos          fault runs on a real cluster, checked for linearizability
   loadgen        a load worker on another host, for 'bench --loadgen'
+  whatif         the bench's sweep in the simulator: other networks, disks and CPUs, in seconds
 
 Run 'raftlab <command> --help' for a command's options.`;
 
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   profile: async () => (await import("./profile.ts")).profileCommand,
   chaos: async () => (await import("./chaos.ts")).chaosCommand,
   loadgen: async () => (await import("./loadgen.ts")).loadgenCommand,
+  whatif: async () => (await import("./whatif.ts")).whatifCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

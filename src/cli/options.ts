@@ -33,6 +33,13 @@ export function numberOption(name: string, raw: string | undefined, min: number,
   return n;
 }
 
+/** A comma-separated list of numbers, each parsed by `parse` (e.g. intOption's bounds); duplicates dropped. */
+export function listOption(name: string, raw: string, parse: (name: string, item: string) => number): number[] {
+  const items = raw.split(",").map((s) => s.trim());
+  if (items.some((s) => s === "")) throw new UsageError(`${name} must be a comma-separated list, got "${raw}"`);
+  return [...new Set(items.map((s) => parse(name, s)))];
+}
+
 /** One of a fixed set of words, e.g. `--storage-mode direct`. */
 export function choiceOption<T extends string>(name: string, raw: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(raw))

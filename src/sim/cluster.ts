@@ -7,25 +7,33 @@
 // Every callback into a node passes its gate: a callback from before a crash is discarded, and one
 // arriving while the node is paused waits for it to resume. After each event the node's role, term
 // and commit go to the invariant checks.
+//
+// In performance mode (`loop` set) each node also has one event loop (event-loop.ts): every gated
+// callback is a task on it, charged the CPU cost of what it does (messages sent and received,
+// entries appended and applied, client requests), and what it hands out leaves once the task has
+// paid for the work before it.
 
 import { configFromFlags, type RaftConfig } from "../core/config.ts";
 import { type Flags, formatFlags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import type { RaftStatus } from "../core/status.ts";
-import type { Message, NodeId } from "../core/types.ts";
+import type { Entry, Message, NodeId } from "../core/types.ts";
 import { type Applier, RaftDriver } from "../node/driver.ts";
 import type { ApplyResult } from "../node/kv-command.ts";
 import { KvStateMachine } from "../node/kv-state-machine.ts";
 import { MechanismCounters } from "../node/mechanism-counters.ts";
+import { StageStats } from "../node/stage-stats.ts";
 import { MemoryStore } from "../storage/memory-store.ts";
 import type { ClientGateway } from "./clients.ts";
 import type { Digest } from "./digest.ts";
 import { type DiskShape, SimDisk } from "./disk.ts";
+import { EventLoop } from "./event-loop.ts";
 import type { Invariants } from "./invariants.ts";
 import type { FaultTarget } from "./nemesis.ts";
 import { type LinkShape, type MessageFilter, Network } from "./network.ts";
 import { ObservedStateMachine, ObservedStore } from "./observed.ts";
-import { MS, type Nanos, type Scheduler } from "./scheduler.ts";
+import type { CpuCosts } from "./perf-model.ts";
+import { MS, type Nanos, type Scheduler, US } from "./scheduler.ts";
 
 export interface ClusterOptions {
   readonly nodes: number;
@@ -35,7 +43,10 @@ export interface ClusterOptions {
   readonly raft: Partial<RaftConfig>;
   readonly link: LinkShape;
   readonly disk: DiskShape;
-  /** Virtual time the async apply loop takes per entry. */
+  /**
+   * Virtual time applying one entry holds the applying thread: the async apply loop's, or in
+   * performance mode with async apply off, the event loop's.
+   */
   readonly applyNsPerEntry: Nanos;
   /** Compact the log every this many applied entries. */
   readonly snapshotEvery: number;
@@ -43,6 +54,8 @@ export interface ClusterOptions {
   readonly clockDrift: number;
   /** Node i's clock rate, given instead of drawn (a scripted scenario). */
   readonly clockRates?: readonly number[];
+  /** Performance mode: the CPU costs each node's event loop pays, divided by `cpuScale`. */
+  readonly loop?: { readonly cpu: CpuCosts; readonly cpuScale: number };
 }
 
 /** One process's lifetime: rebuilt from the store on every restart. */
@@ -63,6 +76,12 @@ export class SimNode {
   readonly store: ObservedStore;
   /** What the optimizations did on this node, over all its incarnations. */
   readonly counters = new MechanismCounters();
+  /** Performance mode: the node's event loop, and the stages of the proposals it led. */
+  readonly loop: EventLoop | null;
+  readonly stages: StageStats | null;
+  private readonly cpu: CpuCosts | null;
+  /** Virtual ns per µs of CPU cost. */
+  private readonly nsPerUs: number;
   inc!: Incarnation;
 
   constructor(
@@ -71,26 +90,45 @@ export class SimNode {
     /** How fast this node's clock runs against virtual time. */
     readonly clockRate: number,
   ) {
+    const perf = cluster.o.loop;
+    this.loop = perf ? new EventLoop(cluster.sched) : null;
+    this.stages = perf ? new StageStats() : null;
+    this.cpu = perf?.cpu ?? null;
+    this.nsPerUs = US / (perf?.cpuScale ?? 1);
     this.disk = new SimDisk(cluster.sched, cluster.o.disk, (fn) => this.gate(fn));
-    this.store = new ObservedStore(new MemoryStore(this.disk.schedule, this.disk.survivors), id, cluster.inv);
+    const memory = new MemoryStore((fn) => this.issue(() => this.disk.schedule(fn)), this.disk.survivors);
+    this.store = new ObservedStore(memory, id, cluster.inv, (n) => this.charge((c) => c.appendUsPerEntry * n));
   }
 
   /**
    * Wraps a callback into this node: dropped if the node crashed since, deferred while it is paused,
-   * and followed by the invariant checks.
+   * and followed by the invariant checks. In performance mode it is a task on the node's loop.
    */
   gate(fn: () => void): () => void {
     const epoch = this.epoch;
     const run = (): void => {
       if (epoch !== this.epoch || !this.up) return;
       if (this.paused) {
-        this.deferred.push(run);
+        this.deferred.push(enter);
         return;
       }
       fn();
       this.cluster.observe(this);
     };
-    return run;
+    const loop = this.loop;
+    const enter = loop ? () => loop.submit(run) : run;
+    return enter;
+  }
+
+  /** Charges the running task the CPU cost `of` the node's costs (performance mode). */
+  charge(of: (c: CpuCosts) => number): void {
+    if (this.cpu) this.loop!.charge(of(this.cpu) * this.nsPerUs);
+  }
+
+  /** Runs `fn` once the running task has paid for its work so far (at once outside performance mode). */
+  issue(fn: () => void): void {
+    if (this.loop) this.loop.issue(fn);
+    else fn();
   }
 
   /** Runs `fn` now through the gate. */
@@ -109,13 +147,28 @@ export class SimNode {
     const configFor = (flags: Flags): RaftConfig =>
       configFromFlags(this.id, cluster.nodeIds, flags, { ...o.raft, seed });
     const core = new RawNode(configFor(o.flags), this.store, () => (sched.now * this.clockRate) / MS);
+    const applyAll = (entries: readonly Entry[]): ApplyResult[] => {
+      this.charge((c) => c.applyUsPerEntry * entries.length);
+      return entries.map((e) => sm.apply(e));
+    };
+    // Async: the hold is on the apply thread, then the state update is a task of the node's own.
     const asyncApplier: Applier<ApplyResult> = {
       apply: (entries, done) =>
-        sched.after(
-          o.applyNsPerEntry * entries.length,
-          this.gate(() => done(entries.map((e) => sm.apply(e)))),
+        this.issue(() =>
+          sched.after(
+            o.applyNsPerEntry * entries.length,
+            this.gate(() => done(applyAll(entries))),
+          ),
         ),
     };
+    // Inline: the hold keeps the event loop busy (performance mode; elsewhere it costs nothing).
+    const inlineApplier: Applier<ApplyResult> = {
+      apply: (entries, done) => {
+        this.loop?.charge(o.applyNsPerEntry * entries.length);
+        done(applyAll(entries));
+      },
+    };
+    const stages = this.stages;
     const driver = new RaftDriver({
       core,
       store: this.store,
@@ -123,8 +176,15 @@ export class SimNode {
       configFor,
       stateMachine: sm,
       voters: cluster.nodeIds,
-      send: (msgs) => cluster.network.send(msgs),
+      send: (msgs) => {
+        // The transport flushes its queues once per loop turn.
+        this.charge((c) => c.messageUs * msgs.length);
+        if (this.loop) this.loop.afterTask(() => cluster.network.send(msgs));
+        else cluster.network.send(msgs);
+      },
       asyncApplier,
+      inlineApplier,
+      ...(stages ? { now: () => sched.now / MS, onTimings: (t) => stages.record(t) } : {}),
       schedule: (fn) => sched.after(0, this.gate(fn)),
       onFatal: (err) => {
         throw err;
@@ -213,7 +273,10 @@ export class Cluster implements FaultTarget, ClientGateway {
   private deliver(to: NodeId, msg: Message): void {
     this.trace.addNums([this.sched.now, msg.from, to, msg.type, msg.term, msg.index, msg.entries.length, msg.commit]);
     const n = this.node(to);
-    n.run(() => n.inc.driver.step([msg]));
+    n.run(() => {
+      n.charge((c) => c.messageUs);
+      n.inc.driver.step([msg]);
+    });
   }
 
   // ---- ClientGateway ----
@@ -221,6 +284,18 @@ export class Cluster implements FaultTarget, ClientGateway {
   call(node: NodeId, fn: (driver: RaftDriver<ApplyResult>, kv: KvStateMachine) => void): void {
     const n = this.node(node);
     n.run(() => fn(n.inc.driver, n.inc.kv));
+  }
+
+  /**
+   * A client's HTTP request arriving at `node`: the node pays its HTTP cost, and `respond` sends the
+   * answer when the task that gives it has paid for the work before it.
+   */
+  serve(node: NodeId, handle: (driver: RaftDriver<ApplyResult>, respond: (answer: () => void) => void) => void): void {
+    const n = this.node(node);
+    n.run(() => {
+      n.charge((c) => c.httpUsPerRequest);
+      handle(n.inc.driver, (answer) => n.issue(answer));
+    });
   }
 
   // ---- FaultTarget ----

@@ -1,10 +1,13 @@
 // The simulated network between nodes. Every message sent gets a delay from its directed link's
 // shape (base + jitter), then passes through the active fault filters, which may drop, cut,
 // duplicate, delay or reorder it (faults are filters over message lists). Links are FIFO, like the
-// real transport's connections, except for envelopes a reorder filter has marked.
+// real transport's connections, except for envelopes a reorder filter has marked. A link with a
+// bandwidth also carries one message at a time: each occupies it for its size over the bandwidth,
+// and its delay starts once it is all on the wire.
 
 import type { Rng } from "../core/rng.ts";
 import type { Message, NodeId } from "../core/types.ts";
+import { estimateBytes } from "../transport/frame-limits.ts";
 import type { Nanos, Scheduler } from "./scheduler.ts";
 
 /** A message in flight, with the delay it will take. */
@@ -22,6 +25,8 @@ export type MessageFilter = (batch: readonly Envelope[], rng: Rng) => Envelope[]
 export interface LinkShape {
   readonly baseNs: Nanos;
   readonly jitterNs: Nanos;
+  /** Bytes the link carries per ns (8 = 64 Gbit/s); absent: no limit. Sizes are the transport's estimate. */
+  readonly bytesPerNs?: number;
 }
 
 export interface NetworkStats {
@@ -36,6 +41,8 @@ const linkKey = (from: NodeId, to: NodeId): number => from * 65536 + to;
 export class Network {
   private readonly shapes = new Map<number, LinkShape>();
   private readonly lastArrival = new Map<number, Nanos>();
+  /** When each bandwidth-limited link has put its last message on the wire. */
+  private readonly wireFree = new Map<number, Nanos>();
   private readonly filters = new Map<number, MessageFilter>();
   private nextFilterId = 1;
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
@@ -88,7 +95,13 @@ export class Network {
 
   private schedule(e: Envelope): void {
     const key = linkKey(e.from, e.to);
-    let arrival = this.sched.now + Math.max(0, Math.round(e.delay));
+    const bytesPerNs = (this.shapes.get(key) ?? this.defaultShape).bytesPerNs;
+    let sent = this.sched.now;
+    if (bytesPerNs !== undefined) {
+      sent = Math.max(sent, this.wireFree.get(key) ?? 0) + Math.round(estimateBytes(e.msg) / bytesPerNs);
+      this.wireFree.set(key, sent);
+    }
+    let arrival = sent + Math.max(0, Math.round(e.delay));
     if (!e.unordered) {
       arrival = Math.max(arrival, this.lastArrival.get(key) ?? 0);
       this.lastArrival.set(key, arrival);

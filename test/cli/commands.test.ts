@@ -27,6 +27,7 @@ const BAD_VALUE: Record<string, { argv: string[]; names: string }> = {
   profile: { argv: ["--tool", "perf"], names: "--tool" },
   chaos: { argv: ["--flags", "turbo"], names: "--flags" },
   loadgen: { argv: ["--listen", "nohost"], names: "--listen" },
+  whatif: { argv: ["--fsync-ms", "2:1"], names: "--fsync-ms" },
 };
 const COMMANDS = Object.keys(BAD_VALUE);
 

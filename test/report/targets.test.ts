@@ -24,6 +24,19 @@ function withCpu(cell: Cell, leaderUs: number, followerUs: readonly number[], st
 }
 
 describe("the lab's targets", () => {
+  it("a simulated run measures none of them, whatever its cells hold", () => {
+    const measured = makeResults([
+      withCpu(makeCell({ flags: ALL, size: 3, connections: 128 }, 21_000, 5), 20, [8, 8]),
+      makeCell({ system: "etcd", flags: "etcd", size: 3, connections: 128 }, 6_000, 16),
+    ]);
+    expect(targetChecks(measured).map((t) => t.outcome)).toContain("met");
+    const simulated = { ...measured, run: { ...measured.run, simulated: true as const } };
+    for (const t of targetChecks(simulated)) {
+      expect(t.outcome).toBe("not measured");
+      expect(t.detail).toMatch(/^not measured \(simulated\)/);
+    }
+  });
+
   it("says which targets a run met and which it missed, with the figures", () => {
     const results = makeResults([
       makeCell({ flags: ALL, size: 3, connections: 128, rep: 0 }, 21_000, 5),

@@ -4,11 +4,12 @@
 import { describe, expect, it } from "vitest";
 import { parseFlags } from "../../src/core/flags.ts";
 import { makeMessage } from "../../src/core/message.ts";
+import { seededRng } from "../../src/core/rng.ts";
 import { MessageType } from "../../src/core/types.ts";
 import { encodeCommand } from "../../src/node/kv-command.ts";
 import { Cluster, type ClusterOptions } from "../../src/sim/cluster.ts";
 import { Digest } from "../../src/sim/digest.ts";
-import { SimDisk } from "../../src/sim/disk.ts";
+import { fsyncLatency, SimDisk } from "../../src/sim/disk.ts";
 import { Invariants } from "../../src/sim/invariants.ts";
 import { MS, Scheduler, US } from "../../src/sim/scheduler.ts";
 
@@ -160,5 +161,22 @@ describe("SimDisk", () => {
     expect(done[0]![1]).toBeGreaterThanOrEqual(MS);
     expect(done[19]![1]).toBeGreaterThanOrEqual(20 * MS); // one device queue: latencies add up
     expect(disk.syncs).toBe(20);
+  });
+});
+
+describe("fsync latency", () => {
+  it("log-normal: the draws have the asked median and 99th percentile", () => {
+    const rng = seededRng(11);
+    const shape = { fsyncP50Ns: 2 * MS, fsyncP99Ns: 10 * MS };
+    const draws = Array.from({ length: 20_000 }, () => fsyncLatency(shape, rng)).sort((a, b) => a - b);
+    expect(draws[10_000]! / (2 * MS)).toBeCloseTo(1, 1);
+    expect(draws[19_800]! / (10 * MS)).toBeCloseTo(1, 1);
+  });
+
+  it("a median equal to the 99th percentile is a constant", () => {
+    const rng = seededRng(11);
+    expect(new Set(Array.from({ length: 50 }, () => fsyncLatency({ fsyncP50Ns: MS, fsyncP99Ns: MS }, rng)))).toEqual(
+      new Set([MS]),
+    );
   });
 });

@@ -15,7 +15,9 @@ import {
   slow,
 } from "../../src/sim/network.ts";
 import { MS, Scheduler } from "../../src/sim/scheduler.ts";
+import { estimateBytes } from "../../src/transport/frame-limits.ts";
 
+const entry = (index: number, bytes: number) => ({ index, term: 1, data: new Uint8Array(bytes) });
 const msg = (from: number, to: number, index = 0): Message =>
   makeMessage({ type: MessageType.App, from, to, term: 1, index });
 
@@ -114,5 +116,25 @@ describe("Network", () => {
     const order = got.map((g) => g.index);
     expect(order).toHaveLength(50);
     expect(order).not.toEqual([...order].sort((a, b) => a - b));
+  });
+
+  it("a link with a bandwidth carries one message at a time, each for its size over the bandwidth", () => {
+    const sched = new Scheduler(1);
+    const got: { index: number; at: number }[] = [];
+    // 0.001 bytes per ns = 8 Mbit/s: a message of ~100 bytes is on the wire for ~0.1 ms.
+    const net = new Network(sched, { baseNs: MS, jitterNs: 0, bytesPerNs: 0.001 }, (_to, m) =>
+      got.push({ index: m.index, at: sched.now }),
+    );
+    const big = makeMessage({ type: MessageType.App, from: 1, to: 2, term: 1, index: 1, entries: [entry(1, 5000)] });
+    const small = msg(1, 2, 2);
+    net.send([big, small]);
+    net.send([msg(2, 1, 3)]); // another link: not behind them
+    sched.runUntil(100 * MS);
+    const wire = (m: Message) => Math.round(estimateBytes(m) / 0.001);
+    expect(got).toEqual([
+      { index: 3, at: wire(msg(2, 1, 3)) + MS },
+      { index: 1, at: wire(big) + MS },
+      { index: 2, at: wire(big) + wire(small) + MS },
+    ]);
   });
 });

@@ -1,0 +1,74 @@
+// A node's one event loop in performance mode, modelled as a single server: every callback into the
+// node (a message, a tick, an fsync or apply completion, a client request) is a task that waits for
+// the loop, runs, and keeps the loop busy for the CPU cost it was charged while it ran. Work queues
+// behind a busy loop, which is how CPU saturation shows.
+//
+// What a task hands out leaves when the task has got that far: an fsync, an apply handed to the
+// apply thread or a client's answer at the task's start plus what it had been charged by then (as
+// the real node issues its fdatasync and writes its answers mid-turn), peer messages when the whole
+// task is paid for (as the real transport flushes its queues once per loop turn).
+
+import type { Nanos, Scheduler } from "./scheduler.ts";
+
+export class EventLoop {
+  private readonly queue: (() => void)[] = [];
+  /** A task is running, or the loop is paying for the last one. */
+  private busy = false;
+  private inTask = false;
+  private costNs = 0;
+  private atEnd: (() => void)[] = [];
+  /** Virtual time the loop has been busy, over its whole life. */
+  busyNs: Nanos = 0;
+
+  constructor(private readonly sched: Scheduler) {}
+
+  /** Runs `task` when the loop is free (at once if it is), after every task submitted before it. */
+  submit(task: () => void): void {
+    this.queue.push(task);
+    if (!this.busy) this.drain();
+  }
+
+  /** Keeps the loop busy `ns` longer for the running task (nothing outside a task: that work is off the loop). */
+  charge(ns: Nanos): void {
+    if (this.inTask) this.costNs += ns;
+  }
+
+  /** Runs `fn` once the running task has paid what it was charged so far (at once outside a task). */
+  issue(fn: () => void): void {
+    const at = this.inTask ? Math.round(this.costNs) : 0;
+    if (at === 0) fn();
+    else this.sched.after(at, fn);
+  }
+
+  /** Runs `fn` once the running task is paid for in full (at once outside a task). */
+  afterTask(fn: () => void): void {
+    if (this.inTask) this.atEnd.push(fn);
+    else fn();
+  }
+
+  private drain(): void {
+    this.busy = true;
+    for (let task = this.queue.shift(); task !== undefined; task = this.queue.shift()) {
+      this.inTask = true;
+      this.costNs = 0;
+      try {
+        task();
+      } finally {
+        this.inTask = false;
+      }
+      const cost = Math.round(this.costNs);
+      const atEnd = this.atEnd;
+      this.atEnd = [];
+      if (cost > 0) {
+        this.busyNs += cost;
+        this.sched.after(cost, () => {
+          for (const fn of atEnd) fn();
+          this.drain();
+        });
+        return;
+      }
+      for (const fn of atEnd) fn();
+    }
+    this.busy = false;
+  }
+}

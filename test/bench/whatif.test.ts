@@ -1,0 +1,129 @@
+// `raftlab whatif`: its command line, and a small sweep written as a bench run is, marked simulated.
+
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Results } from "../../bench/results.ts";
+import type { CommandIo } from "../../src/cli/command.ts";
+import { whatifCommand } from "../../src/cli/whatif.ts";
+
+function capture(): CommandIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    tty: false,
+    out: (t: string) => void (io.stdout += t),
+    err: (t: string) => void (io.stderr += t),
+  };
+  return io;
+}
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "raftlab-whatif-"));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Runs a small sweep into its own reports root; returns its results.json and what it printed. */
+async function sweep(extra: string[] = [], out = join(root, "a")) {
+  const argv = ["--flags", "none,batch", "--connections", "1,8", "--duration", "0.3", "--warmup", "0.1", "--out", out];
+  const io = capture();
+  expect(await whatifCommand([...argv, ...extra], io)).toBe(0);
+  const [dir] = (await readdir(out, { withFileTypes: true })).filter((e) => e.isDirectory());
+  const results = JSON.parse(await readFile(join(out, dir!.name, "results.json"), "utf8")) as Results;
+  return { io, results, dir: join(out, dir!.name) };
+}
+
+describe("raftlab whatif", () => {
+  it.each([
+    [["--fsync-ms", "2:1"], /99th percentile \(1\) must not be below the median \(2\)/],
+    [["--fsync-ms", "fast"], /--fsync-ms median must be a number/],
+    [["--fsync-ms", "1:2:3"], /--fsync-ms must be P50 or P50:P99/],
+    [["--nodes", "0"], /--nodes must be an integer from 1/],
+    [["--connections", "1,,2"], /--connections must be a comma-separated list/],
+    [["--flags", "turbo"], /--flags: unknown flag "turbo"/],
+    [["--cpu-scale", "0"], /--cpu-scale must be a number from 0.01/],
+    [["--rtt-ms", "-1"], /--rtt-ms/],
+    [["--bogus"], /bogus/],
+  ])("rejects %j with a one-line error and exit code 64", async (argv, pattern) => {
+    const io = capture();
+    expect(await whatifCommand(argv, io)).toBe(64);
+    expect(io.stderr).toMatch(pattern);
+    expect(io.stderr.trim().split("\n")).toHaveLength(1);
+    expect(io.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("--help documents every option", async () => {
+    const io = capture();
+    expect(await whatifCommand(["--help"], io)).toBe(0);
+    for (const opt of [
+      "--nodes",
+      "--flags",
+      "--connections",
+      "--rtt-ms",
+      "--fsync-ms",
+      "--bandwidth-mbps",
+      "--client-rtt-ms",
+      "--cpu-scale",
+      "--apply-cost-us",
+      "--value-size",
+      "--duration",
+      "--warmup",
+      "--seed",
+      "--out",
+    ]) {
+      expect(io.stdout).toContain(opt);
+    }
+  });
+
+  it("writes results.json marked simulated, with the model and a line of progress per cell (seed 1)", async () => {
+    const { io, results } = await sweep(["--rtt-ms", "2", "--fsync-ms", "1:4", "--cpu-scale", "2"]);
+    expect(results.run.simulated).toBe(true);
+    expect(results.run.model).toMatchObject({ rttMs: 2, fsyncMs: { p50: 1, p99: 4 }, cpuScale: 2 });
+    expect(results.cells.map((c) => `${c.flags} ${c.connections} ${c.status}`)).toEqual([
+      "none 1 ok",
+      "batch 1 ok",
+      "none 8 ok",
+      "batch 8 ok",
+    ]);
+    for (const c of results.cells) {
+      expect(c.throughput).toBeGreaterThan(0);
+      expect(c.latencyMs.p50).toBeGreaterThan(2); // at least a round trip
+      expect(c.cpu).toEqual([]);
+      expect(c.stealCores).toBeUndefined();
+      expect(Object.keys(c.loopBusy!)).toEqual(["node-1", "node-2", "node-3"]);
+      expect(c.mechanism?.summary).not.toBeNull();
+      expect(c.series!.ok.reduce((a, b) => a + b, 0)).toBe(c.requests);
+    }
+    const batch8 = results.cells.find((c) => c.flags === "batch" && c.connections === 8)!;
+    expect(batch8.mechanism!.summary!.entriesPerLeaderFsync).toBeGreaterThan(2);
+    expect(io.stdout.match(/^\[\d\/4\] .* simulated \| elapsed/gm)).toHaveLength(4);
+    expect(io.stdout).toMatch(/^whatif: 4 cells \(0 failed\)/m);
+    expect(io.stdout).toMatch(/^report: .*index\.html$/m);
+  });
+
+  it("reports the run as simulated, with the model, and nothing it could not measure (seed 1)", async () => {
+    const { dir } = await sweep(["--rtt-ms", "30"]);
+    const html = await readFile(join(dir, "index.html"), "utf8");
+    expect(html).toContain("raftlab simulated run");
+    expect(html).toContain("Simulated, not measured");
+    expect(html).toMatch(/round trip between nodes<\/td><td[^>]*>30 ms/);
+    expect(html).toContain("CPU and event-loop utilization: not measured (simulated)");
+    // The lab's four targets and every cell's four CPU columns.
+    expect(html.match(/not measured \(simulated\)/g)!.length).toBeGreaterThanOrEqual(4 + 4 * 4);
+    const csv = (await readFile(join(dir, "results.csv"), "utf8")).split("\r\n")[0]!;
+    expect(csv).toContain("loop_busy_node-1");
+    expect(csv).not.toContain("cpu_node-1");
+    expect(await readFile(join(dir, "..", "index.html"), "utf8")).toContain("(simulated)");
+  });
+
+  it("gives the same cells for the same seed", async () => {
+    const strip = (r: Results) => r.cells.map(({ startedAt: _, ...c }) => c);
+    const a = await sweep(["--fsync-ms", "0.5:3"], join(root, "a"));
+    const b = await sweep(["--fsync-ms", "0.5:3"], join(root, "b"));
+    expect(strip(b.results)).toEqual(strip(a.results));
+  });
+});
