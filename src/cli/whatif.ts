@@ -1,17 +1,21 @@
 // `raftlab whatif`: the bench's sweep run in the simulator's performance mode (bench/whatif/), for
 // deployments this machine cannot measure: other round trips, disks, cluster sizes and CPUs.
 
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { clock } from "../../bench/progress.ts";
+import type { Results } from "../../bench/results.ts";
+import { validateModel, validationMarkdown } from "../../bench/validate/model-validation.ts";
 import type { WhatifOptions } from "../../bench/whatif/options.ts";
 import { planWhatif, runWhatif } from "../../bench/whatif/sweep.ts";
 import { DEFAULT_PERF_MODEL, type PerfModel } from "../sim/perf-model.ts";
-import { command } from "./command.ts";
+import { type CommandIo, command } from "./command.ts";
 import { flagListOption, intOption, listOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 const D = DEFAULT_PERF_MODEL;
 
 const USAGE = `Usage: raftlab whatif [options]
+       raftlab whatif --validate RUN_DIR [model options]
 
 Runs the benchmark sweep in the simulator instead of on this machine: every cluster size × flag
 combination × load level is a simulated cluster of the real Raft core and driver in virtual time,
@@ -43,6 +47,11 @@ Options:
   --warmup S            virtual seconds of load before that, not measured (default 0.5)
   --seed N              seed of every cell: election timeouts and fsync draws (default 1)
   --out DIR             reports root (default reports)
+  --validate RUN_DIR    instead of a sweep: simulate every measured closed-loop cell of a bench run
+                        (RUN_DIR/results.json) in its own configuration, the run's emulated delays
+                        added to the model's, and compare: throughput and p50 errors, and whether
+                        the simulator orders the combinations as the measurement does. Writes
+                        RUN_DIR/model-validation.md and .json
   -h, --help            show this help
 
 Lists are comma-separated. What the simulation leaves out: each node and the load generator has a
@@ -63,7 +72,7 @@ function fsyncOption(raw: string): PerfModel["fsyncMs"] {
 
 const ints = (min: number, max: number) => (name: string, item: string) => intOption(name, item, min, max);
 
-export function parseWhatifOptions(argv: string[]): WhatifOptions | "help" {
+export function parseWhatifOptions(argv: string[]): (WhatifOptions & { readonly validate?: string }) | "help" {
   const { values: v } = parseOptions({
     args: argv,
     options: {
@@ -81,6 +90,7 @@ export function parseWhatifOptions(argv: string[]): WhatifOptions | "help" {
       warmup: { type: "string", default: "0.5" },
       seed: { type: "string", default: "1" },
       out: { type: "string", default: "reports" },
+      validate: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -103,6 +113,7 @@ export function parseWhatifOptions(argv: string[]): WhatifOptions | "help" {
     valueSize: intOption("--value-size", v["value-size"], 0, 16 << 20),
     seed: intOption("--seed", v.seed, 0, 2 ** 31 - 1),
     out: v.out,
+    ...(v.validate === undefined ? {} : { validate: v.validate }),
   };
 }
 
@@ -122,6 +133,7 @@ export const whatifCommand = command("whatif", async (argv, io) => {
     io.out(`${USAGE}\n`);
     return 0;
   }
+  if (opts.validate !== undefined) return validateRun(opts.validate, opts, io);
   io.out(`whatif: ${planWhatif(opts).length} simulated cells; ${describeModel(opts.model)}\n`);
   const t0 = Date.now();
   const { dir, results } = await runWhatif(opts, (line) => io.out(`${line}\n`));
@@ -132,3 +144,27 @@ export const whatifCommand = command("whatif", async (argv, io) => {
   );
   return 0;
 });
+
+/** `--validate RUN_DIR`: the run's measured cells against the model's predictions. */
+async function validateRun(runDir: string, o: WhatifOptions, io: CommandIo): Promise<number> {
+  const file = path.join(runDir, "results.json");
+  let results: Results;
+  try {
+    results = JSON.parse(readFileSync(file, "utf8")) as Results;
+  } catch (err) {
+    throw new UsageError(
+      `--validate: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  if (results.run?.simulated) throw new UsageError(`--validate: ${runDir} is a simulated run; give a measured one`);
+  io.out(`whatif: validating against ${file}; ${describeModel(o.model)}\n`);
+  const v = validateModel(results, o.model, o, (done, total) => {
+    if (done === total || done % 8 === 0) io.out(`  simulated ${done}/${total} cells\n`);
+  });
+  if (v.cells.length === 0) throw new UsageError(`--validate: ${file} has no measured closed-loop raftlab cells`);
+  const md = validationMarkdown(v);
+  writeFileSync(path.join(runDir, "model-validation.md"), md);
+  writeFileSync(path.join(runDir, "model-validation.json"), `${JSON.stringify({ model: o.model, ...v }, null, 2)}\n`);
+  io.out(`${md.split("\n").slice(0, 2).join("\n")}\nwritten: ${path.resolve(runDir, "model-validation.md")}\n`);
+  return 0;
+}

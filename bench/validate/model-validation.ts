@@ -1,0 +1,211 @@
+// How well the simulator's performance mode predicts a real run: every measured closed-loop cell of a
+// bench run is simulated in the same configuration (cluster size, combination, connections, and the
+// run's emulated network delay, fsync delay and apply cost added to the model's), and the prediction
+// set beside the measurement. Two questions are answered per cell and overall:
+//   - error: predicted throughput and p50 against the measured means (over repetitions), as a
+//     fraction of the measurement, for the cells whose CPU was not saturated (there the machine's
+//     sharing of two cores by every process, which the model does not have, dominates);
+//   - ranking: within each group of cells that differ only in their combination, for every pair of
+//     combinations whose measured throughputs differ by more than both cells' spreads (max − min over
+//     repetitions), whether the simulator orders them the same way.
+
+import type { Flags } from "../../src/core/flags.ts";
+import { parseFlags } from "../../src/core/flags.ts";
+import type { PerfModel } from "../../src/sim/perf-model.ts";
+import type { Cell, CellConfig, Results } from "../results.ts";
+import { runWhatifCell } from "../whatif/cell.ts";
+
+/** Throughput and p50 targets of the validation (not-saturated cells). */
+export const TARGETS = { throughput: 0.25, p50: 0.3 } as const;
+/** A cell whose processes used at least this share of the machine's cores is CPU-saturated. */
+export const SATURATED_SHARE = 0.8;
+
+export interface ValidatedCell {
+  readonly flags: string;
+  readonly size: number;
+  readonly connections: number;
+  /** `net +Xms, fsync +Yµs, apply Zµs`: the emulation the real cells ran under. */
+  readonly env: string;
+  readonly reps: number;
+  readonly measured: { readonly throughput: number; readonly p50Ms: number; readonly spread: number };
+  readonly predicted: { readonly throughput: number; readonly p50Ms: number };
+  /** (predicted − measured) / measured. */
+  readonly error: { readonly throughput: number; readonly p50: number };
+  /** Cores busy over the window, summed over the cell's processes, as a share of the machine's. */
+  readonly cpuShare: number;
+  readonly saturated: boolean;
+}
+
+export interface ModelValidation {
+  readonly cells: readonly ValidatedCell[];
+  /** Over the cells that are not saturated: how many met each target, and the median absolute error. */
+  readonly accuracy: {
+    readonly cells: number;
+    readonly throughputWithin: number;
+    readonly p50Within: number;
+    readonly medianAbsError: { readonly throughput: number; readonly p50: number };
+  };
+  /** Pairs of combinations the measurement separates, and how many the simulator orders alike. */
+  readonly ranking: { readonly pairs: number; readonly agree: number };
+}
+
+interface Group {
+  readonly config: CellConfig;
+  readonly cells: Cell[];
+}
+
+const envOf = (c: CellConfig): string => `net +${c.netDelayMs}ms, fsync +${c.fsyncDelayUs}µs, apply ${c.applyCostUs}µs`;
+
+/** The model as the cell's environment changes it: emulated delays add to the machine's own. */
+export function modelForCell(model: PerfModel, c: CellConfig): PerfModel {
+  const fsyncAddMs = c.fsyncDelayUs / 1000;
+  return {
+    ...model,
+    rttMs: model.rttMs + 2 * c.netDelayMs,
+    fsyncMs: { p50: model.fsyncMs.p50 + fsyncAddMs, p99: model.fsyncMs.p99 + fsyncAddMs },
+    applyHoldUs: model.applyHoldUs + c.applyCostUs,
+  };
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0) / xs.length;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The measured cells of `results` that a closed-loop simulation can stand beside: raftlab, no events. */
+function groups(results: Results): Group[] {
+  const byKey = new Map<string, Group>();
+  for (const c of results.cells) {
+    if (c.system !== "raftlab" || c.status !== "ok" || c.connections === null || (c.events?.length ?? 0) > 0) continue;
+    const key = [c.flags, c.size, c.connections, envOf(c), c.valueSize, c.readRatio].join("|");
+    const g = byKey.get(key) ?? { config: c, cells: [] };
+    g.cells.push(c);
+    byKey.set(key, g);
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Simulates every measured cell of `results` under `model` (virtual `durationS` per cell, after
+ * `warmupS`) and compares; `onCell` hears of each as it is done (progress).
+ */
+export function validateModel(
+  results: Results,
+  model: PerfModel,
+  o: { readonly durationS: number; readonly warmupS: number; readonly seed: number },
+  onCell: (done: number, total: number) => void = () => {},
+): ModelValidation {
+  const cores = results.run.machine.cores;
+  const gs = groups(results);
+  const cells = gs.map((g, i): ValidatedCell => {
+    const c = g.config;
+    const sim = runWhatifCell(
+      { ...c, rep: 0, durationS: o.durationS, warmupS: o.warmupS },
+      {
+        sizes: [c.size],
+        flags: [parseFlags(c.flags) as Flags],
+        connections: [c.connections!],
+        model: modelForCell(model, c),
+        durationS: o.durationS,
+        warmupS: o.warmupS,
+        valueSize: c.valueSize,
+        seed: o.seed,
+        out: "",
+      },
+    );
+    onCell(i + 1, gs.length);
+    const tputs = g.cells.map((x) => x.throughput);
+    const measured = {
+      throughput: mean(tputs),
+      p50Ms: mean(g.cells.map((x) => x.latencyMs.p50)),
+      spread: Math.max(...tputs) - Math.min(...tputs),
+    };
+    const predicted = { throughput: sim.throughput, p50Ms: sim.latencyMs.p50 };
+    const cpuShare = mean(g.cells.map((x) => x.cpu.reduce((a, u) => a + u.cpu, 0))) / cores;
+    return {
+      flags: c.flags,
+      size: c.size,
+      connections: c.connections!,
+      env: envOf(c),
+      reps: g.cells.length,
+      measured,
+      predicted,
+      error: {
+        throughput: (predicted.throughput - measured.throughput) / measured.throughput,
+        p50: (predicted.p50Ms - measured.p50Ms) / measured.p50Ms,
+      },
+      cpuShare,
+      saturated: cpuShare >= SATURATED_SHARE,
+    };
+  });
+  const calm = cells.filter((c) => !c.saturated);
+  return {
+    cells,
+    accuracy: {
+      cells: calm.length,
+      throughputWithin: calm.filter((c) => Math.abs(c.error.throughput) <= TARGETS.throughput).length,
+      p50Within: calm.filter((c) => Math.abs(c.error.p50) <= TARGETS.p50).length,
+      medianAbsError: {
+        throughput: median(calm.map((c) => Math.abs(c.error.throughput))),
+        p50: median(calm.map((c) => Math.abs(c.error.p50))),
+      },
+    },
+    ranking: rankingAgreement(cells),
+  };
+}
+
+/**
+ * Within each group of cells differing only in their combination: the pairs whose measured
+ * throughputs differ by more than both cells' spreads, and how many the prediction orders alike.
+ */
+export function rankingAgreement(cells: readonly ValidatedCell[]): { pairs: number; agree: number } {
+  const byGroup = new Map<string, ValidatedCell[]>();
+  for (const c of cells) {
+    const key = `${c.size}|${c.connections}|${c.env}`;
+    byGroup.set(key, [...(byGroup.get(key) ?? []), c]);
+  }
+  let pairs = 0;
+  let agree = 0;
+  for (const g of byGroup.values()) {
+    for (let i = 0; i < g.length; i++) {
+      for (let j = i + 1; j < g.length; j++) {
+        const a = g[i]!;
+        const b = g[j]!;
+        const diff = a.measured.throughput - b.measured.throughput;
+        if (Math.abs(diff) <= Math.max(a.measured.spread, b.measured.spread)) continue;
+        pairs++;
+        if (Math.sign(a.predicted.throughput - b.predicted.throughput) === Math.sign(diff)) agree++;
+      }
+    }
+  }
+  return { pairs, agree };
+}
+
+const pct = (x: number): string => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(0)} %`;
+
+/** The validation as Markdown: the summary, then one row per cell. */
+export function validationMarkdown(v: ModelValidation): string {
+  const a = v.accuracy;
+  const lines = [
+    `Cells not CPU-saturated (< ${SATURATED_SHARE * 100} % of the cores busy): ${a.cells}. ` +
+      `Throughput within ±${TARGETS.throughput * 100} %: ${a.throughputWithin}/${a.cells} ` +
+      `(median |error| ${(100 * a.medianAbsError.throughput).toFixed(0)} %); ` +
+      `p50 within ±${TARGETS.p50 * 100} %: ${a.p50Within}/${a.cells} ` +
+      `(median |error| ${(100 * a.medianAbsError.p50).toFixed(0)} %).`,
+    `Ranking: of ${v.ranking.pairs} pairs of combinations the measurement separates (difference above ` +
+      `both spreads), the simulator orders ${v.ranking.agree} alike.`,
+    "",
+    "| flags | nodes | conns | environment | reps | ops/s measured | predicted | error | p50 ms measured | predicted | error | CPU share |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...v.cells.map(
+      (c) =>
+        `| ${c.flags} | ${c.size} | ${c.connections} | ${c.env} | ${c.reps} | ${c.measured.throughput.toFixed(0)} | ` +
+        `${c.predicted.throughput.toFixed(0)} | ${pct(c.error.throughput)} | ${c.measured.p50Ms.toFixed(3)} | ` +
+        `${c.predicted.p50Ms.toFixed(3)} | ${pct(c.error.p50)} | ${(100 * c.cpuShare).toFixed(0)} %${c.saturated ? " (saturated)" : ""} |`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
