@@ -8,7 +8,7 @@ import type { EnvName } from "./environments.ts";
 import type { KeyDist } from "./load/keys.ts";
 import type { RemoteTarget } from "./systems/remote.ts";
 
-export type Preset = "quick" | "full" | "events";
+export type Preset = "quick" | "full" | "events" | "validate";
 
 export interface EnvChoice {
   readonly name: EnvName;
@@ -61,6 +61,8 @@ export interface SweepOptions {
   /** Measuring time per micro-benchmark task after the sweep, ms (0: none). */
   readonly microMs: number;
   readonly verbose: boolean;
+  /** After the sweep, set the simulator's predictions beside its cells (bench/validate/). */
+  readonly validateModel: boolean;
   /** Extra `raftlab node` options for every node (after "--"). */
   readonly nodeArgs: readonly string[];
 }

@@ -9,6 +9,8 @@
 //     combinations whose measured throughputs differ by more than both cells' spreads (max − min over
 //     repetitions), whether the simulator orders them the same way.
 
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Flags } from "../../src/core/flags.ts";
 import { parseFlags } from "../../src/core/flags.ts";
 import type { PerfModel } from "../../src/sim/perf-model.ts";
@@ -208,4 +210,27 @@ export function validationMarkdown(v: ModelValidation): string {
     ),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** The simulation settings of a validation: short virtual cells, one seed. */
+export const VALIDATION_RUN = { durationS: 2, warmupS: 0.5, seed: 1 } as const;
+
+/**
+ * Validates the measured run in `runDir` against `model`, writes model-validation.md and .json
+ * there, and returns the summary's first two lines.
+ */
+export function writeModelValidation(
+  runDir: string,
+  results: Results,
+  model: PerfModel,
+  onCell?: (done: number, total: number) => void,
+  run: { readonly durationS: number; readonly warmupS: number; readonly seed: number } = VALIDATION_RUN,
+): string {
+  const v = validateModel(results, model, run, onCell);
+  const md = validationMarkdown(v);
+  writeFileSync(path.join(runDir, "model-validation.md"), md);
+  writeFileSync(path.join(runDir, "model-validation.json"), `${JSON.stringify({ model, ...v }, null, 2)}\n`);
+  return v.cells.length === 0
+    ? "no measured closed-loop raftlab cells to compare"
+    : md.split("\n").slice(0, 2).join("\n");
 }

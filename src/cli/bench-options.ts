@@ -23,6 +23,9 @@ import {
 // center = 96 cells of 1 + 2 s in shuffled order, in under 10 minutes on 2 cores (README, "The default
 // run"). dc is repeated because there the flags' effects are many and large, which inflates Lenth's
 // pseudo standard error; the replicate variance gives the intervals that decide.
+// validate: the cells the simulator's model is checked against (--validate-model, on by default
+// here): 16 combinations × 3 and 5 nodes × 1, 32 and 128 connections × loopback, 1 ms of network
+// delay each way and 1000 µs of fsync delay, twice: 576 cells, about 50 minutes.
 // events: what the three combinations that matter most pay for a leadership hand-over, a leader
 // crash, a follower pause, a partitioned leader and a slow follower disk, all five in every cell, 4 s
 // apart (each compared over 2 s before and after), 3 repetitions: about 5 minutes. The rate is what `none` (one fsync per
@@ -73,6 +76,19 @@ const PRESETS = {
       "slow-disk:follower:5000@18",
     ],
   },
+  validate: {
+    flags: "all-combos",
+    sizes: "3,5",
+    connections: "1,32,128",
+    duration: "2",
+    warmup: "1",
+    reps: "2",
+    env: "",
+    "net-delay": "0,1",
+    "fsync-delay-us": "0,1000",
+    rate: undefined,
+    event: [],
+  },
 } as const satisfies Record<Preset, unknown>;
 
 export const BENCH_USAGE = `Usage: raftlab bench [options] [-- node options]
@@ -92,7 +108,9 @@ Options:
                          events: none,batch,all on 3 nodes at 200 req/s open loop, 20 s cells with
                          transfer-leader@2 kill-leader@6 pause-follower:1000@10
                          partition-leader:1000@14 slow-disk:follower:5000@18, 3 reps (about 5
-                         minutes)
+                         minutes); validate: the model validation's cells (16 combinations × 3,5
+                         nodes × 1,32,128 connections × net delay 0,1 ms × fsync delay 0,1000 µs,
+                         2 reps, about 50 minutes), then --validate-model
   --env LIST             named environments, each a set of emulation knobs: loopback (none) and
                          dc (net 0.25 ms one way, fsync +1000 µs, apply 100 µs); NAME:N repeats
                          that environment's cells N times instead of --reps. Default with
@@ -167,6 +185,10 @@ Options:
   --micro-ms MS          after that, the micro-benchmarks (codec, log append, quorum, checker) at
                          MS per task, as a table in the report. 0 skips them (default 200; 0 with
                          --target)
+  --validate-model       after the sweep, simulate every measured closed-loop cell in its own
+                         configuration and compare (as 'raftlab whatif --validate RUN_DIR'):
+                         model-validation.md and .json in the run's folder (default with --preset
+                         validate)
   --verbose              show the nodes' output
   -h, --help             show this help
 
@@ -331,6 +353,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       out: { type: "string", default: "reports" },
       "leader-timeout-ms": { type: "string", default: "15000" },
       "check-seconds": { type: "string" },
+      "validate-model": { type: "boolean" },
       "micro-ms": { type: "string" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
@@ -416,6 +439,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     checkS: numberOption("--check-seconds", v["check-seconds"] ?? (target ? "0" : "3"), 0, 3600),
     microMs: intOption("--micro-ms", v["micro-ms"] ?? (target ? "0" : "200"), 0, 600_000),
     verbose: v.verbose,
+    validateModel: v["validate-model"] ?? preset === "validate",
     nodeArgs: dash < 0 ? [] : argv.slice(dash + 1),
   };
 }

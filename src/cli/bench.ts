@@ -5,6 +5,8 @@ import path from "node:path";
 import { planCells } from "../../bench/plan.ts";
 import { clock } from "../../bench/progress.ts";
 import { runSweep } from "../../bench/sweep.ts";
+import { writeModelValidation } from "../../bench/validate/model-validation.ts";
+import { DEFAULT_PERF_MODEL } from "../sim/perf-model.ts";
 import { BENCH_USAGE, parseBenchOptions } from "./bench-options.ts";
 import { command } from "./command.ts";
 
@@ -41,6 +43,12 @@ export const benchCommand = command("bench", async (argv, io) => {
       `bench: ${results.cells.length} cells (${failed} failed) in ${clock(Date.now() - t0)}${interrupted ? ", interrupted" : ""}\n` +
         `report: ${path.resolve(dir, "index.html")}\n`,
     );
+    if (opts.validateModel && !interrupted) {
+      const summary = writeModelValidation(dir, results, DEFAULT_PERF_MODEL, (done, total) => {
+        if (done === total || done % 16 === 0) io.out(`validate-model: simulated ${done}/${total} cells\n`);
+      });
+      io.out(`${summary}\nvalidation: ${path.resolve(dir, "model-validation.md")}\n`);
+    }
     return interrupted ? 130 : 0;
   } finally {
     process.off("SIGINT", stop);

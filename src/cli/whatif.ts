@@ -1,11 +1,11 @@
 // `raftlab whatif`: the bench's sweep run in the simulator's performance mode (bench/whatif/), for
 // deployments this machine cannot measure: other round trips, disks, cluster sizes and CPUs.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { clock } from "../../bench/progress.ts";
 import type { Results } from "../../bench/results.ts";
-import { validateModel, validationMarkdown } from "../../bench/validate/model-validation.ts";
+import { writeModelValidation } from "../../bench/validate/model-validation.ts";
 import type { WhatifOptions } from "../../bench/whatif/options.ts";
 import { planWhatif, runWhatif } from "../../bench/whatif/sweep.ts";
 import { DEFAULT_PERF_MODEL, type PerfModel } from "../sim/perf-model.ts";
@@ -158,13 +158,18 @@ async function validateRun(runDir: string, o: WhatifOptions, io: CommandIo): Pro
   }
   if (results.run?.simulated) throw new UsageError(`--validate: ${runDir} is a simulated run; give a measured one`);
   io.out(`whatif: validating against ${file}; ${describeModel(o.model)}\n`);
-  const v = validateModel(results, o.model, o, (done, total) => {
-    if (done === total || done % 8 === 0) io.out(`  simulated ${done}/${total} cells\n`);
-  });
-  if (v.cells.length === 0) throw new UsageError(`--validate: ${file} has no measured closed-loop raftlab cells`);
-  const md = validationMarkdown(v);
-  writeFileSync(path.join(runDir, "model-validation.md"), md);
-  writeFileSync(path.join(runDir, "model-validation.json"), `${JSON.stringify({ model: o.model, ...v }, null, 2)}\n`);
-  io.out(`${md.split("\n").slice(0, 2).join("\n")}\nwritten: ${path.resolve(runDir, "model-validation.md")}\n`);
+  if (!results.cells.some((c) => c.system === "raftlab" && c.connections !== null)) {
+    throw new UsageError(`--validate: ${file} has no measured closed-loop raftlab cells`);
+  }
+  const summary = writeModelValidation(
+    runDir,
+    results,
+    o.model,
+    (done, total) => {
+      if (done === total || done % 8 === 0) io.out(`  simulated ${done}/${total} cells\n`);
+    },
+    o,
+  );
+  io.out(`${summary}\nwritten: ${path.resolve(runDir, "model-validation.md")}\n`);
   return 0;
 }

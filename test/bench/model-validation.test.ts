@@ -6,12 +6,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { planCells } from "../../bench/plan.ts";
 import {
   modelForCell,
   rankingAgreement,
   type ValidatedCell,
   validateModel,
 } from "../../bench/validate/model-validation.ts";
+import { parseBenchOptions } from "../../src/cli/bench-options.ts";
 import type { CommandIo } from "../../src/cli/command.ts";
 import { whatifCommand } from "../../src/cli/whatif.ts";
 import { DEFAULT_PERF_MODEL, type PerfModel } from "../../src/sim/perf-model.ts";
@@ -96,5 +98,16 @@ describe("model validation", () => {
       }),
     ).toBe(64);
     expect(bad.join("")).toMatch(/--validate: cannot read .*results\.json: ENOENT/);
+  });
+
+  it("bench --preset validate plans the validation's cells and validates after them", () => {
+    const o = parseBenchOptions(["--preset", "validate"]);
+    if (o === "help") throw new Error("unexpected help");
+    expect(o.validateModel).toBe(true);
+    const cells = planCells(o);
+    expect(cells).toHaveLength(16 * 2 * 3 * 3 * 2);
+    expect(new Set(cells.map((c) => `${c.netDelayMs}/${c.fsyncDelayUs}`))).toEqual(new Set(["0/0", "1/0", "0/1000"]));
+    const quick = parseBenchOptions(["--validate-model"]);
+    expect(quick !== "help" && quick.validateModel).toBe(true);
   });
 });
