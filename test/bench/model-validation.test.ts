@@ -41,7 +41,8 @@ const cell = (flags: string, tput: number, spread: number, predicted: number): V
   predicted: { throughput: predicted, p50Ms: 1 },
   error: { throughput: 0, p50: 0 },
   cpuShare: 0.5,
-  saturated: false,
+  waitCores: 0,
+  contended: null,
 });
 
 describe("model validation", () => {
@@ -71,6 +72,12 @@ describe("model validation", () => {
     expect(c!.error.p50).toBeCloseTo((c!.predicted.p50Ms - 5) / 5, 6);
     expect(c!.error.throughput).toBeCloseTo((c!.predicted.throughput - 200) / 200, 6);
     expect(v.accuracy.cells).toBe(1);
+    // The same cell, its processes kept waiting for a core by other work: left out of the errors.
+    const waited = makeCell({ ...base, rep: 0 }, 190, 5);
+    const busy = { ...waited, cpu: waited.cpu.map((u) => ({ ...u, runQueueWait: 0.2 })) };
+    const w = validateModel(makeResults([busy]), EXACT, { durationS: 0.5, warmupS: 0.1, seed: 1 });
+    expect(w.cells[0]!.contended).toBe("waited");
+    expect(w.accuracy.cells).toBe(0);
   });
 
   it("raftlab whatif --validate RUN_DIR writes the comparison beside the run", async () => {
@@ -85,7 +92,7 @@ describe("model validation", () => {
     const argv = ["--validate", run, "--rtt-ms", "1", "--fsync-ms", "2", "--duration", "0.3", "--warmup", "0.1"];
     expect(await whatifCommand(argv, io)).toBe(0);
     const md = readFileSync(path.join(run, "model-validation.md"), "utf8");
-    expect(md).toMatch(/^Cells not CPU-saturated/);
+    expect(md).toMatch(/^Cells that did not contend for the CPU/);
     expect(md.split("\n").filter((l) => l.startsWith("| none") || l.startsWith("| batch"))).toHaveLength(2);
     const json = JSON.parse(readFileSync(path.join(run, "model-validation.json"), "utf8"));
     expect(json.model.rttMs).toBe(1);
