@@ -1,7 +1,7 @@
 // What a node reports about itself (for /status, tests and the simulator's invariant checks).
 
 import type { ProgressState } from "./progress.ts";
-import type { NodeId, Role } from "./types.ts";
+import type { ConfState, NodeId, Role } from "./types.ts";
 
 export interface FollowerStatus {
   readonly match: number;
@@ -25,6 +25,10 @@ export interface RaftStatus {
   readonly lastIndex: number;
   /** Last index known durable on this node. */
   readonly stableIndex: number;
+  /** The configuration in force (the latest in the log, committed or not). */
+  readonly conf: ConfState;
+  /** The entry that put `conf` in force (or the snapshot holding it; 0: the initial one); committed once ≤ `commit`. */
+  readonly confIndex: number;
   /** The leader's view of each follower (null on other roles). */
   readonly progress: Readonly<Record<NodeId, FollowerStatus>> | null;
 }

@@ -146,7 +146,6 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     flags: o.flags,
     configFor,
     stateMachine: sm,
-    voters,
     send: (msgs) => transport.send(msgs),
     asyncApplier,
     inlineApplier: inlineApplier(sm, o.applyCostUs),

@@ -116,7 +116,6 @@ export class SimNode {
       flags: o.flags,
       configFor,
       stateMachine: sm,
-      voters: cluster.nodeIds,
       send: (msgs) => cluster.network.send(msgs),
       asyncApplier,
       schedule: (fn) => sched.after(0, this.gate(fn)),

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CompactedError } from "../../src/core/log-reader.ts";
+import { initialConf } from "../../src/core/membership.ts";
 import { decodeHardState } from "../../src/storage/codec.ts";
 import { StorageLockedError } from "../../src/storage/errors.ts";
 import { FileStore } from "../../src/storage/file-store.ts";
@@ -146,7 +147,7 @@ describe("FileStore", () => {
     expect(() => s.term(39)).toThrow(CompactedError);
     expect(() => s.entries(40, 42, Infinity)).toThrow(CompactedError);
     s = reopen(s, dir, { segmentBytes: 256 });
-    expect(s.snapshot().meta).toEqual({ index: 40, term: 2, voters: [1, 2, 3] });
+    expect(s.snapshot().meta).toEqual({ index: 40, term: 2, conf: initialConf([1, 2, 3]) });
     expect(new TextDecoder().decode(s.snapshot().data)).toBe("state@40");
     expect(s.term(40)).toBe(2);
     expect(dump(s).map(([i]) => i)).toEqual([41, 42, 43, 44, 45, 46, 47, 48, 49, 50]);

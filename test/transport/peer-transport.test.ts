@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { initialConf } from "../../src/core/membership.ts";
 import { type Message, MessageType } from "../../src/core/types.ts";
 import { encodeMessages } from "../../src/transport/codec.ts";
 import { handshakeHeaders } from "../../src/transport/peer-auth.ts";
@@ -197,7 +198,7 @@ describe("PeerTransport", () => {
       from: 1,
       to: 2,
       term: 3,
-      snapshot: { meta: { index: 500, term: 3, voters: [1, 2] }, data },
+      snapshot: { meta: { index: 500, term: 3, conf: initialConf([1, 2]) }, data },
     });
     a.t.send([snap]);
     // The core re-sends a snapshot it has no answer for; a copy sent while one streams is not restarted.
@@ -206,7 +207,7 @@ describe("PeerTransport", () => {
     const got = b.received()[0]!;
     expect(got.type).toBe(MessageType.Snap);
     expect(got.term).toBe(3);
-    expect(got.snapshot!.meta).toEqual({ index: 500, term: 3, voters: [1, 2] });
+    expect(got.snapshot!.meta).toEqual({ index: 500, term: 3, conf: initialConf([1, 2]) });
     expect(Buffer.compare(got.snapshot!.data, data)).toBe(0);
     a.t.send([message({ type: MessageType.Heartbeat, from: 1, to: 2, term: 3 })]);
     await waitUntil(() => b.received().length === 2, "a heartbeat after it");
