@@ -1,7 +1,7 @@
 // The client HTTP API (docs/DESIGN.md "The client HTTP API") on uWebSockets.js.
 // A client's mistake gets a 4xx with a JSON `{"error": …}`; nothing a client sends can crash the node.
 
-import type { CasReply, NodeStats, NodeStatus } from "../node/api-types.ts";
+import type { CasReply, ErrorBody, NodeStats, NodeStatus } from "../node/api-types.ts";
 import type { ProposalOutcome, ReadOutcome } from "../node/driver.ts";
 import { type ApplyResult, type KvCommand, MAX_KEY_BYTES } from "../node/kv-command.ts";
 import { constantTimeEqual } from "../transport/peer-auth.ts";
@@ -31,12 +31,30 @@ export interface ApiBackend {
   countResponse(code: number): void;
   /** Counts a request refused because `maxInflightRequests` were in flight. */
   countOverloaded(): void;
-  /**
-   * Extra JSON endpoints under `/admin/…`, present only when the node runs with `--admin`. A handler
-   * throws for a bad body (400); one that must wait returns a Promise, rejected when it cannot be done
-   * (503).
-   */
-  readonly admin: Record<string, (body: unknown) => object | Promise<object>> | null;
+  /** Extra JSON endpoints under `/admin/…`, present only when the node runs with `--admin`. */
+  readonly admin: Record<string, AdminEndpoint> | null;
+}
+
+/**
+ * One `/admin/…` endpoint. `post` throws for a bad body (400); one that must wait returns a Promise,
+ * rejected when it cannot be done (503, or the status of an AdminError).
+ */
+export interface AdminEndpoint {
+  readonly get?: () => object;
+  readonly post?: (body: unknown) => object | Promise<object>;
+}
+
+/** An admin request refused with `status` (and, for a 307, the `location` to go to). */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Omit<ErrorBody, "error"> = {},
+    readonly location: string | null = null,
+  ) {
+    super(message);
+    this.name = "AdminError";
+  }
 }
 
 export interface ApiLimits {
@@ -301,15 +319,19 @@ function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, lim
   if (!bearerMatches(p.auth, limits.adminToken)) {
     return x.error(401, "missing or wrong admin bearer token");
   }
-  const handler = b.admin[p.url.slice("/admin/".length)];
-  if (!handler)
+  const endpoint = b.admin[p.url.slice("/admin/".length)];
+  if (!endpoint)
     return x.error(
       404,
       `unknown admin endpoint ${p.url}; known: ${Object.keys(b.admin)
         .map((k) => `/admin/${k}`)
         .join(", ")}`,
     );
-  if (p.method !== "POST") return methodNotAllowed(x, "POST");
+  const { get, post: handler } = endpoint;
+  if (p.method === "GET" && get) return x.json(200, get());
+  if (p.method !== "POST" || !handler) {
+    return methodNotAllowed(x, [get && "GET", handler && "POST"].filter(Boolean).join(", "));
+  }
   let doc: unknown;
   try {
     doc = body.length === 0 ? {} : JSON.parse(fromUtf8.decode(body));
@@ -328,6 +350,9 @@ function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, lim
   );
   answer.then(
     (a) => x.json(200, a),
-    (err: Error) => x.error(503, err.message),
+    (err: Error) => {
+      if (!(err instanceof AdminError)) return x.error(503, err.message);
+      x.json(err.status, { error: err.message, ...err.extra }, err.location ? { location: err.location } : {});
+    },
   );
 }
