@@ -94,6 +94,24 @@ describe("membership changes on a running cluster", () => {
       expect(roles(await cluster.client(next).members())).toBe(rest.map((x) => `${x}:voter`).join(" "));
       const old = await cluster.status(leader);
       expect([old?.role, old?.leader]).toEqual(["follower", null]);
+
+      // A second handle on the data directory, as 'raftlab cluster --add-node' opens it, adds node 5.
+      const other = LocalCluster.existing(cluster.dataDir, {
+        nodeArgs: ["--admin", "--snapshot-every", "20"],
+        stdio: process.env.RAFTLAB_TEST_VERBOSE ? "inherit" : "ignore",
+      });
+      try {
+        const five = other.addNode();
+        expect(five).toBe(5);
+        await admitMember(
+          rest.map((x) => other.client(x)),
+          other.address(five),
+          { promote: false, timeoutMs: 30_000 },
+        );
+        await waitUntil(async () => (await getStale(other.clientUrl(five), "b29")).body === "b", "node 5 has b29");
+      } finally {
+        await other.stop();
+      }
     } finally {
       await stop(cluster);
     }
