@@ -31,12 +31,30 @@ export interface ApiBackend {
   countResponse(code: number): void;
   /** Counts a request refused because `maxInflightRequests` were in flight. */
   countOverloaded(): void;
-  /**
-   * Extra JSON endpoints under `/admin/…`, present only when the node runs with `--admin`. A handler
-   * throws for a bad body (400); one that must wait returns a Promise, rejected when it cannot be done
-   * (503).
-   */
-  readonly admin: Record<string, (body: unknown) => object | Promise<object>> | null;
+  /** Extra JSON endpoints under `/admin/…`, present only when the node runs with `--admin`. */
+  readonly admin: Record<string, AdminEndpoint> | null;
+}
+
+/**
+ * One `/admin/…` endpoint. `post` throws for a bad body (400); one that must wait returns a Promise,
+ * rejected when it cannot be done (503, or the status of an AdminError).
+ */
+export interface AdminEndpoint {
+  readonly get?: () => object;
+  readonly post?: (body: unknown) => object | Promise<object>;
+}
+
+/** An admin request refused with `status` (and, for a 307, the `location` to go to). */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Omit<ErrorBody, "error"> = {},
+    readonly location: string | null = null,
+  ) {
+    super(message);
+    this.name = "AdminError";
+  }
 }
 
 export interface ApiLimits {
@@ -300,20 +318,10 @@ function parseCas(key: string, body: Uint8Array): KvCommand | string {
   return { op: "cas", key, expect: expect === null ? null : utf8.encode(expect), value: utf8.encode(value) };
 }
 
-/** An admin handler's refusal with its own status (a handler's plain Error is a 400, or a 503 once started). */
-export class AdminError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly extra: Omit<ErrorBody, "error"> = {},
-  ) {
-    super(message);
-  }
-}
-
+/** A handler's failure: an AdminError as it says (its status, extra fields, Location), else `status`. */
 function adminFailure(x: Exchange, err: Error, status: number): void {
-  if (err instanceof AdminError) x.error(err.status, err.message, err.extra);
-  else x.error(status, err.message);
+  if (!(err instanceof AdminError)) return x.error(status, err.message);
+  x.json(err.status, { error: err.message, ...err.extra }, err.location ? { location: err.location } : {});
 }
 
 function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, limits: ApiLimits): void {
@@ -321,15 +329,19 @@ function adminRoute(x: Exchange, p: Parsed, body: Uint8Array, b: ApiBackend, lim
   if (!bearerMatches(p.auth, limits.adminToken)) {
     return x.error(401, "missing or wrong admin bearer token");
   }
-  const handler = b.admin[p.url.slice("/admin/".length)];
-  if (!handler)
+  const endpoint = b.admin[p.url.slice("/admin/".length)];
+  if (!endpoint)
     return x.error(
       404,
       `unknown admin endpoint ${p.url}; known: ${Object.keys(b.admin)
         .map((k) => `/admin/${k}`)
         .join(", ")}`,
     );
-  if (p.method !== "POST") return methodNotAllowed(x, "POST");
+  const { get, post: handler } = endpoint;
+  if (p.method === "GET" && get) return x.json(200, get());
+  if (p.method !== "POST" || !handler) {
+    return methodNotAllowed(x, [get && "GET", handler && "POST"].filter(Boolean).join(", "));
+  }
   let doc: unknown;
   try {
     doc = body.length === 0 ? {} : JSON.parse(fromUtf8.decode(body));

@@ -59,6 +59,10 @@ or:
   --pod-name NAME         this pod's name, SET-ORDINAL (default: the host name)
   --client-port N         client port of every member (default 7001; with --cluster-from-dns)
   --peer-port N           peer port of every member (default 7101; with --cluster-from-dns)
+  --join                  join a running cluster: start with no configuration (the members given
+                          are only addresses to reach) and wait for the leader to add this node
+                          (POST /admin/members); it votes and campaigns only once it is a voter.
+                          A node whose data directory holds a configuration recovers that instead
 
 Options:
   --flags COMBO           none, all, or batch/pipeline/parallel-append/async-apply joined by "+" (default all)
@@ -105,7 +109,10 @@ Options:
                           (POST {"flags":"batch+pipeline"} switches the combination live),
                           /admin/fsync-delay (POST {"us":5000} changes --fsync-delay-us) and
                           /admin/transfer-leader (POST {"to":2}, or {} for the most up-to-date
-                          follower: answers once that node leads); it requires
+                          follower: answers once that node leads) and /admin/members (GET lists the
+                          members; POST {"op":"add-learner","id":4,"client":URL,"peer":URL},
+                          {"op":"promote","id":4} or {"op":"remove","id":2} changes them, answering
+                          once the change is committed); it requires
                           'Authorization: Bearer <admin token>', the admin token being --admin-token
                           or else the secret of --secret-file. With neither, --admin is refused on a
                           non-loopback --host or with --client-token, and is open on loopback
@@ -258,6 +265,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
       "client-port": { type: "string" },
       "peer-port": { type: "string" },
       peers: { type: "string" },
+      join: { type: "boolean" },
       "data-dir": { type: "string" },
       // No defaults for what a cluster file may set: membership() tells a given option from an absent one.
       flags: { type: "string" },
@@ -332,6 +340,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   return {
     id,
     peers,
+    join: values.join ?? false,
     dataDir,
     flags,
     clusterId: values["cluster-id"],
@@ -436,7 +445,7 @@ export const nodeCommand = command("node", async (argv, io) => {
   io.out(
     `node ${opts.id}: clients on http://${self.host}:${self.clientPort}, peers on ws://${self.host}:${self.peerPort}, ` +
       `flags ${formatFlags(opts.flags)}, data in ${opts.dataDir}, pid ${process.pid}` +
-      `${opts.storageMode === "buffered" ? ", buffered storage" : ""}` +
+      `${opts.join ? ", joining" : ""}${opts.storageMode === "buffered" ? ", buffered storage" : ""}` +
       `${opts.failpoint ? `, failpoint ${opts.failpoint.name}:${opts.failpoint.hit}` : ""}\n`,
   );
   if ((await stopped) === "graceful") {

@@ -16,13 +16,14 @@ const USAGE = `Usage: npm run sim -- [--seeds N] [--seed S] [--flags COMBO|all-c
 
 Runs simulated clusters (virtual time, simulated network and disks, the real core and driver) with
 clients and injected faults, checking Raft's safety invariants as they run and the clients' history
-for linearizability at the end. Every run is reproducible from its seed.
+for linearizability at the end. Among the faults, members are added, promoted and removed (two
+spare nodes start outside the configuration). Every run is reproducible from its seed.
 
 Options:
   --seeds N        number of seeds to run, S..S+N-1 (default 10; 1 when --seed is given alone)
   --seed S         first seed (default 1)
   --flags LIST     comma-separated combinations: none, all, batch+pipeline, ..., or all-combos (default)
-  --nodes LIST     cluster sizes, 3 and/or 5 (default 3)
+  --nodes LIST     initial voters, 3 and/or 5 (default 3)
   --ops N          client operations per run (default ${DEFAULT_OPS})
   --no-faults      run without the nemesis
   --history FILE   write the history of the (single) run as JSON Lines, for 'raftlab check'
@@ -113,7 +114,7 @@ export const simCommand = command("sim", async (argv, io) => {
   const started = performance.now();
   let lastProgress = started;
   let done = 0;
-  const totals = { ok: 0, fail: 0, info: 0, faults: 0, flagSwitches: 0, transfers: 0, violations: 0 };
+  const totals = { ok: 0, fail: 0, info: 0, faults: 0, flagSwitches: 0, transfers: 0, memberChanges: 0, violations: 0 };
   const failed: RunSummary[] = [];
   const report = (r: RunSummary): void => {
     done++;
@@ -123,6 +124,7 @@ export const simCommand = command("sim", async (argv, io) => {
     totals.faults += r.faults;
     totals.flagSwitches += r.flagSwitches;
     totals.transfers += r.transfers;
+    totals.memberChanges += r.memberChanges;
     totals.violations += r.violations.length;
     if (!r.ok) {
       failed.push(r);
@@ -153,7 +155,8 @@ export const simCommand = command("sim", async (argv, io) => {
   io.out(
     `sim: ${total} runs (${plan.seeds.length} seeds × ${plan.combos.length} combos × sizes ${plan.sizes.join(",")}), ` +
       `${ops} ops (${totals.ok} ok, ${totals.fail} fail, ${totals.info} info), ${totals.faults} faults ` +
-      `(${totals.flagSwitches} live flag switches, ${totals.transfers} leadership transfers), ` +
+      `(${totals.flagSwitches} live flag switches, ${totals.transfers} leadership transfers, ` +
+      `${totals.memberChanges} membership changes), ` +
       `${totals.violations} violations, ${failed.length} failed runs, ${secs}s\n`,
   );
   if (failed.length > 0 && failed.length <= 20) {

@@ -7,7 +7,11 @@ import type { NodeId } from "./types.ts";
 export interface RaftConfig {
   /** This node's id (1-based). */
   readonly id: NodeId;
-  /** All voters, including this node. Membership is static. */
+  /**
+   * The initial configuration's voters, this node included: in force until the log or a snapshot
+   * holds a configuration (membership.ts). Empty for a node that joins a running cluster: it has no
+   * configuration, never campaigns, and waits for a leader to add it.
+   */
   readonly voters: readonly NodeId[];
   /**
    * Ticks without hearing from a leader before a follower campaigns. The actual timeout is drawn
@@ -147,11 +151,12 @@ const isPosInt = (n: number): boolean => Number.isInteger(n) && n > 0;
 
 export function validateConfig(c: RaftConfig): void {
   if (!isPosInt(c.id)) throw new ConfigError("id", `must be a positive integer, got ${c.id}`);
-  if (c.voters.length === 0) throw new ConfigError("voters", "must name at least one node");
   if (new Set(c.voters).size !== c.voters.length) throw new ConfigError("voters", "has duplicates");
   for (const v of c.voters)
     if (!isPosInt(v)) throw new ConfigError("voters", `ids must be positive integers, got ${v}`);
-  if (!c.voters.includes(c.id)) throw new ConfigError("voters", `must include this node's id ${c.id}`);
+  if (c.voters.length > 0 && !c.voters.includes(c.id)) {
+    throw new ConfigError("voters", `must include this node's id ${c.id} (or be empty, for a node that joins)`);
+  }
   if (!isPosInt(c.heartbeatTicks)) throw new ConfigError("heartbeatTicks", "must be a positive integer");
   if (!isPosInt(c.electionTicks)) throw new ConfigError("electionTicks", "must be a positive integer");
   if (c.electionTicks <= c.heartbeatTicks) {

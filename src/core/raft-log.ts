@@ -6,7 +6,8 @@
 // while it was being written is never mistaken for durable.
 
 import { CompactedError, type LogReader } from "./log-reader.ts";
-import type { Entry, Snapshot } from "./types.ts";
+import { ConfLog } from "./membership.ts";
+import type { ConfState, Entry, Snapshot } from "./types.ts";
 import { Unstable } from "./unstable.ts";
 
 interface PendingWrite {
@@ -15,6 +16,9 @@ interface PendingWrite {
   lastIndex: number;
   readonly snapshotIndex: number;
 }
+
+/** Bytes of entries read at a time while the configurations are recovered from the stable log. */
+const RECOVERY_SCAN_BYTES = 64 << 20;
 
 export function payloadBytes(ents: readonly Entry[]): number {
   let n = 0;
@@ -30,11 +34,23 @@ export class RaftLog {
   applying: number;
   /** Highest index the shell reported applied. */
   applied: number;
+  /** The configurations of the log's entries; the latest is in force (membership.ts). */
+  readonly confs: ConfLog;
   private readonly pending: PendingWrite[] = [];
 
-  constructor(readonly reader: LogReader) {
+  /** `initial`: the configuration in force before any configuration entry, without a snapshot. */
+  constructor(
+    readonly reader: LogReader,
+    initial: ConfState,
+  ) {
     const snap = reader.snapshot();
     this.unstable = new Unstable(reader.lastIndex() + 1);
+    this.confs = snap.meta.index > 0 ? new ConfLog(snap.meta.conf, snap.meta.index) : new ConfLog(initial, 0);
+    for (let i = reader.firstIndex(); i <= reader.lastIndex(); ) {
+      const ents = reader.entries(i, reader.lastIndex() + 1, RECOVERY_SCAN_BYTES);
+      this.confs.append(ents);
+      i += ents.length;
+    }
     // A torn write can leave the hard state's commit ahead of the recovered log: the entries are
     // committed on a majority and come back from the leader.
     const hs = reader.initialState().hardState;
@@ -111,6 +127,7 @@ export class RaftLog {
     const from = ents[0]!.index;
     for (const w of this.pending) w.lastIndex = Math.min(w.lastIndex, from - 1);
     this.unstable.truncateAndAppend(ents);
+    this.confs.append(ents);
   }
 
   /**
@@ -149,6 +166,7 @@ export class RaftLog {
   restore(snap: Snapshot): void {
     for (const w of this.pending) w.lastIndex = 0;
     this.unstable.restore(snap);
+    this.confs.restore(snap.meta.conf, snap.meta.index);
     this.committed = snap.meta.index;
     this.applying = snap.meta.index;
     this.applied = snap.meta.index;
@@ -205,6 +223,7 @@ export class RaftLog {
 
   appliedTo(index: number): void {
     if (index > this.applied) this.applied = Math.min(index, this.applying);
+    this.confs.compactTo(this.applied);
   }
 
   // --- persistence bookkeeping ---

@@ -1,4 +1,4 @@
-// The Raft protocol as a state machine (Raft §5, thesis §6.4, §9.6, §10.2.1; modelled on
+// The Raft protocol as a state machine (Raft §5, thesis §4.1, §6.4, §9.6, §10.2.1; modelled on
 // etcd-io/raft raft.go). Inputs are tick(), step(), propose() and readIndex(); outputs accumulate in
 // `msgs` (send now), `msgsAfterPersist` (send once the current unstable state is durable) and
 // `readStates`, which RawNode turns into Readies.
@@ -6,6 +6,15 @@
 import type { RaftConfig } from "./config.ts";
 import { LeaderLease } from "./lease.ts";
 import type { LogReader } from "./log-reader.ts";
+import {
+  applyConfChange,
+  type ConfChange,
+  checkConfChange,
+  confEntry,
+  confMembers,
+  initialConf,
+  isVoter,
+} from "./membership.ts";
 import { makeMessage } from "./message.ts";
 import { isWellFormed } from "./message-check.ts";
 import { Progress } from "./progress.ts";
@@ -16,6 +25,8 @@ import { type Rng, seededRng } from "./rng.ts";
 import type { FollowerStatus, RaftStatus } from "./status.ts";
 import {
   CAMPAIGN_TRANSFER,
+  type ConfChangeResult,
+  type ConfState,
   type Entry,
   type HardState,
   type Message,
@@ -35,7 +46,6 @@ type OutgoingFields = Partial<Message> & Pick<Message, "type" | "to">;
 
 export class Raft {
   readonly id: NodeId;
-  readonly voters: readonly NodeId[];
   term: number;
   vote: NodeId;
   lead: NodeId = NONE;
@@ -74,6 +84,8 @@ export class Raft {
   private honourUnknownLease: boolean;
   /** ReadIndex requests waiting until the leader has committed an entry of its term. */
   private readsAwaitingCommit: number[] = [];
+  /** Leader: the configuration entry whose commit was last acted on (settleConf). */
+  private settledConfIndex = 0;
 
   /** The config in force: fixed but for the replication policy (setPolicy). */
   private config: RaftConfig;
@@ -84,9 +96,8 @@ export class Raft {
     this.lease = new LeaderLease(cfg.leaseMs);
 
     this.id = cfg.id;
-    this.voters = cfg.voters.slice();
     this.rng = seededRng(cfg.seed);
-    this.log = new RaftLog(reader);
+    this.log = new RaftLog(reader, initialConf(cfg.voters));
     const hs = reader.initialState().hardState;
     // A node of term 0 never heard from a leader: there is no lease it could have granted.
     this.honourUnknownLease = cfg.readOnly === "lease" && hs.term > 0;
@@ -99,6 +110,20 @@ export class Raft {
 
   get cfg(): RaftConfig {
     return this.config;
+  }
+
+  /** The configuration in force: the latest in the log, committed or not (thesis §4.1). */
+  get conf(): ConfState {
+    return this.log.confs.latest();
+  }
+
+  private get voters(): readonly NodeId[] {
+    return this.log.confs.latest().voters;
+  }
+
+  /** Only a voter of the configuration in force campaigns (a learner or a removed node never does). */
+  private promotable(): boolean {
+    return isVoter(this.conf, this.id);
   }
 
   softState(): SoftState {
@@ -129,6 +154,8 @@ export class Raft {
       lastIndex: this.log.lastIndex(),
       stableIndex: this.log.stableIndex(),
       leadTransferee: this.leadTransferee,
+      conf: this.conf,
+      confIndex: this.log.confs.latestIndex(),
       progress,
     };
   }
@@ -182,6 +209,61 @@ export class Raft {
     return "started";
   }
 
+  /**
+   * Appends a configuration entry for one single-server change (thesis §4.1), in force at once. The
+   * leader refuses while an earlier change is uncommitted, and until it has committed an entry of
+   * its own term: a new leader may hold an uncommitted change of an earlier leader that a third
+   * leader's change could otherwise overlap (the raft-dev bug of 2015, thesis §4.1 errata).
+   */
+  proposeConfChange(change: ConfChange): ConfChangeResult {
+    if (this.role !== "leader") return { ok: false, reason: "not_leader" };
+    if (this.leadTransferee !== NONE)
+      return { ok: false, reason: "busy", detail: "a leadership transfer is under way" };
+    if (!this.committedCurrentTerm()) {
+      return { ok: false, reason: "busy", detail: "the leader has not committed an entry of its term yet" };
+    }
+    const pending = this.log.confs.latestIndex();
+    if (pending > this.log.committed) {
+      return { ok: false, reason: "busy", detail: `the configuration change at index ${pending} is not committed yet` };
+    }
+    const conf = this.conf;
+    const invalid = checkConfChange(conf, change);
+    if (invalid !== null) return { ok: false, reason: "invalid", detail: invalid };
+    if (change.op === "promote") {
+      const behind = this.learnerBehind(change.id);
+      if (behind !== null) return { ok: false, reason: "busy", detail: behind };
+    }
+    const next = applyConfChange(conf, change);
+    const index = this.log.lastIndex() + 1;
+    this.log.append([confEntry(index, this.term, next)]);
+    for (const id of confMembers(next)) {
+      if (this.progress.has(id)) continue;
+      const pr = this.newProgress();
+      // It has had no chance to answer yet: CheckQuorum gives it one election timeout (as etcd does).
+      pr.recentActive = true;
+      this.progress.set(id, pr);
+    }
+    // A removed member keeps its progress until the change commits (settleConf): it still gets the
+    // entry that removes it, and learns from it to stop campaigning.
+    // The lease is earned again by rounds a majority of the new configuration echoes.
+    this.lease = new LeaderLease(this.cfg.leaseMs);
+    this.bcastAppend();
+    return { ok: true, index, term: this.term };
+  }
+
+  /**
+   * Why learner `id` is not caught up, or null if it is: replicating, and lacking no more than one
+   * pipelining window carries (maxInflight appends of maxBatchEntries), so that as a voter it does
+   * not hold up commits while it catches up (thesis §4.2.1).
+   */
+  private learnerBehind(id: NodeId): string | null {
+    const pr = this.progress.get(id);
+    const window = this.cfg.maxInflight * this.cfg.maxBatchEntries;
+    if (pr !== undefined && pr.state === "replicate" && this.log.lastIndex() - pr.match <= window) return null;
+    const match = pr?.match ?? 0;
+    return `learner ${id} is catching up (it has ${match} of ${this.log.lastIndex()} entries); promote it once it is caught up`;
+  }
+
   readIndex(ctx: number): boolean {
     if (this.role !== "leader") return false;
     // Thesis §6.4: until an entry of its term is committed, the leader may not know the latest commit.
@@ -209,7 +291,7 @@ export class Raft {
   // --- messages from peers ---
 
   step(m: Message): void {
-    if (!isWellFormed(m, this.id, this.voters)) return;
+    if (!isWellFormed(m, this.id)) return;
     if (m.term > this.term) {
       if (m.type === MessageType.Vote || m.type === MessageType.PreVote) {
         // Leader lease (thesis §4.2.3, etcd): having heard from a leader within the election timeout,
@@ -418,9 +500,12 @@ export class Raft {
         pr.inflights.freeLE(m.index);
       }
       if (this.maybeCommit()) this.onCommitAdvanced();
-      this.sendAppends(m.from);
-      if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
-        this.send({ type: MessageType.TimeoutNow, to: m.from });
+      // Unless that commit settled a change that removed `m.from`, or this leader (settleConf).
+      if (this.progress.get(m.from) === pr) {
+        this.sendAppends(m.from);
+        if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
+          this.send({ type: MessageType.TimeoutNow, to: m.from });
+        }
       }
     }
   }
@@ -451,8 +536,9 @@ export class Raft {
     while (this.maybeSendAppend(to, false));
   }
 
+  /** To every member but this node (and to members removed by a change not yet committed). */
   private bcastAppend(): void {
-    for (const v of this.voters) if (v !== this.id) this.sendAppends(v);
+    for (const id of this.progress.keys()) if (id !== this.id) this.sendAppends(id);
   }
 
   /**
@@ -495,10 +581,9 @@ export class Raft {
   private bcastHeartbeat(): void {
     const ctx = this.readOnly.currentRound();
     const index = this.cfg.readOnly === "lease" ? this.lease.send(this.now()) : 0;
-    for (const v of this.voters) {
-      if (v === this.id) continue;
-      const pr = this.progress.get(v)!;
-      this.send({ type: MessageType.Heartbeat, to: v, commit: Math.min(pr.match, this.log.committed), ctx, index });
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue;
+      this.send({ type: MessageType.Heartbeat, to: id, commit: Math.min(pr.match, this.log.committed), ctx, index });
     }
   }
 
@@ -510,7 +595,10 @@ export class Raft {
     return first;
   }
 
-  /** Raft §5.3/§5.4.2: commit the highest index on a majority, if it is of the current term. */
+  /**
+   * Raft §5.3/§5.4.2: commit the highest index on a majority of the voters in force, if it is of the
+   * current term. Learners never count; a leader that removed itself counts only the others.
+   */
   private maybeCommit(): boolean {
     const matches = this.voters.map((v) => this.progress.get(v)!.match);
     return this.log.maybeCommit(majorityIndex(matches), this.term);
@@ -523,6 +611,23 @@ export class Raft {
       for (const ctx of ctxs) this.serveRead(ctx);
     }
     this.bcastAppend();
+    this.settleConf();
+  }
+
+  /**
+   * Once the latest configuration entry is committed: members it removed stop getting appends (the
+   * one just sent carried the commit), and a leader it removed steps down (etcd-io/raft's
+   * stepDownOnRemoval); the remaining voters elect a leader among themselves.
+   */
+  private settleConf(): void {
+    const index = this.log.confs.latestIndex();
+    if (index <= this.settledConfIndex || this.log.committed < index) return;
+    this.settledConfIndex = index;
+    const conf = this.conf;
+    for (const id of [...this.progress.keys()]) {
+      if (id !== this.id && !confMembers(conf).includes(id)) this.progress.delete(id);
+    }
+    if (!isVoter(conf, this.id)) this.becomeFollower(this.term, NONE);
   }
 
   private committedCurrentTerm(): boolean {
@@ -531,7 +636,8 @@ export class Raft {
 
   private serveRead(ctx: number): void {
     const index = this.log.committed;
-    if (this.voters.length === 1 || (this.cfg.readOnly === "lease" && this.lease.valid(this.now()))) {
+    const alone = this.voters.length === 1 && this.voters[0] === this.id;
+    if (alone || (this.cfg.readOnly === "lease" && this.lease.valid(this.now()))) {
       // Alone, the leader is the majority. Within its lease no other leader can have been elected
       // (src/core/lease.ts); outside it, the read takes a heartbeat round as a safe one does.
       this.readStates.push({ ctx, index });
@@ -546,7 +652,7 @@ export class Raft {
   private tickElection(): void {
     this.electionElapsed++;
     if (this.electionElapsed >= this.cfg.electionTicks) this.honourUnknownLease = false;
-    if (this.electionElapsed >= this.randomizedElectionTimeout) {
+    if (this.electionElapsed >= this.randomizedElectionTimeout && this.promotable()) {
       this.electionElapsed = 0;
       this.campaign(this.cfg.preVote ? "pre-election" : "election");
     }
@@ -581,7 +687,7 @@ export class Raft {
 
   private quorumActive(): boolean {
     let active = 0;
-    for (const [id, pr] of this.progress) if (id === this.id || pr.recentActive) active++;
+    for (const v of this.voters) if (v === this.id || this.progress.get(v)!.recentActive) active++;
     return isMajority(active, this.voters.length);
   }
 
@@ -589,6 +695,7 @@ export class Raft {
 
   /** `transfer`: an election on the leader's TimeoutNow, whose votes carry CAMPAIGN_TRANSFER. */
   private campaign(kind: "pre-election" | "election" | "transfer"): void {
+    if (!this.promotable()) return;
     let term: number;
     let type: MessageType;
     if (kind === "pre-election") {
@@ -627,17 +734,23 @@ export class Raft {
     this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout = this.rng.int(this.cfg.electionTicks, 2 * this.cfg.electionTicks);
     this.votes.clear();
-    const next = this.log.lastIndex() + 1;
     this.progress = new Map();
-    for (const v of this.voters) {
-      const pr = new Progress(next, this.cfg.maxInflight, this.cfg.maxInflightBytes);
-      if (v === this.id) pr.match = this.log.stableIndex();
-      this.progress.set(v, pr);
+    // Every member, and this node (its own match is tracked even when it is not a member).
+    for (const id of new Set([...confMembers(this.conf), this.id])) {
+      const pr = this.newProgress();
+      if (id === this.id) pr.match = this.log.stableIndex();
+      this.progress.set(id, pr);
     }
+    this.settledConfIndex = 0;
     this.readOnly.reset();
     // Each leadership starts without a lease: it is earned by heartbeat rounds of its own.
     this.lease = new LeaderLease(this.cfg.leaseMs);
     this.readsAwaitingCommit = [];
+  }
+
+  /** A follower's progress as a leader starts it: probing from the end of the leader's log. */
+  private newProgress(): Progress {
+    return new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight, this.cfg.maxInflightBytes);
   }
 
   private becomeFollower(term: number, lead: NodeId): void {

@@ -15,9 +15,19 @@
 
 import { assertSameIdentity, ConfigError, type RaftConfig, validateConfig } from "./config.ts";
 import type { LogReader } from "./log-reader.ts";
+import { type ConfChange, sameConf } from "./membership.ts";
 import { Raft } from "./raft.ts";
 import type { RaftStatus } from "./status.ts";
-import type { HardState, Message, ProposeResult, Ready, SoftState, TransferStart } from "./types.ts";
+import type {
+  ConfChangeResult,
+  ConfState,
+  HardState,
+  Message,
+  ProposeResult,
+  Ready,
+  SoftState,
+  TransferStart,
+} from "./types.ts";
 
 interface PendingSelfSteps {
   readonly seq: number;
@@ -37,6 +47,7 @@ export class RawNode {
   private lastSeqToPersist = 0;
   private prevSoft: SoftState;
   private prevHard: HardState;
+  private prevConf: ConfState;
   private selfSteps: PendingSelfSteps[] = [];
 
   /**
@@ -51,6 +62,7 @@ export class RawNode {
     this.raft = new Raft(cfg, log, now);
     this.prevSoft = this.raft.softState();
     this.prevHard = this.raft.hardState();
+    this.prevConf = this.raft.conf;
   }
 
   /** One logical clock tick. */
@@ -71,6 +83,19 @@ export class RawNode {
   /** Leader only: hands leadership to voter `to` (see Raft.transferLeader); says whether it started. */
   transferLeader(to: number): TransferStart {
     return this.raft.transferLeader(to);
+  }
+
+  /**
+   * On the leader, appends a configuration entry for one membership change (in force at once); its
+   * `index` is the entry's. Refused while another change is uncommitted (see ConfChangeResult).
+   */
+  proposeConfChange(change: ConfChange): ConfChangeResult {
+    return this.raft.proposeConfChange(change);
+  }
+
+  /** The configuration in force once entry `index` is applied (`index` ≥ the applied index). */
+  confAt(index: number): ConfState {
+    return this.raft.log.confs.at(index);
   }
 
   /** Leader only (false otherwise): a ReadState for `ctx` appears in a later Ready once confirmed. */
@@ -101,6 +126,8 @@ export class RawNode {
     const hard = r.hardState();
     const softState = soft.role !== this.prevSoft.role || soft.leader !== this.prevSoft.leader ? soft : null;
     const hardState = sameHardState(hard, this.prevHard) ? null : hard;
+    // A configuration changes only with an append or a snapshot, which make a Ready of their own.
+    const conf = sameConf(r.conf, this.prevConf) ? null : r.conf;
     const snapshot = r.log.unstable.nextSnapshot();
     const entries = r.log.unstable.nextEntries();
     const persists = snapshot !== null || entries.length > 0 || hardState !== null;
@@ -114,6 +141,7 @@ export class RawNode {
     return {
       seq: this.seq + 1,
       softState,
+      conf,
       hardState,
       snapshot,
       entries,
@@ -132,6 +160,7 @@ export class RawNode {
     this.seq = rd.seq;
     if (rd.softState) this.prevSoft = rd.softState;
     if (rd.hardState) this.prevHard = rd.hardState;
+    this.prevConf = r.conf;
     r.log.acceptUnstable(rd.seq, rd.entries.length > 0);
     if (r.stepsAfterPersist.length > 0) {
       this.selfSteps.push({ seq: rd.seq, msgs: r.stepsAfterPersist });

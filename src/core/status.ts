@@ -1,7 +1,7 @@
 // What a node reports about itself (for /status, tests and the simulator's invariant checks).
 
 import type { ProgressState } from "./progress.ts";
-import type { NodeId, Role } from "./types.ts";
+import type { ConfState, NodeId, Role } from "./types.ts";
 
 export interface FollowerStatus {
   readonly match: number;
@@ -27,6 +27,10 @@ export interface RaftStatus {
   readonly stableIndex: number;
   /** The leader's transfer target while it hands over (thesis §3.10), else NONE (0). */
   readonly leadTransferee: NodeId;
+  /** The configuration in force (the latest in the log, committed or not). */
+  readonly conf: ConfState;
+  /** The entry that put `conf` in force (or the snapshot holding it; 0: the initial one); committed once ≤ `commit`. */
+  readonly confIndex: number;
   /** The leader's view of each follower (null on other roles). */
   readonly progress: Readonly<Record<NodeId, FollowerStatus>> | null;
 }

@@ -5,11 +5,38 @@
 export type NodeId = number;
 export const NONE: NodeId = 0;
 
-/** A log entry. An entry with empty `data` is the no-op a new leader appends on election. */
+/** What an entry carries: a command for the state machine, or a configuration for the core. */
+export const enum EntryType {
+  Normal = 0,
+  /** `data` is the whole configuration it puts in force (membership.ts `encodeConfState`). */
+  ConfChange = 1,
+}
+
+/**
+ * A log entry. An entry with empty `data` is the no-op a new leader appends on election. `type` is
+ * absent on normal entries (the hot path keeps one object shape) and set only on configurations.
+ */
 export interface Entry {
   readonly index: number;
   readonly term: number;
   readonly data: Uint8Array;
+  readonly type?: EntryType;
+}
+
+/**
+ * A cluster configuration (thesis §4.1): who votes and counts toward commit, and who only receives
+ * the log. The latest one in a node's log is in force, committed or not.
+ */
+export interface ConfState {
+  /** Vote, and count toward commit, CheckQuorum and ReadIndex. */
+  readonly voters: readonly NodeId[];
+  /** Receive the log and snapshots; never vote and never count. */
+  readonly learners: readonly NodeId[];
+  /**
+   * Each member's address as the change that added it gave it, by id; opaque to the core (the node
+   * keeps its client and peer URLs there). Members of the initial configuration have none.
+   */
+  readonly addresses: Readonly<Record<NodeId, string>>;
 }
 
 /** What must be durable before a node votes or acknowledges (Raft §5, Figure 2 "persistent state"). */
@@ -23,8 +50,8 @@ export interface SnapshotMeta {
   /** Index and term of the last entry the snapshot covers. */
   readonly index: number;
   readonly term: number;
-  /** The cluster's voters at `index` (membership is static; kept so a snapshot is self-describing). */
-  readonly voters: readonly NodeId[];
+  /** The configuration in force at `index`: a node restored from the snapshot recovers it. */
+  readonly conf: ConfState;
 }
 
 export interface Snapshot {
@@ -115,6 +142,12 @@ export interface ReadState {
 export interface Ready {
   readonly seq: number;
   readonly softState: SoftState | null;
+  /**
+   * The configuration in force, when it changed since the last Ready: an appended configuration
+   * entry (in force from its append, thesis §4.1), a truncated one (the one before it is back), or a
+   * snapshot. It changes only with `entries` or `snapshot`, so it needs no Ready of its own.
+   */
+  readonly conf: ConfState | null;
   /** Set only when it changed since the last Ready. */
   readonly hardState: HardState | null;
   readonly snapshot: Snapshot | null;
@@ -141,3 +174,12 @@ export type ProposeResult =
 
 /** Outcome of `transferLeader(to)`: started (or already under way to `to`), or why not. */
 export type TransferStart = "started" | "not_leader" | "not_voter" | "self";
+
+/**
+ * Outcome of `proposeConfChange`. `busy`: not now (a change is uncommitted, the leader has not
+ * committed an entry of its term yet, or the learner to promote is behind); retry. `invalid`: never
+ * in this configuration (e.g. removing a node that is not a member). `detail` says which.
+ */
+export type ConfChangeResult =
+  | ProposeResult
+  | { readonly ok: false; readonly reason: "busy" | "invalid"; readonly detail: string };

@@ -14,6 +14,9 @@ import type {
   FsyncDelayState,
   LinkChangeBody,
   LinkState,
+  MembersChangeBody,
+  MembersChanged,
+  MembersState,
   NodeStats,
   NodeStatus,
   TransferLeaderBody,
@@ -173,6 +176,20 @@ export class NodeClient {
     return JSON.parse(
       (await this.expect("POST", "/admin/fsync-delay", [200], { ...opts, body: JSON.stringify(body) })).body,
     ) as FsyncDelayState;
+  }
+
+  /** `GET /admin/members`: the configuration in force on this node. */
+  async members(opts?: CallOptions): Promise<MembersState> {
+    return JSON.parse((await this.expect("GET", "/admin/members", [200], opts)).body) as MembersState;
+  }
+
+  /**
+   * `POST /admin/members`, on the leader (a follower's redirect is followed): answers once the change
+   * is committed. Refused with 409 (not possible in this configuration) or 503 `busy` (not yet).
+   */
+  async changeMembers(change: MembersChangeBody, opts?: CallOptions): Promise<MembersChanged> {
+    const body = JSON.stringify(change);
+    return JSON.parse((await this.expect("POST", "/admin/members", [200], { ...opts, body, follow: true })).body);
   }
 
   /**

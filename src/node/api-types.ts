@@ -41,13 +41,43 @@ export interface NodeStats {
   readonly mechanism: CounterSnapshot;
 }
 
+/** A member of the configuration in force, with its URLs (null: this node does not know them). */
+export interface MemberInfo {
+  readonly id: number;
+  readonly role: "voter" | "learner";
+  readonly client: string | null;
+  readonly peer: string | null;
+}
+
+/** `GET /admin/members`: the configuration in force on the node asked. */
+export interface MembersState {
+  readonly leader: number | null;
+  readonly members: readonly MemberInfo[];
+  /** The entry that put it in force (or the snapshot holding it; 0: the initial configuration). */
+  readonly confIndex: number;
+  /** False while a change is in progress: its entry is not committed yet. */
+  readonly committed: boolean;
+}
+
+/** `POST /admin/members`: one membership change (the new node's URLs with add-learner). */
+export type MembersChangeBody =
+  | { readonly op: "add-learner"; readonly id: number; readonly client: string; readonly peer: string }
+  | { readonly op: "promote" | "remove"; readonly id: number };
+
+/** The answer of `POST /admin/members`: the change committed at `index`; `members` as the node asked now sees them. */
+export interface MembersChanged {
+  readonly index: number;
+  readonly members: MembersState;
+}
+
 /**
  * The `code` of a 503 or 501:
  * no_leader, transferring (the leader is handing over) — nothing was proposed; timeout, unknown — the
  * outcome is unknown; lost — it did not take effect; unsupported (501) — the node's state machine
- * keeps no data (`noop`): no reads, no cas.
+ * keeps no data (`noop`): no reads, no cas; busy — a membership change the leader cannot make yet
+ * (another is in progress, or the learner is catching up): retry.
  */
-export type ErrorCode = "no_leader" | "transferring" | "timeout" | "lost" | "unknown" | "unsupported";
+export type ErrorCode = "no_leader" | "transferring" | "timeout" | "lost" | "unknown" | "unsupported" | "busy";
 
 /** Every error answer (4xx, 5xx); a 307 carries `leader` next to its `Location`. */
 export interface ErrorBody {

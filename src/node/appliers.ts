@@ -33,10 +33,10 @@ function holdMicros(us: number): void {
   while (performance.now() < end);
 }
 
-/** Counts the entries that carry a command (a new leader's no-op costs nothing). */
+/** Counts the entries that carry a command (a new leader's no-op and a configuration cost nothing). */
 function commandCount(entries: readonly Entry[]): number {
   let n = 0;
-  for (const e of entries) if (e.data.length > 0) n++;
+  for (const e of entries) if (e.data.length > 0 && e.type === undefined) n++;
   return n;
 }
 

@@ -62,6 +62,11 @@ export function clientUrlOf(m: { readonly host: string; readonly clientPort: num
   return memberUrl("http", m.host, m.clientPort);
 }
 
+/** Where a member serves peers. */
+export function peerUrlOf(m: { readonly host: string; readonly peerPort: number }): string {
+  return memberUrl("ws", m.host, m.peerPort);
+}
+
 /** The text of a cluster file; `secretFile` is written as given (relative names are read against the file's folder). */
 export function formatClusterFile(c: {
   readonly nodes: readonly MemberAddress[];
@@ -72,7 +77,7 @@ export function formatClusterFile(c: {
     nodes: c.nodes.map((n) => ({
       id: n.id,
       client: clientUrlOf(n),
-      peer: memberUrl("ws", n.host, n.peerPort),
+      peer: peerUrlOf(n),
     })),
     ...(c.flags ? { flags: formatFlags(c.flags) } : {}),
     ...(c.secretFile ? { secretFile: c.secretFile } : {}),
@@ -193,23 +198,44 @@ function checkKeys(map: YAMLMap, known: readonly string[], at: string, fail: Fai
 }
 
 /** `scheme//host:port` with nothing else (no path, query or credentials). */
-function endpoint(n: Node, field: string, scheme: string, fail: Fail): { host: string; port: number } {
+function endpoint(n: Node, field: string, scheme: Scheme, fail: Fail): { host: string; port: number } {
+  const raw = stringField(n, field, `a URL like ${scheme}//HOST:PORT`, fail);
+  const parsed = parseEndpoint(raw, scheme);
+  return typeof parsed === "string" ? fail(n, field, parsed) : parsed;
+}
+
+type Scheme = "http:" | "ws:";
+
+/** `raw` as `scheme//host:port` with nothing else, or what is wrong with it. */
+function parseEndpoint(raw: string, scheme: Scheme): { host: string; port: number } | string {
   const shape = `${scheme}//HOST:PORT`;
-  const raw = stringField(n, field, `a URL like ${shape}`, fail);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return fail(n, field, `"${raw}" is not a URL like ${shape}`);
+    return `"${raw}" is not a URL like ${shape}`;
   }
-  if (url.protocol !== scheme) return fail(n, field, `"${raw}" must start with ${scheme}// (${shape})`);
-  if (url.port === "" || url.port === "0") {
-    return fail(n, field, `"${raw}" needs an explicit port from 1 to 65535 (${shape})`);
-  }
+  if (url.protocol !== scheme) return `"${raw}" must start with ${scheme}// (${shape})`;
+  if (url.port === "" || url.port === "0") return `"${raw}" needs an explicit port from 1 to 65535 (${shape})`;
   if (url.username || url.password || url.search || url.hash || url.pathname !== "/") {
-    return fail(n, field, `"${raw}" must be only ${shape}, with no path, query or credentials`);
+    return `"${raw}" must be only ${shape}, with no path, query or credentials`;
   }
   return { host: url.hostname, port: Number(url.port) };
+}
+
+/**
+ * Member `id` listening on `client` and `peer` (URLs as in a cluster file, on one host); throws an
+ * Error naming the field that is wrong.
+ */
+export function parseMemberUrls(id: number, client: string, peer: string): MemberAddress {
+  const c = parseEndpoint(client, "http:");
+  if (typeof c === "string") throw new Error(`"client": ${c}`);
+  const p = parseEndpoint(peer, "ws:");
+  if (typeof p === "string") throw new Error(`"peer": ${p}`);
+  if (c.host !== p.host) {
+    throw new Error(`"peer": host ${p.host} differs from the client URL's ${c.host}: a node listens on one address`);
+  }
+  return { id, host: c.host, clientPort: c.port, peerPort: p.port };
 }
 
 function show(n: Node): string {

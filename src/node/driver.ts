@@ -17,8 +17,9 @@
 
 import type { RaftConfig } from "../core/config.ts";
 import type { Flags } from "../core/flags.ts";
+import type { ConfChange } from "../core/membership.ts";
 import type { RawNode } from "../core/raw-node.ts";
-import { type Entry, type Message, MessageType, type Ready, type Snapshot } from "../core/types.ts";
+import { type ConfState, type Entry, type Message, MessageType, type Ready, type Snapshot } from "../core/types.ts";
 import type { RaftStore } from "../storage/store.ts";
 import { type Applier, inlineApplier } from "./appliers.ts";
 import {
@@ -48,10 +49,24 @@ export type FailCode =
   /** Outcome unknown (e.g. a snapshot replaced the log past it, or the node stopped). */
   | "unknown";
 
+/** A request that failed, with the leader this node knows of (0: none). */
+export interface Failure {
+  readonly ok: false;
+  readonly code: FailCode;
+  readonly leader: number;
+}
+
 /** A proposal's fate; `result` is what the state machine's `apply` returned for it. */
-export type ProposalOutcome<R = unknown> =
-  | { readonly ok: true; readonly result: R }
-  | { readonly ok: false; readonly code: FailCode; readonly leader: number };
+export type ProposalOutcome<R = unknown> = { readonly ok: true; readonly result: R } | Failure;
+
+/**
+ * A membership change's fate: applied here (so committed) at `index`; or refused by the leader,
+ * `busy` (try again later) or `invalid` (never in this configuration), with `detail` saying why.
+ */
+export type MembershipOutcome =
+  | { readonly ok: true; readonly index: number }
+  | Failure
+  | { readonly ok: false; readonly code: "busy" | "invalid"; readonly leader: number; readonly detail: string };
 
 /** A linearizable read's fate; `value` is what its query returned from the state machine. */
 export type ReadOutcome<T = unknown> =
@@ -75,8 +90,6 @@ export interface DriverOptions<R> {
   /** The core's config for a combination (the one the core was built with, for `flags`). */
   configFor(flags: Flags): RaftConfig;
   readonly stateMachine: StateMachine<R>;
-  /** The cluster's voters, written into snapshots. */
-  readonly voters: readonly number[];
   /** Sends messages to peers (through the network; Raft tolerates loss). */
   send(msgs: readonly Message[]): void;
   /** The apply loop used when `flags.asyncApply` is on. */
@@ -85,6 +98,8 @@ export interface DriverOptions<R> {
   readonly inlineApplier?: Applier<R>;
   /** Runs `fn` soon, after the current event (setImmediate on a real node; an event in the simulator). */
   schedule(fn: () => void): void;
+  /** The configuration in force changed (an entry appended or truncated, or a snapshot installed). */
+  onConf?(conf: ConfState): void;
   /** Called when the store fails to write: the node must stop (it can no longer promise durability). */
   onFatal(err: Error): void;
   /** Take a snapshot and compact the log after this many applied entries (0 = never). */
@@ -168,6 +183,31 @@ export class RaftDriver<R = unknown> {
     if (this.stopped) return cb(this.fail("unknown"));
     if (!this.isLeader) return cb(this.fail("not_leader"));
     this.proposals.push({ data, cb, queued: this.now() });
+    this.schedulePump();
+  }
+
+  /**
+   * Proposes one membership change (RawNode.proposeConfChange); `cb` runs once its entry is applied
+   * here, so committed, or at once if the leader refuses it.
+   */
+  changeMembers(change: ConfChange, cb: (o: MembershipOutcome) => void): void {
+    if (this.stopped) return cb(this.fail("unknown"));
+    const res = this.core.proposeConfChange(change);
+    if (!res.ok) {
+      const leader = this.core.status().leader;
+      if (res.reason === "busy" || res.reason === "invalid")
+        return cb({ ok: false, code: res.reason, leader, detail: res.detail });
+      return cb(this.fail(res.reason));
+    }
+    const now = this.now();
+    this.waiters.add(res.index, {
+      term: res.term,
+      cb: (o) => cb(o.ok ? { ok: true, index: res.index } : o),
+      queued: now,
+      proposed: now,
+      persisted: 0,
+      committed: 0,
+    });
     this.schedulePump();
   }
 
@@ -277,7 +317,7 @@ export class RaftDriver<R = unknown> {
     return this.o.now ? this.o.now() : 0;
   }
 
-  private fail(code: FailCode): ProposalOutcome<R> {
+  private fail(code: FailCode): Failure {
     return { ok: false, code, leader: this.core.status().leader };
   }
 
@@ -363,6 +403,7 @@ export class RaftDriver<R = unknown> {
 
   private handleReady(rd: Ready): void {
     if (rd.softState) this.onRoleChange(rd.softState.role === "leader");
+    if (rd.conf) this.o.onConf?.(rd.conf);
     if (this.o.counters) this.countAppends(rd, this.o.counters);
     if (rd.snapshot || rd.entries.length > 0 || rd.hardState || rd.persistedMessages.length > 0) {
       this.persistJobs.push({ seq: rd.seq, ready: rd });
@@ -565,7 +606,9 @@ export class RaftDriver<R = unknown> {
     if (every <= 0 || applied - this.store.snapshot().meta.index < every) return;
     // The snapshot describes exactly `applied`, so that entry must already be in the stable log.
     if (applied > this.store.lastIndex() || applied > this.core.status().stableIndex) return;
-    const meta = { index: applied, term: this.store.term(applied), voters: this.o.voters };
-    this.store.compact({ meta, data: this.sm.snapshot() });
+    // A node that joined knows no configuration before the entry that added it: it waits for that.
+    const conf = this.core.confAt(applied);
+    if (conf.voters.length === 0) return;
+    this.store.compact({ meta: { index: applied, term: this.store.term(applied), conf }, data: this.sm.snapshot() });
   }
 }

@@ -1,7 +1,7 @@
 // The replicated state machine: an in-memory key-value map. Applying is synchronous and cheap here;
 // where (and at what modelled cost) it runs is the appliers' business (appliers.ts).
 
-import type { Entry } from "../core/types.ts";
+import { type Entry, EntryType } from "../core/types.ts";
 import { type ApplyResult, decodeCommand, ownsBuffer } from "./kv-command.ts";
 import type { StateMachine } from "./state-machine.ts";
 
@@ -29,7 +29,8 @@ export class KvStateMachine implements StateMachine<ApplyResult> {
 
   apply(entry: Entry): ApplyResult {
     this.appliedIndex = entry.index;
-    if (entry.data.length === 0) return NOOP_RESULT; // a new leader's no-op
+    // A new leader's no-op, or a configuration (the core's business).
+    if (entry.data.length === 0 || entry.type === EntryType.ConfChange) return NOOP_RESULT;
     const cmd = decodeCommand(entry.data);
     const current = this.data.get(cmd.key) ?? null;
     switch (cmd.op) {

@@ -4,10 +4,12 @@
 // Peers authenticate: each cluster gets a fresh random secret in its data directory (it is also the
 // nodes' /admin bearer token). The cluster is described by a cluster file in the data directory
 // (cluster.yaml: members, flags, secret), and every node starts from it with `--cluster FILE --id N`,
-// as a node on another host would.
+// as a node on another host would. A node added to the running cluster (`addNode`) starts with
+// `--join` from a file of its own, join-N.yaml, which lists the members it can reach and itself:
+// cluster.yaml keeps naming the initial configuration, the one a node with an empty log starts in.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,8 +17,8 @@ import type { Flags } from "../core/flags.ts";
 import { waitForAgreedLeader } from "./agreed-leader.ts";
 import { NodeClient, type NodeClientOptions } from "./api-client.ts";
 import type { NodeStatus } from "./api-types.ts";
-import { formatClusterFile } from "./cluster-file.ts";
-import { writeNewSecretFile } from "./secret-file.ts";
+import { clientUrlOf, formatClusterFile, type MemberAddress, parseClusterFile } from "./cluster-file.ts";
+import { readSecretFile, writeNewSecretFile } from "./secret-file.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
 
@@ -60,6 +62,9 @@ export interface LocalClusterOptions {
   onExit?(id: number, code: number | null, signal: NodeJS.Signals | null): void;
 }
 
+/** A joining node's own cluster file in the data directory. */
+const JOIN_FILE = /^join-(\d+)\.yaml$/;
+
 export class LocalCluster {
   readonly dataDir: string;
   /** The file holding the cluster's secret (null with `insecure`). */
@@ -70,36 +75,107 @@ export class LocalCluster {
   private readonly procs = new Map<number, ChildProcess>();
   /** With `stdio: "keep"`: what each node wrote, across its restarts (the last 64 KiB). */
   private readonly outputs = new Map<number, string>();
+  /** Nodes 1..size: the initial members, then those added (joined). */
+  private size: number;
+  private readonly joined = new Set<number>();
   private stopping = false;
 
-  constructor(readonly o: LocalClusterOptions) {
+  /**
+   * The cluster of `dataDir`, which another process started (`raftlab cluster --data-dir`): its
+   * cluster file, secret and joined nodes are read, not written. Only the nodes this object starts
+   * (addNode) are its own.
+   */
+  static existing(
+    dataDir: string,
+    o: Omit<LocalClusterOptions, "nodes" | "flags" | "basePort" | "dataDir">,
+  ): LocalCluster {
+    const file = path.join(dataDir, "cluster.yaml");
+    if (!existsSync(file))
+      throw new Error(`${dataDir} holds no cluster.yaml: start the cluster with --data-dir ${dataDir}`);
+    const spec = parseClusterFile(readFileSync(file, "utf8"), file);
+    const basePort = spec.member(1).clientPort;
+    const flags = spec.flags;
+    if (flags === null) throw new Error(`${file} names no flags: it was not written by raftlab cluster`);
+    const secret = spec.secretFile === null ? null : readSecretFile(spec.secretFile);
+    const cluster = new LocalCluster({ ...o, nodes: spec.nodes.length, flags, basePort, dataDir }, secret);
+    const stray = spec.nodes.find((n) => JSON.stringify(n) !== JSON.stringify(cluster.address(n.id)));
+    if (stray)
+      throw new Error(
+        `${file}: node ${stray.id} is not where raftlab cluster puts it (127.0.0.1, base port ${basePort})`,
+      );
+    for (const name of readdirSync(dataDir)) {
+      const m = JOIN_FILE.exec(name);
+      if (m) cluster.joined.add(Number(m[1]));
+    }
+    cluster.size = Math.max(cluster.size, ...cluster.joined);
+    return cluster;
+  }
+
+  /** `reused`: the secret of an existing cluster (LocalCluster.existing), whose files stay as they are. */
+  constructor(
+    readonly o: LocalClusterOptions,
+    reused?: string | null,
+  ) {
     if (!Number.isInteger(o.nodes) || o.nodes < 1)
       throw new Error(`--nodes must be a positive integer, got ${o.nodes}`);
     if (!Number.isInteger(o.basePort) || o.basePort < 1 || o.basePort + 100 + o.nodes > 65535) {
       throw new Error(`--base-port must leave room for ports up to base+100+nodes below 65536, got ${o.basePort}`);
     }
+    this.size = o.nodes;
     this.dataDir = o.dataDir ?? mkdtempSync(path.join(tmpdir(), "raftlab-cluster-"));
     mkdirSync(this.dataDir, { recursive: true });
+    this.clusterFile = path.join(this.dataDir, "cluster.yaml");
+    if (reused !== undefined) {
+      this.secretFile = reused === null ? null : path.join(this.dataDir, "cluster-secret");
+      this.secret = reused;
+      return;
+    }
     this.secretFile = o.insecure ? null : path.join(this.dataDir, "cluster-secret");
     this.secret = this.secretFile === null ? null : writeNewSecretFile(this.secretFile);
-    this.clusterFile = path.join(this.dataDir, "cluster.yaml");
-    const nodes = this.ids.map((id) => ({
-      id,
-      host: "127.0.0.1",
-      clientPort: o.basePort + id - 1,
-      peerPort: o.basePort + 100 + id - 1,
-    }));
-    // The secret is named relative to the file, so the data directory can move as a whole.
-    const secretFile = this.secretFile === null ? null : path.basename(this.secretFile);
-    writeFileSync(this.clusterFile, formatClusterFile({ nodes, flags: o.flags, secretFile }));
+    this.writeClusterFile(this.clusterFile, this.ids);
   }
 
+  /** Nodes 1..N: the initial members, then those added. */
   get ids(): number[] {
-    return Array.from({ length: this.o.nodes }, (_, i) => i + 1);
+    return Array.from({ length: this.size }, (_, i) => i + 1);
+  }
+
+  /** Where node `id` listens. */
+  address(id: number): MemberAddress {
+    return { id, host: "127.0.0.1", clientPort: this.o.basePort + id - 1, peerPort: this.o.basePort + 100 + id - 1 };
+  }
+
+  private writeClusterFile(file: string, ids: readonly number[]): void {
+    // The secret is named relative to the file, so the data directory can move as a whole.
+    const secretFile = this.secretFile === null ? null : path.basename(this.secretFile);
+    writeFileSync(
+      file,
+      formatClusterFile({ nodes: ids.map((id) => this.address(id)), flags: this.o.flags, secretFile }),
+    );
+  }
+
+  private joinFile(id: number): string {
+    return path.join(this.dataDir, `join-${id}.yaml`);
+  }
+
+  /**
+   * Starts the next node (id N+1, ports after the others') joining the running cluster: no
+   * configuration of its own until the leader adds it (admitMember, or POST /admin/members).
+   * Returns its id.
+   */
+  addNode(): number {
+    const id = this.size + 1;
+    if (this.o.basePort + 100 + id - 1 > 65535)
+      throw new Error(`no ports left for node ${id} above --base-port ${this.o.basePort}`);
+    this.writeClusterFile(this.joinFile(id), [...this.ids, id]);
+    this.joined.add(id);
+    this.size = id;
+    this.startNode(id);
+    return id;
   }
 
   clientUrl(id: number): string {
-    return `http://127.0.0.1:${this.o.basePort + id - 1}`;
+    return clientUrlOf(this.address(id));
   }
 
   nodeDir(id: number): string {
@@ -127,11 +203,13 @@ export class LocalCluster {
   /** Starts node `id`; `extraArgs` go after the cluster's `nodeArgs` for this start only (e.g. a failpoint). */
   startNode(id: number, extraArgs: readonly string[] = []): void {
     if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
+    const joining = this.joined.has(id);
     const args = [
       nodeEntry(),
       "node",
       "--cluster",
-      this.clusterFile,
+      joining ? this.joinFile(id) : this.clusterFile,
+      ...(joining ? ["--join"] : []),
       "--id",
       String(id),
       "--data-dir",
@@ -188,7 +266,7 @@ export class LocalCluster {
   waitForLeader(timeoutMs = 10_000, among: readonly number[] = this.ids): Promise<number> {
     const running = (): Map<number, NodeClient> =>
       new Map(among.filter((id) => this.isRunning(id)).map((id) => [id, this.client(id)]));
-    return waitForAgreedLeader(running, this.o.nodes, timeoutMs);
+    return waitForAgreedLeader(running, among.length, timeoutMs);
   }
 
   /**

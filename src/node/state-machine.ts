@@ -7,7 +7,10 @@ import type { Entry } from "../core/types.ts";
 export interface StateMachine<R = unknown> {
   /** Index of the last entry applied, or of the snapshot last restored. */
   readonly appliedIndex: number;
-  /** Applies one committed entry (an empty one is a new leader's no-op); the result goes to its proposer. */
+  /**
+   * Applies one committed entry; the result goes to its proposer. An empty entry (a new leader's
+   * no-op) and a configuration entry (`type` ConfChange, the core's) change nothing in a machine.
+   */
   apply(entry: Entry): R;
   /** The whole state as bytes; it describes `appliedIndex`. */
   snapshot(): Uint8Array;

@@ -6,6 +6,7 @@ import { performance } from "node:perf_hooks";
 import { parseFlagsChange } from "../api/admin-flags.ts";
 import { parseFsyncDelayChange } from "../api/admin-fsync-delay.ts";
 import { parseLinkChange } from "../api/admin-links.ts";
+import { parseMembersChange } from "../api/admin-members.ts";
 import { parseTransferLeader } from "../api/admin-transfer-leader.ts";
 import {
   AdminError,
@@ -21,14 +22,23 @@ import { configFromFlags, type Knobs, type RaftConfig } from "../core/config.ts"
 import { type Flags, formatFlags } from "../core/flags.ts";
 import { RawNode } from "../core/raw-node.ts";
 import { seededRng } from "../core/rng.ts";
-import type { FlagsState, FsyncDelayState, NodeStatus, TransferLeaderState } from "../node/api-types.ts";
+import type { ConfState } from "../core/types.ts";
+import type {
+  FlagsState,
+  FsyncDelayState,
+  MembersChanged,
+  MembersState,
+  NodeStatus,
+  TransferLeaderState,
+} from "../node/api-types.ts";
 import { type Applier, inlineApplier, loopApplier, workerApplier } from "../node/appliers.ts";
-import { clientUrlOf, type MemberAddress } from "../node/cluster-file.ts";
-import { type ProposalOutcome, RaftDriver } from "../node/driver.ts";
+import { clientUrlOf, type MemberAddress, peerUrlOf } from "../node/cluster-file.ts";
+import { type MembershipOutcome, type ProposalOutcome, RaftDriver } from "../node/driver.ts";
 import { armFailpoint, type FailpointSpec } from "../node/failpoints.ts";
 import { type ApplyResult, encodeCommand } from "../node/kv-command.ts";
 import type { TransferFailure } from "../node/leader-transfer.ts";
 import { MechanismCounters } from "../node/mechanism-counters.ts";
+import { addressFrom, memberList } from "../node/members.ts";
 import { defaultClockDriftMs, type ReadMode, readSettings } from "../node/read-mode.ts";
 import { StageStats } from "../node/stage-stats.ts";
 import { createStateMachine, type StateMachineKind } from "../node/state-machines.ts";
@@ -42,8 +52,16 @@ export type PeerAddress = MemberAddress;
 
 export interface NodeOptions {
   readonly id: number;
-  /** Every member of the cluster, this node included. */
+  /**
+   * The members this node knows of at start, itself included: the initial configuration's voters,
+   * or with `join` only their addresses (members added at run time bring theirs in the log).
+   */
   readonly peers: readonly PeerAddress[];
+  /**
+   * Start with no configuration, to be added to a running cluster (`POST /admin/members` on its
+   * leader): the node never campaigns until it is a voter. Ignored once its log holds a configuration.
+   */
+  readonly join?: boolean;
   readonly dataDir: string;
   readonly flags: Flags;
   /** Peers must present the same cluster id; a stray node from another cluster is refused. */
@@ -105,17 +123,17 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     throw new Error(`the value limit ${o.limits.maxValueBytes} is above the maximum ${MAX_VALUE_BYTES}`);
   }
 
-  const peerUrl = (p: PeerAddress): string => `ws://${p.host}:${p.peerPort}`;
-
   const failpoint = o.failpoint ? armFailpoint(o.failpoint) : undefined;
   const store = FileStore.open(o.dataDir, { fsyncDelayUs: o.fsyncDelayUs, mode: o.storageMode ?? "direct", failpoint });
-  const voters = o.peers.map((p) => p.id);
+  const voters = o.join ? [] : o.peers.map((p) => p.id);
   const reads = readSettings(
     o.readMode ?? "readindex",
     o.tickMs,
     o.electionTicks,
     o.maxClockDriftMs ?? defaultClockDriftMs(o.tickMs, o.electionTicks),
   );
+  // Every member's address: the command line's, then what configurations bring (learnAddresses).
+  const directory = new Map(o.peers.map((p) => [p.id, p]));
   // The one source of the core's config, at start and at every flag switch.
   const configFor = (flags: Flags): RaftConfig =>
     configFromFlags(o.id, voters, flags, {
@@ -152,12 +170,22 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     secret: o.secret,
     host: o.host,
     port: self.peerPort,
-    peers: new Map(o.peers.filter((p) => p.id !== o.id).map((p) => [p.id, peerUrl(p)])),
+    peers: new Map(o.peers.filter((p) => p.id !== o.id).map((p) => [p.id, peerUrlOf(p)])),
     // Any peer's largest entry, not this node's own limit: peers may run with other limits.
     maxEntryBytes: MAX_ENTRY_BYTES,
     shaper,
     onMessages: (msgs) => driver.step(msgs),
   });
+  /** Members added at run time: dialed, and their clients redirected to, from their entry's append. */
+  const learnAddresses = (conf: ConfState): void => {
+    for (const [id, text] of Object.entries(conf.addresses)) {
+      const member = addressFrom(Number(id), text);
+      if (member === null) continue;
+      directory.set(member.id, member);
+      transport.setPeer(member.id, peerUrlOf(member));
+    }
+  };
+  learnAddresses(core.status().conf);
 
   const asyncApplier: Applier<ApplyResult | undefined> =
     o.applyCostUs > 0 ? workerApplier(sm, o.applyCostUs) : loopApplier(sm);
@@ -167,8 +195,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     flags: o.flags,
     configFor,
     stateMachine: sm,
-    voters,
     send: (msgs) => transport.send(msgs),
+    onConf: learnAddresses,
     asyncApplier,
     inlineApplier: inlineApplier(sm, o.applyCostUs),
     schedule: setImmediate,
@@ -183,7 +211,19 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     failpoint,
   });
 
-  const urlOf = new Map(o.peers.map((p) => [p.id, clientUrlOf(p)]));
+  const urlOf = (id: number): string | null => {
+    const member = directory.get(id);
+    return member ? clientUrlOf(member) : null;
+  };
+  const members = (): MembersState => {
+    const s = driver.status();
+    return {
+      leader: s.leader || null,
+      members: memberList(s.conf, (id) => directory.get(id)),
+      confIndex: s.confIndex,
+      committed: s.confIndex <= s.commit,
+    };
+  };
   /** Resolves once `to` (null: the most up-to-date follower) leads; rejects with an AdminError saying why not. */
   const transferLeader = (to: number | null): Promise<TransferLeaderState> => {
     const asked = performance.now();
@@ -202,9 +242,9 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       role: s.role,
       term: s.term,
       leader,
-      leaderUrl: leader ? (urlOf.get(leader) ?? null) : null,
+      leaderUrl: leader ? urlOf(leader) : null,
       clientUrl: clientUrlOf(self),
-      peerUrl: peerUrl(self),
+      peerUrl: peerUrlOf(self),
       pid: process.pid,
       commitIndex: s.commit,
       appliedIndex: sm.appliedIndex,
@@ -232,7 +272,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       readable: kv !== null,
       read: (key, cb) => driver.read(() => kv?.get(key) ?? null, cb),
       readLocal: (key) => kv?.get(key) ?? null,
-      clientUrlOf: (id) => urlOf.get(id) ?? null,
+      clientUrlOf: urlOf,
       status,
       metrics: () => metrics.render(),
       // The mechanism counters are cumulative (not reset with the stages): a reader diffs two scrapes.
@@ -242,34 +282,54 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       countOverloaded: () => metrics.overloaded.inc(),
       admin: o.admin
         ? {
-            links: (body) => {
-              const { to, change } = parseLinkChange(body);
-              const unknown = to?.find((id) => !urlOf.has(id) || id === o.id);
-              if (unknown !== undefined) throw new Error(`"to" names ${unknown}, which is not a peer of node ${o.id}`);
-              transport.setLinks(change, to);
-              return transport.links();
+            links: {
+              post: (body) => {
+                const { to, change } = parseLinkChange(body);
+                const unknown = to?.find((id) => !directory.has(id) || id === o.id);
+                if (unknown !== undefined)
+                  throw new Error(`"to" names ${unknown}, which is not a peer of node ${o.id}`);
+                transport.setLinks(change, to);
+                return transport.links();
+              },
             },
-            "fsync-delay": (body) => {
-              const us = parseFsyncDelayChange(body);
-              store.setFsyncDelayUs(us);
-              return { us } satisfies FsyncDelayState;
+            "fsync-delay": {
+              post: (body) => {
+                const us = parseFsyncDelayChange(body);
+                store.setFsyncDelayUs(us);
+                return { us } satisfies FsyncDelayState;
+              },
             },
-            "transfer-leader": (body) => {
-              const to = parseTransferLeader(body);
-              if (to !== null && !urlOf.has(to)) {
-                throw new AdminError(400, `"to" names ${to}, which is not a member of this cluster`);
-              }
-              return transferLeader(to);
+            "transfer-leader": {
+              post: (body) => {
+                const to = parseTransferLeader(body);
+                if (to !== null && urlOf(to) === null) {
+                  throw new AdminError(400, `"to" names ${to}, which is not a member of this cluster`);
+                }
+                return transferLeader(to);
+              },
             },
-            flags: (body) => {
-              const flags = parseFlagsChange(body);
-              const asked = performance.now();
-              return new Promise<FlagsState>((resolve, reject) =>
-                driver.setFlags(flags, (inForce) => {
-                  if (inForce === null) return reject(new Error("the node is stopping; the flags did not change"));
-                  resolve({ flags: formatFlags(inForce), waitedMs: performance.now() - asked });
-                }),
-              );
+            flags: {
+              post: (body) => {
+                const flags = parseFlagsChange(body);
+                const asked = performance.now();
+                return new Promise<FlagsState>((resolve, reject) =>
+                  driver.setFlags(flags, (inForce) => {
+                    if (inForce === null) return reject(new Error("the node is stopping; the flags did not change"));
+                    resolve({ flags: formatFlags(inForce), waitedMs: performance.now() - asked });
+                  }),
+                );
+              },
+            },
+            members: {
+              get: members,
+              post: (body) => {
+                const change = parseMembersChange(body);
+                return new Promise<MembersChanged>((resolve, reject) =>
+                  driver.changeMembers(change, (out) =>
+                    out.ok ? resolve({ index: out.index, members: members() }) : reject(membersRefusal(out, urlOf)),
+                  ),
+                );
+              },
             },
           }
         : null,
@@ -313,6 +373,28 @@ const TRANSFER_STATUS: Record<TransferFailure, number> = {
   superseded: 409,
   stopped: 503,
 };
+
+/** Why a membership change did not happen, as the API answers it. */
+function membersRefusal(
+  out: Exclude<MembershipOutcome, { ok: true }>,
+  urlOf: (id: number) => string | null,
+): AdminError {
+  switch (out.code) {
+    case "invalid":
+      return new AdminError(409, out.detail);
+    case "busy":
+      return new AdminError(503, `${out.detail}; retry`, { code: "busy" });
+    case "not_leader": {
+      const url = out.leader ? urlOf(out.leader) : null;
+      if (url) return new AdminError(307, "not the leader", { leader: out.leader }, `${url}/admin/members`);
+      return new AdminError(503, "no leader is known; nothing was proposed, retry later", { code: "no_leader" });
+    }
+    case "lost":
+      return new AdminError(503, "another leader's entry took its place: the change did not happen", { code: "lost" });
+    default:
+      return new AdminError(503, "the node lost track of the change; check GET /admin/members", { code: "unknown" });
+  }
+}
 
 /** A write's outcome for the API: a machine that returns nothing (`noop`) applied it. */
 function applied(o: ProposalOutcome<ApplyResult | undefined>): ProposalOutcome<ApplyResult> {

@@ -1,4 +1,4 @@
-// N simulated nodes, each the real stack: RawNode + store + RaftDriver + KvStateMachine, the same
+// N simulated nodes (and spares outside the configuration, which the nemesis may add), each the real stack: RawNode + store + RaftDriver + KvStateMachine, the same
 // driver the networked node runs, so the simulator exercises the real flag policies. What is
 // simulated is only the world around it: the clock (a tick every `tickNs`), the network, the disk
 // (fsync latency; which unsynced writes a crash keeps), the apply loop's delay, and the process itself
@@ -15,9 +15,10 @@
 
 import { configFromFlags, type RaftConfig } from "../core/config.ts";
 import { type Flags, formatFlags } from "../core/flags.ts";
+import { type ConfChange, confMembers } from "../core/membership.ts";
 import { RawNode } from "../core/raw-node.ts";
 import type { RaftStatus } from "../core/status.ts";
-import type { Entry, Message, NodeId } from "../core/types.ts";
+import type { ConfState, Entry, Message, NodeId } from "../core/types.ts";
 import { type Applier, RaftDriver } from "../node/driver.ts";
 import type { ApplyResult } from "../node/kv-command.ts";
 import { KvStateMachine } from "../node/kv-state-machine.ts";
@@ -28,7 +29,7 @@ import type { ClientGateway } from "./clients.ts";
 import type { Digest } from "./digest.ts";
 import { type DiskShape, SimDisk } from "./disk.ts";
 import { EventLoop } from "./event-loop.ts";
-import type { Invariants } from "./invariants.ts";
+import { Invariants } from "./invariants.ts";
 import type { FaultTarget } from "./nemesis.ts";
 import { type LinkShape, type MessageFilter, Network } from "./network.ts";
 import { ObservedStateMachine, ObservedStore } from "./observed.ts";
@@ -36,7 +37,10 @@ import type { CpuCosts } from "./perf-model.ts";
 import { MS, type Nanos, type Scheduler, US } from "./scheduler.ts";
 
 export interface ClusterOptions {
+  /** Voters of the initial configuration, nodes 1..nodes. */
   readonly nodes: number;
+  /** Further nodes, nodes+1..nodes+spares, that start outside the configuration (to be added). */
+  readonly spares: number;
   readonly flags: Flags;
   readonly tickNs: Nanos;
   /** Core config beyond the flags (election/heartbeat ticks, batch and window sizes). */
@@ -144,8 +148,8 @@ export class SimNode {
     const snap = this.store.snapshot();
     sm.restore(snap.data, snap.meta.index);
     const seed = sched.rng.int(1, 2 ** 31);
-    const configFor = (flags: Flags): RaftConfig =>
-      configFromFlags(this.id, cluster.nodeIds, flags, { ...o.raft, seed });
+    const voters = this.id <= o.nodes ? cluster.initialVoters : [];
+    const configFor = (flags: Flags): RaftConfig => configFromFlags(this.id, voters, flags, { ...o.raft, seed });
     const core = new RawNode(configFor(o.flags), this.store, () => (sched.now * this.clockRate) / MS);
     const applyAll = (entries: readonly Entry[]): ApplyResult[] => {
       this.charge((c) => c.applyUsPerEntry * entries.length);
@@ -175,7 +179,6 @@ export class SimNode {
       flags: o.flags,
       configFor,
       stateMachine: sm,
-      voters: cluster.nodeIds,
       send: (msgs) => {
         // The transport flushes its queues once per loop turn.
         this.charge((c) => c.messageUs * msgs.length);
@@ -222,21 +225,31 @@ export class SimNode {
 }
 
 export class Cluster implements FaultTarget, ClientGateway {
+  /** Every node, spares included. */
   readonly nodeIds: readonly NodeId[];
+  readonly initialVoters: readonly NodeId[];
   readonly network: Network;
   private readonly nodes = new Map<NodeId, SimNode>();
   /** Flag switches that took effect (at a driver's safe point). */
   flagSwitches = 0;
   /** Leadership transfers that ended with the target leading. */
   transfers = 0;
+  /** Membership changes that committed (applied on the node that proposed them). */
+  memberChanges = 0;
+  /** The safety checks every node event goes through. */
+  readonly inv: Invariants;
 
   constructor(
     readonly sched: Scheduler,
     readonly o: ClusterOptions,
-    readonly inv: Invariants,
     private readonly trace: Digest,
   ) {
-    this.nodeIds = Array.from({ length: o.nodes }, (_, i) => i + 1);
+    this.inv = new Invariants(
+      () => sched.now,
+      (node, index, term) => this.durablyHolds(node, index, term),
+    );
+    this.nodeIds = Array.from({ length: o.nodes + o.spares }, (_, i) => i + 1);
+    this.initialVoters = this.nodeIds.slice(0, o.nodes);
     this.network = new Network(sched, o.link, (to, msg) => this.deliver(to, msg));
     for (const id of this.nodeIds) {
       const rate = o.clockRates?.[id - 1] ?? (o.clockDrift === 0 ? 1 : 1 + (sched.rng.next() * 2 - 1) * o.clockDrift);
@@ -267,7 +280,12 @@ export class Cluster implements FaultTarget, ClientGateway {
   observe(n: SimNode): void {
     if (!n.up) return;
     const s = n.status();
-    this.inv.onStatus(n.id, { role: s.role, term: s.term, commit: s.commit });
+    this.inv.onStatus(n.id, { role: s.role, term: s.term, commit: s.commit, voters: s.conf.voters });
+  }
+
+  /** Whether `node`'s disk holds entry (index, term): the invariants' commit quorum check. */
+  durablyHolds(node: NodeId, index: number, term: number): boolean {
+    return this.node(node).store.inner.durablyHolds(index, term);
   }
 
   private deliver(to: NodeId, msg: Message): void {
@@ -364,6 +382,28 @@ export class Cluster implements FaultTarget, ClientGateway {
     );
   }
 
+  conf(node: NodeId): ConfState {
+    return this.node(node).status().conf;
+  }
+
+  changeMembers(node: NodeId, change: ConfChange): void {
+    const n = this.node(node);
+    if (!n.up) return;
+    n.run(() =>
+      n.inc.driver.changeMembers(change, (out) => {
+        const outcome = out.ok ? `committed at ${out.index}` : `refused: ${out.code}`;
+        if (out.ok) this.memberChanges++;
+        this.trace.add(`${this.sched.now} members ${node} ${change.op} ${change.id} ${outcome}`);
+      }),
+    );
+  }
+
+  /** The members of the configuration in force on the leader (every node if there is none). */
+  members(): NodeId[] {
+    const leader = this.leader();
+    return leader === 0 ? [...this.nodeIds] : confMembers(this.conf(leader)).sort((a, b) => a - b);
+  }
+
   /** Ends every fault: filters removed, paused nodes resumed, crashed nodes restarted. */
   healAll(): void {
     this.network.clearFilters();
@@ -373,12 +413,16 @@ export class Cluster implements FaultTarget, ClientGateway {
     }
   }
 
-  /** Every node's applied index and state machine, for the end-of-run comparison. */
-  applied(): { id: NodeId; index: number; get: (key: string) => Uint8Array | null }[] {
-    return [...this.nodes.values()].map((n) => ({
-      id: n.id,
-      index: n.inc.sm.appliedIndex,
-      get: (k: string) => n.inc.kv.get(k),
-    }));
+  /** The applied index and state machine of each of `ids`, for the end-of-run comparison. */
+  applied(
+    ids: readonly NodeId[] = this.nodeIds,
+  ): { id: NodeId; index: number; get: (key: string) => Uint8Array | null }[] {
+    return ids
+      .map((id) => this.node(id))
+      .map((n) => ({
+        id: n.id,
+        index: n.inc.sm.appliedIndex,
+        get: (k: string) => n.inc.kv.get(k),
+      }));
   }
 }

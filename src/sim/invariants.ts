@@ -6,6 +6,10 @@
 // Logs are tracked as chain hashes: the hash at index i covers every entry up to i, so "same index
 // and term ⇒ same chain hash" is exactly Log Matching (§5.3), and comparing one number compares a
 // whole prefix.
+//
+// Configurations change while the run goes on, so two checks hold leaders to the configuration in
+// force on them: a new leader is a voter of it, and each commit a leader makes is durable on a
+// majority of its voters (learners, and members of other configurations, do not count).
 
 import type { HistoryEvent, Value } from "../check/history.ts";
 import type { Entry, NodeId, Role } from "../core/types.ts";
@@ -14,6 +18,7 @@ import type { Nanos } from "./scheduler.ts";
 
 export type InvariantName =
   | "election safety"
+  | "commit quorum"
   | "log matching"
   | "leader completeness"
   | "state machine safety"
@@ -72,7 +77,12 @@ export interface NodeObservation {
   readonly role: Role;
   readonly term: number;
   readonly commit: number;
+  /** The voters of the configuration in force on the node. */
+  readonly voters: readonly NodeId[];
 }
+
+/** Whether `node` holds entry (index, term) durably: it survives a crash of that node now. */
+export type DurableProbe = (node: NodeId, index: number, term: number) => boolean;
 
 export class Invariants {
   private readonly logs = new Map<NodeId, LogView>();
@@ -82,12 +92,17 @@ export class Invariants {
   private readonly leaders = new Map<number, NodeId>();
   /** term → the furthest commit its leader reached, with the chain hash there. */
   private readonly commitMarks = new Map<number, { index: number; hash: Hash53 }>();
+  /** term → the commit index of its leader when last checked against a quorum. */
+  private readonly quorumChecked = new Map<number, number>();
   /** Applied chain: index → chain hash of the applied prefix ending there (the same on every node). */
   private readonly applied: Hash53[] = [HASH_START];
   private readonly appliedAt = new Map<NodeId, { index: number; hash: Hash53 }>();
   private checks = 0;
 
-  constructor(private readonly now: () => Nanos) {}
+  constructor(
+    private readonly now: () => Nanos,
+    private readonly durable: DurableProbe,
+  ) {}
 
   /** Number of individual property checks made (for the run summary). */
   get checked(): number {
@@ -203,14 +218,38 @@ export class Invariants {
     const known = this.leaders.get(s.term);
     if (known === undefined) {
       this.leaders.set(s.term, node);
+      if (!s.voters.includes(node)) {
+        this.fail("election safety", node, 0, `leader of term ${s.term} is no voter of its configuration`);
+      }
       this.checkCompleteness(node, s.term);
+      // Its commit index so far is inherited; what it commits from now on must be on a quorum.
+      this.quorumChecked.set(s.term, s.commit);
     } else if (known !== node) {
       this.fail("election safety", node, 0, `nodes ${known} and ${node} are both leaders of term ${s.term}`);
+    } else if (s.commit > this.quorumChecked.get(s.term)!) {
+      this.checkCommitQuorum(node, s);
     }
     const mark = this.commitMarks.get(s.term);
     if (mark !== undefined && s.commit <= mark.index) return;
     const hash = this.view(node).hashAt(s.commit);
     if (hash !== undefined) this.commitMarks.set(s.term, { index: s.commit, hash });
+  }
+
+  /**
+   * A leader commits only entries of its own term (by counting), so the entry at its new commit
+   * index is (commit, term): a majority of the voters in force must hold it durably.
+   */
+  private checkCommitQuorum(node: NodeId, s: NodeObservation): void {
+    this.quorumChecked.set(s.term, s.commit);
+    const holders = s.voters.filter((v) => this.durable(v, s.commit, s.term));
+    if (2 * holders.length <= s.voters.length) {
+      this.fail(
+        "commit quorum",
+        node,
+        s.commit,
+        `leader of term ${s.term} committed it, but only ${holders.length > 0 ? `nodes ${holders.join(",")}` : "no node"} of voters ${s.voters.join(",")} hold it durably`,
+      );
+    }
   }
 
   /** A new leader of `term` must hold every entry that a leader of an earlier term committed (§5.4). */

@@ -3,11 +3,14 @@
 // (a crash during a partition, say). Faults: partitions (random split, leader isolated, asymmetric,
 // one cut link), bursts of drops, duplicates, reordering or delay, crash-restarts losing unsynced
 // writes (one node, a majority, or the whole cluster at once), pauses longer than an election
-// timeout, flag switches (a node runs another combination until the fault heals), and leadership
-// transfers (the leader hands over to a random voter, which may be down or cut off).
+// timeout, flag switches (a node runs another combination until the fault heals), leadership
+// transfers (the leader hands over to a random node, which may be down, cut off or not a voter), and
+// membership changes (a learner added, promoted or removed, a voter removed, the leader included),
+// which stay.
 
 import { allCombos, type Flags, formatFlags } from "../core/flags.ts";
-import type { NodeId } from "../core/types.ts";
+import { type ConfChange, isMember } from "../core/membership.ts";
+import type { ConfState, NodeId } from "../core/types.ts";
 import type { Digest } from "./digest.ts";
 import {
   cut,
@@ -37,6 +40,10 @@ export interface FaultTarget {
   switchFlags(node: NodeId, flags: Flags | null): void;
   /** Asks leader `from` to hand leadership to `to`. */
   transferLeader(from: NodeId, to: NodeId): void;
+  /** The configuration in force on `node`. */
+  conf(node: NodeId): ConfState;
+  /** Proposes a membership change on `node` (a leader); it may be refused, or lost with the leader. */
+  changeMembers(node: NodeId, change: ConfChange): void;
 }
 
 const COMBOS = allCombos();
@@ -50,6 +57,8 @@ export interface NemesisOptions {
   readonly electionTimeoutNs: Nanos;
   /** Independent fault schedules running at once. */
   readonly lanes: number;
+  /** A voter is removed only while more than this many remain. */
+  readonly minVoters: number;
 }
 
 export interface FaultRecord {
@@ -137,6 +146,37 @@ export class Nemesis {
     return ids;
   }
 
+  /**
+   * One single-server change on the leader, drawn among those its configuration allows: add a
+   * non-member as a learner, promote or remove a learner, or remove a voter (the leader itself, at
+   * times) while more than `minVoters` remain. Nothing to heal: the change stays, and the leader
+   * may refuse it (a change pending, the learner behind) or lose it with its leadership.
+   */
+  private changeMembers(duration: Nanos): { heal: Heal; duration: Nanos } {
+    const leader = this.target.leader();
+    if (leader === 0) this.record("members", "no leader");
+    // At times a second change at once, which the leader must refuse while the first is uncommitted.
+    else for (let n = this.sched.rng.next() < 0.3 ? 2 : 1; n > 0; n--) this.changeMembersOn(leader);
+    return { heal: () => {}, duration };
+  }
+
+  private changeMembersOn(leader: NodeId): void {
+    const rng = this.sched.rng;
+    const conf = this.target.conf(leader);
+    const outsiders = this.target.nodeIds.filter((id) => !isMember(conf, id));
+    const each = (op: ConfChange["op"], ids: readonly NodeId[]): ConfChange[] => ids.map((id) => ({ op, id }));
+    const kinds = [
+      each("add-learner", outsiders),
+      each("promote", conf.learners),
+      each("remove", conf.learners),
+      conf.voters.length > this.o.minVoters ? each("remove", conf.voters) : [],
+    ].filter((changes) => changes.length > 0);
+    const changes = kinds[rng.int(0, kinds.length)]!;
+    const change = changes[rng.int(0, changes.length)]!;
+    this.record("members", `${change.op} ${change.id} on leader ${leader}`);
+    this.target.changeMembers(leader, change);
+  }
+
   /** Starts a random fault; returns how to heal it and when. */
   private inject(): { heal: Heal; duration: Nanos } {
     const rng = this.sched.rng;
@@ -216,6 +256,8 @@ export class Nemesis {
         if (leader !== 0) this.target.transferLeader(leader, to);
         return { heal: () => {}, duration };
       },
+      () => this.changeMembers(duration),
+      () => this.changeMembers(duration),
     ];
     return kinds[rng.int(0, kinds.length)]!();
   }

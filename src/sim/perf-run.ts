@@ -11,7 +11,6 @@ import type { Stage, StageSummary } from "../node/stage-stats.ts";
 import { ClosedLoop, type LoadObserver } from "./closed-loop.ts";
 import { Cluster, type ClusterOptions } from "./cluster.ts";
 import { Digest } from "./digest.ts";
-import { Invariants } from "./invariants.ts";
 import type { PerfModel } from "./perf-model.ts";
 import { MS, type Nanos, Scheduler, US } from "./scheduler.ts";
 
@@ -70,6 +69,7 @@ function perfWorld(o: PerfRunOptions): ClusterOptions {
     flags: o.flags,
     tickNs: TICK_NS,
     raft: { electionTicks: ELECTION_TICKS },
+    spares: 0,
     clockDrift: 0,
     link: { baseNs: Math.round((m.rttMs * MS) / 2), jitterNs: 0, bytesPerNs: m.bandwidthMbps / 8000 },
     disk: { fsyncP50Ns: Math.round(m.fsyncMs.p50 * MS), fsyncP99Ns: Math.round(m.fsyncMs.p99 * MS) },
@@ -82,7 +82,7 @@ function perfWorld(o: PerfRunOptions): ClusterOptions {
 export function runPerf(o: PerfRunOptions, observer: WindowObserver): PerfResult {
   const sched = new Scheduler(o.seed);
   const trace = new Digest();
-  const cluster = new Cluster(sched, perfWorld(o), new Invariants(() => sched.now), trace);
+  const cluster = new Cluster(sched, perfWorld(o), trace);
   let measuring = false;
   const load = new ClosedLoop(
     sched,

@@ -13,7 +13,7 @@ import { defaultClockDriftMs, type ReadMode, readSettings } from "../node/read-m
 import { Clients, text } from "./clients.ts";
 import { Cluster, type ClusterOptions } from "./cluster.ts";
 import { Digest } from "./digest.ts";
-import { checkAcknowledgedWrites, formatTime, Invariants, InvariantViolation } from "./invariants.ts";
+import { checkAcknowledgedWrites, formatTime, InvariantViolation } from "./invariants.ts";
 import { Nemesis } from "./nemesis.ts";
 import { MS, type Nanos, Scheduler, US } from "./scheduler.ts";
 
@@ -54,6 +54,8 @@ export interface SimResult {
   readonly flagSwitches: number;
   /** Leadership transfers (another nemesis fault) that ended with the target leading. */
   readonly transfers: number;
+  /** Membership changes that committed (the nemesis proposes them as one of its faults). */
+  readonly memberChanges: number;
   /** What went wrong (invariant violations, errors, a non-linearizable history); empty when ok. */
   readonly violations: string[];
   readonly history: HistoryEvent[];
@@ -64,6 +66,9 @@ export interface SimResult {
   readonly virtualNs: Nanos;
   readonly events: number;
 }
+
+/** Nodes outside the initial configuration, which the nemesis adds (and removes) as members. */
+const SPARES = 2;
 
 /** Election timeout 100–200 ms of virtual time: well above every link and disk latency below. */
 const TICK_NS = 10 * MS;
@@ -80,6 +85,7 @@ function drawWorld(rng: Rng, o: SimRunOptions): ClusterOptions {
   const fsyncNs = pick(rng, [100 * US, 1 * MS, 8 * MS]);
   return {
     nodes: o.nodes,
+    spares: SPARES,
     flags: o.flags,
     tickNs: TICK_NS,
     // Small batches and windows, so their bounds are exercised too.
@@ -110,6 +116,9 @@ const NEMESIS = {
   electionTimeoutNs: ELECTION_TICKS * TICK_NS,
   lanes: 2,
 };
+
+/** Removals stop at one voter fewer than the cluster started with (at least one). */
+const minVoters = (nodes: number): number => Math.max(1, nodes - 1);
 /** Virtual time to elect a first leader before clients start, and to settle after healing. */
 const BOOT_NS = 1000 * MS;
 const SETTLE_NS = 3000 * MS;
@@ -120,10 +129,9 @@ const PROBE_PROCESS = 1_000_000;
 export function runSeed(o: SimRunOptions): SimResult {
   const sched = new Scheduler(o.seed);
   const trace = new Digest();
-  const inv = new Invariants(() => sched.now);
-  const cluster = new Cluster(sched, drawWorld(sched.rng, o), inv, trace);
+  const cluster = new Cluster(sched, drawWorld(sched.rng, o), trace);
   const clients = new Clients(sched, cluster, { ...CLIENTS, ops: o.ops }, trace);
-  const nemesis = new Nemesis(sched, cluster, NEMESIS, trace);
+  const nemesis = new Nemesis(sched, cluster, { ...NEMESIS, minVoters: minVoters(o.nodes) }, trace);
   const violations: string[] = [];
 
   // The phases of a run, in order; the first to throw ends it (an invariant violation, or an error
@@ -158,13 +166,13 @@ export function runSeed(o: SimRunOptions): SimResult {
         sched.runUntil(deadline, () => converged(cluster));
         if (!converged(cluster)) {
           const applied = cluster
-            .applied()
+            .applied(cluster.members())
             .map((n) => `${n.id}:${n.index}`)
             .join(" ");
-          throw new Error(`nodes did not converge to the same applied index after healing (applied ${applied})`);
+          throw new Error(`members did not converge to the same applied index after healing (applied ${applied})`);
         }
         compareStates(cluster, CLIENTS.keys, sched.now);
-        const reference = cluster.applied()[0]!;
+        const reference = cluster.applied(cluster.members())[0]!;
         checkAcknowledgedWrites(clients.history, (k) => text(reference.get(k)), reference.id, sched.now);
       },
     ],
@@ -195,6 +203,7 @@ export function runSeed(o: SimRunOptions): SimResult {
     faults: nemesis.log.filter((f) => f.kind !== "heal").length,
     flagSwitches: cluster.flagSwitches,
     transfers: cluster.transfers,
+    memberChanges: cluster.memberChanges,
     violations,
     history: clients.history,
     checkerVerdict: checker.verdict,
@@ -239,14 +248,15 @@ function finalWrite(sched: Scheduler, cluster: Cluster, history: HistoryEvent[])
   }
 }
 
+/** A leader, and every member of its configuration (removed nodes and spares aside) at one applied index. */
 function converged(cluster: Cluster): boolean {
-  const applied = cluster.applied();
+  const applied = cluster.applied(cluster.members());
   return applied.every((n) => n.index === applied[0]!.index) && cluster.leader() !== 0;
 }
 
-/** State machine safety at the end: every node holds the same value for every key. */
+/** State machine safety at the end: every member holds the same value for every key. */
 function compareStates(cluster: Cluster, keys: number, time: Nanos): void {
-  const [first, ...rest] = cluster.applied();
+  const [first, ...rest] = cluster.applied(cluster.members());
   for (let k = 0; k < keys; k++) {
     const key = `k${k}`;
     const want = text(first!.get(key));

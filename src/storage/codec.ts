@@ -1,7 +1,8 @@
 // Payload encodings of the record types (framing and checksums are in record.ts).
 // Indexes and terms are written as two u32 halves: exact for every safe integer.
 
-import type { Entry, HardState, Snapshot } from "../core/types.ts";
+import { decodeConfState, encodeConfState } from "../core/membership.ts";
+import { type ConfState, type Entry, EntryType, type HardState, type Snapshot } from "../core/types.ts";
 
 function writeU53(buf: Buffer, offset: number, v: number): void {
   buf.writeUInt32LE(v >>> 0, offset);
@@ -25,7 +26,10 @@ function need(buf: Buffer, offset: number, n: number, what: string): void {
 }
 
 // Entries: first index (8), count (4), then per entry: term (8), data length (4), data.
-// The entries of one append are consecutive, so only the first index is stored.
+// The entries of one append are consecutive, so only the first index is stored. The top bit of
+// the data length marks a configuration entry (a record is at most 1 GiB, so the bit is free).
+
+const CONF_ENTRY_BIT = 0x8000_0000;
 
 export function encodeEntries(entries: readonly Entry[]): Buffer {
   let size = 12;
@@ -36,7 +40,7 @@ export function encodeEntries(entries: readonly Entry[]): Buffer {
   let o = 12;
   for (const e of entries) {
     writeU53(buf, o, e.term);
-    buf.writeUInt32LE(e.data.length, o + 8);
+    buf.writeUInt32LE((e.data.length | (e.type === EntryType.ConfChange ? CONF_ENTRY_BIT : 0)) >>> 0, o + 8);
     buf.set(e.data, o + 12);
     o += 12 + e.data.length;
   }
@@ -54,9 +58,12 @@ export function decodeEntries(buf: Buffer): Entry[] {
   for (let i = 0; i < count; i++) {
     need(buf, o, 12, "entries");
     const term = readU53(buf, o);
-    const len = buf.readUInt32LE(o + 8);
+    const word = buf.readUInt32LE(o + 8);
+    const len = (word & ~CONF_ENTRY_BIT) >>> 0;
     need(buf, o + 12, len, "entries");
-    out.push({ index: first + i, term, data: new Uint8Array(buf.subarray(o + 12, o + 12 + len)) });
+    const data = new Uint8Array(buf.subarray(o + 12, o + 12 + len));
+    if (word & CONF_ENTRY_BIT) out.push({ index: first + i, term, data, type: EntryType.ConfChange });
+    else out.push({ index: first + i, term, data });
     o += 12 + len;
   }
   if (o !== buf.length) throw new MalformedPayloadError("entries");
@@ -94,19 +101,19 @@ export interface SnapshotFile {
   readonly firstSegmentSeq: number;
 }
 
-// Snapshot: index (8), term (8), first segment seq (4), voter count (4), voters (4 each), data.
+// Snapshot: index (8), term (8), first segment seq (4), configuration length (4), the
+// configuration (membership.ts `encodeConfState`), data.
 
 export function encodeSnapshotFile(f: SnapshotFile): Buffer {
   const { meta, data } = f.snapshot;
-  const head = 24 + 4 * meta.voters.length;
+  const conf = encodeConfState(meta.conf);
+  const head = 24 + conf.length;
   const buf = Buffer.allocUnsafe(head + data.length);
   writeU53(buf, 0, meta.index);
   writeU53(buf, 8, meta.term);
   buf.writeUInt32LE(f.firstSegmentSeq, 16);
-  buf.writeUInt32LE(meta.voters.length, 20);
-  meta.voters.forEach((v, i) => {
-    buf.writeUInt32LE(v, 24 + 4 * i);
-  });
+  buf.writeUInt32LE(conf.length, 20);
+  buf.set(conf, 24);
   buf.set(data, head);
   return buf;
 }
@@ -114,13 +121,17 @@ export function encodeSnapshotFile(f: SnapshotFile): Buffer {
 export function decodeSnapshotFile(buf: Buffer): SnapshotFile {
   need(buf, 0, 24, "snapshot");
   const n = buf.readUInt32LE(20);
-  need(buf, 24, 4 * n, "snapshot");
-  const voters: number[] = [];
-  for (let i = 0; i < n; i++) voters.push(buf.readUInt32LE(24 + 4 * i));
+  need(buf, 24, n, "snapshot");
+  let conf: ConfState;
+  try {
+    conf = decodeConfState(buf.subarray(24, 24 + n));
+  } catch {
+    throw new MalformedPayloadError("snapshot configuration");
+  }
   return {
     snapshot: {
-      meta: { index: readU53(buf, 0), term: readU53(buf, 8), voters },
-      data: new Uint8Array(buf.subarray(24 + 4 * n)),
+      meta: { index: readU53(buf, 0), term: readU53(buf, 8), conf },
+      data: new Uint8Array(buf.subarray(24 + n)),
     },
     firstSegmentSeq: buf.readUInt32LE(16),
   };

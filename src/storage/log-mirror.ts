@@ -5,7 +5,7 @@ import { CompactedError } from "../core/log-reader.ts";
 import type { Entry, Snapshot } from "../core/types.ts";
 
 const EMPTY_SNAPSHOT: Snapshot = {
-  meta: { index: 0, term: 0, voters: [] },
+  meta: { index: 0, term: 0, conf: { voters: [], learners: [], addresses: {} } },
   data: new Uint8Array(0),
 };
 

@@ -136,6 +136,15 @@ export class MemoryStore implements RaftStore {
     this.write({ kind: "compact", snap });
   }
 
+  /**
+   * Whether entry (index, term) would survive a crash now: a completed sync covered it, or a
+   * durable snapshot covers its index. For the simulator's commit checks.
+   */
+  durablyHolds(index: number, term: number): boolean {
+    const log = this.durable.log;
+    return index <= log.snapshot().meta.index || log.matches(index, term);
+  }
+
   sync(cb: (err: Error | null) => void): void {
     const p: PendingSync = { upTo: this.durableCount + this.undurable.length, cb, done: false };
     this.pending.push(p);

@@ -20,14 +20,18 @@
 //   message  := type:u8 mask:varint from:varint to:varint term:varint
 //               [logTerm] [index] [commit] [rejectHint] [hintTerm] [ctx]   (varints, when mask says)
 //               [entries] [snapshot]                                       (when mask says)
-//   entries  := count:varint first:varint consecutive:u8 entry{count}
-//   entry    := [index:varint unless consecutive] term:varint len:varint bytes{len}
-//   snapshot := index:varint term:varint nVoters:varint voter:varint{nVoters} len:varint bytes{len}
+//   entries  := count:varint first:varint layout:u8 entry{count}
+//   entry    := [index:varint unless consecutive] [type:u8 if typed] term:varint len:varint bytes{len}
+//   snapshot := index:varint term:varint confLen:varint conf{confLen} len:varint bytes{len}
+//
+// `layout` bit 0 says the entries are consecutive, bit 1 that each carries its type (only a batch
+// with a configuration entry pays the byte). `conf` is the configuration at the snapshot, in the
+// core's own encoding (membership.ts `encodeConfState`).
 //
 // A snapshot is sent as a sequence of chunk frames instead (snapshot-stream.ts), each on its own:
 //
 //   chunk    := CHUNK_MAGIC VERSION from:varint to:varint term:varint
-//               index:varint snapTerm:varint nVoters:varint voter:varint{nVoters}
+//               index:varint snapTerm:varint confLen:varint conf{confLen}
 //               total:varint offset:varint crc32:varint len:varint bytes{len}
 //
 // where `total` is the size of the whole snapshot data, `offset` this chunk's place in it and
@@ -38,7 +42,17 @@
 // fails fast with a CodecError. Decoded entry and snapshot payloads are views into the frame (no
 // copy); the caller must own the frame's memory for as long as it keeps the messages.
 
-import type { Entry, Message, MessageType, NodeId, Snapshot, SnapshotMeta } from "../core/types.ts";
+import { ConfDecodeError, decodeConfState, encodeConfState } from "../core/membership.ts";
+import {
+  type ConfState,
+  type Entry,
+  EntryType,
+  type Message,
+  type MessageType,
+  type NodeId,
+  type Snapshot,
+  type SnapshotMeta,
+} from "../core/types.ts";
 
 export class CodecError extends Error {
   override readonly name = "CodecError";
@@ -66,6 +80,9 @@ const MIN_ENTRY_BYTES = 2; // term, len (index omitted when consecutive)
 
 const EMPTY_ENTRIES: readonly Entry[] = Object.freeze([]);
 
+const LAYOUT_CONSECUTIVE = 1;
+const LAYOUT_TYPED = 2;
+
 function varintSize(n: number): number {
   if (n >>> 0 === n) return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
   if (!Number.isSafeInteger(n) || n < 0) throw new CodecError(`cannot encode ${n}: not a non-negative safe integer`);
@@ -87,10 +104,33 @@ function writeVarint(b: Uint8Array, p: number, n: number): number {
   return p;
 }
 
-function entriesConsecutive(entries: readonly Entry[]): boolean {
+function entriesLayout(entries: readonly Entry[]): number {
   const first = entries[0]!.index;
-  for (let i = 1; i < entries.length; i++) if (entries[i]!.index !== first + i) return false;
-  return true;
+  let layout = LAYOUT_CONSECUTIVE;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.index !== first + i) layout &= ~LAYOUT_CONSECUTIVE;
+    if (e.type !== undefined) layout |= LAYOUT_TYPED;
+  }
+  return layout;
+}
+
+/** A snapshot's configuration as it travels; encoded once per snapshot (the size pass and the write). */
+const confCache = new WeakMap<ConfState, Uint8Array>();
+
+function confBytes(conf: ConfState): Uint8Array {
+  let b = confCache.get(conf);
+  if (b === undefined) {
+    b = encodeConfState(conf);
+    confCache.set(conf, b);
+  }
+  return b;
+}
+
+function writeBytes(b: Uint8Array, p: number, bytes: Uint8Array): number {
+  p = writeVarint(b, p, bytes.length);
+  b.set(bytes, p);
+  return p + bytes.length;
 }
 
 function maskOf(m: Message): number {
@@ -118,17 +158,18 @@ function messageSize(m: Message, mask: number): number {
   if (mask & F_CTX) size += varintSize(m.ctx);
   if (mask & F_ENTRIES) {
     const entries = m.entries;
-    const consecutive = entriesConsecutive(entries);
+    const layout = entriesLayout(entries);
     size += varintSize(entries.length) + varintSize(entries[0]!.index) + 1;
     for (const e of entries) {
-      if (!consecutive) size += varintSize(e.index);
+      if (!(layout & LAYOUT_CONSECUTIVE)) size += varintSize(e.index);
+      if (layout & LAYOUT_TYPED) size += 1;
       size += varintSize(e.term) + varintSize(e.data.length) + e.data.length;
     }
   }
   if (mask & F_SNAPSHOT) {
     const s = m.snapshot!;
-    size += varintSize(s.meta.index) + varintSize(s.meta.term) + varintSize(s.meta.voters.length);
-    for (const v of s.meta.voters) size += varintSize(v);
+    const conf = confBytes(s.meta.conf);
+    size += varintSize(s.meta.index) + varintSize(s.meta.term) + varintSize(conf.length) + conf.length;
     size += varintSize(s.data.length) + s.data.length;
   }
   return size;
@@ -148,12 +189,13 @@ function writeMessage(b: Uint8Array, p: number, m: Message, mask: number): numbe
   if (mask & F_CTX) p = writeVarint(b, p, m.ctx);
   if (mask & F_ENTRIES) {
     const entries = m.entries;
-    const consecutive = entriesConsecutive(entries);
+    const layout = entriesLayout(entries);
     p = writeVarint(b, p, entries.length);
     p = writeVarint(b, p, entries[0]!.index);
-    b[p++] = consecutive ? 1 : 0;
+    b[p++] = layout;
     for (const e of entries) {
-      if (!consecutive) p = writeVarint(b, p, e.index);
+      if (!(layout & LAYOUT_CONSECUTIVE)) p = writeVarint(b, p, e.index);
+      if (layout & LAYOUT_TYPED) b[p++] = e.type ?? EntryType.Normal;
       p = writeVarint(b, p, e.term);
       p = writeVarint(b, p, e.data.length);
       b.set(e.data, p);
@@ -164,8 +206,7 @@ function writeMessage(b: Uint8Array, p: number, m: Message, mask: number): numbe
     const s = m.snapshot!;
     p = writeVarint(b, p, s.meta.index);
     p = writeVarint(b, p, s.meta.term);
-    p = writeVarint(b, p, s.meta.voters.length);
-    for (const v of s.meta.voters) p = writeVarint(b, p, v);
+    p = writeBytes(b, p, confBytes(s.meta.conf));
     p = writeVarint(b, p, s.data.length);
     b.set(s.data, p);
     p += s.data.length;
@@ -257,29 +298,40 @@ function readEntries(r: Reader): Entry[] {
   const n = r.count(MIN_ENTRY_BYTES, "entry");
   if (n === 0) throw new CodecError("entries flag set with no entries");
   const first = r.varint();
-  const consecutiveByte = r.u8();
-  if (consecutiveByte > 1) throw new CodecError(`bad consecutive flag ${consecutiveByte}`);
-  const consecutive = consecutiveByte === 1;
+  const layout = r.u8();
+  if (layout > (LAYOUT_CONSECUTIVE | LAYOUT_TYPED)) throw new CodecError(`bad entries layout ${layout}`);
+  const consecutive = (layout & LAYOUT_CONSECUTIVE) !== 0;
+  const typed = (layout & LAYOUT_TYPED) !== 0;
   if (consecutive && first + n - 1 > Number.MAX_SAFE_INTEGER) throw new CodecError("entry index beyond 2^53");
   const entries: Entry[] = [];
   for (let i = 0; i < n; i++) {
     const index = consecutive ? first + i : r.varint();
     if (!consecutive && i === 0 && index !== first) throw new CodecError("first entry index disagrees with header");
+    const type = typed ? r.u8() : EntryType.Normal;
     const term = r.varint();
     const data = r.bytes();
-    entries.push({ index, term, data });
+    if (type === EntryType.Normal) entries.push({ index, term, data });
+    else if (type === EntryType.ConfChange) entries.push({ index, term, data, type });
+    else throw new CodecError(`unknown entry type ${type}`);
   }
   return entries;
+}
+
+function readConf(r: Reader): ConfState {
+  try {
+    return decodeConfState(r.bytes());
+  } catch (err) {
+    if (err instanceof ConfDecodeError) throw new CodecError(err.message);
+    throw err;
+  }
 }
 
 function readSnapshot(r: Reader): Snapshot {
   const index = r.varint();
   const term = r.varint();
-  const nVoters = r.count(1, "voter");
-  const voters: NodeId[] = [];
-  for (let i = 0; i < nVoters; i++) voters.push(r.varint());
+  const conf = readConf(r);
   const data = r.bytes();
-  return { meta: { index, term, voters }, data };
+  return { meta: { index, term, conf }, data };
 }
 
 function readMessage(r: Reader): Message {
@@ -351,9 +403,9 @@ export interface SnapshotChunk {
 
 /** Encoded size of a chunk without its data (every field but the payload bytes). */
 export function chunkHeaderBytes(c: Omit<SnapshotChunk, "data">, dataBytes: number): number {
+  const conf = confBytes(c.meta.conf);
   let size = 2 + varintSize(c.from) + varintSize(c.to) + varintSize(c.term);
-  size += varintSize(c.meta.index) + varintSize(c.meta.term) + varintSize(c.meta.voters.length);
-  for (const v of c.meta.voters) size += varintSize(v);
+  size += varintSize(c.meta.index) + varintSize(c.meta.term) + varintSize(conf.length) + conf.length;
   return size + varintSize(c.total) + varintSize(c.offset) + varintSize(c.crc) + varintSize(dataBytes);
 }
 
@@ -365,8 +417,8 @@ export function encodeSnapshotChunk(c: SnapshotChunk): Uint8Array {
   b[0] = CHUNK_MAGIC;
   b[1] = VERSION;
   let p = 2;
-  for (const n of [c.from, c.to, c.term, c.meta.index, c.meta.term, c.meta.voters.length, ...c.meta.voters])
-    p = writeVarint(b, p, n);
+  for (const n of [c.from, c.to, c.term, c.meta.index, c.meta.term]) p = writeVarint(b, p, n);
+  p = writeBytes(b, p, confBytes(c.meta.conf));
   for (const n of [c.total, c.offset, c.crc, c.data.length]) p = writeVarint(b, p, n);
   b.set(c.data, p);
   p += c.data.length;
@@ -389,9 +441,7 @@ export function decodeSnapshotChunk(frame: Uint8Array): SnapshotChunk {
   const term = r.varint();
   const index = r.varint();
   const snapTerm = r.varint();
-  const nVoters = r.count(1, "voter");
-  const voters: NodeId[] = [];
-  for (let i = 0; i < nVoters; i++) voters.push(r.varint());
+  const conf = readConf(r);
   const total = r.varint();
   const offset = r.varint();
   const crc = r.varint();
@@ -400,5 +450,5 @@ export function decodeSnapshotChunk(frame: Uint8Array): SnapshotChunk {
   if (offset + data.length > total)
     throw new CodecError(`chunk [${offset}, +${data.length}) exceeds the total ${total}`);
   if (r.remaining !== 0) throw new CodecError(`${r.remaining} trailing bytes after a snapshot chunk`);
-  return { from, to, term, meta: { index, term: snapTerm, voters }, total, offset, crc, data };
+  return { from, to, term, meta: { index, term: snapTerm, conf }, total, offset, crc, data };
 }

@@ -3,7 +3,7 @@
 // numbers the sending side uses, so it always admits the largest message a node can produce.
 
 import { DEFAULTS } from "../core/config.ts";
-import type { Message } from "../core/types.ts";
+import type { ConfState, Message } from "../core/types.ts";
 
 /** Bound of a peer's queued backlog (not of one message: a message alone in its queue is always admitted). */
 export const MAX_QUEUE_BYTES = 16 << 20;
@@ -20,14 +20,21 @@ const VARINT = 8;
 const FRAME_HEADER_BYTES = 2 + VARINT;
 /** type, mask (2 bytes: 9 bits), nine integer fields, and the entries header (count, first, flag). */
 const MESSAGE_HEADER_BYTES = 1 + 2 + 9 * VARINT + 2 * VARINT + 1;
-/** index, term, length. */
-const ENTRY_HEADER_BYTES = 3 * VARINT;
+/** index, type, term, length. */
+const ENTRY_HEADER_BYTES = 3 * VARINT + 1;
+
+/** index, term, the configuration's length and bytes, the data's length (membership.ts encoding). */
+function snapshotHeaderBytes(conf: ConfState): number {
+  let n = 4 * VARINT + 6 + 4 * (conf.voters.length + conf.learners.length);
+  for (const a of Object.values(conf.addresses)) n += 6 + 3 * a.length;
+  return n;
+}
 
 /** An upper bound of a message's encoded size, for queue accounting and frame splitting. */
 export function estimateBytes(m: Message): number {
   let n = MESSAGE_HEADER_BYTES;
   for (const e of m.entries) n += ENTRY_HEADER_BYTES + e.data.length;
-  if (m.snapshot !== null) n += (4 + m.snapshot.meta.voters.length) * VARINT + m.snapshot.data.length;
+  if (m.snapshot !== null) n += snapshotHeaderBytes(m.snapshot.meta.conf) + m.snapshot.data.length;
   return n;
 }
 

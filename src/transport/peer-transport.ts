@@ -181,6 +181,8 @@ class OutboundPeer {
   attempts = 0;
   connects = 0;
   reconnectTimer: NodeJS.Timeout | null = null;
+  /** Replaced by a peer of another address (setPeer): it neither dials nor redials any more. */
+  retired = false;
   constructor(
     readonly id: NodeId,
     readonly url: string,
@@ -294,6 +296,26 @@ export class PeerTransport {
     });
     this.listenPort = uws.us_socket_local_port(this.listenSocket as never);
     for (const peer of this.outbound.values()) this.dial(peer);
+  }
+
+  /**
+   * Makes `id` a peer at `url` (a member added at run time, or one that moved): it is dialed, and
+   * its connections are accepted, from now on. A peer already at `url` is left alone.
+   */
+  setPeer(id: NodeId, url: string): void {
+    if (id === this.opts.selfId || this.closed) return;
+    const known = this.outbound.get(id);
+    if (known?.url === url) return;
+    if (known) {
+      known.retired = true;
+      if (known.reconnectTimer !== null) clearTimeout(known.reconnectTimer);
+      known.socket?.terminate();
+      this.dirty.delete(known);
+    }
+    const peer = new OutboundPeer(id, url);
+    this.outbound.set(id, peer);
+    this.log(`peer ${id} is at ${url}`);
+    if (this.listenSocket !== null) this.dial(peer);
   }
 
   /** The port peers are served on (useful with `port: 0`). */
@@ -412,7 +434,7 @@ export class PeerTransport {
   }
 
   private dial(peer: OutboundPeer): void {
-    if (this.closed) return;
+    if (this.closed || peer.retired) return;
     peer.reconnectTimer = null;
     peer.active = true;
     handshakeHeaders(
@@ -430,7 +452,7 @@ export class PeerTransport {
 
   /** Opens the WebSocket of a dial, authenticated by the answered challenge in `headers`. */
   private connect(peer: OutboundPeer, headers: Record<string, string>): void {
-    if (this.closed) return;
+    if (this.closed || peer.retired) return;
     const socket = new WebSocket(`${peer.url}${PEER_PATH}`, {
       headers,
       perMessageDeflate: false,
@@ -486,7 +508,7 @@ export class PeerTransport {
       this.counters.snapshotsAborted++;
     }
     if (wasOpen) this.log(`connection to peer ${peer.id} closed: ${why}`);
-    if (!this.closed) this.scheduleReconnect(peer);
+    if (!this.closed && !peer.retired) this.scheduleReconnect(peer);
   }
 
   private scheduleReconnect(peer: OutboundPeer): void {

@@ -64,3 +64,17 @@ describe("raftlab sub-commands", () => {
     }
   }
 });
+
+describe("raftlab cluster --add-node", () => {
+  it.each([
+    [["--learner"], "--learner goes with --add-node"],
+    [["--add-node"], "--add-node needs --data-dir D"],
+    [["--add-node", "--data-dir", "d", "--nodes", "5"], "--nodes conflicts with --add-node"],
+    [["--add-node", "--data-dir", "/nonexistent/raftlab"], "holds no cluster.yaml"],
+  ])("%j is refused in one line: %s", async (argv, names) => {
+    const { code, out, err } = await run(["cluster", ...argv]);
+    expect([code, out]).toEqual([64, ""]);
+    expect(err).toContain(names);
+    expect(err.trim().split("\n")).toHaveLength(1);
+  });
+});

@@ -5,9 +5,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configFromFlags } from "../../src/core/config.ts";
 import { parseFlags } from "../../src/core/flags.ts";
+import { encodeConfState, initialConf } from "../../src/core/membership.ts";
 import { makeMessage } from "../../src/core/message.ts";
 import { RawNode } from "../../src/core/raw-node.ts";
-import { type Entry, type Message, MessageType } from "../../src/core/types.ts";
+import { type Entry, EntryType, type Message, MessageType } from "../../src/core/types.ts";
 import { Cluster } from "./support/cluster.ts";
 import { MemLog } from "./support/mem-log.ts";
 
@@ -308,11 +309,14 @@ describe("robustness", () => {
       logTerm: fc.integer({ min: -2, max: 5 }),
       index: fc.oneof(fc.integer({ min: -2, max: 12 }), fc.constant(1e15)),
       entries: fc.array(
-        fc.record({
-          index: fc.integer({ min: 0, max: 14 }),
-          term: fc.integer({ min: 0, max: 5 }),
-          data: fc.uint8Array({ maxLength: 3 }),
-        }),
+        fc
+          .record({
+            index: fc.integer({ min: 0, max: 14 }),
+            term: fc.integer({ min: 0, max: 5 }),
+            data: fc.oneof(fc.uint8Array({ maxLength: 3 }), fc.constant(encodeConfState(initialConf([1, 2])))),
+            type: fc.constantFrom(undefined, EntryType.ConfChange, 7),
+          })
+          .map(({ type, ...e }) => (type === undefined ? e : { ...e, type })),
         { maxLength: 3 },
       ),
       commit: fc.integer({ min: -1, max: 20 }),
@@ -325,7 +329,12 @@ describe("robustness", () => {
           meta: fc.record({
             index: fc.integer({ min: 0, max: 30 }),
             term: fc.integer({ min: 0, max: 5 }),
-            voters: fc.constant([1, 2, 3]),
+            conf: fc.constantFrom(
+              initialConf([1, 2, 3]),
+              { voters: [2, 3], learners: [1], addresses: { 1: "a" } },
+              { voters: [1, 1], learners: [], addresses: {} },
+              null,
+            ),
           }),
           data: fc.uint8Array({ maxLength: 2 }),
         }),

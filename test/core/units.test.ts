@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, configFromFlags, DEFAULTS, type RaftConfig, validateConfig } from "../../src/core/config.ts";
 import { allCombos, formatFlags, parseFlagList, parseFlags } from "../../src/core/flags.ts";
 import { Inflights } from "../../src/core/inflights.ts";
+import { initialConf } from "../../src/core/membership.ts";
 import { Progress } from "../../src/core/progress.ts";
 import { majorityIndex, voteResult } from "../../src/core/quorum.ts";
 import { RaftLog } from "../../src/core/raft-log.ts";
@@ -153,7 +154,7 @@ describe("RaftLog", () => {
     const m = new MemLog();
     m.append(ents);
     m.setHardState({ term: 2, vote: 1, commit: 1 });
-    return new RaftLog(m);
+    return new RaftLog(m, initialConf([1, 2, 3]));
   };
 
   it("looks terms up in the stable and unstable parts; undefined outside the log", () => {
@@ -208,8 +209,8 @@ describe("RaftLog", () => {
   it("reports compacted entries as unavailable (null) so the leader sends a snapshot", () => {
     const m = new MemLog();
     m.append([ent(1, 1), ent(2, 1), ent(3, 1)]);
-    m.compact(2, new Uint8Array(0), [1]);
-    const log = new RaftLog(m);
+    m.compact(2, new Uint8Array(0), initialConf([1]));
+    const log = new RaftLog(m, initialConf([1, 2, 3]));
     expect(log.firstIndex()).toBe(3);
     expect(log.term(2)).toBe(1);
     expect(log.term(1)).toBeUndefined();
@@ -222,7 +223,6 @@ describe("config validation names the invalid field", () => {
   const good: RaftConfig = { ...DEFAULTS, id: 1, voters: [1, 2, 3] };
   const cases: [string, Partial<RaftConfig>][] = [
     ["id", { id: 0 }],
-    ["voters", { voters: [] }],
     ["voters", { voters: [1, 1, 2] }],
     ["voters", { voters: [2, 3] }],
     ["voters", { voters: [1, -2] }],

@@ -32,7 +32,6 @@ async function leaderWith<R>(
     flags: f,
     configFor,
     stateMachine: sm,
-    voters: [1],
     send: () => {},
     asyncApplier: loopApplier(sm),
     schedule: setImmediate,

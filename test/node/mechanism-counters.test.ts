@@ -17,7 +17,6 @@ import {
 } from "../../src/node/mechanism-counters.ts";
 import { Cluster } from "../../src/sim/cluster.ts";
 import { Digest } from "../../src/sim/digest.ts";
-import { Invariants } from "../../src/sim/invariants.ts";
 import { MS, Scheduler, US } from "../../src/sim/scheduler.ts";
 
 const BURST = 40;
@@ -41,6 +40,7 @@ function burst(flags: string, raft: Partial<RaftConfig> = {}): { leader: Windows
     sched,
     {
       nodes: 3,
+      spares: 0,
       flags: parseFlags(flags),
       tickNs: 10 * MS,
       raft: { electionTicks: 10, heartbeatTicks: 1, ...raft },
@@ -50,7 +50,6 @@ function burst(flags: string, raft: Partial<RaftConfig> = {}): { leader: Windows
       snapshotEvery: 0,
       clockDrift: 0,
     },
-    new Invariants(() => sched.now),
     new Digest(),
   );
   cluster.start();

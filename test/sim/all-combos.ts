@@ -1,8 +1,8 @@
 // The many-seed simulation suite, shared by the 3-node and 5-node test files (two files so vitest
 // runs them on both cores). Every flag combination must be equally correct: for each one, SEEDS
 // seeds with faults, no invariant violated, every history linearizable. Among the faults, nodes
-// switch to other combinations live and back, so every combination is also run across switches. A failure names the
-// command that replays it.
+// switch to other combinations live and back, so every combination is also run across switches,
+// and members are added, promoted and removed. A failure names the command that replays it.
 
 import { describe, expect, it } from "vitest";
 import { replayCommand } from "../../src/cli/sim.ts";
@@ -30,24 +30,27 @@ export function simulateAllCombos(nodes: number): void {
         let faults = 0;
         let flagSwitches = 0;
         let transfers = 0;
+        let memberChanges = 0;
         for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
           const r = runSeed({ seed, flags, nodes, ops: OPS, faults: true });
           ops += r.ops.ok + r.ops.fail + r.ops.info;
           faults += r.faults;
           flagSwitches += r.flagSwitches;
           transfers += r.transfers;
+          memberChanges += r.memberChanges;
           if (!r.ok)
             failures.push(
               `seed ${seed}: ${r.violations.join("; ")}\n  replay: ${replayCommand(r, { ops: OPS, faults: true })}`,
             );
         }
         console.log(
-          `sim ${name} n=${nodes}: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${ops} ops, ${faults} faults (${flagSwitches} live flag switches, ${transfers} leadership transfers), ${failures.length} failed`,
+          `sim ${name} n=${nodes}: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${ops} ops, ${faults} faults (${flagSwitches} live flag switches, ${transfers} leadership transfers, ${memberChanges} membership changes), ${failures.length} failed`,
         );
         expect(failures.join("\n")).toBe("");
         expect(faults).toBeGreaterThan(SEEDS);
         expect(flagSwitches).toBeGreaterThan(SEEDS / 2);
         expect(transfers).toBeGreaterThan(0);
+        expect(memberChanges).toBeGreaterThan(SEEDS / 2);
       },
       TIMEOUT_MS,
     );

@@ -73,7 +73,7 @@ describe("raftlab sim", () => {
     const lines = io.stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^sim: 4 runs \(2 seeds × 2 combos × sizes 3\), 16\d ops .* faults \(\d+ live flag switches, \d+ leadership transfers\), 0 violations, 0 failed runs/,
+      /^sim: 4 runs \(2 seeds × 2 combos × sizes 3\), 16\d ops .* faults \(\d+ live flag switches, \d+ leadership transfers, \d+ membership changes\), 0 violations, 0 failed runs/,
     );
   });
 });

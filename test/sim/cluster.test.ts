@@ -10,11 +10,11 @@ import { encodeCommand } from "../../src/node/kv-command.ts";
 import { Cluster, type ClusterOptions } from "../../src/sim/cluster.ts";
 import { Digest } from "../../src/sim/digest.ts";
 import { fsyncLatency, SimDisk } from "../../src/sim/disk.ts";
-import { Invariants } from "../../src/sim/invariants.ts";
 import { MS, Scheduler, US } from "../../src/sim/scheduler.ts";
 
-const options = (flags: string): ClusterOptions => ({
+const options = (flags: string, spares: number): ClusterOptions => ({
   nodes: 3,
+  spares,
   flags: parseFlags(flags),
   tickNs: 10 * MS,
   raft: { electionTicks: 10, heartbeatTicks: 1 },
@@ -25,9 +25,9 @@ const options = (flags: string): ClusterOptions => ({
   clockDrift: 0,
 });
 
-function boot(flags = "all", seed = 1) {
+function boot(flags = "all", seed = 1, spares = 0) {
   const sched = new Scheduler(seed);
-  const cluster = new Cluster(sched, options(flags), new Invariants(() => sched.now), new Digest());
+  const cluster = new Cluster(sched, options(flags, spares), new Digest());
   cluster.start();
   const until = (what: string, cond: () => boolean, withinNs = 5000 * MS): void => {
     if (!cond()) sched.runUntil(sched.now + withinNs, cond);
@@ -49,12 +49,44 @@ function boot(flags = "all", seed = 1) {
 }
 
 describe("simulated cluster", () => {
-  it("elects one leader and replicates a write to every node's state machine", () => {
-    const { cluster, until, put } = boot();
+  it("elects one leader and replicates a write to every member's state machine", () => {
+    const { cluster, until, put } = boot("all", 1, 1);
     until("a leader", () => cluster.leader() !== 0);
     put("k", "v1");
-    until("applied everywhere", () => cluster.applied().every((n) => n.get("k") !== null));
-    expect(cluster.applied().map((n) => new TextDecoder().decode(n.get("k")!))).toEqual(["v1", "v1", "v1"]);
+    until("applied everywhere", () => cluster.applied(cluster.members()).every((n) => n.get("k") !== null));
+    expect(cluster.members()).toEqual([1, 2, 3]);
+    expect(cluster.applied([1, 2, 3]).map((n) => new TextDecoder().decode(n.get("k")!))).toEqual(["v1", "v1", "v1"]);
+    expect(cluster.applied([4])[0]!.get("k")).toBeNull(); // the spare is not a member
+  });
+
+  it("adds the spare as a learner, promotes it, and the leader removes itself", () => {
+    const { cluster, sched, until, put, applied } = boot("all", 1, 1);
+    until("a leader", () => cluster.leader() !== 0);
+    for (let i = 0; i < 30; i++) put(`k${i}`, "x"); // past a compaction (snapshotEvery 20)
+    until("applied", () => applied(cluster.leader()) > 30);
+    const first = cluster.leader();
+    const change = (op: "add-learner" | "promote" | "remove", id: number): void => {
+      const before = cluster.memberChanges;
+      const retry = (): void => {
+        if (cluster.memberChanges > before) return;
+        const leader = cluster.leader();
+        if (leader !== 0) cluster.changeMembers(leader, { op, id });
+        sched.after(50 * MS, retry);
+      };
+      retry();
+      until(`${op} ${id} committed`, () => cluster.memberChanges > before);
+    };
+    change("add-learner", 4);
+    until("the learner caught up", () => applied(4) === applied(first));
+    expect(cluster.conf(first)).toMatchObject({ voters: [1, 2, 3], learners: [4] });
+    change("promote", 4);
+    change("remove", first);
+    until("a new leader", () => ![0, first].includes(cluster.leader()));
+    expect(cluster.members()).toEqual([1, 2, 3, 4].filter((id) => id !== first));
+    put("after", "y");
+    until("applied by the members", () => cluster.applied(cluster.members()).every((n) => n.get("after") !== null));
+    sched.runUntil(sched.now + 2000 * MS);
+    expect(cluster.node(first).status().role).toBe("follower"); // removed: it never campaigns again
   });
 
   it("a paused node processes nothing, then catches up when resumed", () => {

@@ -3,7 +3,12 @@
 import { describe, expect, it } from "vitest";
 import type { HistoryEvent } from "../../src/check/history.ts";
 import type { Entry } from "../../src/core/types.ts";
-import { checkAcknowledgedWrites, Invariants, InvariantViolation } from "../../src/sim/invariants.ts";
+import {
+  checkAcknowledgedWrites,
+  type DurableProbe,
+  Invariants,
+  InvariantViolation,
+} from "../../src/sim/invariants.ts";
 
 const utf8 = new TextEncoder();
 const e = (index: number, term: number, data = `e${index}`): Entry => ({ index, term, data: utf8.encode(data) });
@@ -19,17 +24,18 @@ function violation(fn: () => void): InvariantViolation {
   throw new Error("no violation detected");
 }
 
-const setup = () => new Invariants(() => 42_000_000);
+/** By default every node holds every entry durably (the commit quorum check always passes). */
+const setup = (holds: DurableProbe = () => true) => new Invariants(() => 42_000_000, holds);
 
 describe("invariants accept a correct run", () => {
   it("replication, commit, a new leader with the committed log, snapshots and a crash", () => {
     const inv = setup();
     for (const n of [1, 2, 3]) inv.onAppend(n, log(1, 1, 1));
-    inv.onStatus(1, { role: "leader", term: 1, commit: 3 });
+    inv.onStatus(1, { role: "leader", term: 1, commit: 3, voters: [1, 2, 3] });
     for (const n of [1, 2, 3]) for (const x of log(1, 1, 1)) inv.onApply(n, x);
     inv.onAppend(3, [e(4, 1, "uncommitted")]);
     inv.onAppend(3, [e(4, 2, "new")]); // an uncommitted entry may be replaced
-    inv.onStatus(2, { role: "leader", term: 2, commit: 3 });
+    inv.onStatus(2, { role: "leader", term: 2, commit: 3, voters: [1, 2, 3] });
     inv.onCompact(1, 3);
     inv.onRecover(2, 0, 0, log(1, 1));
     inv.onRestore(2, 0);
@@ -43,9 +49,9 @@ describe("invariants accept a correct run", () => {
 describe("each invariant detects a planted violation", () => {
   it("election safety: two leaders in one term", () => {
     const inv = setup();
-    inv.onStatus(1, { role: "leader", term: 2, commit: 0 });
-    inv.onStatus(3, { role: "follower", term: 2, commit: 0 });
-    const v = violation(() => inv.onStatus(3, { role: "leader", term: 2, commit: 0 }));
+    inv.onStatus(1, { role: "leader", term: 2, commit: 0, voters: [1, 2, 3] });
+    inv.onStatus(3, { role: "follower", term: 2, commit: 0, voters: [1, 2, 3] });
+    const v = violation(() => inv.onStatus(3, { role: "leader", term: 2, commit: 0, voters: [1, 2, 3] }));
     expect(v.invariant).toBe("election safety");
     expect(v.node).toBe(3);
     expect(v.message).toMatch(/nodes 1 and 3 are both leaders of term 2/);
@@ -79,10 +85,39 @@ describe("each invariant detects a planted violation", () => {
     const inv = setup();
     inv.onAppend(1, log(1, 1, 1));
     inv.onAppend(2, log(1, 1));
-    inv.onStatus(1, { role: "leader", term: 1, commit: 3 });
-    const v = violation(() => inv.onStatus(2, { role: "leader", term: 2, commit: 2 }));
+    inv.onStatus(1, { role: "leader", term: 1, commit: 3, voters: [1, 2, 3] });
+    const v = violation(() => inv.onStatus(2, { role: "leader", term: 2, commit: 2, voters: [1, 2, 3] }));
     expect(v.invariant).toBe("leader completeness");
     expect([v.node, v.index]).toEqual([2, 3]);
+  });
+
+  it("commit quorum: a leader commits an entry a majority of its voters does not hold", () => {
+    // Nodes 1 and 4 hold entry 2 of term 1; node 4 is a learner, so it does not count.
+    const held = new Set([1, 4]);
+    const inv = setup((node, index) => index <= 1 || held.has(node));
+    inv.onAppend(1, log(1, 1));
+    inv.onStatus(1, { role: "leader", term: 1, commit: 1, voters: [1, 2, 3] });
+    const v = violation(() => inv.onStatus(1, { role: "leader", term: 1, commit: 2, voters: [1, 2, 3] }));
+    expect(v.invariant).toBe("commit quorum");
+    expect([v.node, v.index]).toEqual([1, 2]);
+    expect(v.message).toMatch(/only nodes 1 of voters 1,2,3 hold it durably/);
+    // With node 4 a voter of four, two of four are still no majority; with node 2 too, three are.
+    const four = setup((node, index) => index <= 1 || held.has(node));
+    four.onStatus(1, { role: "leader", term: 1, commit: 1, voters: [1, 2, 3, 4] });
+    expect(
+      violation(() => four.onStatus(1, { role: "leader", term: 1, commit: 2, voters: [1, 2, 3, 4] })).invariant,
+    ).toBe("commit quorum");
+    held.add(2);
+    const three = setup((node, index) => index <= 1 || held.has(node));
+    three.onStatus(1, { role: "leader", term: 1, commit: 1, voters: [1, 2, 3, 4] });
+    three.onStatus(1, { role: "leader", term: 1, commit: 2, voters: [1, 2, 3, 4] });
+  });
+
+  it("election safety: a leader that is no voter of its configuration", () => {
+    const inv = setup();
+    const v = violation(() => inv.onStatus(4, { role: "leader", term: 3, commit: 0, voters: [1, 2, 3] }));
+    expect(v.invariant).toBe("election safety");
+    expect(v.message).toMatch(/no voter of its configuration/);
   });
 
   it("leader completeness: a committed entry is overwritten in a log", () => {

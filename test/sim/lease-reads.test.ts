@@ -12,7 +12,6 @@ import { encodeCommand } from "../../src/node/kv-command.ts";
 import { readSettings } from "../../src/node/read-mode.ts";
 import { Cluster } from "../../src/sim/cluster.ts";
 import { Digest } from "../../src/sim/digest.ts";
-import { Invariants } from "../../src/sim/invariants.ts";
 import { isolate } from "../../src/sim/network.ts";
 import { runSeed } from "../../src/sim/run.ts";
 import { MS, Scheduler, US } from "../../src/sim/scheduler.ts";
@@ -30,6 +29,7 @@ function cutOffLeaderReads(rates: readonly number[], maxClockDriftMs: number): H
     sched,
     {
       nodes: 3,
+      spares: 0,
       flags: parseFlags("all"),
       tickNs: 10 * MS,
       raft: { electionTicks: 10, heartbeatTicks: 1, ...readSettings("lease", 10, 10, maxClockDriftMs) },
@@ -40,7 +40,6 @@ function cutOffLeaderReads(rates: readonly number[], maxClockDriftMs: number): H
       clockDrift: 0,
       clockRates: rates,
     },
-    new Invariants(() => sched.now),
     new Digest(),
   );
   const history: HistoryEvent[] = [];

@@ -3,6 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CompactedError } from "../../src/core/log-reader.ts";
+import { confEntry, decodeConfState, initialConf } from "../../src/core/membership.ts";
+import { EntryType } from "../../src/core/types.ts";
 import { decodeHardState } from "../../src/storage/codec.ts";
 import { StorageLockedError } from "../../src/storage/errors.ts";
 import { FileStore } from "../../src/storage/file-store.ts";
@@ -49,6 +51,22 @@ describe("FileStore", () => {
     expect(s.term(4)).toBe(2);
     expect(s.entries(1, 5, 4).map((e) => e.index)).toEqual([1, 2]); // maxBytes: "e1"+"e2"
     expect(s.entries(4, 5, 0).length).toBe(1); // at least one
+    s.close();
+  });
+
+  it("keeps configuration entries and a snapshot's configuration across a restart", async () => {
+    const dir = tempDir();
+    let s = FileStore.open(dir);
+    const conf = { voters: [1, 2, 3], learners: [4], addresses: { 4: "http://h:7004 ws://h:7104" } };
+    s.append([entry(1, 1), confEntry(2, 1, conf), entry(3, 1)]);
+    await syncOf(s);
+    s = reopen(s, dir);
+    const [e1, e2, e3] = s.entries(1, 4, Infinity);
+    expect([e1!.type, e2!.type, e3!.type]).toEqual([undefined, EntryType.ConfChange, undefined]);
+    expect(decodeConfState(e2!.data)).toEqual(conf);
+    s.compact({ meta: { index: 3, term: 1, conf }, data: new Uint8Array(0) });
+    s = reopen(s, dir);
+    expect(s.snapshot().meta.conf).toEqual(conf);
     s.close();
   });
 
@@ -146,7 +164,7 @@ describe("FileStore", () => {
     expect(() => s.term(39)).toThrow(CompactedError);
     expect(() => s.entries(40, 42, Infinity)).toThrow(CompactedError);
     s = reopen(s, dir, { segmentBytes: 256 });
-    expect(s.snapshot().meta).toEqual({ index: 40, term: 2, voters: [1, 2, 3] });
+    expect(s.snapshot().meta).toEqual({ index: 40, term: 2, conf: initialConf([1, 2, 3]) });
     expect(new TextDecoder().decode(s.snapshot().data)).toBe("state@40");
     expect(s.term(40)).toBe(2);
     expect(dump(s).map(([i]) => i)).toEqual([41, 42, 43, 44, 45, 46, 47, 48, 49, 50]);

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { initialConf } from "../../src/core/membership.ts";
 import type { Entry, Snapshot } from "../../src/core/types.ts";
 import type { RaftStore } from "../../src/storage/store.ts";
 
@@ -17,7 +18,7 @@ export function entries(from: number, to: number, term: number): Entry[] {
 }
 
 export function snapshotAt(index: number, term: number, text = `state@${index}`): Snapshot {
-  return { meta: { index, term, voters: [1, 2, 3] }, data: new TextEncoder().encode(text) };
+  return { meta: { index, term, conf: initialConf([1, 2, 3]) }, data: new TextEncoder().encode(text) };
 }
 
 export function syncOf(store: RaftStore): Promise<void> {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { confEntry, initialConf } from "../../src/core/membership.ts";
 import { type Message, MessageType } from "../../src/core/types.ts";
 import { CodecError, decodeMessages, encodeMessages } from "../../src/transport/codec.ts";
 import { arbMessage, message } from "./messages.ts";
@@ -39,6 +40,7 @@ const EXAMPLES: Message[] = [
     entries: [
       { index: 42, term: 3, data: bytes(64, 1) },
       { index: 43, term: 3, data: new Uint8Array(0) },
+      confEntry(44, 3, { voters: [1, 2, 3], learners: [4], addresses: { 4: "http://h:7004 ws://h:7104" } }),
     ],
   }),
   message({ type: MessageType.AppResp, from: 2, to: 1, term: 3, index: 43 }),
@@ -52,7 +54,10 @@ const EXAMPLES: Message[] = [
   message({
     type: MessageType.Snap,
     term: 3,
-    snapshot: { meta: { index: 1000, term: 3, voters: [1, 2, 3] }, data: bytes(5000, 7) },
+    snapshot: {
+      meta: { index: 1000, term: 3, conf: { voters: [1, 2], learners: [5], addresses: { 5: "x" } } },
+      data: bytes(5000, 7),
+    },
   }),
   message({ type: MessageType.TimeoutNow, term: 3 }),
 ];
@@ -78,7 +83,7 @@ describe("codec round trip", () => {
     const snap = message({
       type: MessageType.Snap,
       term: 9,
-      snapshot: { meta: { index: 7e6, term: 8, voters: [1, 2, 3, 4, 5] }, data: bytes(4 << 20, 3) },
+      snapshot: { meta: { index: 7e6, term: 8, conf: initialConf([1, 2, 3, 4, 5]) }, data: bytes(4 << 20, 3) },
     });
     const [a, s] = roundTrip([app, snap]);
     expect(plain(a!)).toEqual(plain(app));

@@ -1,8 +1,9 @@
 // fast-check generators of every Message shape the codec must carry.
 
 import fc from "fast-check";
+import { confEntry } from "../../src/core/membership.ts";
 import { makeMessage } from "../../src/core/message.ts";
-import { type Entry, type Message, MessageType } from "../../src/core/types.ts";
+import { type ConfState, type Entry, type Message, MessageType } from "../../src/core/types.ts";
 
 const ALL_TYPES = [
   MessageType.App,
@@ -41,11 +42,32 @@ export const arbUint = fc.oneof(
 
 const arbBytes = fc.uint8Array({ maxLength: 300 });
 
+/** Any valid configuration: distinct voters and learners, addresses for some members. */
+export const arbConf: fc.Arbitrary<ConfState> = fc
+  .tuple(
+    fc.uniqueArray(fc.integer({ min: 1, max: 2 ** 32 - 1 }), { maxLength: 9 }),
+    fc.nat(9),
+    fc.array(fc.string({ maxLength: 40 }), { maxLength: 9 }),
+  )
+  .map(([ids, split, addrs]) => ({
+    voters: ids.slice(0, split),
+    learners: ids.slice(split),
+    addresses: Object.fromEntries(addrs.slice(0, ids.length).map((a, i) => [ids[i]!, a])),
+  }));
+
 const arbEntries: fc.Arbitrary<Entry[]> = fc.oneof(
   // Consecutive indexes, as in AppendEntries.
   fc
     .tuple(fc.nat(1_000_000), fc.array(fc.tuple(arbUint, arbBytes), { maxLength: 40 }))
     .map(([first, list]) => list.map(([term, data], i) => ({ index: first + i, term, data }))),
+  // With configuration entries among them.
+  fc
+    .tuple(fc.nat(1_000_000), fc.array(fc.tuple(arbUint, arbBytes, fc.option(arbConf)), { maxLength: 10 }))
+    .map(([first, list]) =>
+      list.map(([term, data, conf], i) =>
+        conf === null ? { index: first + i, term, data } : confEntry(first + i, term, conf),
+      ),
+    ),
   // Anything the type allows.
   fc.array(fc.record({ index: arbUint, term: arbUint, data: arbBytes }), { maxLength: 10 }),
 );
@@ -65,7 +87,7 @@ export const arbMessage: fc.Arbitrary<Message> = fc.record({
   ctx: arbUint,
   snapshot: fc.option(
     fc.record({
-      meta: fc.record({ index: arbUint, term: arbUint, voters: fc.array(arbUint, { maxLength: 9 }) }),
+      meta: fc.record({ index: arbUint, term: arbUint, conf: arbConf }),
       data: fc.uint8Array({ maxLength: 2000 }),
     }),
   ),

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { initialConf } from "../../src/core/membership.ts";
 import { type Message, MessageType } from "../../src/core/types.ts";
 import { encodeMessages } from "../../src/transport/codec.ts";
 import { handshakeHeaders } from "../../src/transport/peer-auth.ts";
@@ -46,6 +47,32 @@ const app = (from: number, to: number, index: number): Message =>
   });
 
 describe("PeerTransport", () => {
+  it("takes a peer added at run time: dials it, accepts its connection, and follows it to a new address", async () => {
+    const [pa, pb, pc] = await Promise.all([freePort(), freePort(), freePort()]);
+    const a = node(1, pa!, {});
+    const b = node(2, pb!, { 1: pa! });
+    await Promise.all([a.t.start(), b.t.start()]);
+    a.t.send([app(1, 2, 1)]);
+    // Unknown to node 1: not sent, and node 2's connection is refused.
+    await waitUntil(() => b.t.stats().refusedByPeer > 0, "node 2 refused by node 1");
+    expect(a.t.stats().droppedUnroutable).toBe(1);
+    a.t.setPeer(2, url(pb!));
+    await waitUntil(() => a.t.stats().peers.some((p) => p.id === 2 && p.connected && p.inbound), "both ways up");
+    a.t.send([app(1, 2, 2)]);
+    b.t.send([app(2, 1, 3)]);
+    await waitUntil(() => b.received().length === 1 && a.received().length === 1, "one message each way");
+    expect(b.received()[0]!.index).toBe(2);
+    // Node 2 comes back on another port: node 1 follows it there.
+    await b.t.close();
+    const moved = node(2, pc!, { 1: pa! });
+    await moved.t.start();
+    a.t.setPeer(2, url(pc!));
+    await waitUntil(() => a.t.stats().peers.some((p) => p.id === 2 && p.connected), "reconnected at the new port");
+    a.t.send([app(1, 2, 4)]);
+    await waitUntil(() => moved.received().length === 1, "delivered at the new address");
+    expect(a.t.stats().peers.filter((p) => p.id === 2)).toHaveLength(1);
+  });
+
   it("exchanges messages both ways between three nodes", async () => {
     const nodes = await cluster(3);
     for (const from of nodes) {
@@ -197,7 +224,7 @@ describe("PeerTransport", () => {
       from: 1,
       to: 2,
       term: 3,
-      snapshot: { meta: { index: 500, term: 3, voters: [1, 2] }, data },
+      snapshot: { meta: { index: 500, term: 3, conf: initialConf([1, 2]) }, data },
     });
     a.t.send([snap]);
     // The core re-sends a snapshot it has no answer for; a copy sent while one streams is not restarted.
@@ -206,7 +233,7 @@ describe("PeerTransport", () => {
     const got = b.received()[0]!;
     expect(got.type).toBe(MessageType.Snap);
     expect(got.term).toBe(3);
-    expect(got.snapshot!.meta).toEqual({ index: 500, term: 3, voters: [1, 2] });
+    expect(got.snapshot!.meta).toEqual({ index: 500, term: 3, conf: initialConf([1, 2]) });
     expect(Buffer.compare(got.snapshot!.data, data)).toBe(0);
     a.t.send([message({ type: MessageType.Heartbeat, from: 1, to: 2, term: 3 })]);
     await waitUntil(() => b.received().length === 2, "a heartbeat after it");

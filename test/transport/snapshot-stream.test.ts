@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { initialConf } from "../../src/core/membership.ts";
 import { type Message, MessageType } from "../../src/core/types.ts";
 import { CodecError, decodeSnapshotChunk, encodeSnapshotChunk, type SnapshotChunk } from "../../src/transport/codec.ts";
 import { OutgoingSnapshot, SnapshotAssembler } from "../../src/transport/snapshot-stream.ts";
@@ -12,7 +13,7 @@ const snapMsg = (from: number, term: number, index: number, bytes: number, seed 
     from,
     to: 9,
     term,
-    snapshot: { meta: { index, term, voters: [from, 9] }, data },
+    snapshot: { meta: { index, term, conf: initialConf([from, 9]) }, data },
   });
 };
 

@@ -4,10 +4,11 @@
 
 import { configFromFlags, type RaftConfig } from "../../../src/core/config.ts";
 import { parseFlags } from "../../../src/core/flags.ts";
+import type { ConfChangeOp } from "../../../src/core/membership.ts";
 import { RawNode } from "../../../src/core/raw-node.ts";
-import type { Message, NodeId, Ready } from "../../../src/core/types.ts";
+import { EntryType, type Message, type NodeId, type Ready } from "../../../src/core/types.ts";
 import { MemLog } from "./mem-log.ts";
-import { renderEntries, renderMessage, renderReady } from "./render.ts";
+import { renderConf, renderEntries, renderMessage, renderReady } from "./render.ts";
 
 const enc = new TextEncoder();
 
@@ -30,13 +31,16 @@ export class Cluster {
   net: Message[] = [];
   private readonly isolated = new Set<NodeId>();
 
-  /** Adds `n` nodes (ids continue from the last), all voters of one cluster; `now` is their clock. */
+  /**
+   * Adds `n` nodes (ids continue from the last), all voters of one cluster; `joining` nodes have no
+   * configuration instead (they wait to be added to a running cluster); `now` is their clock.
+   */
   addNodes(
     n: number,
-    opts: { flags?: string; overrides?: Partial<RaftConfig>; now?: (id: NodeId) => number } = {},
+    opts: { flags?: string; overrides?: Partial<RaftConfig>; joining?: boolean; now?: (id: NodeId) => number } = {},
   ): string[] {
     const start = this.nodes.size + 1;
-    const voters = Array.from({ length: start + n - 1 }, (_, i) => i + 1);
+    const voters = opts.joining ? [] : Array.from({ length: start + n - 1 }, (_, i) => i + 1);
     const out: string[] = [];
     for (let id = start; id < start + n; id++) {
       const cfg = configFromFlags(id, voters, parseFlags(opts.flags ?? "none"), { seed: id, ...opts.overrides });
@@ -87,6 +91,20 @@ export class Cluster {
     return [r.ok ? `ok index=${r.index} term=${r.term}` : `rejected: ${r.reason}`];
   }
 
+  /** Proposes a membership change on `id`. */
+  changeConf(id: NodeId, op: ConfChangeOp, target: NodeId, address?: string): string[] {
+    const r = this.get(id).node.proposeConfChange({ op, id: target, ...(address ? { address } : {}) });
+    if (r.ok) return [`ok index=${r.index} term=${r.term}`];
+    return [`rejected: ${r.reason}${"detail" in r ? `: ${r.detail}` : ""}`];
+  }
+
+  /** The configuration in force on `id`, and whether its entry is committed. */
+  conf(id: NodeId): string[] {
+    const s = this.get(id).node.status();
+    const state = s.confIndex <= s.commit ? "committed" : "uncommitted";
+    return [`${id}: ${renderConf(s.conf)} (index ${s.confIndex}, ${state})`];
+  }
+
   readIndex(id: NodeId, ctx: number): string[] {
     return [this.get(id).node.readIndex(ctx) ? "ok" : "rejected: not leader"];
   }
@@ -102,7 +120,9 @@ export class Cluster {
       n.unpersisted.push(rd);
     }
     if (rd.snapshot) n.applied = [`<snapshot ${rd.snapshot.meta.index}>`];
-    for (const e of rd.committedEntries) n.applied.push(new TextDecoder().decode(e.data));
+    for (const e of rd.committedEntries) {
+      n.applied.push(e.type === EntryType.ConfChange ? "<conf>" : new TextDecoder().decode(e.data));
+    }
     const ce = rd.committedEntries;
     if (ce.length > 0) n.node.onApplied(ce[ce.length - 1]!.index);
     return renderReady(id, rd);
@@ -201,7 +221,7 @@ export class Cluster {
 
   compact(id: NodeId, index: number): string[] {
     const n = this.get(id);
-    n.log.compact(index, enc.encode(`state@${index}`), n.cfg.voters);
+    n.log.compact(index, enc.encode(`state@${index}`), n.node.confAt(index));
     return [`${id} log now [${n.log.firstIndex()}, ${n.log.lastIndex()}]`];
   }
 

@@ -9,8 +9,11 @@
 // `runScript` executes the commands against a Cluster and returns the file with every output block
 // replaced by what actually happened; the test compares it with the file (or rewrites the file when
 // REWRITE=1). Commands:
-//   add-nodes N [flags=COMBO] [field=value ...]   (RaftConfig overrides, e.g. maxInflight=4)
+//   add-nodes N [flags=COMBO] [joining=true] [field=value ...]   (RaftConfig overrides, e.g. maxInflight=4;
+//                                                 joining: no configuration, to be added at run time)
 //   campaign ID | tick ID [N] | propose ID V... | read-index ID CTX
+//   add-learner ID NODE [addr=A] | promote ID NODE | remove ID NODE   (a membership change proposed on ID)
+//   conf ID...                                    (the configuration in force)
 //   process-ready ID... | persist ID... | stabilize [ID...]
 //   deliver-msgs [from=ID] [to=ID] [drop=ID]      (drop=ID discards the messages to ID)
 //   crash ID | compact ID INDEX | partition ID | heal [ID] | status ID... | log ID...
@@ -63,12 +66,18 @@ function execute(c: Cluster, command: string): string[] {
   const each = (f: (id: number) => string[]): string[] => ids.flatMap(f);
   switch (name) {
     case "add-nodes": {
-      const { flags, ...rest } = kv;
+      const { flags, joining, ...rest } = kv;
       const overrides = Object.fromEntries(
         Object.entries(rest).map(([k, v]) => [k, parseValue(v)]),
       ) as Partial<RaftConfig>;
-      return c.addNodes(ids[0]!, { flags: flags ?? "none", overrides });
+      return c.addNodes(ids[0]!, { flags: flags ?? "none", overrides, joining: joining === "true" });
     }
+    case "add-learner":
+    case "promote":
+    case "remove":
+      return c.changeConf(ids[0]!, name, ids[1]!, kv.addr);
+    case "conf":
+      return each((id) => c.conf(id));
     case "campaign":
       return c.campaign(ids[0]!);
     case "tick":

@@ -2,11 +2,14 @@
 // minus the disk). Only durable state lives here: a test writes a Ready into it when it "persists".
 
 import { CompactedError, type LogReader } from "../../../src/core/log-reader.ts";
-import type { Entry, HardState, Snapshot } from "../../../src/core/types.ts";
+import type { ConfState, Entry, HardState, Snapshot } from "../../../src/core/types.ts";
 
 export class MemLog implements LogReader {
   hardState: HardState = { term: 0, vote: 0, commit: 0 };
-  snap: Snapshot = { meta: { index: 0, term: 0, voters: [] }, data: new Uint8Array(0) };
+  snap: Snapshot = {
+    meta: { index: 0, term: 0, conf: { voters: [], learners: [], addresses: {} } },
+    data: new Uint8Array(0),
+  };
   /** Entries after the snapshot. */
   ents: Entry[] = [];
 
@@ -68,9 +71,9 @@ export class MemLog implements LogReader {
   }
 
   /** Drops entries up to `index` behind a snapshot of the state machine at `index`. */
-  compact(index: number, data: Uint8Array, voters: readonly number[]): void {
+  compact(index: number, data: Uint8Array, conf: ConfState): void {
     const term = this.term(index);
     this.ents = this.ents.slice(index - this.snap.meta.index);
-    this.snap = { meta: { index, term, voters }, data };
+    this.snap = { meta: { index, term, conf }, data };
   }
 }

@@ -1,7 +1,15 @@
 // Deterministic one-line renderings of the core's data, for golden transcripts and failure messages.
 // Entries are term/index as in etcd-io/raft's transcripts.
 
-import { type Entry, type Message, MessageType, type Ready } from "../../../src/core/types.ts";
+import { decodeConfState } from "../../../src/core/membership.ts";
+import {
+  type ConfState,
+  type Entry,
+  EntryType,
+  type Message,
+  MessageType,
+  type Ready,
+} from "../../../src/core/types.ts";
 
 const dec = new TextDecoder();
 
@@ -18,7 +26,15 @@ export const TYPE_NAMES: Record<number, string> = {
   [MessageType.TimeoutNow]: "TimeoutNow",
 };
 
+/** A configuration as `v=1,2,3 l=4` (addresses, when any, as `4@addr`). */
+export function renderConf(c: ConfState): string {
+  const ids = (xs: readonly number[]): string =>
+    xs.map((id) => (c.addresses[id] ? `${id}@${c.addresses[id]}` : id)).join(",");
+  return `v=${ids(c.voters)} l=${ids(c.learners)}`;
+}
+
 export function renderEntry(e: Entry): string {
+  if (e.type === EntryType.ConfChange) return `${e.term}/${e.index} conf(${renderConf(decodeConfState(e.data))})`;
   return `${e.term}/${e.index} ${JSON.stringify(dec.decode(e.data))}`;
 }
 
@@ -56,6 +72,7 @@ export function renderMessage(m: Message): string {
 export function renderReady(id: number, rd: Ready): string[] {
   const out = [`> ${id} ready ${rd.seq}`];
   if (rd.softState) out.push(`  soft: ${rd.softState.role} leader=${rd.softState.leader}`);
+  if (rd.conf) out.push(`  conf: ${renderConf(rd.conf)}`);
   if (rd.hardState)
     out.push(`  hard: term=${rd.hardState.term} vote=${rd.hardState.vote} commit=${rd.hardState.commit}`);
   if (rd.snapshot) out.push(`  snapshot: ${rd.snapshot.meta.term}/${rd.snapshot.meta.index}`);

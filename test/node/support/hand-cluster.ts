@@ -49,7 +49,6 @@ export class HandCluster {
           flags: parseFlags(flags),
           configFor,
           stateMachine: sm,
-          voters: VOTERS,
           send: (msgs) => void this.net.push(...msgs),
           // An apply loop that runs from the same queue (not setImmediate): the test stays synchronous.
           asyncApplier: {
