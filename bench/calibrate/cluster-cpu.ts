@@ -1,0 +1,84 @@
+// CPU per write from short runs of the real node: a closed-loop write load on a 1-node and on a
+// 3-node cluster started as the bench starts its cells (bench/cell.ts), with the CPU accounting of
+// the bench's cells (each process's CPU over the measured window ÷ acknowledged writes). All flags
+// on and 32 connections, the most batching a default cell gets: the cheapest writes, so ceilings
+// computed from these costs hold for every combination (a less batched cell pays more per write).
+
+import { type CellContext, runCell } from "../cell.ts";
+import { ENVIRONMENTS } from "../environments.ts";
+import type { LoadRunner } from "../load/loadgen.ts";
+import type { Cell, CellConfig } from "../results.ts";
+import type { Cost } from "./calibration.ts";
+
+const CONNECTIONS = 32;
+const LEADER_TIMEOUT_MS = 15_000;
+
+export interface ClusterCosts {
+  readonly httpUs: Cost;
+  readonly leaderCpuUsPerWrite: Cost;
+  readonly followerCpuUsPerWrite: Cost;
+  readonly loadgenCpuUsPerWrite: Cost;
+}
+
+export interface ClusterRunOptions {
+  readonly loadgen: LoadRunner;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly valueSize: number;
+  /** Told before each run starts. */
+  readonly onRun: (size: number) => void;
+}
+
+export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCosts> {
+  o.onRun(1);
+  const single = await run(1, o);
+  o.onRun(3);
+  const three = await run(3, o);
+  const method = (what: string, cell: Cell): string =>
+    `${what}'s CPU over a ${cell.durationS} s window ÷ ${cell.requests} writes acknowledged ` +
+    `(${cell.size}-node cluster, flags all, ${CONNECTIONS} connections, ${cell.valueSize}-byte values)`;
+  const cost = (cell: Cell, role: string, what: string): Cost => {
+    const per = cell.cpu.filter((u) => u.role === role).map((u) => u.cpuUsPerOp ?? 0);
+    const us = per.reduce((a, b) => a + b, 0) / per.length;
+    if (!(us > 0)) throw new Error(`the ${cell.size}-node run measured no CPU for its ${role}`);
+    return { us, samples: cell.requests, method: method(what, cell) };
+  };
+  return {
+    httpUs: cost(single, "leader", "the 1-node cluster's node"),
+    leaderCpuUsPerWrite: cost(three, "leader", "the leader"),
+    followerCpuUsPerWrite: cost(three, "follower", "each follower (mean)"),
+    loadgenCpuUsPerWrite: cost(three, "loadgen", "the load generator"),
+  };
+}
+
+async function run(size: number, o: ClusterRunOptions): Promise<Cell> {
+  const config: CellConfig = {
+    system: "raftlab",
+    flags: "all",
+    size,
+    connections: CONNECTIONS,
+    rate: null,
+    rep: 0,
+    durationS: o.durationS,
+    warmupS: o.warmupS,
+    valueSize: o.valueSize,
+    keys: 1000,
+    keyDist: "uniform",
+    readRatio: 0,
+    netJitterMs: 0,
+    netLoss: 0,
+    ...ENVIRONMENTS.loopback,
+  };
+  const ctx: CellContext = {
+    loadgen: o.loadgen,
+    leaderTimeoutMs: LEADER_TIMEOUT_MS,
+    maxOutstanding: CONNECTIONS,
+    nodeArgs: [],
+    verbose: false,
+    target: null,
+    onSystem: () => {},
+  };
+  const cell = await runCell(config, ctx);
+  if (cell.status !== "ok") throw new Error(`the ${size}-node calibration run failed: ${cell.error}`);
+  return cell;
+}
