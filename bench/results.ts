@@ -2,6 +2,7 @@
 // `results.json`: change these types only compatibly (add fields; never rename or remove one).
 
 import type { Mechanism, MechanismWindow } from "../src/node/mechanism-counters.ts";
+import type { Calibration } from "./calibrate/calibration.ts";
 import type { MachineInfo } from "./machine.ts";
 
 export interface LatencyMs {
@@ -284,6 +285,11 @@ export interface Results {
    * with the final report (the report recomputes them from `cells`).
    */
   readonly effects?: readonly EffectEntry[];
+  /**
+   * This machine's primitive costs, taken before the cells (`bench --calibrate`, bench/calibrate/):
+   * the input of each cell's bounds in the report. Absent in older runs and with `--calibrate off`.
+   */
+  readonly calibration?: Calibration;
   /** Micro-benchmark figures, when the run included them. */
   readonly micro?: readonly {
     readonly file: string;

@@ -8,6 +8,7 @@ import { type CellContext, runCell } from "../cell.ts";
 import { ENVIRONMENTS } from "../environments.ts";
 import type { LoadRunner } from "../load/loadgen.ts";
 import type { Cell, CellConfig } from "../results.ts";
+import type { SystemUnderTest } from "../systems/system.ts";
 import type { Cost } from "./calibration.ts";
 
 const CONNECTIONS = 32;
@@ -27,6 +28,8 @@ export interface ClusterRunOptions {
   readonly valueSize: number;
   /** Told before each run starts. */
   readonly onRun: (size: number) => void;
+  /** Told about each cluster as soon as it exists, so an abort can stop it. */
+  readonly onSystem?: (system: SystemUnderTest) => void;
 }
 
 export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCosts> {
@@ -76,7 +79,7 @@ async function run(size: number, o: ClusterRunOptions): Promise<Cell> {
     nodeArgs: [],
     verbose: false,
     target: null,
-    onSystem: () => {},
+    onSystem: (s) => o.onSystem?.(s),
   };
   const cell = await runCell(config, ctx);
   if (cell.status !== "ok") throw new Error(`the ${size}-node calibration run failed: ${cell.error}`);

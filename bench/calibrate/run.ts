@@ -5,6 +5,7 @@
 import { Loadgen, type LoadRunner } from "../load/loadgen.ts";
 import { machineInfo } from "../machine.ts";
 import { useCompiledNodes } from "../node-build.ts";
+import type { SystemUnderTest } from "../systems/system.ts";
 import { measureApply } from "./apply.ts";
 import type { Calibration, Distribution } from "./calibration.ts";
 import { measureClusterCpu } from "./cluster-cpu.ts";
@@ -25,6 +26,8 @@ export interface CalibrateOptions {
   readonly log: (line: string) => void;
   /** The load generator to use (the bench's own); absent: one of its own. */
   readonly loadgen?: LoadRunner;
+  /** Told about each cluster the calibration starts, so an abort can stop it. */
+  readonly onSystem?: (system: SystemUnderTest) => void;
 }
 
 export async function calibrate(o: CalibrateOptions): Promise<Calibration> {
@@ -47,6 +50,7 @@ export async function calibrate(o: CalibrateOptions): Promise<Calibration> {
       durationS: plan.durationS,
       warmupS: plan.warmupS,
       valueSize: o.valueSize,
+      ...(o.onSystem ? { onSystem: o.onSystem } : {}),
       onRun: (size) =>
         o.log(`calibrate (${o.kind}): CPU per write, ${size}-node cluster, ${plan.warmupS + plan.durationS} s of load`),
     });

@@ -1,4 +1,4 @@
-// The analytic bounds against hand-computed cases (README "Bounds"). One calibration throughout:
+// The analytic bounds against hand-computed cases (README "Bounds"), all from one calibration:
 // fsync 500 µs, peer round trip 100 µs, a 1-node write 50 µs of CPU, the 3-node leader 80 µs, a
 // follower 40 µs, the load generator 30 µs, two cores.
 
@@ -11,25 +11,11 @@ import {
   throughputCeiling,
   unbounded,
 } from "../../bench/calibrate/bounds.ts";
-import type { Calibration } from "../../bench/calibrate/calibration.ts";
 import { ENVIRONMENTS } from "../../bench/environments.ts";
 import type { CellConfig } from "../../bench/results.ts";
+import { SAMPLE_CALIBRATION } from "../support/calibration.ts";
 
-const dist = (p50: number) => ({ p50, p90: p50, p99: p50, mean: p50, samples: 100, method: "test" });
-const cost = (us: number) => ({ us, samples: 100, method: "test" });
-
-const CAL: Calibration = {
-  kind: "full",
-  takenAt: "2026-01-01T00:00:00.000Z",
-  machine: { cores: 2 } as Calibration["machine"],
-  fsyncUs: { ...dist(500), recordBytes: 128 },
-  peerRttUs: dist(100),
-  httpUs: cost(50),
-  applyUs: cost(2),
-  leaderCpuUsPerWrite: cost(80),
-  followerCpuUsPerWrite: cost(40),
-  loadgenCpuUsPerWrite: cost(30),
-};
+const CAL = SAMPLE_CALIBRATION;
 
 const cell = (over: Partial<CellConfig> = {}): CellConfig => ({
   system: "raftlab",

@@ -6,21 +6,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCalibration } from "../../bench/calibrate/calibration.ts";
+import { SAMPLE_CALIBRATION } from "../support/calibration.ts";
 
-const dist = { p50: 10, p90: 20, p99: 30, mean: 12, samples: 5, method: "m" };
-const cost = { us: 5, samples: 5, method: "m" };
-const GOOD = {
-  kind: "short",
-  takenAt: "2026-01-01T00:00:00.000Z",
-  machine: { cores: 2 },
-  fsyncUs: { ...dist, recordBytes: 100 },
-  peerRttUs: dist,
-  httpUs: cost,
-  applyUs: cost,
-  leaderCpuUsPerWrite: cost,
-  followerCpuUsPerWrite: cost,
-  loadgenCpuUsPerWrite: cost,
-};
+const GOOD = SAMPLE_CALIBRATION;
+const cost = GOOD.applyUs;
 
 function file(content: string): string {
   const f = path.join(mkdtempSync(path.join(tmpdir(), "raftlab-cal-")), "calibration.json");
