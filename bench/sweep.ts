@@ -101,6 +101,7 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
         valueSize: o.valueSize,
         log: io.log,
         loadgen,
+        nodeArgs: ["--state-machine", o.stateMachine, ...o.nodeArgs],
         onSystem: (s) => (current = s),
       });
       current = null;

@@ -26,6 +26,8 @@ export interface ClusterRunOptions {
   readonly durationS: number;
   readonly warmupS: number;
   readonly valueSize: number;
+  /** `raftlab node` options for every node. */
+  readonly nodeArgs: readonly string[];
   /** Told before each run starts. */
   readonly onRun: (size: number) => void;
   /** Told about each cluster as soon as it exists, so an abort can stop it. */
@@ -76,7 +78,7 @@ async function run(size: number, o: ClusterRunOptions): Promise<Cell> {
     loadgen: o.loadgen,
     leaderTimeoutMs: LEADER_TIMEOUT_MS,
     maxOutstanding: CONNECTIONS,
-    nodeArgs: [],
+    nodeArgs: o.nodeArgs,
     verbose: false,
     target: null,
     onSystem: (s) => o.onSystem?.(s),

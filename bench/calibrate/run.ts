@@ -26,8 +26,12 @@ export interface CalibrateOptions {
   readonly log: (line: string) => void;
   /** The load generator to use (the bench's own); absent: one of its own. */
   readonly loadgen?: LoadRunner;
+  /** `raftlab node` options for the clusters' nodes (the bench's `--state-machine` and those after "--"). */
+  readonly nodeArgs?: readonly string[];
   /** Told about each cluster the calibration starts, so an abort can stop it. */
   readonly onSystem?: (system: SystemUnderTest) => void;
+  /** Aborting stops the cluster run at once; the calibration then rejects. */
+  readonly signal?: AbortSignal;
 }
 
 export async function calibrate(o: CalibrateOptions): Promise<Calibration> {
@@ -42,15 +46,26 @@ export async function calibrate(o: CalibrateOptions): Promise<Calibration> {
   o.log(`  peer round trip ${dist(peerRttUs)}`);
   const applyUs = measureApply(plan.applies, o.valueSize);
   o.log(`  apply ${applyUs.us} µs CPU per command (${applyUs.samples} commands)`);
+  if (o.signal?.aborted) throw new Error("calibration interrupted");
   const build = useCompiledNodes("calibrate", o.log);
   const loadgen = o.loadgen ?? new Loadgen();
+  let current: SystemUnderTest | null = null;
+  const abort = (): void => {
+    loadgen.kill();
+    void current?.stop();
+  };
+  o.signal?.addEventListener("abort", abort);
   try {
     const cpu = await measureClusterCpu({
       loadgen,
       durationS: plan.durationS,
       warmupS: plan.warmupS,
       valueSize: o.valueSize,
-      ...(o.onSystem ? { onSystem: o.onSystem } : {}),
+      nodeArgs: o.nodeArgs ?? [],
+      onSystem: (s) => {
+        current = s;
+        o.onSystem?.(s);
+      },
       onRun: (size) =>
         o.log(`calibrate (${o.kind}): CPU per write, ${size}-node cluster, ${plan.warmupS + plan.durationS} s of load`),
     });
@@ -60,6 +75,7 @@ export async function calibrate(o: CalibrateOptions): Promise<Calibration> {
     );
     return { kind: o.kind, takenAt, machine: machineInfo(), fsyncUs, peerRttUs, applyUs, ...cpu };
   } finally {
+    o.signal?.removeEventListener("abort", abort);
     if (!o.loadgen) await loadgen.close();
     build.release();
   }

@@ -42,8 +42,20 @@ export const calibrateCommand = command("calibrate", async (argv, io) => {
   }
   const kind = choiceOption("--kind", v.kind, ["full", "short"] as const);
   const valueSize = intOption("--value-size", v["value-size"], 0, 1 << 20);
-  const cal = await calibrate({ kind, valueSize, log: (line) => io.out(`${line}\n`) });
-  writeFileSync(v.out, `${JSON.stringify(cal, null, 2)}\n`);
-  io.out(`calibration: ${path.resolve(v.out)}\n`);
-  return 0;
+  const abort = new AbortController();
+  const stop = (): void => abort.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const cal = await calibrate({ kind, valueSize, log: (line) => io.out(`${line}\n`), signal: abort.signal });
+    writeFileSync(v.out, `${JSON.stringify(cal, null, 2)}\n`);
+    io.out(`calibration: ${path.resolve(v.out)}\n`);
+    return 0;
+  } catch (err) {
+    if (abort.signal.aborted) return 130;
+    throw err;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 });

@@ -55,6 +55,7 @@ describe("calibration measurements", () => {
         durationS: 0.5,
         warmupS: 0.2,
         valueSize: 64,
+        nodeArgs: [],
         onRun: (size) => runs.push(size),
       });
       expect(runs).toEqual([1, 3]);
