@@ -1,4 +1,4 @@
-// The analytic bounds of a cell (docs/DESIGN.md "Calibration and bounds"; README "Bounds"): from a
+// The analytic bounds of a cell (README and docs/DESIGN.md, "Calibration and bounds"): from a
 // calibration and the cell's environment and flags, the least latency and the most throughput the
 // implementation allows, and which limit binds. Each formula follows what the driver and the core
 // do under the flags (src/node/driver.ts, src/core/config.ts):

@@ -40,7 +40,7 @@ export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCo
   o.onRun(3);
   const three = await run(3, o);
   const method = (what: string, cell: Cell): string =>
-    `${what}'s CPU over a ${cell.durationS} s window ÷ ${cell.requests} writes acknowledged ` +
+    `CPU of ${what} over ${cell.durationS} s of measured load ÷ the ${cell.requests} writes acknowledged ` +
     `(${cell.size}-node cluster, flags all, ${CONNECTIONS} connections, ${cell.valueSize}-byte values)`;
   const cost = (cell: Cell, role: string, what: string): Cost => {
     const per = cell.cpu.filter((u) => u.role === role).map((u) => u.cpuUsPerOp ?? 0);
@@ -49,9 +49,9 @@ export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCo
     return { us, samples: cell.requests, method: method(what, cell) };
   };
   return {
-    httpUs: cost(single, "leader", "the 1-node cluster's node"),
+    httpUs: cost(single, "leader", "the node"),
     leaderCpuUsPerWrite: cost(three, "leader", "the leader"),
-    followerCpuUsPerWrite: cost(three, "follower", "each follower (mean)"),
+    followerCpuUsPerWrite: cost(three, "follower", "a follower (mean of the two)"),
     loadgenCpuUsPerWrite: cost(three, "loadgen", "the load generator"),
   };
 }

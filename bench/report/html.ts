@@ -280,7 +280,7 @@ function boundsSection(results: Results): string {
   ];
   return `<h2>Against the bounds</h2>
 <p>Each cell's throughput ceiling and latency floor, computed from this machine's calibration (taken
-${escapeHtml(cal.takenAt)}, ${escapeHtml(cal.kind)}), the cell's environment and its flags (README, "Bounds").
+${escapeHtml(cal.takenAt)}, ${escapeHtml(cal.kind)}), the cell's environment and its flags (README, "Calibration and bounds").
 ${bounded.length} cells have bounds; ${flagged.length} of them reached under ${percent(OVERHEAD_SHARE)} of a bound:
 implementation overhead worth profiling.</p>
 <details><summary>Calibration</summary>${htmlTable(["figure", "µs", "samples", "method"], calibrationRows(cal))}</details>

@@ -1,4 +1,4 @@
-// The analytic bounds against hand-computed cases (README "Bounds"), all from one calibration:
+// The analytic bounds against hand-computed cases (README, "Calibration and bounds"), all from one calibration:
 // fsync 500 µs, peer round trip 100 µs, a 1-node write 50 µs of CPU, the 3-node leader 80 µs, a
 // follower 40 µs, the load generator 30 µs, two cores.
 

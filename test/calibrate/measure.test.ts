@@ -63,7 +63,7 @@ describe("calibration measurements", () => {
         expect(cost.us).toBeGreaterThan(0);
         expect(cost.samples).toBeGreaterThan(0);
       }
-      expect(c.leaderCpuUsPerWrite.method).toMatch(/^the leader's CPU .* \(3-node cluster/);
+      expect(c.leaderCpuUsPerWrite.method).toMatch(/^CPU of the leader .* \(3-node cluster/);
       expect(c.httpUs.method).toMatch(/\(1-node cluster/);
     } finally {
       await loadgen.close();
