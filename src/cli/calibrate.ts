@@ -18,7 +18,8 @@ Measures this machine's primitive costs, in under a minute, and writes them as J
     a follower and the load generator of a 3-node cluster, from short closed-loop runs of the real
     node (flags all, 32 connections), as the bench accounts a cell's CPU.
 The bench report computes each cell's latency floor and throughput ceiling from these figures
-(README, "Calibration and bounds"); every bench run also stores a calibration of its own (bench --calibrate).
+(README, "Calibration and bounds"); every bench run also stores a calibration of its own
+(bench --calibrate).
 
 Options:
   --kind full|short    full (default, under a minute) or short (about 15 s, fewer samples)
