@@ -94,11 +94,13 @@ const FLAG_VERDICT_CLASS: Record<FlagVerdict, string> = {
   "no effect detected": "none",
 };
 
+function list(items: readonly string[]): string {
+  return `<ul class="summary">${items.map((t) => `<li>${escapeHtml(t)}</li>`).join("\n")}</ul>`;
+}
+
 /** The headline: each flag's factorial effect per environment, with its interval and method. */
 function effectsSection(results: Results): string {
   const s = summarizeEffects(results);
-  const list = (items: readonly string[]) =>
-    `<ul class="summary">${items.map((t) => `<li>${escapeHtml(t)}</li>`).join("\n")}</ul>`;
   if (s.absent)
     return `<h2>Effects of the flags</h2><p>${escapeHtml(s.absent)}</p>${s.incomplete.length ? `<p>Groups left out:</p>${list(s.incomplete)}` : ""}`;
   return `<h2>Effects of the flags</h2>
@@ -235,6 +237,9 @@ function eventsSection(results: Results): string {
 ${htmlTable(headers, rows)}`;
 }
 
+/** How many of the cells farthest from their bounds the section spells out. */
+const FARTHEST_SHOWN = 5;
+
 function boundsSection(results: Results): string {
   const cal = results.calibration;
   if (!cal) {
@@ -244,6 +249,14 @@ function boundsSection(results: Results): string {
   const judged = results.cells.map((c) => ({ c, b: cellVsBounds(cal, c) }));
   const bounded = judged.filter((j) => j.b.kind === "bounded");
   const flagged = bounded.filter((j) => j.b.kind === "bounded" && j.b.overhead);
+  const farthest = flagged
+    .flatMap(({ c, b }) => (b.kind === "bounded" ? [{ c, b, share: Math.min(b.throughputShare, b.latencyShare) }] : []))
+    .sort((x, y) => x.share - y.share)
+    .slice(0, FARTHEST_SHOWN)
+    .map(
+      ({ c, b }) =>
+        `${c.flags} × ${c.size}, ${loadOf(c).label}${varying.length ? `, ${scenarioOf(c, varying)}` : ""}, rep ${c.rep}: ${b.sentence}`,
+    );
   const rows = judged.map(({ c, b }): TableCell[] => [
     c.flags,
     c.size,
@@ -283,6 +296,7 @@ function boundsSection(results: Results): string {
 ${escapeHtml(cal.takenAt)}, ${escapeHtml(cal.kind)}), the cell's environment and its flags (README, "Calibration and bounds").
 ${bounded.length} cells have bounds; ${flagged.length} of them reached under ${percent(OVERHEAD_SHARE)} of a bound:
 implementation overhead worth profiling.</p>
+${farthest.length ? `<p>Farthest from their bounds:</p>${list(farthest)}` : ""}
 <details><summary>Calibration</summary>${htmlTable(["figure", "µs", "samples", "method"], calibrationRows(cal))}</details>
 <div class="scroll">${htmlTable(headers, rows, "bounds")}</div>`;
 }

@@ -53,6 +53,9 @@ describe("the run page", () => {
     expect(page).toContain("<h2>Against the bounds</h2>");
     expect(page).toContain("2 cells have bounds; 1 of them reached under 50 % of a bound");
     expect(page).toContain("implementation overhead worth profiling</td>");
+    expect(page).toContain(
+      "<li>none × 3, 32 conn, rep 0: reached 33 % of its throughput ceiling (909 ops/s); binding limit: the replication window",
+    );
     expect(page).toContain("the replication window");
     expect(page).toContain("leader CPU per write");
   });
