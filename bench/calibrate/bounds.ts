@@ -74,9 +74,12 @@ export function commitPathUs(cal: Calibration, cell: CellConfig): number {
   return parseFlags(cell.flags).parallelAppend ? Math.max(f, remote) : f + remote;
 }
 
-/** One write alone through an idle cluster, µs: the request's CPU, the commit path, the apply hold. */
+/**
+ * One write alone through an idle cluster, µs, as the load generator times it: its own CPU for the
+ * request, the leader's, the commit path, the apply hold.
+ */
 export function unloadedLatencyUs(cal: Calibration, cell: CellConfig): number {
-  return cal.httpUs.us + commitPathUs(cal, cell) + cell.applyCostUs;
+  return cal.loadgenCpuUsPerWrite.us + cal.httpUs.us + commitPathUs(cal, cell) + cell.applyCostUs;
 }
 
 /** Every throughput ceiling of the cell, writes/s (Infinity where a limit does not apply). */
