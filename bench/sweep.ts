@@ -94,18 +94,23 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
   try {
     // Inside the try, so that whatever fails from here on still removes the node build.
     await save(results(null));
-    if (o.calibrate && "kind" in o.calibrate) {
-      // Before the cells, on the same machine state, with the same value size.
-      calibration = await calibrate({
-        kind: o.calibrate.kind,
-        valueSize: o.valueSize,
-        log: io.log,
-        loadgen,
-        nodeArgs: ["--state-machine", o.stateMachine, ...o.nodeArgs],
-        onSystem: (s) => (current = s),
-      });
+    if (o.calibrate && "kind" in o.calibrate && !io.signal?.aborted) {
+      // Before the cells, on the same machine state, with the same value size. Without it the
+      // report only lacks the bounds: the cells still run.
+      try {
+        calibration = await calibrate({
+          kind: o.calibrate.kind,
+          valueSize: o.valueSize,
+          log: io.log,
+          loadgen,
+          nodeArgs: ["--state-machine", o.stateMachine, ...o.nodeArgs],
+          onSystem: (s) => (current = s),
+        });
+        await save(results(null));
+      } catch (err) {
+        if (!io.signal?.aborted) io.log(`calibration failed (${(err as Error).message}): the report has no bounds`);
+      }
       current = null;
-      await save(results(null));
     }
     for (const [i, config] of plan.entries()) {
       if (io.signal?.aborted) break;

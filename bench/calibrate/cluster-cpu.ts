@@ -40,13 +40,13 @@ export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCo
   o.onRun(3);
   const three = await run(3, o);
   const method = (what: string, cell: Cell): string =>
-    `CPU of ${what} over ${cell.durationS} s of measured load ÷ the ${cell.requests} writes acknowledged ` +
+    `CPU of ${what} over ${cell.durationS} s of measured load ÷ the ${acknowledged(cell)} writes acknowledged ` +
     `(${cell.size}-node cluster, flags all, ${CONNECTIONS} connections, ${cell.valueSize}-byte values)`;
   const cost = (cell: Cell, role: string, what: string): Cost => {
     const per = cell.cpu.filter((u) => u.role === role).map((u) => u.cpuUsPerOp ?? 0);
     const us = per.reduce((a, b) => a + b, 0) / per.length;
     if (!(us > 0)) throw new Error(`the ${cell.size}-node run measured no CPU for its ${role}`);
-    return { us, samples: cell.requests, method: method(what, cell) };
+    return { us, samples: acknowledged(cell), method: method(what, cell) };
   };
   return {
     httpUs: cost(single, "leader", "the node"),
@@ -55,6 +55,8 @@ export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCo
     loadgenCpuUsPerWrite: cost(three, "loadgen", "the load generator"),
   };
 }
+
+const acknowledged = (cell: Cell): number => cell.requests - cell.errors;
 
 async function run(size: number, o: ClusterRunOptions): Promise<Cell> {
   const config: CellConfig = {
