@@ -8,7 +8,7 @@ import { type CellContext, runCell } from "../cell.ts";
 import { ENVIRONMENTS } from "../environments.ts";
 import type { LoadRunner } from "../load/loadgen.ts";
 import type { Cell, CellConfig } from "../results.ts";
-import type { SystemUnderTest } from "../systems/system.ts";
+import { round3, type SystemUnderTest } from "../systems/system.ts";
 import type { Cost } from "./calibration.ts";
 
 const CONNECTIONS = 32;
@@ -44,7 +44,7 @@ export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCo
     `(${cell.size}-node cluster, flags all, ${CONNECTIONS} connections, ${cell.valueSize}-byte values)`;
   const cost = (cell: Cell, role: string, what: string): Cost => {
     const per = cell.cpu.filter((u) => u.role === role).map((u) => u.cpuUsPerOp ?? 0);
-    const us = per.reduce((a, b) => a + b, 0) / per.length;
+    const us = round3(per.reduce((a, b) => a + b, 0) / per.length);
     if (!(us > 0)) throw new Error(`the ${cell.size}-node run measured no CPU for its ${role}`);
     return { us, samples: acknowledged(cell), method: method(what, cell) };
   };
