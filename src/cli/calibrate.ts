@@ -1,11 +1,11 @@
 // `raftlab calibrate`: this machine's primitive costs (bench/calibrate/run.ts) into calibration.json,
 // the input of each cell's bounds in the bench report.
 
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { calibrate } from "../../bench/calibrate/run.ts";
 import { command } from "./command.ts";
-import { choiceOption, intOption, parseOptions } from "./options.ts";
+import { choiceOption, intOption, parseOptions, UsageError } from "./options.ts";
 
 const CALIBRATE_USAGE = `Usage: raftlab calibrate [options]
 
@@ -43,6 +43,10 @@ export const calibrateCommand = command("calibrate", async (argv, io) => {
   }
   const kind = choiceOption("--kind", v.kind, ["full", "short"] as const);
   const valueSize = intOption("--value-size", v["value-size"], 0, 1 << 20);
+  // Refused before a minute of measuring, not after.
+  if (!existsSync(path.dirname(path.resolve(v.out)))) {
+    throw new UsageError(`--out: the folder of ${v.out} does not exist`);
+  }
   const abort = new AbortController();
   const stop = (): void => abort.abort();
   process.once("SIGINT", stop);
