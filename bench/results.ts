@@ -3,6 +3,7 @@
 
 import type { Mechanism, MechanismWindow } from "../src/node/mechanism-counters.ts";
 import type { PerfModel } from "../src/sim/perf-model.ts";
+import type { Calibration } from "./calibrate/calibration.ts";
 import type { MachineInfo } from "./machine.ts";
 
 export interface LatencyMs {
@@ -297,6 +298,11 @@ export interface Results {
    * with the final report (the report recomputes them from `cells`).
    */
   readonly effects?: readonly EffectEntry[];
+  /**
+   * This machine's primitive costs, taken before the cells (`bench --calibrate`, bench/calibrate/):
+   * the input of each cell's bounds in the report. Absent in older runs and with `--calibrate off`.
+   */
+  readonly calibration?: Calibration;
   /** Micro-benchmark figures, when the run included them. */
   readonly micro?: readonly {
     readonly file: string;

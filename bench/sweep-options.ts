@@ -4,6 +4,7 @@
 import type { KnobName } from "../src/core/config.ts";
 import { type Flags, formatFlags } from "../src/core/flags.ts";
 import type { StateMachineKind } from "../src/node/state-machines.ts";
+import type { Calibration } from "./calibrate/calibration.ts";
 import type { EnvName } from "./environments.ts";
 import type { KeyDist } from "./load/keys.ts";
 import type { RemoteTarget } from "./systems/remote.ts";
@@ -60,6 +61,11 @@ export interface SweepOptions {
   readonly checkS: number;
   /** Measuring time per micro-benchmark task after the sweep, ms (0: none). */
   readonly microMs: number;
+  /** The calibration stored with the run: taken before the cells, read from a file, or none. */
+  readonly calibrate:
+    | { readonly kind: Calibration["kind"] }
+    | { readonly file: string; readonly calibration: Calibration }
+    | null;
   readonly verbose: boolean;
   /** After the sweep, set the simulator's predictions beside its cells (bench/validate/). */
   readonly validateModel: boolean;
@@ -69,9 +75,11 @@ export interface SweepOptions {
 
 /** The options as written into results.json (`run.options`): plain JSON, combinations spelled out. */
 export function optionsRecord(o: SweepOptions): Record<string, unknown> {
-  const { target, loadWorkers, ...rest } = o;
+  const { target, loadWorkers, calibrate, ...rest } = o;
   return {
     ...rest,
+    // A calibration read from a file is recorded once, as the run's calibration.
+    calibrate: calibrate && ("file" in calibrate ? { file: calibrate.file } : calibrate),
     flags: o.flags.map(formatFlags),
     target: target && { file: target.spec.file, nodes: target.spec.nodes.map((n) => ({ ...n })) },
     // The workers' secret stays out of the record.

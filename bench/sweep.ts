@@ -7,6 +7,8 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import type { Calibration } from "./calibrate/calibration.ts";
+import { calibrate } from "./calibrate/run.ts";
 import { runCell } from "./cell.ts";
 import { checkCombinations } from "./correctness.ts";
 import { DistributedLoad } from "./load/distributed-load.ts";
@@ -68,8 +70,10 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
   const cells: Cell[] = [];
   const correctness: Record<string, string> = {};
   const micro: MicroResult[] = [];
+  let calibration: Calibration | null = o.calibrate && "file" in o.calibrate ? o.calibrate.calibration : null;
   const results = (finishedAt: string | null): Results => ({
     run: { ...run, finishedAt },
+    ...(calibration ? { calibration } : {}),
     cells: [...cells],
     ...(Object.keys(correctness).length > 0 ? { correctness: { ...correctness } } : {}),
     ...(micro.length > 0 ? { micro: [...micro] } : {}),
@@ -90,6 +94,24 @@ export async function runSweep(o: SweepOptions, io: SweepIo): Promise<SweepOutco
   try {
     // Inside the try, so that whatever fails from here on still removes the node build.
     await save(results(null));
+    if (o.calibrate && "kind" in o.calibrate && !io.signal?.aborted) {
+      // Before the cells, on the same machine state, with the same value size. Without it the
+      // report only lacks the bounds: the cells still run.
+      try {
+        calibration = await calibrate({
+          kind: o.calibrate.kind,
+          valueSize: o.valueSize,
+          log: io.log,
+          loadgen,
+          nodeArgs: ["--state-machine", o.stateMachine, ...o.nodeArgs],
+          onSystem: (s) => (current = s),
+        });
+        await save(results(null));
+      } catch (err) {
+        if (!io.signal?.aborted) io.log(`calibration failed (${(err as Error).message}): the report has no bounds`);
+      }
+      current = null;
+    }
     for (const [i, config] of plan.entries()) {
       if (io.signal?.aborted) break;
       const elapsed = performance.now() - t0;

@@ -14,8 +14,11 @@ import { FileStore } from "../../src/storage/file-store.ts";
 const WRITERS = 32;
 const PAYLOAD = new Uint8Array(64).fill(7);
 
-/** A FileStore in a fresh temp dir per bench phase, and one writer's step. */
-function fixture(fsyncDelayUs: number) {
+/**
+ * A FileStore in a fresh temp dir per bench phase, and one writer's step; `raftlab calibrate` times
+ * the same step at the log's record size.
+ */
+export function logFixture(fsyncDelayUs: number, payload: Uint8Array = PAYLOAD) {
   let dir = "";
   let store: FileStore | null = null;
   let next = 1;
@@ -33,7 +36,7 @@ function fixture(fsyncDelayUs: number) {
     /** Appends one entry and resolves once it is durable. */
     appendDurably(): Promise<void> {
       const s = store!;
-      s.append([{ index: next++, term: 1, data: PAYLOAD }]);
+      s.append([{ index: next++, term: 1, data: payload }]);
       return new Promise((resolve, reject) => s.sync((err) => (err ? reject(err) : resolve())));
     },
   };
@@ -41,7 +44,7 @@ function fixture(fsyncDelayUs: number) {
 
 function addPair(bench: Bench, fsyncDelayUs: number): void {
   const disk = fsyncDelayUs > 0 ? `, fsync +${fsyncDelayUs} µs` : "";
-  const serial = fixture(fsyncDelayUs);
+  const serial = logFixture(fsyncDelayUs);
   bench.add(
     `log append 64 B ×${WRITERS}, one fsync each${disk}`,
     async () => {
@@ -49,7 +52,7 @@ function addPair(bench: Bench, fsyncDelayUs: number): void {
     },
     { beforeAll: serial.setup, afterAll: serial.teardown },
   );
-  const grouped = fixture(fsyncDelayUs);
+  const grouped = logFixture(fsyncDelayUs);
   bench.add(
     `log append 64 B ×${WRITERS}, group commit${disk}`,
     async () => {

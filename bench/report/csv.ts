@@ -2,10 +2,12 @@
 // fields with a comma, quote or line break quoted, quotes doubled). The percentile points are left
 // out (results.json has them), as are the per-interval time series; CPU and ELU get one column per
 // process name found in the run (a simulated run: `loop_busy_*`, the modelled event loops' busy
-// fraction); the mechanism summary gets a `mechanism_*` column per figure.
+// fraction); the mechanism summary gets a `mechanism_*` column per figure; a run with a calibration
+// gets each cell's bounds.
 
 import type { Cell, Results } from "../results.ts";
 import { ENV_KNOBS } from "./aggregate.ts";
+import { type CellVsBounds, cellVsBounds } from "./bounds.ts";
 import { MECHANISM_FIGURES } from "./specs.ts";
 
 type Column = readonly [header: string, value: (cell: Cell) => unknown];
@@ -49,6 +51,7 @@ export function toCsv(results: Results): string {
         (c) => c.mechanism?.summary?.[field],
       ],
     ),
+    ...boundColumns(results),
     ["correctness", (c) => results.correctness?.[c.flags]],
     ["started_at", (c) => c.startedAt],
   ];
@@ -57,6 +60,30 @@ export function toCsv(results: Results): string {
     ...results.cells.map((cell) => columns.map(([, value]) => csvField(value(cell)))),
   ];
   return `${lines.map((fields) => fields.join(",")).join("\r\n")}\r\n`;
+}
+
+/** Each cell against its bounds (bounds.ts), when the run has a calibration; empty for a cell without. */
+function boundColumns(results: Results): Column[] {
+  const cal = results.calibration;
+  if (!cal) return [];
+  const judged = new Map(results.cells.map((c) => [c, cellVsBounds(cal, c)]));
+  const column = (header: string, value: (b: Extract<CellVsBounds, { kind: "bounded" }>) => unknown): Column => [
+    header,
+    (c) => {
+      const b = judged.get(c);
+      return b?.kind === "bounded" ? value(b) : null;
+    },
+  ];
+  const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+  return [
+    column("ceiling_ops", (b) => Math.round(b.ceiling.value)),
+    column("ceiling_binding", (b) => b.ceiling.binding),
+    column("share_of_ceiling", (b) => round3(b.throughputShare)),
+    column("latency_floor_ms", (b) => round3(b.floor.value)),
+    column("latency_floor_binding", (b) => b.floor.binding),
+    column("floor_share_of_mean_latency", (b) => round3(b.latencyShare)),
+    column("implementation_overhead", (b) => b.overhead),
+  ];
 }
 
 /** One RFC 4180 field: null and undefined are empty. */

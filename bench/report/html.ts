@@ -6,6 +6,7 @@ import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type Table
 import type { Cell, Results } from "../results.ts";
 import { HEAVY_STEAL_CORES } from "../sched-window.ts";
 import { loadOf, scenarioOf, sharedEnvironment, varyingKnobs } from "./aggregate.ts";
+import { calibrationRows, cellVsBounds, limitName, OVERHEAD_SHARE, percent } from "./bounds.ts";
 import { heavySteal, roleCpu } from "./cpu-per-op.ts";
 import { type FlagVerdict, summarizeEffects } from "./effects-summary.ts";
 import { compareEvents } from "./event-table.ts";
@@ -27,6 +28,7 @@ ${results.cells.length} cells, ${failed.length} failed · commit ${escapeHtml(ru
 ${simulatedNote(results)}
 ${summarySection(results)}
 ${configPanel(results)}
+${boundsSection(results)}
 ${charts.map(chartSection).join("\n")}
 ${omitted.length ? `<h2>Charts not shown</h2><ul>${omitted.map((o) => `<li>${escapeHtml(o)}</li>`).join("")}</ul>` : ""}
 ${eventsSection(results)}
@@ -121,11 +123,13 @@ const FLAG_VERDICT_CLASS: Record<FlagVerdict, string> = {
   "no effect detected": "none",
 };
 
+function list(items: readonly string[]): string {
+  return `<ul class="summary">${items.map((t) => `<li>${escapeHtml(t)}</li>`).join("\n")}</ul>`;
+}
+
 /** The headline: each flag's factorial effect per environment, with its interval and method. */
 function effectsSection(results: Results): string {
   const s = summarizeEffects(results);
-  const list = (items: readonly string[]) =>
-    `<ul class="summary">${items.map((t) => `<li>${escapeHtml(t)}</li>`).join("\n")}</ul>`;
   if (s.absent)
     return `<h2>Effects of the flags</h2><p>${escapeHtml(s.absent)}</p>${s.incomplete.length ? `<p>Groups left out:</p>${list(s.incomplete)}` : ""}`;
   return `<h2>Effects of the flags</h2>
@@ -260,6 +264,70 @@ function eventsSection(results: Results): string {
   return `<h2>What each event cost</h2>
 <p class="note">Medians over the repetitions. Unavailable: the longest stretch without a success around the event (from the last success before it to the first after, or a longer gap soon after). First success: from the injection to the first success of a request due after it. Throughput and p99 over the ${formatNumber(compare)} ms before and after the injection (shorter near the window's ends). Times come from the load generator's clock, to the µs.</p>
 ${htmlTable(headers, rows)}`;
+}
+
+/** How many of the cells farthest from their bounds the section spells out. */
+const FARTHEST_SHOWN = 5;
+
+function boundsSection(results: Results): string {
+  const cal = results.calibration;
+  if (!cal) {
+    return `<h2>Against the bounds</h2><p>This run stored no calibration (bench --calibrate off, or an older run): no bounds.</p>`;
+  }
+  const varying = varyingKnobs(results.cells);
+  const judged = results.cells.map((c) => ({ c, b: cellVsBounds(cal, c) }));
+  const bounded = judged.filter((j) => j.b.kind === "bounded");
+  const flagged = bounded.filter((j) => j.b.kind === "bounded" && j.b.overhead);
+  const farthest = flagged
+    .flatMap(({ c, b }) => (b.kind === "bounded" ? [{ c, b, share: Math.min(b.throughputShare, b.latencyShare) }] : []))
+    .sort((x, y) => x.share - y.share)
+    .slice(0, FARTHEST_SHOWN)
+    .map(
+      ({ c, b }) =>
+        `${c.flags} × ${c.size}, ${loadOf(c).label}${varying.length ? `, ${scenarioOf(c, varying)}` : ""}, rep ${c.rep}: ${b.sentence}`,
+    );
+  const rows = judged.map(({ c, b }): TableCell[] => [
+    c.flags,
+    c.size,
+    loadOf(c).label,
+    c.rep,
+    ...(varying.length ? [scenarioOf(c, varying)] : []),
+    ...(b.kind === "none"
+      ? [null, null, null, b.why, null, null, null, null]
+      : [
+          c.throughput,
+          Math.round(b.ceiling.value),
+          percent(b.throughputShare),
+          limitName(b.ceiling.binding),
+          c.latencyMs.mean,
+          Math.round(b.floor.value * 1000) / 1000,
+          percent(b.latencyShare),
+          b.overhead ? { html: "implementation overhead worth profiling", className: "failed" } : "near its bound",
+        ]),
+  ]);
+  const headers = [
+    "flags",
+    "size",
+    "load",
+    "rep",
+    ...(varying.length ? ["environment"] : []),
+    "throughput (ops/s)",
+    "ceiling (ops/s)",
+    "of ceiling",
+    "binding limit",
+    "mean latency (ms)",
+    "floor (ms)",
+    "floor ÷ mean",
+    "verdict",
+  ];
+  return `<h2>Against the bounds</h2>
+<p>Each cell's throughput ceiling and latency floor, computed from this machine's calibration (taken
+${escapeHtml(cal.takenAt)}, ${escapeHtml(cal.kind)}), the cell's environment and its flags (README, "Calibration and bounds").
+${bounded.length} cells have bounds; ${flagged.length} of them reached under ${percent(OVERHEAD_SHARE)} of a bound:
+implementation overhead worth profiling.</p>
+${farthest.length ? `<p>Farthest from their bounds:</p>${list(farthest)}` : ""}
+<details><summary>Calibration</summary>${htmlTable(["figure", "µs", "samples", "method"], calibrationRows(cal))}</details>
+<div class="scroll">${htmlTable(headers, rows, "bounds")}</div>`;
 }
 
 function microSection(results: Results): string {

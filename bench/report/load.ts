@@ -3,6 +3,7 @@
 
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { calibrationProblem } from "../calibrate/calibration.ts";
 import type { Results } from "../results.ts";
 
 export class ResultsFileError extends Error {
@@ -63,6 +64,8 @@ function parseResults(text: string, name: string): Results {
   if (!isObject(run.machine) || !isObject(run.versions) || !isObject(run.options))
     return fail("run.machine, run.versions and run.options must be objects");
   if (!Array.isArray(cells)) return fail("cells must be an array");
+  const calibration = data.calibration === undefined ? null : calibrationProblem(data.calibration);
+  if (calibration) return fail(`calibration: ${calibration}`);
   cells.forEach((cell: unknown, i) => {
     if (!isObject(cell)) {
       fail(`cell ${i} is not an object`);

@@ -2,6 +2,7 @@
 // A bad value is a UsageError naming the option (the CLI prints it on one line and exits 64).
 
 import { randomInt } from "node:crypto";
+import { readCalibration } from "../../bench/calibrate/calibration.ts";
 import { ENVIRONMENTS, isEnvName } from "../../bench/environments.ts";
 import { type BenchEvent, formatEvent, parseEvent } from "../../bench/events/event.ts";
 import type { EnvChoice, Preset, SweepOptions } from "../../bench/sweep-options.ts";
@@ -182,6 +183,11 @@ Options:
   --check-seconds S      after the sweep, a checked fault run of S seconds per combination (kill -9,
                          pauses, partitions; linearizability checked): the report's correctness
                          column. 0 skips it (default 3; 0 with --target)
+  --calibrate KIND       this machine's primitive costs, stored in results.json and used for each
+                         cell's bounds in the report (see 'raftlab calibrate --help'): short
+                         (default, about 15 s before the cells), full (under a minute), off, or
+                         the path of a calibration.json written by 'raftlab calibrate'. Off with
+                         --target unless asked for
   --micro-ms MS          after that, the micro-benchmarks (codec, log append, quorum, checker) at
                          MS per task, as a table in the report. 0 skips them (default 200; 0 with
                          --target)
@@ -355,6 +361,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       "check-seconds": { type: "string" },
       "validate-model": { type: "boolean" },
       "micro-ms": { type: "string" },
+      calibrate: { type: "string" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -438,8 +445,23 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     // They measure this machine, not the targeted cluster: off with --target unless asked for.
     checkS: numberOption("--check-seconds", v["check-seconds"] ?? (target ? "0" : "3"), 0, 3600),
     microMs: intOption("--micro-ms", v["micro-ms"] ?? (target ? "0" : "200"), 0, 600_000),
+    calibrate: calibrateOption(v.calibrate ?? (target ? "off" : "short")),
     verbose: v.verbose,
     validateModel: v["validate-model"] ?? preset === "validate",
     nodeArgs: dash < 0 ? [] : argv.slice(dash + 1),
   };
+}
+
+/** `--calibrate`: a kind to take before the cells, off, or a calibration file to store with the run. */
+function calibrateOption(raw: string): SweepOptions["calibrate"] {
+  if (raw === "off") return null;
+  if (raw === "short" || raw === "full") return { kind: raw };
+  if (!raw.endsWith(".json")) {
+    throw new UsageError(`--calibrate: "${raw}" is not short, full, off or the path of a calibration .json file`);
+  }
+  try {
+    return { file: raw, calibration: readCalibration(raw) };
+  } catch (err) {
+    throw new UsageError(`--calibrate: ${(err as Error).message}`);
+  }
 }

@@ -13,6 +13,7 @@ Commands:
   sim            run the deterministic cluster simulator over seeds and flag combinations
   bench          sweep cluster sizes × flag combinations under load and write a report
   profile        profile the leader of a cluster under load with clinic
+  calibrate      measure this machine's primitive costs (fsync, round trip, CPU per write)
   chaos          fault runs on a real cluster, checked for linearizability
   loadgen        a load worker on another host, for 'bench --loadgen'
   whatif         the bench's sweep in the simulator: other networks, disks and CPUs, in seconds
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sim: async () => (await import("./sim.ts")).simCommand,
   bench: async () => (await import("./bench.ts")).benchCommand,
   profile: async () => (await import("./profile.ts")).profileCommand,
+  calibrate: async () => (await import("./calibrate.ts")).calibrateCommand,
   chaos: async () => (await import("./chaos.ts")).chaosCommand,
   loadgen: async () => (await import("./loadgen.ts")).loadgenCommand,
   whatif: async () => (await import("./whatif.ts")).whatifCommand,

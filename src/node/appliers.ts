@@ -17,7 +17,7 @@ export interface Applier<R = unknown> {
 }
 
 /** Holds below this are spun: a timed wait overshoots by about the kernel's timer slack (~0.1 ms). */
-const SPIN_BELOW_US = 200;
+export const SPIN_BELOW_US = 200;
 const parked = new Int32Array(new SharedArrayBuffer(4));
 
 /**

@@ -38,6 +38,8 @@ describe("raftlab bench interrupted with Ctrl-C", () => {
       "0",
       "--micro-ms",
       "0",
+      "--calibrate",
+      "off",
       "--out",
       out,
     ];

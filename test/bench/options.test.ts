@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeArgsFor } from "../../bench/cell.ts";
 import { planCells, scenarios } from "../../bench/plan.ts";
@@ -6,6 +9,7 @@ import { benchCommand } from "../../src/cli/bench.ts";
 import { BENCH_USAGE, parseBenchOptions } from "../../src/cli/bench-options.ts";
 import { parseNodeOptions } from "../../src/cli/node.ts";
 import { UsageError } from "../../src/cli/options.ts";
+import { SAMPLE_CALIBRATION } from "../support/calibration.ts";
 
 function parse(argv: string[]): SweepOptions {
   const o = parseBenchOptions(argv);
@@ -213,6 +217,21 @@ describe("bench options", () => {
     expect(err).toMatch(/^raftlab bench: /);
     expect(err).toContain(name);
     expect(err.trim()).not.toContain("\n");
+  });
+
+  it("takes a short calibration by default, a full one, none, or one from a file", () => {
+    expect(parse([]).calibrate).toEqual({ kind: "short" });
+    expect(parse(["--calibrate", "full"]).calibrate).toEqual({ kind: "full" });
+    expect(parse(["--calibrate", "off"]).calibrate).toBeNull();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "raftlab-cal-")), "calibration.json");
+    const cal = SAMPLE_CALIBRATION;
+    writeFileSync(file, JSON.stringify(cal));
+    const o = parse(["--calibrate", file]);
+    expect(o.calibrate).toEqual({ file, calibration: cal });
+    // The run records the file once: the calibration itself goes into results.json on its own.
+    expect(optionsRecord(o).calibrate).toEqual({ file });
+    expect(() => parse(["--calibrate", "long"])).toThrow(/--calibrate: "long" is not short, full, off/);
+    expect(() => parse(["--calibrate", "/nonexistent/c.json"])).toThrow(/cannot read calibration/);
   });
 
   it("prints help, naming the environments, the order and the seed", () => {

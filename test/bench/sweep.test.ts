@@ -1,7 +1,7 @@
 // A tiny real sweep: real node processes, real load, results.json on disk; a cell whose nodes exit
 // at start is recorded as failed and the sweep goes on; no process outlives the sweep.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,11 +9,16 @@ import type { Results } from "../../bench/results.ts";
 import { runSweep } from "../../bench/sweep.ts";
 import type { SweepOptions } from "../../bench/sweep-options.ts";
 import { parseBenchOptions } from "../../src/cli/bench-options.ts";
+import { SAMPLE_CALIBRATION } from "../support/calibration.ts";
 import { descendants, type ProcessKey, running } from "../support/processes.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const out = mkdtempSync(path.join(tmpdir(), "raftlab-bench-test-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+// A calibration from a file: the run stores it (a measured one would add 15 s to this test).
+const calibrationFile = path.join(out, "calibration.json");
+writeFileSync(calibrationFile, JSON.stringify(SAMPLE_CALIBRATION));
 
 describe("bench sweep (real processes)", () => {
   it("measures ok cells, records a failing cell as failed and goes on, and leaves no process behind", async () => {
@@ -30,6 +35,8 @@ describe("bench sweep (real processes)", () => {
       "1",
       "--micro-ms",
       "20",
+      "--calibrate",
+      calibrationFile,
       "--out",
       out,
       "--fsync-delay-us",
@@ -55,6 +62,7 @@ describe("bench sweep (real processes)", () => {
     expect(results.run.id).toBe(path.basename(outcome.dir));
     expect(results.run.machine.cores).toBeGreaterThan(0);
     expect(results.run.finishedAt).not.toBeNull();
+    expect(results.calibration).toEqual(SAMPLE_CALIBRATION);
     expect(results.cells.map((c) => `${c.size}:${c.fsyncDelayUs}:${c.status}`)).toEqual([
       "1:99000000:failed",
       "3:99000000:failed",

@@ -25,6 +25,7 @@ const BAD_VALUE: Record<string, { argv: string[]; names: string }> = {
   sim: { argv: ["--flags", "turbo"], names: "--flags" },
   bench: { argv: ["--flags", "turbo"], names: "--flags" },
   profile: { argv: ["--tool", "perf"], names: "--tool" },
+  calibrate: { argv: ["--kind", "long"], names: "--kind" },
   chaos: { argv: ["--flags", "turbo"], names: "--flags" },
   loadgen: { argv: ["--listen", "nohost"], names: "--listen" },
   whatif: { argv: ["--fsync-ms", "2:1"], names: "--fsync-ms" },

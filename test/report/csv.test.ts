@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { csvField, toCsv } from "../../bench/report/csv.ts";
-import { makeFailedCell, makeResults, sampleResults } from "./support/sample-results.ts";
+import { SAMPLE_CALIBRATION } from "../support/calibration.ts";
+import { makeCell, makeFailedCell, makeResults, sampleResults } from "./support/sample-results.ts";
 
 /** A small RFC 4180 reader, enough to check that what we write reads back field for field. */
 function parseCsv(text: string): string[][] {
@@ -48,6 +49,24 @@ describe("results.csv", () => {
     expect(row.status).toBe("failed");
     expect(row.rate).toBe("");
     expect(row.stage_ms_queue_mean).toBe("");
+  });
+
+  it("adds each cell's bounds when the run has a calibration, empty where a cell has none", () => {
+    const config = { flags: "none", size: 3, connections: 32 } as const;
+    const cells = [makeCell(config, 800, 35), makeFailedCell(config, "boom")];
+    expect(parseCsv(toCsv(makeResults(cells)))[0]).not.toContain("ceiling_ops");
+    const rows = parseCsv(toCsv({ ...makeResults(cells), calibration: SAMPLE_CALIBRATION }));
+    const header = rows[0]!;
+    const [ok, failed] = rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+    // The one-slot window: 1e6 / 1100 µs (test/calibrate/bounds.test.ts).
+    expect(ok).toMatchObject({
+      ceiling_ops: "909",
+      ceiling_binding: "replication-window",
+      share_of_ceiling: "0.88",
+      latency_floor_ms: "35.2",
+      implementation_overhead: "false",
+    });
+    expect(failed!.ceiling_ops).toBe("");
   });
 
   it("flattens latency, stages and per-process CPU/ELU into columns for every cell of the sample", () => {

@@ -7,6 +7,7 @@ import { publishSite } from "../../bench/report/publish.ts";
 import { writeRunReport, writeRunsIndex } from "../../bench/report/write.ts";
 import type { Results } from "../../bench/results.ts";
 import { reportCommand } from "../../src/cli/report.ts";
+import { SAMPLE_CALIBRATION } from "../support/calibration.ts";
 import { makeCell, makeResults, sampleResults } from "./support/sample-results.ts";
 
 let root: string;
@@ -134,6 +135,13 @@ describe("raftlab report", () => {
     expect(await reportCommand([root], io)).toBe(65);
     expect(io.errText).toBe(
       `raftlab report: ${join(root, "results.json")}: not a raftlab results file (run.id and run.startedAt must be strings)\n`,
+    );
+    const broken = { ...makeResults([]), calibration: { ...SAMPLE_CALIBRATION, fsyncUs: { p50: 0 } } };
+    await writeFile(join(root, "results.json"), JSON.stringify(broken));
+    const bad = captureIo();
+    expect(await reportCommand([root], bad)).toBe(65);
+    expect(bad.errText).toMatch(
+      /not a raftlab results file \(calibration: fsyncUs\.p50 must be a positive number\)\n$/,
     );
   });
 
