@@ -104,16 +104,15 @@ function oneConnectionP50(results: Results): TargetCheck {
   return {
     target,
     outcome: ratio <= P50_RATIO ? "met" : "not met",
-    detail:
-      `p50 ×${ratio.toFixed(2)} of etcd's: ${p50.toFixed(3)} ms (${range(
-        a.map((c) => c.latencyMs.p50),
-        3,
-      )} over ${a.length} cells) against ${p50Etcd.toFixed(3)} ms (${range(
-        b.map((c) => c.latencyMs.p50),
-        3,
-      )} over ${b.length}); p99 ${mean(a.map((c) => c.latencyMs.p99)).toFixed(2)} ms against ${mean(
-        b.map((c) => c.latencyMs.p99),
-      ).toFixed(2)} ms` + stealNote([...a, ...b]),
+    detail: `p50 ×${ratio.toFixed(2)} of etcd's: ${p50.toFixed(3)} ms (${range(
+      a.map((c) => c.latencyMs.p50),
+      3,
+    )} over ${a.length} cells) against ${p50Etcd.toFixed(3)} ms (${range(
+      b.map((c) => c.latencyMs.p50),
+      3,
+    )} over ${b.length}); p99 ${mean(a.map((c) => c.latencyMs.p99)).toFixed(2)} ms against ${mean(
+      b.map((c) => c.latencyMs.p99),
+    ).toFixed(2)} ms${stealNote([...a, ...b])}`,
   };
 }
 

@@ -2,6 +2,7 @@
 // Ctrl-C stops the current cluster and load generator, keeps what was measured, and exits 130.
 
 import path from "node:path";
+import { perfModelFromCalibration } from "../../bench/calibrate/perf-model.ts";
 import { planCells } from "../../bench/plan.ts";
 import { clock } from "../../bench/progress.ts";
 import { runSweep } from "../../bench/sweep.ts";
@@ -44,7 +45,12 @@ export const benchCommand = command("bench", async (argv, io) => {
         `report: ${path.resolve(dir, "index.html")}\n`,
     );
     if (opts.validateModel && !interrupted) {
-      const summary = writeModelValidation(dir, results, DEFAULT_PERF_MODEL, (done, total) => {
+      // This run's calibration when it took one: the model of this machine as it was during the run.
+      const model = results.calibration ? perfModelFromCalibration(results.calibration) : DEFAULT_PERF_MODEL;
+      io.out(
+        `validate-model: ${results.calibration ? "the run's calibration" : "the default model (no calibration)"}\n`,
+      );
+      const summary = writeModelValidation(dir, results, model, (done, total) => {
         if (done === total || done % 16 === 0) io.out(`validate-model: simulated ${done}/${total} cells\n`);
       });
       io.out(`${summary}\nvalidation: ${path.resolve(dir, "model-validation.md")}\n`);

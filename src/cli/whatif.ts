@@ -3,6 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { perfModelFromCalibration } from "../../bench/calibrate/perf-model.ts";
 import { clock } from "../../bench/progress.ts";
 import type { Results } from "../../bench/results.ts";
 import { writeModelValidation } from "../../bench/validate/model-validation.ts";
@@ -51,7 +52,9 @@ Options:
                         (RUN_DIR/results.json) in its own configuration, the run's emulated delays
                         added to the model's, and compare: throughput and p50 errors, and whether
                         the simulator orders the combinations as the measurement does. Writes
-                        RUN_DIR/model-validation.md and .json
+                        RUN_DIR/model-validation.md and .json. The model is the run's own
+                        calibration when it has one (bench --calibrate), else the options above
+  --model KIND          with --validate: calibration (default when the run has one) or options
   -h, --help            show this help
 
 Lists are comma-separated. What the simulation leaves out: each node and the load generator has a
@@ -72,7 +75,18 @@ function fsyncOption(raw: string): PerfModel["fsyncMs"] {
 
 const ints = (min: number, max: number) => (name: string, item: string) => intOption(name, item, min, max);
 
-export function parseWhatifOptions(argv: string[]): (WhatifOptions & { readonly validate?: string }) | "help" {
+/** `--model`: where a validation's model comes from. */
+function modelSourceOption(raw: string, validate: string | undefined): "calibration" | "options" {
+  if (validate === undefined) throw new UsageError("--model goes with --validate RUN_DIR");
+  if (raw !== "calibration" && raw !== "options") {
+    throw new UsageError(`--model must be calibration or options, got "${raw}"`);
+  }
+  return raw;
+}
+
+export function parseWhatifOptions(
+  argv: string[],
+): (WhatifOptions & { readonly validate?: string; readonly modelSource?: "calibration" | "options" }) | "help" {
   const { values: v } = parseOptions({
     args: argv,
     options: {
@@ -91,6 +105,7 @@ export function parseWhatifOptions(argv: string[]): (WhatifOptions & { readonly 
       seed: { type: "string", default: "1" },
       out: { type: "string", default: "reports" },
       validate: { type: "string" },
+      model: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -114,6 +129,7 @@ export function parseWhatifOptions(argv: string[]): (WhatifOptions & { readonly 
     seed: intOption("--seed", v.seed, 0, 2 ** 31 - 1),
     out: v.out,
     ...(v.validate === undefined ? {} : { validate: v.validate }),
+    ...(v.model === undefined ? {} : { modelSource: modelSourceOption(v.model, v.validate) }),
   };
 }
 
@@ -146,7 +162,11 @@ export const whatifCommand = command("whatif", async (argv, io) => {
 });
 
 /** `--validate RUN_DIR`: the run's measured cells against the model's predictions. */
-async function validateRun(runDir: string, o: WhatifOptions, io: CommandIo): Promise<number> {
+async function validateRun(
+  runDir: string,
+  o: WhatifOptions & { readonly modelSource?: "calibration" | "options" },
+  io: CommandIo,
+): Promise<number> {
   const file = path.join(runDir, "results.json");
   let results: Results;
   try {
@@ -157,7 +177,14 @@ async function validateRun(runDir: string, o: WhatifOptions, io: CommandIo): Pro
     );
   }
   if (results.run?.simulated) throw new UsageError(`--validate: ${runDir} is a simulated run; give a measured one`);
-  io.out(`whatif: validating against ${file}; ${describeModel(o.model)}\n`);
+  const source = o.modelSource ?? (results.calibration ? "calibration" : "options");
+  if (source === "calibration" && !results.calibration) {
+    throw new UsageError(`--model calibration: ${file} holds no calibration (run the bench with --calibrate)`);
+  }
+  const model = source === "calibration" ? perfModelFromCalibration(results.calibration!) : o.model;
+  io.out(
+    `whatif: validating against ${file}; ${source === "calibration" ? "the run's calibration: " : ""}${describeModel(model)}\n`,
+  );
   if (!results.cells.some((c) => c.system === "raftlab" && c.connections !== null)) {
     throw new UsageError(`--validate: ${file} has no measured closed-loop raftlab cells`);
   }

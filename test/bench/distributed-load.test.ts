@@ -221,7 +221,7 @@ describe("raftlab loadgen and bench --loadgen", () => {
     const out = path.join(dir, "reports");
     const parsed = parseBenchOptions([
       ...["--sizes", "1", "--flags", "none", "--connections", "4", "--warmup", "0.3", "--duration", "1"],
-      ...["--reps", "1", "--check-seconds", "0", "--micro-ms", "0", "--out", out],
+      ...["--reps", "1", "--check-seconds", "0", "--micro-ms", "0", "--calibrate", "off", "--out", out],
       ...["--loadgen", workers.map((w) => w.url).join(","), "--loadgen-secret-file", secretFile],
     ]);
     if (parsed === "help") throw new Error("unexpected help");

@@ -20,6 +20,7 @@ describe("bench --event (real processes)", () => {
       ["--flags", "all", "--sizes", "3", "--rate", "300", "--env", "loopback"].concat(
         ["--event", "transfer-leader@0.5", "--event", "kill-leader@1.5"],
         ["--warmup", "0.5", "--duration", "3.5", "--reps", "1", "--check-seconds", "0", "--micro-ms", "0"],
+        ["--calibrate", "off"],
         ["--out", out],
       ),
     );
