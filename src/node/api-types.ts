@@ -17,6 +17,8 @@ export interface NodeStatus {
   readonly clientUrl: string;
   readonly peerUrl: string;
   readonly pid: number;
+  /** Every member's id, this node's included (membership is static: the node's configuration). */
+  readonly members: readonly number[];
   readonly commitIndex: number;
   readonly appliedIndex: number;
   readonly lastIndex: number;

@@ -163,6 +163,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   });
 
   const urlOf = new Map(o.peers.map((p) => [p.id, clientUrlOf(p)]));
+  const members = o.peers.map((p) => p.id);
   const status = (): NodeStatus => {
     const s = driver.status();
     const leader = s.leader || null;
@@ -175,6 +176,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       clientUrl: clientUrlOf(self),
       peerUrl: peerUrl(self),
       pid: process.pid,
+      members,
       commitIndex: s.commit,
       appliedIndex: sm.appliedIndex,
       lastIndex: s.lastIndex,
