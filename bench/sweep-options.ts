@@ -3,10 +3,10 @@
 
 import type { KnobName } from "../src/core/config.ts";
 import { type Flags, formatFlags } from "../src/core/flags.ts";
+import type { ClusterAccess } from "../src/node/remote-cluster.ts";
 import type { StateMachineKind } from "../src/node/state-machines.ts";
 import type { EnvName } from "./environments.ts";
 import type { KeyDist } from "./load/keys.ts";
-import type { RemoteTarget } from "./systems/remote.ts";
 
 export type Preset = "quick" | "full" | "events";
 
@@ -51,7 +51,7 @@ export interface SweepOptions {
   readonly knobs: Readonly<Partial<Record<KnobName, readonly number[]>>>;
   readonly peer: "etcd" | null;
   /** A running cluster to measure (`--target FILE`) instead of starting clusters; null: local clusters. */
-  readonly target: RemoteTarget | null;
+  readonly target: ClusterAccess | null;
   readonly out: string;
   readonly leaderTimeoutMs: number;
   /** Seconds of the checked fault run per combination after the sweep (0: none). */

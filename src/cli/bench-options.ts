@@ -5,8 +5,8 @@ import { randomInt } from "node:crypto";
 import { ENVIRONMENTS, isEnvName } from "../../bench/environments.ts";
 import { type BenchEvent, formatEvent, parseEvent } from "../../bench/events/event.ts";
 import type { EnvChoice, Preset, SweepOptions } from "../../bench/sweep-options.ts";
-import type { RemoteTarget } from "../../bench/systems/remote.ts";
 import { KNOB_NAMES, KNOB_OPTIONS, type KnobName } from "../core/config.ts";
+import type { ClusterAccess } from "../node/remote-cluster.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
 import { clusterFileOption, clusterSecretOption } from "./cluster-file-option.ts";
 import { choiceOption, flagListOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
@@ -200,7 +200,7 @@ const NODE_SETUP_OPTIONS = [
 ] as const;
 
 /** `--target FILE`: the running cluster and its secret (the nodes' /admin token). */
-function targetOption(v: Record<string, unknown>, nodeOptions: number): RemoteTarget {
+function targetOption(v: Record<string, unknown>, nodeOptions: number): ClusterAccess {
   const given = NODE_SETUP_OPTIONS.find((name) => v[name] !== undefined);
   const changed = (["net-jitter", "net-loss"] as const).find((name) => v[name] !== "0");
   const bad = given ?? changed ?? (v["state-machine"] !== "kv" ? "state-machine" : undefined);
@@ -226,7 +226,7 @@ function eventsOption(
     connections: readonly number[];
     sizes: readonly number[];
     durationS: number;
-    target: RemoteTarget | null;
+    target: ClusterAccess | null;
     peer: string | undefined;
   },
 ): BenchEvent[] {

@@ -16,6 +16,7 @@ import { waitForAgreedLeader } from "./agreed-leader.ts";
 import { NodeClient, type NodeClientOptions } from "./api-client.ts";
 import type { NodeStatus } from "./api-types.ts";
 import { formatClusterFile } from "./cluster-file.ts";
+import type { ClusterView } from "./cluster-view.ts";
 import { writeNewSecretFile } from "./secret-file.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
@@ -60,7 +61,7 @@ export interface LocalClusterOptions {
   onExit?(id: number, code: number | null, signal: NodeJS.Signals | null): void;
 }
 
-export class LocalCluster {
+export class LocalCluster implements ClusterView {
   readonly dataDir: string;
   /** The file holding the cluster's secret (null with `insecure`). */
   readonly secretFile: string | null;
