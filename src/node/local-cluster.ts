@@ -27,7 +27,7 @@ const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
  * with no loader thread and no esbuild child. The test suite builds one for the hundreds of nodes
  * it starts (test/support/build.ts).
  */
-function nodeEntry(): string {
+export function nodeEntry(): string {
   const dir = process.env.RAFTLAB_NODE_BUILD;
   if (!dir) return BIN;
   const main = path.resolve(dir, "src", "cli", "main.js");
