@@ -6,10 +6,15 @@
 // nothing in the cluster's state changes.
 
 import type { ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { REMOTE_SKIPS } from "../../src/chaos/stages.ts";
+import { main } from "../../src/cli/main.ts";
 import type { NodeStatus } from "../../src/node/api-types.ts";
 import { clientUrlOf, memberUrl } from "../../src/node/cluster-file.ts";
+import { captureOutput } from "../support/capture.ts";
 import { CLIENT_PORT, type NetnsCluster, startNetnsCluster } from "../support/netns-cluster.ts";
 import { netnsUnavailable } from "../support/netns-hosts.ts";
 import { INJECTED_KEY } from "../support/peer-attacks.ts";
@@ -64,6 +69,17 @@ function runOnSpareHost(argv: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) =>
     child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`)))),
   );
+}
+
+/** Runs a raftlab command in this process (the root namespace); its exit status and output. */
+async function run(argv: string[]): Promise<{ code: number; text: string }> {
+  const io = captureOutput();
+  try {
+    const code = await main(argv);
+    return { code, text: [...io.out, ...io.err].join("") };
+  } finally {
+    vi.restoreAllMocks();
+  }
 }
 
 describe.skipIf(unavailable !== null)(
@@ -145,6 +161,49 @@ describe.skipIf(unavailable !== null)(
       }
       // Links and disks as they were: a write still commits on every node at once.
       await c.cluster.client(1).put("after-intruder", "1", { timeoutMs: 5000 });
+    });
+
+    it("chaos --target cuts and slows links through /admin, skips kills and pauses saying so, and judges the run", async () => {
+      const out = path.join(c.dir, "chaos");
+      // Seed 9 plans, in 3 s, the leader isolated and then every link lossy.
+      const { code, text } = await run([
+        "chaos",
+        "--target",
+        c.clusterFile,
+        "--duration",
+        "3",
+        "--seed",
+        "9",
+        "--out",
+        out,
+      ]);
+      expect(text).toContain(`chaos: against the running cluster of ${c.clusterFile}; skipped: ${REMOTE_SKIPS}\n`);
+      expect(text).toMatch(/ 2 faults \(isolate-leader ×1, loss ×1\), linearizable \(checker \d+ ms\) PASS\n/);
+      expect(code).toBe(0);
+      const [runDir] = readdirSync(out);
+      const summary = JSON.parse(readFileSync(path.join(out, runDir!, "summary.json"), "utf8"));
+      expect(summary).toMatchObject({
+        target: c.clusterFile,
+        skipped: REMOTE_SKIPS,
+        nodes: 3,
+        outcome: "pass",
+        verdict: "linearizable",
+        faultKinds: { "isolate-leader": 1, loss: 1 },
+      });
+      expect(summary.acknowledgedWrites).toBeGreaterThan(0);
+      // Healed: every node takes a write again.
+      await c.cluster.client(1).put("after-chaos", "1", { timeoutMs: 10_000 });
+    });
+
+    it("chaos --target with the wrong secret stops at once, saying which secret to give", async () => {
+      const file = path.join(c.dir, "wrong-secret.yaml");
+      writeFileSync(path.join(c.dir, "wrong.secret"), `${"f".repeat(64)}\n`);
+      writeFileSync(file, readFileSync(c.clusterFile, "utf8").replace("cluster.secret", "wrong.secret"));
+      const { code, text } = await run(["chaos", "--target", file, "--duration", "1", "--out", path.join(c.dir, "x")]);
+      expect(code).toBe(1);
+      expect(text).toMatch(
+        /run aborted: node \d \(http:\/\/10\.77\.\d+\.1\d:7001\) refused the admin token: the cluster file's secretFile must hold the nodes' secret/,
+      );
     });
   },
 );
