@@ -195,6 +195,27 @@ describe.skipIf(unavailable !== null)(
       await c.cluster.client(1).put("after-chaos", "1", { timeoutMs: 10_000 });
     });
 
+    it("bench --target measures the cluster from the root namespace and records where it ran", async () => {
+      const out = path.join(c.dir, "bench");
+      const { code, text } = await run([
+        ...["bench", "--target", c.clusterFile, "--flags", "all", "--connections", "8", "--reps", "1"],
+        ...["--warmup", "0.5", "--duration", "2", "--out", out],
+      ]);
+      expect(code, text).toBe(0);
+      const report = /report: (.+)\/index\.html\n/.exec(text)![1]!;
+      const results = JSON.parse(readFileSync(path.join(report, "results.json"), "utf8"));
+      expect(results.cells).toHaveLength(1);
+      const [cell] = results.cells;
+      expect([cell.status, cell.flags]).toEqual(["ok", "batch+pipeline+parallel-append+async-apply"]);
+      expect(cell.throughput).toBeGreaterThan(0);
+      expect(cell.topology).toMatchObject({
+        target: c.clusterFile,
+        nodes: c.net.hosts.slice(0, 3).map((h) => memberUrl("http", h.address, CLIENT_PORT)),
+      });
+      expect(c.cluster.ids).toContain(cell.topology.leader);
+      expect(cell.topology.rttMs).toBeGreaterThan(0);
+    });
+
     it("chaos --target with the wrong secret stops at once, saying which secret to give", async () => {
       const file = path.join(c.dir, "wrong-secret.yaml");
       writeFileSync(path.join(c.dir, "wrong.secret"), `${"f".repeat(64)}\n`);
