@@ -65,7 +65,7 @@ export class RemoteCluster implements ClusterView {
   }
 
   /** What a failed /admin call to node `id` means for the person running the tool. */
-  adminFailure(id: number, err: unknown): Error {
+  private adminFailure(id: number, err: unknown): Error {
     const at = `node ${id} (${this.clients.get(id)?.baseUrl})`;
     if (err instanceof ApiError && (err.status === 401 || err.status === 403))
       return new Error(`${at} refused the admin token: the cluster file's secretFile must hold the nodes' secret`);
