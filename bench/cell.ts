@@ -4,6 +4,7 @@
 
 import { KNOB_NAMES, KNOB_OPTIONS } from "../src/core/config.ts";
 import { parseFlags } from "../src/core/flags.ts";
+import type { ClusterAccess } from "../src/node/remote-cluster.ts";
 import { type Injection, parseEvent } from "./events/event.ts";
 import { eventCost } from "./events/metrics.ts";
 import { EventRunner } from "./events/runner.ts";
@@ -13,7 +14,7 @@ import type { Cell, CellConfig, ProcessUsage } from "./results.ts";
 import { type SchedReadings, SchedWindow } from "./sched-window.ts";
 import { EtcdSystem } from "./systems/etcd.ts";
 import { RaftlabSystem } from "./systems/raftlab.ts";
-import { RemoteSystem, type RemoteTarget } from "./systems/remote.ts";
+import { RemoteSystem } from "./systems/remote.ts";
 import { round3, type Scrape, type SystemUnderTest } from "./systems/system.ts";
 
 /** A cell whose requests failed more often than this is recorded as failed (its figures are kept). */
@@ -31,7 +32,7 @@ export interface CellContext {
   readonly nodeArgs: readonly string[];
   readonly verbose: boolean;
   /** A running cluster to measure instead of starting one per cell (`--target`). */
-  readonly target: RemoteTarget | null;
+  readonly target: ClusterAccess | null;
   /** Told about the system under test as soon as it exists, so Ctrl-C can stop it. */
   onSystem(system: SystemUnderTest): void;
 }

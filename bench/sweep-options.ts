@@ -3,11 +3,11 @@
 
 import type { KnobName } from "../src/core/config.ts";
 import { type Flags, formatFlags } from "../src/core/flags.ts";
+import type { ClusterAccess } from "../src/node/remote-cluster.ts";
 import type { StateMachineKind } from "../src/node/state-machines.ts";
 import type { Calibration } from "./calibrate/calibration.ts";
 import type { EnvName } from "./environments.ts";
 import type { KeyDist } from "./load/keys.ts";
-import type { RemoteTarget } from "./systems/remote.ts";
 
 export type Preset = "quick" | "full" | "events" | "validate";
 
@@ -52,7 +52,7 @@ export interface SweepOptions {
   readonly knobs: Readonly<Partial<Record<KnobName, readonly number[]>>>;
   readonly peer: "etcd" | null;
   /** A running cluster to measure (`--target FILE`) instead of starting clusters; null: local clusters. */
-  readonly target: RemoteTarget | null;
+  readonly target: ClusterAccess | null;
   /** Load workers on other hosts (`--loadgen`) and the secret they take; null: the local generator. */
   readonly loadWorkers: { readonly urls: readonly string[]; readonly secret: string | null } | null;
   readonly out: string;

@@ -4,10 +4,9 @@
 // measures the round trip from the load generator to it; the statistics are read as for a local
 // cluster. The nodes stay on the last combination measured.
 
-import { type Flags, formatFlags } from "../../src/core/flags.ts";
-import { waitForAgreedLeader } from "../../src/node/agreed-leader.ts";
-import { ApiError, NodeClient, NoResponseError } from "../../src/node/api-client.ts";
-import { type ClusterSpec, clientUrlOf } from "../../src/node/cluster-file.ts";
+import type { Flags } from "../../src/core/flags.ts";
+import type { NodeClient } from "../../src/node/api-client.ts";
+import { type ClusterAccess, RemoteCluster } from "../../src/node/remote-cluster.ts";
 import type { CellTopology } from "../results.ts";
 import { NodeStatsWindow } from "./node-stats.ts";
 import type { Scrape, SystemUnderTest } from "./system.ts";
@@ -15,55 +14,29 @@ import type { Scrape, SystemUnderTest } from "./system.ts";
 /** Round trips timed to the leader before each cell; the median is recorded. */
 const RTT_PROBES = 15;
 
-export interface RemoteTarget {
-  readonly spec: ClusterSpec;
-  /** The cluster's secret: the nodes' /admin bearer token. */
-  readonly adminToken: string | null;
-}
-
 export class RemoteSystem implements SystemUnderTest {
   readonly protocol = "raftlab";
-  private readonly clients: Map<number, NodeClient>;
+  private readonly cluster: RemoteCluster;
   private readonly window: NodeStatsWindow;
   private leader = 0;
   private rttMs: number | null = null;
 
   constructor(
-    private readonly o: { readonly target: RemoteTarget; readonly flags: Flags; readonly leaderTimeoutMs: number },
+    private readonly o: { readonly target: ClusterAccess; readonly flags: Flags; readonly leaderTimeoutMs: number },
   ) {
-    this.clients = new Map(
-      o.target.spec.nodes.map((m) => [m.id, new NodeClient(clientUrlOf(m), { adminToken: o.target.adminToken })]),
-    );
-    this.window = new NodeStatsWindow(this.clients);
+    this.cluster = new RemoteCluster(o.target);
+    this.window = new NodeStatsWindow(new Map(this.cluster.ids.map((id) => [id, this.cluster.client(id)])));
   }
 
   async start(): Promise<string> {
-    const wanted = formatFlags(this.o.flags);
-    await Promise.all([...this.clients].map(([id, client]) => this.switchFlags(id, client, wanted)));
-    this.leader = await waitForAgreedLeader(() => this.clients, this.clients.size, this.o.leaderTimeoutMs);
-    this.rttMs = await medianRoundTrip(this.clients.get(this.leader)!);
-    return clientUrlOf(this.o.target.spec.member(this.leader));
-  }
-
-  private async switchFlags(id: number, client: NodeClient, wanted: string): Promise<void> {
-    try {
-      const now = await client.setFlags(wanted);
-      if (now.flags !== wanted) throw new Error(`node ${id} answered flags ${now.flags}, not ${wanted}`);
-    } catch (err) {
-      if (err instanceof ApiError && (err.reply.status === 401 || err.reply.status === 403))
-        throw new Error(
-          `node ${id} refused the admin token: the cluster file's secretFile must hold the nodes' secret`,
-        );
-      if (err instanceof ApiError && err.reply.status === 404)
-        throw new Error(`node ${id} has no /admin/flags: start the nodes with --admin`);
-      if (err instanceof NoResponseError)
-        throw new Error(`node ${id} (${client.baseUrl}) does not answer: is the cluster running?`);
-      throw err;
-    }
+    await this.cluster.switchFlags(this.o.flags);
+    this.leader = await this.cluster.waitForLeader(this.o.leaderTimeoutMs);
+    this.rttMs = await medianRoundTrip(this.cluster.client(this.leader));
+    return this.cluster.clientUrl(this.leader);
   }
 
   clientUrls(): readonly string[] {
-    return this.o.target.spec.nodes.map(clientUrlOf);
+    return this.cluster.ids.map((id) => this.cluster.clientUrl(id));
   }
 
   failure(): string | null {

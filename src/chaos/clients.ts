@@ -14,7 +14,8 @@ export interface Workload {
   /** Client URL of each node, node i at index i-1. */
   readonly urls: readonly string[];
   readonly clients: number;
-  readonly keys: number;
+  /** The keys the clients share (keyNames). */
+  readonly keys: readonly string[];
   readonly seed: number;
   /** Deadline of one request, redirects included. */
   readonly timeoutMs: number;
@@ -25,8 +26,9 @@ export interface Workload {
 /** Back-off range after an operation that got no useful answer, in ms. */
 const BACKOFF_MS: readonly [number, number] = [50, 150];
 
-export function keyNames(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `k${i}`);
+/** `n` keys `<prefix>0`, `<prefix>1`, …: a run on a cluster that holds data already gives a prefix of its own. */
+export function keyNames(n: number, prefix = "k"): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 }
 
 /** One request to the cluster, following 307s; returns the answer and the node that gave it. */
@@ -112,7 +114,7 @@ export class Clients {
 
   private async loop(p: number): Promise<void> {
     const rng = seededRng((this.w.seed * 31 + p * 7919 + 17) >>> 0);
-    const keys = keyNames(this.w.keys);
+    const keys = this.w.keys;
     const pinned = pinnedNode(p, this.w);
     let node = pinned ?? rng.int(1, this.w.urls.length + 1);
     /** The value this client last knew each key to hold, the `expect` of its next cas. */

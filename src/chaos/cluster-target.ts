@@ -1,11 +1,11 @@
 // The nemesis's hands on a real LocalCluster (and the bench events'): signals for kills and pauses,
-// `POST /admin/links` for link shaping, `POST /admin/fsync-delay` for a slow disk (nodes run with
-// `--admin`). It also tells the kills it made from the exits it did not: a node that exits on its own
-// during a chaos run is a crash, and the run fails.
+// `POST /admin/links` for link shaping (link-target.ts), `POST /admin/fsync-delay` for a slow disk
+// (nodes run with `--admin`). It also tells the kills it made from the exits it did not: a node that
+// exits on its own during a chaos run is a crash, and the run fails.
 
-import type { LinkChangeBody } from "../node/api-types.ts";
 import type { LocalCluster } from "../node/local-cluster.ts";
 import type { FaultTarget } from "./faults.ts";
+import { ADMIN_TIMEOUT_MS, LinkTarget } from "./link-target.ts";
 
 export interface NodeCrash {
   readonly id: number;
@@ -15,26 +15,29 @@ export interface NodeCrash {
   readonly atMs: number;
 }
 
-/** How long an admin or status request may take: a paused node never answers. */
-const ADMIN_TIMEOUT_MS = 1000;
-
-export class ClusterTarget implements FaultTarget {
+export class ClusterTarget extends LinkTarget implements FaultTarget {
   readonly crashes: NodeCrash[] = [];
   private readonly killing = new Set<number>();
   private readonly paused = new Set<number>();
 
   constructor(
-    private readonly cluster: LocalCluster,
+    private readonly local: LocalCluster,
     private readonly nowMs: () => number,
-  ) {}
-
-  get ids(): readonly number[] {
-    return this.cluster.ids;
+  ) {
+    super(local);
   }
 
   /** Whether node `id`'s process runs (it may be paused). */
   isRunning(id: number): boolean {
-    return this.cluster.isRunning(id);
+    return this.local.isRunning(id);
+  }
+
+  protected override runs(id: number): boolean {
+    return this.local.isRunning(id);
+  }
+
+  protected override answers(id: number): boolean {
+    return this.local.isRunning(id) && !this.paused.has(id);
   }
 
   /** To be called from the cluster's `onExit`; true when the exit was a crash (not a kill of ours). */
@@ -44,52 +47,32 @@ export class ClusterTarget implements FaultTarget {
     return true;
   }
 
-  async leader(): Promise<number | null> {
-    const running = this.cluster.ids.filter((id) => this.cluster.isRunning(id) && !this.paused.has(id));
-    const statuses = await Promise.all(running.map((id) => this.cluster.status(id, ADMIN_TIMEOUT_MS)));
-    let best: { id: number; term: number } | null = null;
-    for (const s of statuses) {
-      if (s?.role === "leader" && (best === null || s.term > best.term)) best = { id: s.id, term: s.term };
-    }
-    return best?.id ?? null;
-  }
-
   async kill(id: number): Promise<void> {
-    if (!this.cluster.isRunning(id)) return;
+    if (!this.local.isRunning(id)) return;
     this.killing.add(id);
     this.paused.delete(id);
-    await this.cluster.kill(id);
+    await this.local.kill(id);
   }
 
   restart(id: number): void {
-    if (!this.cluster.isRunning(id)) this.cluster.startNode(id);
+    if (!this.local.isRunning(id)) this.local.startNode(id);
   }
 
   pause(id: number): void {
     this.paused.add(id);
-    this.cluster.signal(id, "SIGSTOP");
+    this.local.signal(id, "SIGSTOP");
   }
 
   resume(id: number): void {
     this.paused.delete(id);
-    this.cluster.signal(id, "SIGCONT");
-  }
-
-  async shape(id: number, change: LinkChangeBody): Promise<boolean> {
-    if (!this.cluster.isRunning(id)) return false;
-    try {
-      await this.cluster.client(id).setLinks(change, { timeoutMs: ADMIN_TIMEOUT_MS });
-      return true;
-    } catch {
-      return false;
-    }
+    this.local.signal(id, "SIGCONT");
   }
 
   /** Changes node `id`'s added fsync delay (`POST /admin/fsync-delay`); false when it did not accept. */
   async setFsyncDelay(id: number, us: number): Promise<boolean> {
-    if (!this.cluster.isRunning(id)) return false;
+    if (!this.local.isRunning(id)) return false;
     try {
-      await this.cluster.client(id).setFsyncDelay(us, { timeoutMs: ADMIN_TIMEOUT_MS });
+      await this.local.client(id).setFsyncDelay(us, { timeoutMs: ADMIN_TIMEOUT_MS });
       return true;
     } catch {
       return false;
@@ -101,9 +84,9 @@ export class ClusterTarget implements FaultTarget {
    * /admin/transfer-leader`); the new leader and how long it took, or why it did not happen.
    */
   async transferLeader(id: number): Promise<{ leader: number; ms: number } | { refused: string }> {
-    if (!this.cluster.isRunning(id)) return { refused: `node ${id} is not running` };
+    if (!this.local.isRunning(id)) return { refused: `node ${id} is not running` };
     try {
-      return await this.cluster.client(id).transferLeader(undefined, { timeoutMs: ADMIN_TIMEOUT_MS });
+      return await this.local.client(id).transferLeader(undefined, { timeoutMs: ADMIN_TIMEOUT_MS });
     } catch (err) {
       return { refused: (err as Error).message };
     }
@@ -114,21 +97,10 @@ export class ClusterTarget implements FaultTarget {
    * until it accepts (a restarted node needs a moment to listen). Rejects after `timeoutMs`.
    */
   async healAll(timeoutMs = 15_000): Promise<void> {
-    for (const id of this.cluster.ids) {
-      if (this.cluster.isRunning(id)) this.resume(id);
+    for (const id of this.local.ids) {
+      if (this.local.isRunning(id)) this.resume(id);
       else this.restart(id);
     }
-    const clear: LinkChangeBody = { partitioned: false, delayMs: 0, jitterMs: 0, lossRate: 0 };
-    const deadline = performance.now() + timeoutMs;
-    await Promise.all(
-      this.cluster.ids.map(async (id) => {
-        while (!(await this.shape(id, clear))) {
-          if (performance.now() > deadline)
-            throw new Error(`node ${id} did not accept the link reset within ${timeoutMs} ms`);
-          if (!this.cluster.isRunning(id)) this.restart(id);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }),
-    );
+    await this.clearLinks(timeoutMs, (id) => this.restart(id));
   }
 }

@@ -2,7 +2,7 @@
 // that the bench's events (bench/events/) use too.
 
 import type { LinkChangeBody } from "../node/api-types.ts";
-import type { FaultEvent, FaultTarget, PlannedFault } from "./faults.ts";
+import { type FaultEvent, type FaultTarget, hasProcesses, type NetworkTarget, type PlannedFault } from "./faults.ts";
 
 export interface ActiveFault {
   readonly event: FaultEvent;
@@ -15,9 +15,16 @@ export class FaultInjector {
 
   /** `nowMs` is the run's clock; fault events are stamped with it. */
   constructor(
-    private readonly target: FaultTarget,
+    private readonly target: NetworkTarget | FaultTarget,
     private readonly nowMs: () => number,
   ) {}
+
+  /** The process hands a process fault needs; a target without them cannot take one. */
+  private processes(f: PlannedFault): FaultTarget {
+    if (!hasProcesses(this.target))
+      throw new Error(`${f.kind} needs the node processes on this machine; this target has only links`);
+    return this.target;
+  }
 
   /** Injects `f` now (a `*-leader` kind hits the current leader) and records it in `events`. */
   async inject(f: PlannedFault): Promise<ActiveFault> {
@@ -39,28 +46,31 @@ export class FaultInjector {
     switch (f.kind) {
       case "kill-leader":
       case "kill-node": {
+        const p = this.processes(f);
         const victim = f.kind === "kill-leader" ? ((await t.leader()) ?? f.node) : f.node;
         const event = record([victim], `kill -9 node ${victim}, restart after ${f.forMs} ms`);
-        await t.kill(victim);
-        return { event, heal: async () => t.restart(victim) };
+        await p.kill(victim);
+        return { event, heal: async () => p.restart(victim) };
       }
       case "kill-all": {
+        const p = this.processes(f);
         const event = record(t.ids, `kill -9 every node (a power cut), restart after ${f.forMs} ms`);
-        await Promise.all(t.ids.map((id) => t.kill(id)));
+        await Promise.all(t.ids.map((id) => p.kill(id)));
         return {
           event,
           heal: async () => {
-            for (const id of t.ids) t.restart(id);
+            for (const id of t.ids) p.restart(id);
           },
         };
       }
       case "pause-short":
       case "pause-long":
       case "pause-leader": {
+        const p = this.processes(f);
         const victim = f.kind === "pause-leader" ? ((await t.leader()) ?? f.node) : f.node;
         const event = record([victim], `SIGSTOP node ${victim} for ${f.forMs} ms`);
-        t.pause(victim);
-        return { event, heal: async () => t.resume(victim) };
+        p.pause(victim);
+        return { event, heal: async () => p.resume(victim) };
       }
       case "isolate-leader": {
         const victim = (await t.leader()) ?? f.node;

@@ -36,17 +36,29 @@ export interface PlannedFault {
   readonly lossRate?: number;
 }
 
-/** What the nemesis does to the cluster. Failures (a paused node's admin endpoint, say) are reported, not thrown. */
-export interface FaultTarget {
+/**
+ * The network hands on a cluster: link changes through each node's `/admin/links`, which reach a node
+ * on any host. Failures (a paused node's admin endpoint, say) are reported, not thrown.
+ */
+export interface NetworkTarget {
   readonly ids: readonly number[];
   /** The current leader, or null when none answers as leader. */
   leader(): Promise<number | null>;
+  /** Applies a link change on node `id`; resolves false when the node did not accept it. */
+  shape(id: number, change: LinkChangeBody): Promise<boolean>;
+}
+
+/** Every hand, process faults too: signals, so only where the node processes are this machine's children. */
+export interface FaultTarget extends NetworkTarget {
   kill(id: number): Promise<void>;
   restart(id: number): void;
   pause(id: number): void;
   resume(id: number): void;
-  /** Applies a link change on node `id`; resolves false when the node did not accept it. */
-  shape(id: number, change: LinkChangeBody): Promise<boolean>;
+}
+
+/** Whether `t` has process hands as well. */
+export function hasProcesses(t: NetworkTarget): t is FaultTarget {
+  return "kill" in t;
 }
 
 /** One fault as it happened: which nodes it hit and when (ms on the run's clock). */

@@ -10,17 +10,32 @@
 // of each (a kill and a pause; a partition and a link fault), even in a short run. Every fault is healed
 // after its duration, or when the nemesis stops.
 //
+// A cluster on other hosts takes the network lane only (`lanes`), which is then the same plan that
+// lane has beside the process lane.
+//
 // The plan depends only on the seed, the cluster size and the duration; which node is "the leader" is
 // resolved when the fault starts (the planned node stands in when no leader is known).
 
 import { type Rng, seededRng } from "../core/rng.ts";
 import { FaultInjector } from "./fault-injector.ts";
-import type { FaultEvent, FaultKind, FaultTarget, Lane, PlannedFault } from "./faults.ts";
+import {
+  type FaultEvent,
+  type FaultKind,
+  type FaultTarget,
+  hasProcesses,
+  type Lane,
+  type NetworkTarget,
+  type PlannedFault,
+} from "./faults.ts";
 
 export interface PlanOptions {
   readonly nodes: number;
   readonly durationMs: number;
+  /** The lanes to plan (default both): a cluster on other hosts takes network faults only. */
+  readonly lanes?: readonly Lane[];
 }
+
+export const LANES: readonly Lane[] = ["process", "network"];
 
 /** Quiet time between two faults of a lane, and the range of each fault's length, in ms. */
 const GAP_MS: readonly [number, number] = [300, 1000];
@@ -54,8 +69,10 @@ export function planFaults(seed: number, o: PlanOptions): PlannedFault[] {
   if (!Number.isInteger(o.nodes) || o.nodes < 1)
     throw new RangeError(`nodes must be a positive integer, got ${o.nodes}`);
   const plan: PlannedFault[] = [];
-  (["process", "network"] as const).forEach((lane, i) => {
-    // Each lane has its own stream, so adding a fault to one lane leaves the other's plan alone.
+  LANES.forEach((lane, i) => {
+    if (o.lanes && !o.lanes.includes(lane)) return;
+    // Each lane has its own stream, so adding a fault to one lane (or leaving one out) leaves the
+    // other's plan alone.
     const rng = seededRng((seed * 2654435761 + i * 40503 + 1) >>> 0);
     const deck: (readonly FaultKind[])[] = [];
     for (let at = between(rng, GAP_MS); at < o.durationMs; ) {
@@ -112,10 +129,13 @@ export class Nemesis {
 
   /** `nowMs` is the run's clock; fault events are stamped with it. */
   constructor(
-    target: FaultTarget,
+    target: NetworkTarget | FaultTarget,
     private readonly plan: readonly PlannedFault[],
     private readonly nowMs: () => number,
   ) {
+    const process = plan.find((f) => f.lane === "process");
+    if (process && !hasProcesses(target))
+      throw new Error(`the plan has a ${process.kind} fault, but this target takes network faults only`);
     this.injector = new FaultInjector(target, nowMs);
   }
 
@@ -127,9 +147,7 @@ export class Nemesis {
   /** Plays the plan; resolves once every lane is done and every fault it injected is healed. */
   async run(): Promise<void> {
     this.origin = this.nowMs();
-    await Promise.all(
-      (["process", "network"] as const).map((lane) => this.runLane(this.plan.filter((f) => f.lane === lane))),
-    );
+    await Promise.all(LANES.map((lane) => this.runLane(this.plan.filter((f) => f.lane === lane))));
   }
 
   /** Makes `run()` heal what is active and finish early. */

@@ -25,7 +25,8 @@ export function renderChaosPage(result: ChaosResult, data: RunData, check: Check
   const good = result.outcome === "pass";
   const body = `
 <h1>raftlab chaos run ${escapeHtml(result.runId)}</h1>
-<p class="subtitle">${escapeHtml(result.combo)} · ${result.nodes} nodes · ${result.durationS} s of faults · seed ${result.seed}</p>
+<p class="subtitle">${escapeHtml(result.combo)} · ${result.nodes} nodes${result.target ? ` of the running cluster of ${escapeHtml(result.target)}` : ""} · ${result.durationS} s of faults · seed ${result.seed}</p>
+${result.skipped ? `<p class="note">Skipped: ${escapeHtml(result.skipped)}.</p>` : ""}
 <p class="${good ? "verdict-helps" : result.outcome === "fail" ? "verdict-hurts" : "verdict-none"}">${escapeHtml(headline(result))}</p>
 ${result.problems.length ? `<ul>${result.problems.map((p) => `<li class="failed">${escapeHtml(p)}</li>`).join("")}</ul>` : ""}
 <p class="note">Replay this fault schedule and workload: <code>${escapeHtml(replayCommand(result))}</code>${good ? "" : ` · <a href="history.jsonl">history.jsonl</a> (check it with <code>raftlab check history.jsonl</code>)`}</p>

@@ -11,6 +11,10 @@ export interface ChaosResult {
   readonly durationS: number;
   readonly clients: number;
   readonly keys: number;
+  /** The cluster file of a run on a running cluster (`--target`); null for a fresh local cluster. */
+  readonly target: string | null;
+  /** The faults the run could not apply there, and why; null when none were left out. */
+  readonly skipped: string | null;
   readonly outcome: Outcome;
   /** The checker's verdict: linearizable, not linearizable or unknown. */
   readonly verdict: string;
@@ -31,7 +35,8 @@ export interface ChaosResult {
 }
 
 export function replayCommand(
-  r: Pick<ChaosResult, "nodes" | "combo" | "durationS" | "clients" | "keys" | "seed">,
+  r: Pick<ChaosResult, "nodes" | "combo" | "durationS" | "clients" | "keys" | "seed" | "target">,
 ): string {
-  return `npm run chaos -- --nodes ${r.nodes} --flags ${r.combo} --duration ${r.durationS} --clients ${r.clients} --keys ${r.keys} --seed ${r.seed}`;
+  const where = r.target === null ? `--nodes ${r.nodes}` : `--target ${r.target}`;
+  return `npm run chaos -- ${where} --flags ${r.combo} --duration ${r.durationS} --clients ${r.clients} --keys ${r.keys} --seed ${r.seed}`;
 }

@@ -1,5 +1,6 @@
-// One chaos run: a real cluster with `--admin`, the clients and the nemesis for the run's duration, then
-// every fault healed and the checks of verify.ts, the verdict, and the run's folder:
+// One chaos run: a real cluster with `--admin` (a fresh local one, or a running one of a cluster file:
+// stages.ts), the clients and the nemesis for the run's duration, then every fault healed and the
+// checks of verify.ts, the verdict, and the run's folder:
 //   DIR/<run-id>/index.html     the page (page.ts)
 //   DIR/<run-id>/summary.json   the figures of the summary line, the problems, the checker result
 //   DIR/<run-id>/history.jsonl  the history; with data/ (node directories) and logs/ kept only on failure
@@ -7,14 +8,13 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Flags, formatFlags } from "../core/flags.ts";
-import { LocalCluster } from "../node/local-cluster.ts";
-import { reserveBasePort } from "../node/ports.ts";
+import type { ClusterAccess } from "../node/remote-cluster.ts";
 import { Clients, keyNames, type Workload } from "./clients.ts";
-import { ClusterTarget } from "./cluster-target.ts";
 import { Nemesis, planFaults } from "./nemesis.ts";
 import { renderChaosPage } from "./page.ts";
 import { historyOf, historyText } from "./recording.ts";
 import type { ChaosResult } from "./result.ts";
+import { localStage, remoteStage, type Stage } from "./stages.ts";
 import { judge, type RunData } from "./verdict.ts";
 import { verifyAfterHeal } from "./verify.ts";
 
@@ -33,6 +33,8 @@ export interface ChaosOptions {
   readonly requestTimeoutMs: number;
   /** Each client's pause between operations is drawn from 0..thinkMs. */
   readonly thinkMs: number;
+  /** A cluster that runs elsewhere (`--target FILE`, ids 1..nodes), instead of a fresh local one. */
+  readonly target?: ClusterAccess | null;
 }
 
 export const CHAOS_DEFAULTS = {
@@ -44,9 +46,6 @@ export const CHAOS_DEFAULTS = {
   requestTimeoutMs: 1500,
   thinkMs: 10,
 } as const;
-
-/** How long the nodes get to exit on SIGTERM at the end before SIGKILL. */
-const STOP_GRACE_MS = 500;
 
 /** The run's monotonic clock, in ns and ms since `restart()` (the moment the clients start). */
 function runClock(): { nowNs: () => number; nowMs: () => number; restart: () => void } {
@@ -64,46 +63,25 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const combo = formatFlags(o.flags);
   const runId = runIdFor(combo, o.seed);
   const dir = path.join(o.outDir, runId);
-  mkdirSync(path.join(dir, "logs"), { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const { nowNs, nowMs, restart: startClock } = runClock();
-  let target: ClusterTarget | null = null;
-  const ports = await reserveBasePort(o.nodes);
-  const cluster = new LocalCluster({
-    nodes: o.nodes,
-    flags: o.flags,
-    basePort: ports.base,
-    dataDir: path.join(dir, "data"),
-    nodeArgs: [
-      "--admin",
-      "--snapshot-every",
-      String(o.snapshotEvery),
-      "--request-timeout-ms",
-      String(Math.max(1, o.requestTimeoutMs - 300)),
-      "--seed",
-      String(o.seed),
-    ],
-    stdio: "ignore",
-    command: (id, argv) => appendOutputTo(path.join(dir, "logs", `node-${id}.log`), argv),
-    onExit: (id, code, signal) => target?.onExit(id, code, signal),
-  });
-  target = new ClusterTarget(cluster, nowMs);
-  const keys = keyNames(o.keys);
+  const stage: Stage = o.target ? remoteStage(o.target, o.flags) : await localStage(o, dir, nowMs);
   const workload: Workload = {
-    urls: cluster.ids.map((id) => cluster.clientUrl(id)),
+    urls: stage.view.ids.map((id) => stage.view.clientUrl(id)),
     clients: o.clients,
-    keys: o.keys,
+    // A targeted cluster may hold the keys of earlier runs: this run's are its own.
+    keys: keyNames(o.keys, o.target ? `${runId}-k` : "k"),
     seed: o.seed,
     timeoutMs: o.requestTimeoutMs,
     thinkMs: o.thinkMs,
   };
   const clients = new Clients(workload, nowNs);
-  const nemesis = new Nemesis(target, planFaults(o.seed, { nodes: o.nodes, durationMs: o.durationS * 1000 }), nowMs);
+  const plan = planFaults(o.seed, { nodes: o.nodes, durationMs: o.durationS * 1000, lanes: stage.lanes });
+  const nemesis = new Nemesis(stage.target, plan, nowMs);
   let data: RunData;
   let endMs = 0;
   try {
-    cluster.start();
-    await cluster.waitForLeader(20_000);
-    await waitForEveryNode(cluster, 20_000);
+    await stage.ready();
     startClock();
     clients.start();
     const faults = nemesis.run();
@@ -111,12 +89,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     nemesis.stop();
     await faults;
     await clients.stop();
-    await target.healAll();
-    const { finalReads, finalWrite, convergence, finalValues } = await verifyAfterHeal(cluster, workload, keys, nowNs);
+    await stage.healAll();
+    const { finalReads, finalWrite, convergence, finalValues } = await verifyAfterHeal(stage.view, workload, nowNs);
     data = {
       records: [...clients.records, ...finalReads],
       faults: nemesis.events,
-      crashes: target.crashes,
+      crashes: stage.crashes,
       finalWrite,
       convergence,
       finalValues,
@@ -127,21 +105,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     data = {
       records: clients.records,
       faults: nemesis.events,
-      crashes: target.crashes,
+      crashes: stage.crashes,
       aborted: (err as Error).message,
     };
   } finally {
     endMs = nowMs();
-    // Everything worth keeping is on disk already (fsync'd or lost, as after any crash).
-    await cluster.stop(STOP_GRACE_MS);
-    ports.release();
+    await stage.close();
   }
-  return finishRun(o, runId, dir, data, endMs);
+  return finishRun({ ...o, skipped: stage.skipped }, runId, dir, data, endMs);
 }
 
 /** Judges the collected data, writes the run's folder, and removes history, data and logs of a run that passed. */
 export function finishRun(
-  o: Pick<ChaosOptions, "nodes" | "flags" | "durationS" | "seed" | "clients" | "keys">,
+  o: Pick<ChaosOptions, "nodes" | "flags" | "durationS" | "seed" | "clients" | "keys" | "target"> & {
+    /** What the run could not do on its stage (Stage.skipped). */
+    readonly skipped?: string | null;
+  },
   runId: string,
   dir: string,
   data: RunData,
@@ -157,6 +136,8 @@ export function finishRun(
     durationS: o.durationS,
     clients: o.clients,
     keys: o.keys,
+    target: o.target?.spec.file ?? null,
+    skipped: o.skipped ?? null,
     outcome,
     verdict: check.verdict,
     failingKey: check.failingKey ?? null,
@@ -184,34 +165,8 @@ export function finishRun(
   return result;
 }
 
-/** Resolves once every node answers /status: a run must not start with a member missing. */
-async function waitForEveryNode(cluster: LocalCluster, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const silent = (
-      await Promise.all(cluster.ids.map(async (id) => ((await cluster.status(id)) === null ? id : null)))
-    ).filter((id) => id !== null);
-    if (silent.length === 0) return;
-    if (performance.now() > deadline) {
-      throw new Error(
-        `node ${silent.join(", ")} did not start within ${timeoutMs} ms (see logs/node-${silent[0]}.log)`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const item of items) counts[keyOf(item)] = (counts[keyOf(item)] ?? 0) + 1;
   return counts;
-}
-
-/**
- * A node's command line with its stdout and stderr appended to `file`: the shell replaces itself with
- * the node (same pid, so signals reach the node), and the log survives a kill -9 for the failure report.
- */
-function appendOutputTo(file: string, argv: readonly string[]): readonly string[] {
-  const quoted = `'${file.replace(/'/g, `'\\''`)}'`;
-  return ["sh", "-c", `exec "$0" "$@" >>${quoted} 2>&1`, ...argv];
 }

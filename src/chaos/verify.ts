@@ -3,7 +3,7 @@
 // linearizability check covers the final state too.
 
 import type { Value } from "../check/history.ts";
-import type { LocalCluster } from "../node/local-cluster.ts";
+import type { ClusterView } from "../node/cluster-view.ts";
 import { runOp, send, type Workload } from "./clients.ts";
 import type { OpRecord } from "./recording.ts";
 
@@ -25,19 +25,18 @@ export interface AfterHeal {
 const FINAL_KEY = "chaos-final";
 
 export async function verifyAfterHeal(
-  cluster: LocalCluster,
+  cluster: ClusterView,
   w: Workload,
-  keys: readonly string[],
   nowNs: () => number,
   timeoutMs = 20_000,
 ): Promise<AfterHeal> {
   const leader = await cluster.waitForLeader(timeoutMs);
   const finalWrite = await writeUntilAcknowledged(w, leader, `final-${w.seed}`, nowNs, timeoutMs);
-  const convergence = await waitForConvergence(cluster, [...keys, FINAL_KEY], timeoutMs);
+  const convergence = await waitForConvergence(cluster, [...w.keys, FINAL_KEY], timeoutMs);
   const finalReads: OpRecord[] = [];
-  for (const key of keys) finalReads.push(await runOp(w, nowNs, w.clients, leader, "read", key, null));
+  for (const key of w.keys) finalReads.push(await runOp(w, nowNs, w.clients, leader, "read", key, null));
   const finalValues = new Map<string, Value>();
-  for (const key of keys) finalValues.set(key, await staleRead(cluster, leader, key));
+  for (const key of w.keys) finalValues.set(key, await staleRead(cluster, leader, key));
   return { finalWrite, convergence, finalReads, finalValues };
 }
 
@@ -69,7 +68,7 @@ async function writeUntilAcknowledged(
  * Waits until every node has applied the leader's commit index, then compares every key's locally
  * applied value (`?stale=1`) across the nodes.
  */
-async function waitForConvergence(cluster: LocalCluster, keys: readonly string[], timeoutMs: number): Promise<Check> {
+async function waitForConvergence(cluster: ClusterView, keys: readonly string[], timeoutMs: number): Promise<Check> {
   const deadline = performance.now() + timeoutMs;
   let behind = "";
   for (;;) {
@@ -101,7 +100,7 @@ async function waitForConvergence(cluster: LocalCluster, keys: readonly string[]
   return { ok: true, detail: `${cluster.ids.length} nodes hold identical values for ${keys.length} keys` };
 }
 
-async function staleRead(cluster: LocalCluster, id: number, key: string): Promise<Value> {
+async function staleRead(cluster: ClusterView, id: number, key: string): Promise<Value> {
   const urls = cluster.ids.map((i) => cluster.clientUrl(i));
   const { result } = await send(urls, id, "GET", `/kv/${encodeURIComponent(key)}?stale=1`, undefined, 2000);
   if (result.kind === "response" && result.status === 200) return result.body;

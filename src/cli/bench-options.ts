@@ -6,8 +6,8 @@ import { readCalibration } from "../../bench/calibrate/calibration.ts";
 import { ENVIRONMENTS, isEnvName } from "../../bench/environments.ts";
 import { type BenchEvent, formatEvent, parseEvent } from "../../bench/events/event.ts";
 import type { EnvChoice, Preset, SweepOptions } from "../../bench/sweep-options.ts";
-import type { RemoteTarget } from "../../bench/systems/remote.ts";
 import { KNOB_NAMES, KNOB_OPTIONS, type KnobName } from "../core/config.ts";
+import type { ClusterAccess } from "../node/remote-cluster.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
 import { clusterFileOption, clusterSecretOption, secretFileOption } from "./cluster-file-option.ts";
 import {
@@ -245,7 +245,7 @@ const NODE_SETUP_OPTIONS = [
 ] as const;
 
 /** `--target FILE`: the running cluster and its secret (the nodes' /admin token). */
-function targetOption(v: Record<string, unknown>, nodeOptions: number): RemoteTarget {
+function targetOption(v: Record<string, unknown>, nodeOptions: number): ClusterAccess {
   const given = NODE_SETUP_OPTIONS.find((name) => v[name] !== undefined);
   const changed = (["net-jitter", "net-loss"] as const).find((name) => v[name] !== "0");
   const bad = given ?? changed ?? (v["state-machine"] !== "kv" ? "state-machine" : undefined);
@@ -263,7 +263,7 @@ function targetOption(v: Record<string, unknown>, nodeOptions: number): RemoteTa
 function loadWorkersOption(
   raw: string | undefined,
   secretFile: string | undefined,
-  target: RemoteTarget | null,
+  target: ClusterAccess | null,
 ): SweepOptions["loadWorkers"] {
   if (raw === undefined) {
     if (secretFile !== undefined) throw new UsageError("--loadgen-secret-file goes with --loadgen");
@@ -293,7 +293,7 @@ function eventsOption(
     connections: readonly number[];
     sizes: readonly number[];
     durationS: number;
-    target: RemoteTarget | null;
+    target: ClusterAccess | null;
     peer: string | undefined;
   },
 ): BenchEvent[] {

@@ -308,10 +308,14 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   if (values.help) return "help";
   const { id, peers, flags, secret, host, dataDir } = membership(values);
   const loopback = isLoopbackHost(host);
+  // Where the secret comes from: the cluster file names it, else --secret-file does.
+  const addSecret = values.cluster
+    ? `name the secret in the cluster file (secretFile: FILE, the same for every node)`
+    : `give every node the same --secret-file FILE`;
   if (secret === null && !loopback && !values.insecure) {
     throw new UsageError(
       `--host ${host} is not a loopback address, so anyone who reaches the peer port could join the ` +
-        `cluster: give every node the same --secret-file FILE (make one with 'openssl rand -hex 32 > FILE'), ` +
+        `cluster: ${addSecret} (make one with 'openssl rand -hex 32 > FILE'), ` +
         `or add --insecure to run without peer authentication`,
     );
   }
@@ -319,7 +323,7 @@ export function parseNodeOptions(argv: string[]): NodeOptions | "help" {
   const adminToken = values["admin-token"] ?? secret;
   if (admin && adminToken === null && (!loopback || values["client-token"] !== undefined)) {
     const why = loopback ? "with --client-token" : `on a non-loopback --host (${host})`;
-    throw new UsageError(`--admin ${why} needs a token for /admin: add --secret-file FILE or --admin-token T`);
+    throw new UsageError(`--admin ${why} needs a token for /admin: ${addSecret}, or add --admin-token T`);
   }
   const storageMode = choiceOption("--storage-mode", values["storage-mode"], STORAGE_MODES);
   const failpoint = failpointOption(values.failpoint ?? process.env.RAFTLAB_FAILPOINT);

@@ -18,6 +18,8 @@ export interface NodeStatus {
   readonly clientUrl: string;
   readonly peerUrl: string;
   readonly pid: number;
+  /** Every member's id (voters and learners) in the configuration in force on this node. */
+  readonly members: readonly number[];
   readonly commitIndex: number;
   readonly appliedIndex: number;
   readonly lastIndex: number;

@@ -18,6 +18,7 @@ import { waitForAgreedLeader } from "./agreed-leader.ts";
 import { NodeClient, type NodeClientOptions } from "./api-client.ts";
 import type { NodeStatus } from "./api-types.ts";
 import { clientUrlOf, formatClusterFile, type MemberAddress, parseClusterFile } from "./cluster-file.ts";
+import type { ClusterView } from "./cluster-view.ts";
 import { readSecretFile, writeNewSecretFile } from "./secret-file.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
@@ -28,7 +29,7 @@ const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
  * with no loader thread and no esbuild child. The test suite builds one for the hundreds of nodes
  * it starts (test/support/build.ts).
  */
-function nodeEntry(): string {
+export function nodeEntry(): string {
   const dir = process.env.RAFTLAB_NODE_BUILD;
   if (!dir) return BIN;
   const main = path.resolve(dir, "src", "cli", "main.js");
@@ -65,7 +66,7 @@ export interface LocalClusterOptions {
 /** A joining node's own cluster file in the data directory. */
 const JOIN_FILE = /^join-(\d+)\.yaml$/;
 
-export class LocalCluster {
+export class LocalCluster implements ClusterView {
   readonly dataDir: string;
   /** The file holding the cluster's secret (null with `insecure`). */
   readonly secretFile: string | null;

@@ -20,6 +20,7 @@ import {
 import { NodeMetrics } from "../api/metrics.ts";
 import { configFromFlags, type Knobs, type RaftConfig } from "../core/config.ts";
 import { type Flags, formatFlags } from "../core/flags.ts";
+import { confMembers } from "../core/membership.ts";
 import { RawNode } from "../core/raw-node.ts";
 import { seededRng } from "../core/rng.ts";
 import type { ConfState } from "../core/types.ts";
@@ -246,6 +247,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       clientUrl: clientUrlOf(self),
       peerUrl: peerUrlOf(self),
       pid: process.pid,
+      members: confMembers(s.conf).sort((a, b) => a - b),
       commitIndex: s.commit,
       appliedIndex: sm.appliedIndex,
       lastIndex: s.lastIndex,

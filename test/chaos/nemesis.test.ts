@@ -43,6 +43,15 @@ describe("planFaults", () => {
     }
   });
 
+  it("plans one lane alone as it plans it beside the other (a cluster on other hosts takes links only)", () => {
+    for (const seed of [3, 77, 1234]) {
+      const both = planFaults(seed, { nodes: 3, durationMs: 10_000 });
+      const network = planFaults(seed, { nodes: 3, durationMs: 10_000, lanes: ["network"] });
+      expect(network.length).toBeGreaterThan(0);
+      expect(network).toEqual(both.filter((f) => f.lane === "network"));
+    }
+  });
+
   it("splits five nodes into a minority of two and a majority of three", () => {
     const splits = Array.from({ length: 50 }, (_, s) => planFaults(s, { nodes: 5, durationMs: 20_000 }))
       .flat()
@@ -80,6 +89,18 @@ function fault(f: Partial<PlannedFault> & Pick<PlannedFault, "kind" | "lane">): 
 }
 
 describe("Nemesis", () => {
+  it("refuses a process fault for a target with network hands only, before doing anything", () => {
+    const { kill: _k, restart: _r, pause: _p, resume: _s, ...links } = fakeTarget(1);
+    const plan = [
+      fault({ lane: "network", kind: "delay", delayMs: 5, jitterMs: 0 }),
+      fault({ lane: "process", kind: "pause-short" }),
+    ];
+    expect(() => new Nemesis(links, plan, clock())).toThrow(
+      "the plan has a pause-short fault, but this target takes network faults only",
+    );
+    expect(links.calls).toEqual([]);
+  });
+
   it("isolates the current leader in both directions, heals it, and reports the change a node missed", async () => {
     const target = fakeTarget(2);
     const nemesis = new Nemesis(target, [fault({ lane: "network", kind: "isolate-leader", node: 3 })], clock());

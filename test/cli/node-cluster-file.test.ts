@@ -69,6 +69,18 @@ describe("raftlab node --cluster", () => {
     ]);
   });
 
+  it("refuses a file without secretFile on a non-loopback address unless --insecure, saying where the secret goes", async () => {
+    const open = path.join(dir, "open.yaml");
+    writeFileSync(open, `nodes:\n  - { id: 1, client: "http://10.77.0.11:7001", peer: "ws://10.77.0.11:7101" }\n`);
+    const io = captureOutput();
+    expect(await main(["node", "--cluster", open, "--id", "1", "--admin"])).toBe(64);
+    vi.restoreAllMocks();
+    expect(io.err.join("")).toMatch(
+      /^raftlab node: --host 10\.77\.0\.11 is not a loopback address, .*name the secret in the cluster file \(secretFile: FILE, the same for every node\).*--insecure/,
+    );
+    expect(options(["--cluster", open, "--id", "1", "--insecure"])).toMatchObject({ host: "10.77.0.11", secret: null });
+  });
+
   it("is documented in --help", () => {
     expect(NODE_USAGE).toContain("raftlab node --cluster FILE --id I [--data-dir D] [options]");
     expect(NODE_USAGE).toMatch(/--cluster FILE\s+the cluster file \(YAML\)/);

@@ -48,7 +48,7 @@ describe("raftlab node security options", () => {
   it("refuses --admin with a client token but no admin token on loopback", async () => {
     const err = await usageError([...base("127.0.0.1"), "--admin", "--client-token", "t"]);
     expect(err).toContain(
-      "--admin with --client-token needs a token for /admin: add --secret-file FILE or --admin-token T",
+      "--admin with --client-token needs a token for /admin: give every node the same --secret-file FILE, or add --admin-token T",
     );
   });
 

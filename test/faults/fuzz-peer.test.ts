@@ -20,6 +20,7 @@ import { CodecError, decodeMessages, encodeMessages } from "../../src/transport/
 import { handshakeHeaders, type PeerCredentials } from "../../src/transport/peer-auth.ts";
 import { freeBasePort, put } from "../support/cluster.ts";
 import { dialPeer, sendFrame } from "../support/peer-dial.ts";
+import { transportCounter } from "../support/prometheus-text.ts";
 import { waitUntil } from "../support/wait.ts";
 import { arbMessage } from "../transport/messages.ts";
 
@@ -98,12 +99,7 @@ function verdict(bytes: Uint8Array): "bad" | "stale" | "current" {
   return msgs.every((m) => m.term < term) ? "stale" : "current";
 }
 
-async function metric(counter: string): Promise<number> {
-  const text = await cluster.client(TARGET).metrics();
-  const m = new RegExp(`^raftlab_transport\\{counter="${counter}"\\} (\\d+)`, "m").exec(text);
-  if (!m) throw new Error(`/metrics has no raftlab_transport{counter="${counter}"}`);
-  return Number(m[1]);
-}
+const metric = (counter: string): Promise<number> => transportCounter(cluster.client(TARGET), counter);
 
 /** Dials node 1 as `from` with these credentials (none: no handshake headers at all). */
 async function dial(from: number, creds: PeerCredentials | null): Promise<WebSocket | number> {

@@ -8,45 +8,24 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
-import { MessageType } from "../../src/core/types.ts";
 import type { NodeStatus } from "../../src/node/api-types.ts";
-import { encodeCommand } from "../../src/node/kv-command.ts";
-import { encodeMessages } from "../../src/transport/codec.ts";
-import { handshakeHeaders, type PeerCredentials } from "../../src/transport/peer-auth.ts";
 import { getStale, put, startCluster, type TestCluster } from "../support/cluster.ts";
-import { type Dialed, dialPeer, sendFrame } from "../support/peer-dial.ts";
+import { FORGED_TERM_STEP, forgedAppend, handshakeAttempts, INJECTED_KEY } from "../support/peer-attacks.ts";
+import { sendFrame } from "../support/peer-dial.ts";
+import { transportCounter } from "../support/prometheus-text.ts";
 import { waitUntil } from "../support/wait.ts";
-import { message } from "../transport/messages.ts";
 
 const CLUSTER_ID = "intruder-test-7f3a";
-const FORGED_TERM_STEP = 100;
 
 let t: TestCluster;
 const peerUrl = (id: number): string => `ws://127.0.0.1:${t.cluster.o.basePort + 100 + id - 1}`;
-
-async function transportCounter(id: number, counter: string): Promise<number> {
-  const text = await (await fetch(`${t.cluster.clientUrl(id)}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  const m = new RegExp(`^raftlab_transport\\{counter="${counter}"\\} (\\d+)`, "m").exec(text);
-  if (!m) throw new Error(`/metrics has no raftlab_transport{counter="${counter}"}`);
-  return Number(m[1]);
-}
 
 /** Node `id`'s /status (retried: an idle keep-alive connection may be closed under the request). */
 const statusOf = (id: number): Promise<NodeStatus> =>
   waitUntil(() => t.cluster.status(id, 5000), `node ${id}'s status`);
 
 /** Every way in that an outsider without the secret has, as peer `from` of node `to`. */
-function attempts(from: number, to: number): Record<string, () => Promise<Dialed>> {
-  const guess = (secret: string | null): PeerCredentials => ({ clusterId: CLUSTER_ID, secret });
-  return {
-    "plain query": () => dialPeer(peerUrl(to), {}, `?cluster=${CLUSTER_ID}&from=${from}`),
-    "plain query, wrong cluster": () => dialPeer(peerUrl(to), {}, `?cluster=guess&from=${from}`),
-    "challenge, no secret": async () =>
-      dialPeer(peerUrl(to), await handshakeHeaders(peerUrl(to), guess(null), from, to, 5000)),
-    "challenge, guessed secret": async () =>
-      dialPeer(peerUrl(to), await handshakeHeaders(peerUrl(to), guess("raftlab-secret-guess"), from, to, 5000)),
-  };
-}
+const attempts = (from: number, to: number) => handshakeAttempts(peerUrl(to), CLUSTER_ID, from, to);
 
 beforeAll(async () => {
   t = await startCluster(3, "all", ["--cluster-id", CLUSTER_ID]);
@@ -62,24 +41,7 @@ describe("a local process without the secret", () => {
     const follower = t.cluster.ids.find((id) => id !== leader)!;
     const s = await statusOf(follower);
     // What the leader would send to make the follower append and commit `injected`.
-    const forged = encodeMessages([
-      message({
-        type: MessageType.App,
-        from: leader,
-        to: follower,
-        term: s.term + FORGED_TERM_STEP,
-        index: s.lastIndex,
-        logTerm: s.term,
-        commit: s.lastIndex + 1,
-        entries: [
-          {
-            index: s.lastIndex + 1,
-            term: s.term + FORGED_TERM_STEP,
-            data: encodeCommand({ op: "put", key: "injected", value: new Uint8Array([1]) }),
-          },
-        ],
-      }),
-    ]);
+    const forged = forgedAppend(s, leader, follower);
     const answers: string[] = [];
     for (const [what, attempt] of Object.entries(attempts(leader, follower))) {
       const r = await attempt().catch((err: Error) => ({ status: 0, body: `${what}: ${err.message}` }));
@@ -105,7 +67,7 @@ describe("a local process without the secret", () => {
     for (const id of t.cluster.ids) {
       const st = await statusOf(id);
       expect(st.term, `term of node ${id}`).toBeLessThan(s.term + FORGED_TERM_STEP);
-      expect((await getStale(t.cluster.clientUrl(id), "injected")).status, `"injected" on node ${id}`).toBe(404);
+      expect((await getStale(t.cluster.clientUrl(id), INJECTED_KEY)).status, `"injected" on node ${id}`).toBe(404);
     }
     expect(answers.filter((a) => a.includes(CLUSTER_ID))).toEqual([]);
     expect([...new Set(answers)]).toEqual(["403 peer handshake refused"]);
@@ -113,7 +75,9 @@ describe("a local process without the secret", () => {
 
   it("cannot displace a member's connection: every try is refused while the cluster keeps committing", async () => {
     const ids = t.cluster.ids;
-    const refusedBefore = await Promise.all(ids.map((id) => transportCounter(id, "refusedHandshakes")));
+    const refusedBefore = await Promise.all(
+      ids.map((id) => transportCounter(t.cluster.client(id), "refusedHandshakes")),
+    );
     let tries = 0;
     const held: WebSocket[] = [];
     let failedDials = 0;
@@ -136,7 +100,7 @@ describe("a local process without the secret", () => {
     for (const ws of held) ws.terminate();
     expect(held.length, "connections let in").toBe(0);
     expect(failedDials, "dials that got no answer").toBe(0);
-    const refused = await Promise.all(ids.map((id) => transportCounter(id, "refusedHandshakes")));
+    const refused = await Promise.all(ids.map((id) => transportCounter(t.cluster.client(id), "refusedHandshakes")));
     expect(refused.reduce((a, b) => a + b, 0) - refusedBefore.reduce((a, b) => a + b, 0)).toBe(tries);
   });
 });

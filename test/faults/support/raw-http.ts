@@ -25,7 +25,7 @@ export type RawOutcome = RawResponse | "closed" | "silent";
 export function sendRaw(
   port: number,
   bytes: Uint8Array,
-  opts: { abort?: boolean; head?: boolean; waitMs?: number } = {},
+  opts: { abort?: boolean; head?: boolean; waitMs?: number; host?: string } = {},
 ): Promise<RawOutcome> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
@@ -37,7 +37,7 @@ export function sendRaw(
       sock.destroy();
       resolve(o);
     };
-    const sock = connect(port, "127.0.0.1", () => {
+    const sock = connect(port, opts.host ?? "127.0.0.1", () => {
       sock.write(bytes);
       if (opts.abort) finish("closed");
     });
