@@ -6,14 +6,16 @@
 // nothing in the cluster's state changes.
 
 import type { ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { REMOTE_SKIPS } from "../../src/chaos/stages.ts";
 import { main } from "../../src/cli/main.ts";
+import { NodeClient } from "../../src/node/api-client.ts";
 import type { NodeStatus } from "../../src/node/api-types.ts";
 import { clientUrlOf, memberUrl } from "../../src/node/cluster-file.ts";
+import { nodeEntry } from "../../src/node/local-cluster.ts";
 import { captureOutput } from "../support/capture.ts";
 import { CLIENT_PORT, type NetnsCluster, startNetnsCluster } from "../support/netns-cluster.ts";
 import { netnsUnavailable } from "../support/netns-hosts.ts";
@@ -79,6 +81,33 @@ async function run(argv: string[]): Promise<{ code: number; text: string }> {
     return { code, text: [...io.out, ...io.err].join("") };
   } finally {
     vi.restoreAllMocks();
+  }
+}
+
+/** The cluster's secret file, beside its cluster file. */
+const secretPath = (): string => path.join(c.dir, "cluster.secret");
+const DNS_CLIENT_PORT = 7002;
+const DNS_PEER_PORT = 7102;
+
+/** A bench --target run's one cell: measured where the cluster runs, with load from `worker` if given. */
+function benchRun(code: number, text: string, worker: string | null): void {
+  expect(code, text).toBe(0);
+  const report = /report: (.+)\/index\.html\n/.exec(text)![1]!;
+  const results = JSON.parse(readFileSync(path.join(report, "results.json"), "utf8"));
+  expect(results.cells).toHaveLength(1);
+  const [cell] = results.cells;
+  expect([cell.status, cell.flags]).toEqual(["ok", "batch+pipeline+parallel-append+async-apply"]);
+  expect(cell.throughput).toBeGreaterThan(0);
+  expect(cell.topology).toMatchObject({
+    target: c.clusterFile,
+    nodes: c.net.hosts.slice(0, 3).map((h) => memberUrl("http", h.address, CLIENT_PORT)),
+  });
+  expect(c.cluster.ids).toContain(cell.topology.leader);
+  expect(cell.topology.rttMs).toBeGreaterThan(0);
+  if (worker === null) expect(cell.loadWorkers).toBeUndefined();
+  else {
+    expect(cell.loadWorkers.map((w: { url: string }) => w.url)).toEqual([worker]);
+    expect(cell.loadWorkers[0].ok).toBeGreaterThan(0);
   }
 }
 
@@ -200,25 +229,88 @@ describe.skipIf(unavailable !== null)(
       await c.cluster.client(1).put("after-chaos", "1", { timeoutMs: 10_000 });
     });
 
+    it("bench --target measures the cluster with load from a worker on another host", async () => {
+      const worker = c.net.spawn(
+        c.spare[0]!,
+        [
+          process.execPath,
+          nodeEntry(),
+          "loadgen",
+          "--listen",
+          `${c.spare[0]!.address}:0`,
+          "--secret-file",
+          secretPath(),
+        ],
+        { stdio: ["ignore", "pipe", "ignore"] },
+      );
+      let said = "";
+      worker.stdout!.on("data", (b: Buffer) => (said += b.toString()));
+      try {
+        const url = await waitUntil(
+          () => /listening on (http:\S+)/.exec(said)?.[1],
+          "the load worker to listen",
+          30_000,
+        );
+        const out = path.join(c.dir, "bench-loadgen");
+        const { code, text } = await run([
+          ...["bench", "--target", c.clusterFile, "--flags", "all", "--connections", "8", "--reps", "1"],
+          ...["--warmup", "0.5", "--duration", "2", "--out", out, "--loadgen", url],
+        ]);
+        benchRun(code, text, url);
+      } finally {
+        worker.kill("SIGKILL");
+      }
+    });
+
+    it("forms a cluster from DNS names in each host's hosts file (--cluster-from-dns)", async () => {
+      // `ip netns exec` mounts /etc/netns/NAME/hosts over /etc/hosts: the hosts resolve the names.
+      const hosts = c.net.hosts.slice(0, 3);
+      const names = hosts.map((h, k) => `${h.address} raftlab-${k}.raftlab.test`);
+      const dirs = hosts.map((h) => path.join("/etc/netns", h.name));
+      const nodes: ChildProcess[] = [];
+      try {
+        for (const d of dirs) {
+          mkdirSync(d, { recursive: true });
+          writeFileSync(path.join(d, "hosts"), `127.0.0.1 localhost\n${names.join("\n")}\n`);
+        }
+        const urls = hosts.map((h) => memberUrl("http", h.address, DNS_CLIENT_PORT));
+        for (const [k, host] of hosts.entries()) {
+          const argv = [process.execPath, nodeEntry(), "node", "--cluster-from-dns", "raftlab.test:3"];
+          const options = ["--pod-name", `raftlab-${k}`, "--host", host.address, "--secret-file", secretPath()];
+          const ports = ["--client-port", String(DNS_CLIENT_PORT), "--peer-port", String(DNS_PEER_PORT)];
+          const data = ["--data-dir", path.join(c.dir, `dns-${k}`), "--exit-with-parent"];
+          nodes.push(
+            c.net.spawn(host, [...argv, ...options, ...ports, ...data], {
+              stdio: ["ignore", "ignore", "ignore", "ipc"],
+            }),
+          );
+        }
+        // Straight to the leader by address: its redirects name members the root namespace cannot resolve.
+        const leader = await waitUntil(
+          async () => {
+            const all = await Promise.all(urls.map((u) => new NodeClient(u).status({ timeoutMs: 2000 })));
+            const lead = all.find((st) => st.role === "leader");
+            return lead && all.every((st) => st.leader === lead.id) ? lead.id : null;
+          },
+          "the DNS-named nodes to agree on a leader",
+          30_000,
+        );
+        const client = new NodeClient(urls[leader - 1]!);
+        await waitUntil(async () => (await client.put("by-dns", "yes"), true), "a write by DNS names", 20_000);
+        expect(await client.get("by-dns")).toBe("yes");
+      } finally {
+        for (const n of nodes) n.kill("SIGKILL");
+        for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      }
+    }, 60_000);
+
     it("bench --target measures the cluster from the root namespace and records where it ran", async () => {
       const out = path.join(c.dir, "bench");
       const { code, text } = await run([
         ...["bench", "--target", c.clusterFile, "--flags", "all", "--connections", "8", "--reps", "1"],
         ...["--warmup", "0.5", "--duration", "2", "--out", out],
       ]);
-      expect(code, text).toBe(0);
-      const report = /report: (.+)\/index\.html\n/.exec(text)![1]!;
-      const results = JSON.parse(readFileSync(path.join(report, "results.json"), "utf8"));
-      expect(results.cells).toHaveLength(1);
-      const [cell] = results.cells;
-      expect([cell.status, cell.flags]).toEqual(["ok", "batch+pipeline+parallel-append+async-apply"]);
-      expect(cell.throughput).toBeGreaterThan(0);
-      expect(cell.topology).toMatchObject({
-        target: c.clusterFile,
-        nodes: c.net.hosts.slice(0, 3).map((h) => memberUrl("http", h.address, CLIENT_PORT)),
-      });
-      expect(c.cluster.ids).toContain(cell.topology.leader);
-      expect(cell.topology.rttMs).toBeGreaterThan(0);
+      benchRun(code, text, null);
     });
 
     it("chaos --target with the wrong secret stops at once, saying which secret to give", async () => {
