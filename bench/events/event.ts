@@ -1,6 +1,8 @@
 // What `raftlab bench --event EVENT@SECONDS` injects into a running cell, and its spelling:
 //   kill-leader@2             SIGKILL the leader (restarted on its data after KILL_RESTART_MS)
 //   transfer-leader@2         the leader hands over to its most up-to-date follower
+//   add-learner@2             a new node joins as a learner (it catches up; it is not promoted)
+//   remove-follower@2         a follower is removed from the configuration
 //   pause-follower:500@2      SIGSTOP a follower, SIGCONT 500 ms later
 //   partition-leader:800@2    cut the leader's peer links both ways for 800 ms
 //   slow-disk:follower:5000@2 add 5000 µs to every fsync of a follower (or NODE: an id, or leader) from then on
@@ -9,11 +11,20 @@
 /** A node named by an event: an id, or whichever node holds the role when the event fires. */
 export type EventNode = number | "leader" | "follower";
 
-export type BenchEventKind = "kill-leader" | "transfer-leader" | "pause-follower" | "partition-leader" | "slow-disk";
+export type BenchEventKind =
+  | "kill-leader"
+  | "transfer-leader"
+  | "add-learner"
+  | "remove-follower"
+  | "pause-follower"
+  | "partition-leader"
+  | "slow-disk";
 
 export type BenchEvent =
   | { readonly kind: "kill-leader"; readonly atS: number }
   | { readonly kind: "transfer-leader"; readonly atS: number }
+  | { readonly kind: "add-learner"; readonly atS: number }
+  | { readonly kind: "remove-follower"; readonly atS: number }
   | { readonly kind: "pause-follower"; readonly atS: number; readonly ms: number }
   | { readonly kind: "partition-leader"; readonly atS: number; readonly ms: number }
   | { readonly kind: "slow-disk"; readonly atS: number; readonly node: EventNode; readonly us: number };
@@ -32,10 +43,8 @@ export interface Injection {
 /** After this long a killed leader is restarted, so a later event finds a whole cluster. */
 export const KILL_RESTART_MS = 2000;
 
-/** Events that need membership changes, which the node does not have yet. */
-const NOT_YET = ["add-learner", "remove-follower"] as const;
-
-const SPELLINGS = "kill-leader, transfer-leader, pause-follower:MS, partition-leader:MS, slow-disk:NODE:US";
+const SPELLINGS =
+  "kill-leader, transfer-leader, add-learner, remove-follower, pause-follower:MS, partition-leader:MS, slow-disk:NODE:US";
 
 /** Parses one `--event` value; throws an Error whose message says what is wrong and what is accepted. */
 export function parseEvent(raw: string): BenchEvent {
@@ -43,14 +52,14 @@ export function parseEvent(raw: string): BenchEvent {
   if (at < 0) throw new Error(`"${raw}" has no time: spell it EVENT@SECONDS, e.g. kill-leader@2`);
   const atS = seconds(raw.slice(at + 1), raw);
   const [name = "", ...args] = raw.slice(0, at).split(":");
-  if ((NOT_YET as readonly string[]).includes(name))
-    throw new Error(`${name} is not available yet (the node has no such operation); available: ${SPELLINGS}`);
   const want = (n: number, shape: string): void => {
     if (args.length !== n) throw new Error(`"${raw}": spell it ${shape}@SECONDS`);
   };
   switch (name) {
     case "kill-leader":
     case "transfer-leader":
+    case "add-learner":
+    case "remove-follower":
       want(0, name);
       return { kind: name, atS };
     case "pause-follower":
@@ -70,6 +79,8 @@ export function formatEvent(e: BenchEvent): string {
   switch (e.kind) {
     case "kill-leader":
     case "transfer-leader":
+    case "add-learner":
+    case "remove-follower":
       return `${e.kind}@${e.atS}`;
     case "pause-follower":
     case "partition-leader":

@@ -1,7 +1,8 @@
 // Plays a cell's events against its running cluster: each at its time after the measured window
 // opened, through the chaos nemesis's fault injection (src/chaos/fault-injector.ts: kills, pauses,
 // link cuts on a LocalCluster) or the node's admin endpoints (a slow disk: POST /admin/fsync-delay;
-// a hand-over: POST /admin/transfer-leader). At the
+// a hand-over: POST /admin/transfer-leader; membership: a node added as a learner, or a follower
+// removed, through POST /admin/members). At the
 // window's close everything is healed and every node answers again, so the cell's statistics can be
 // scraped from all of them.
 
@@ -16,6 +17,10 @@ export interface EventTarget extends FaultTarget {
   setFsyncDelay(id: number, us: number): Promise<boolean>;
   /** Leader `id` hands over to its most up-to-date follower: who leads then and how long it took, or why not. */
   transferLeader(id: number): Promise<{ leader: number; ms: number } | { refused: string }>;
+  /** Starts a new node and adds it as a learner: its id and how long until the change committed, or why not. */
+  addLearner(): Promise<{ id: number; ms: number } | { refused: string }>;
+  /** Removes member `id` through leader `leader`: how long until the change committed, or why not. */
+  removeMember(leader: number, id: number): Promise<{ ms: number } | { refused: string }>;
   /** Resumes and restarts every node and clears all link shaping; rejects after `timeoutMs`. */
   healAll(timeoutMs?: number): Promise<void>;
 }
@@ -79,6 +84,7 @@ export class EventRunner {
     if (this.stopped) return;
     if (e.kind === "slow-disk") return this.slowDisk(e, leader);
     if (e.kind === "transfer-leader") return this.transferLeader(e, leader);
+    if (e.kind === "add-learner" || e.kind === "remove-follower") return this.changeMembers(e, leader);
     const fault: PlannedFault =
       e.kind === "kill-leader"
         ? { lane: "process", kind: "kill-leader", atMs: 0, forMs: KILL_RESTART_MS, node: leader }
@@ -136,6 +142,34 @@ export class EventRunner {
       nodes: done ? [leader, r.leader] : [leader],
       atMs,
       missed: done ? [] : [`node ${leader}: ${r.refused}`],
+    });
+  }
+
+  private async changeMembers(
+    e: Extract<BenchEvent, { kind: "add-learner" | "remove-follower" }>,
+    leader: number,
+  ): Promise<void> {
+    const atMs = this.nowMs() - this.openedAtMs;
+    const follower = this.follower(leader);
+    const r: { id?: number; ms: number } | { refused: string } =
+      e.kind === "add-learner" ? await this.target.addLearner() : await this.target.removeMember(leader, follower);
+    const done = "ms" in r;
+    const node = e.kind === "add-learner" ? (done ? (r.id ?? null) : null) : follower;
+    const committed = done ? `, committed in ${r.ms.toFixed(1)} ms` : "";
+    this.done.push({
+      event: formatEvent(e),
+      kind: e.kind,
+      detail:
+        e.kind === "add-learner"
+          ? done
+            ? `node ${node} added as a learner${committed}`
+            : "no node could be added as a learner"
+          : done
+            ? `node ${follower} removed${committed}`
+            : `node ${follower} could not be removed`,
+      nodes: node === null ? [] : [node],
+      atMs,
+      missed: "refused" in r ? [r.refused] : [],
     });
   }
 

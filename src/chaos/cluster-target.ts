@@ -3,6 +3,7 @@
 // (nodes run with `--admin`). It also tells the kills it made from the exits it did not: a node that
 // exits on its own during a chaos run is a crash, and the run fails.
 
+import { admitMember } from "../node/admit-member.ts";
 import type { LocalCluster } from "../node/local-cluster.ts";
 import type { FaultTarget } from "./faults.ts";
 import { ADMIN_TIMEOUT_MS, LinkTarget } from "./link-target.ts";
@@ -87,6 +88,30 @@ export class ClusterTarget extends LinkTarget implements FaultTarget {
     if (!this.local.isRunning(id)) return { refused: `node ${id} is not running` };
     try {
       return await this.local.client(id).transferLeader(undefined, { timeoutMs: ADMIN_TIMEOUT_MS });
+    } catch (err) {
+      return { refused: (err as Error).message };
+    }
+  }
+
+  /** Starts the next node and adds it as a learner (not promoted); its id and the time to commit. */
+  async addLearner(): Promise<{ id: number; ms: number } | { refused: string }> {
+    const asked = performance.now();
+    const id = this.local.addNode();
+    const members = this.local.ids.filter((m) => m !== id && this.local.isRunning(m)).map((m) => this.local.client(m));
+    try {
+      await admitMember(members, this.local.address(id), { promote: false, timeoutMs: ADMIN_TIMEOUT_MS * 10 });
+      return { id, ms: performance.now() - asked };
+    } catch (err) {
+      return { refused: (err as Error).message };
+    }
+  }
+
+  /** Removes member `id` through leader `leader` (POST /admin/members); the time to commit. */
+  async removeMember(leader: number, id: number): Promise<{ ms: number } | { refused: string }> {
+    const asked = performance.now();
+    try {
+      await this.local.client(leader).changeMembers({ op: "remove", id }, { timeoutMs: ADMIN_TIMEOUT_MS * 10 });
+      return { ms: performance.now() - asked };
     } catch (err) {
       return { refused: (err as Error).message };
     }

@@ -131,7 +131,9 @@ Options:
                          (default 1000)
   --event EVENT@S        inject EVENT into every cell S seconds after its measured window opens
                          (repeatable): kill-leader (SIGKILL; restarted 2 s later), transfer-leader
-                         (the leader hands over to its most up-to-date follower), pause-follower:MS
+                         (the leader hands over to its most up-to-date follower), add-learner (a
+                         new node joins as a learner), remove-follower (a follower leaves the
+                         configuration), pause-follower:MS
                          (SIGSTOP, SIGCONT after MS), partition-leader:MS (its peer links cut both
                          ways for MS), slow-disk:NODE:US (fsync +US µs from then on on NODE: an id,
                          leader or follower). Needs open-loop load (--rate): the load follows the

@@ -58,4 +58,32 @@ describe("bench --event (real processes)", () => {
     expect(seen.size).toBeGreaterThanOrEqual(4);
     await waitUntil(() => [...seen].every((p) => !running(p)), "every child of the sweep to be gone", 10_000);
   }, 120_000);
+
+  it("adds a learner and removes a follower while the load runs, and records both", async () => {
+    const opts = parseBenchOptions(
+      ["--flags", "all", "--sizes", "3", "--rate", "300", "--env", "loopback"].concat(
+        ["--event", "add-learner@0.5", "--event", "remove-follower@1.5"],
+        ["--warmup", "0.5", "--duration", "3", "--reps", "1", "--check-seconds", "0", "--micro-ms", "0"],
+        ["--calibrate", "off", "--out", out],
+      ),
+    );
+    if (opts === "help") throw new Error("unexpected help");
+    const before = new Set(descendants(process.pid));
+    const outcome = await runSweep(opts, { log: () => {} });
+    const [cell] = outcome.results.cells;
+    expect(cell!.status, cell!.error).toBe("ok");
+    const [added, removed] = cell!.eventCosts!;
+    expect(added!.detail).toMatch(/^node 4 added as a learner, committed in [\d.]+ ms$/);
+    expect(removed!.detail).toMatch(/^node [123] removed, committed in [\d.]+ ms$/);
+    for (const e of [added!, removed!]) {
+      expect(e).not.toHaveProperty("missed");
+      expect(e.after.throughput).toBeGreaterThan(0);
+    }
+    // The added node is stopped with the cluster.
+    await waitUntil(
+      () => descendants(process.pid).every((p) => before.has(p) || !running(p)),
+      "every node of the cell to be gone",
+      10_000,
+    );
+  }, 120_000);
 });

@@ -31,10 +31,12 @@ describe("event spellings", () => {
       ["slow-disk:2@1", /spell it slow-disk:NODE:US@SECONDS/],
       ["slow-disk:two:5@1", /NODE must be a node id, leader or follower, got "two"/],
       ["slow-disk:1:-5@1", /US must be a whole number from 0 to 10000000/],
-      ["crash-all@1", /unknown event "crash-all".*available: kill-leader, transfer-leader, pause-follower:MS/],
+      [
+        "crash-all@1",
+        /unknown event "crash-all".*available: kill-leader, transfer-leader, add-learner, remove-follower/,
+      ],
       ["transfer-leader:2@1", /spell it transfer-leader@SECONDS/],
-      ["add-learner@1", /add-learner is not available yet/],
-      ["remove-follower@1", /remove-follower is not available yet/],
+      ["add-learner:4@1", /spell it add-learner@SECONDS/],
     ];
     for (const [raw, message] of bad) expect(() => parseEvent(raw), raw).toThrow(message);
   });
@@ -51,9 +53,8 @@ describe("event spellings", () => {
       /kill-leader@1 is not within the 1 s measured window/,
     );
     expect(parse("--rate", "100", "--peer", "etcd", "--sizes", "3", "--duration", "4")).toThrow(/not with --peer/);
-    expect(() => parseBenchOptions(["--rate", "100", "--event", "add-learner@1"])).toThrow(
-      /--event: add-learner is not available yet/,
-    );
+    expect(parseEvent("add-learner@1")).toEqual({ kind: "add-learner", atS: 1 });
+    expect(formatEvent(parseEvent("remove-follower@2.5"))).toBe("remove-follower@2.5");
     const ok = parseBenchOptions(["--rate", "100", "--sizes", "3", "--duration", "4", "--event", "kill-leader@1.0"]);
     expect(ok !== "help" && ok.events).toEqual(["kill-leader@1"]);
   });
