@@ -9,6 +9,13 @@ import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { freeBasePort, put, request, startCluster, type TestCluster } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
 
+/**
+ * A hand-over must finish within one election timeout: 1.5-3 s here (100 ticks), so that a machine
+ * busy with other tests does not make the target miss it.
+ */
+const ELECTION_TICKS = ["--election-ticks", "100"];
+const ADMIN_NODE_ARGS = ["--admin", ...ELECTION_TICKS];
+
 let t: TestCluster | null = null;
 afterEach(async () => {
   await t?.stop();
@@ -27,7 +34,7 @@ async function refusal(p: Promise<unknown>): Promise<ApiError> {
 
 describe("POST /admin/transfer-leader", () => {
   it("hands leadership to the named node under load, and writes go on", async () => {
-    t = await startCluster(3, "all", ["--admin"]);
+    t = await startCluster(3, "all", ADMIN_NODE_ARGS);
     const old = t.leader;
     const target = t.cluster.ids.find((id) => id !== old)!;
     let stop = false;
@@ -50,14 +57,14 @@ describe("POST /admin/transfer-leader", () => {
   }, 90_000);
 
   it("picks the most up-to-date follower when no node is named", async () => {
-    t = await startCluster(3, "none", ["--admin"]);
+    t = await startCluster(3, "none", ADMIN_NODE_ARGS);
     const done = await t.cluster.client(t.leader).transferLeader();
     expect(done.leader).not.toBe(t.leader);
     expect(await t.cluster.waitForLeader(20_000)).toBe(done.leader);
   }, 60_000);
 
   it("abandons a transfer to a dead node within an election timeout; the leader leads on", async () => {
-    t = await startCluster(3, "none", ["--admin"]);
+    t = await startCluster(3, "none", ADMIN_NODE_ARGS);
     const dead = t.cluster.ids.find((id) => id !== t!.leader)!;
     await t.cluster.kill(dead);
     const err = await refusal(t.cluster.client(t.leader).transferLeader(dead));
@@ -68,8 +75,14 @@ describe("POST /admin/transfer-leader", () => {
   }, 60_000);
 
   it("refuses with a reason: not the leader (421), unknown node or bad body (400), itself (409)", async () => {
-    t = await startCluster(3, "none", ["--admin"]);
+    t = await startCluster(3, "none", ADMIN_NODE_ARGS);
     const follower = t.cluster.ids.find((id) => id !== t!.leader)!;
+    // A follower names the leader once it has heard from it.
+    await waitUntil(
+      async () => (await t!.cluster.client(follower).status()).leader === t!.leader,
+      "the follower to know the leader",
+      20_000,
+    );
     const notLeader = await refusal(t.cluster.client(follower).transferLeader(t.leader));
     expect(notLeader.reply.status).toBe(421);
     expect(JSON.parse(notLeader.reply.body).leader).toBe(t.leader);
@@ -87,6 +100,7 @@ describe("SIGTERM", () => {
       nodes: 3,
       flags: parseFlags("all"),
       basePort: await freeBasePort(3),
+      nodeArgs: ELECTION_TICKS,
       stdio: "keep",
     });
     cluster.start();
