@@ -12,7 +12,6 @@
 
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Flags } from "../../src/core/flags.ts";
 import { parseFlags } from "../../src/core/flags.ts";
 import type { PerfModel } from "../../src/sim/perf-model.ts";
 import type { Cell, CellConfig, Results } from "../results.ts";
@@ -114,7 +113,7 @@ export function validateModel(
       { ...c, rep: 0, durationS: o.durationS, warmupS: o.warmupS },
       {
         sizes: [c.size],
-        flags: [parseFlags(c.flags) as Flags],
+        flags: [parseFlags(c.flags)],
         connections: [c.connections!],
         model: modelForCell(model, c),
         durationS: o.durationS,

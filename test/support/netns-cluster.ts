@@ -30,7 +30,7 @@ export interface NetnsCluster {
   stop(): Promise<void>;
 }
 
-/** How long a node gets to exit on SIGTERM before SIGKILL. */
+/** How long a node gets to exit on SIGINT before SIGKILL. */
 const STOP_GRACE_MS = 3000;
 
 export function startNetnsCluster(
@@ -77,7 +77,10 @@ export function startNetnsCluster(
   }
 }
 
-/** SIGTERM, then SIGKILL after the grace; resolves once the process is gone. */
+/**
+ * SIGINT (the whole cluster goes: no leader should hand over, as SIGTERM would make it), then SIGKILL
+ * after the grace; resolves once the process is gone.
+ */
 function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -86,6 +89,6 @@ function stopProcess(child: ChildProcess): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    child.kill("SIGTERM");
+    child.kill("SIGINT");
   });
 }
