@@ -68,5 +68,5 @@ describe("calibration measurements", () => {
     } finally {
       await loadgen.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
