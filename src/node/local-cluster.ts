@@ -19,6 +19,7 @@ import { NodeClient, type NodeClientOptions } from "./api-client.ts";
 import type { NodeStatus } from "./api-types.ts";
 import { clientUrlOf, formatClusterFile, type MemberAddress, parseClusterFile } from "./cluster-file.ts";
 import type { ClusterView } from "./cluster-view.ts";
+import { reserveMemberPorts } from "./ports.ts";
 import { readSecretFile, writeNewSecretFile } from "./secret-file.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/raftlab.js", import.meta.url));
@@ -80,6 +81,8 @@ export class LocalCluster implements ClusterView {
   private size: number;
   private readonly joined = new Set<number>();
   private stopping = false;
+  /** Releases of the ports of nodes added to the running cluster (addNode), undone by stop(). */
+  private readonly addedPorts: (() => void)[] = [];
 
   /**
    * The cluster of `dataDir`, which another process started (`raftlab cluster --data-dir`): its
@@ -168,6 +171,11 @@ export class LocalCluster implements ClusterView {
     const id = this.size + 1;
     if (this.o.basePort + 100 + id - 1 > 65535)
       throw new Error(`no ports left for node ${id} above --base-port ${this.o.basePort}`);
+    // Beyond the block reserved for the cluster's first members: lock this node's ports too, so that
+    // no other cluster (another test worker, a bench) is given them meanwhile.
+    const release = reserveMemberPorts(this.o.basePort, id);
+    if (release === null) throw new Error(`node ${id}'s ports (${this.o.basePort + id - 1}, +100) are taken`);
+    this.addedPorts.push(release);
     this.writeClusterFile(this.joinFile(id), [...this.ids, id]);
     this.joined.add(id);
     this.size = id;
@@ -293,5 +301,6 @@ export class LocalCluster implements ClusterView {
       ),
     );
     this.procs.clear();
+    for (const release of this.addedPorts.splice(0)) release();
   }
 }

@@ -84,3 +84,21 @@ export async function reserveBasePort(n: number): Promise<PortBlock> {
   }
   throw new Error(`no free block of ${2 * n} loopback ports found`);
 }
+
+/**
+ * Reserves the ports of one more member of the cluster at `base` (`id`: its client port is
+ * base+id-1, its peer port base+100+id-1), for a node added to a running cluster; null when either
+ * is another process's.
+ */
+export function reserveMemberPorts(base: number, id: number): (() => void) | null {
+  // A port this process already holds was reserved with the cluster's block (room for added nodes):
+  // it stays with that reservation.
+  const ports = [base + id - 1, base + 100 + id - 1].filter((p) => !held.has(p));
+  const locked = ports.filter((p) => lockPort(p));
+  const release = (): void => {
+    for (const p of locked) unlockPort(p);
+  };
+  if (locked.length === ports.length) return release;
+  release();
+  return null;
+}
