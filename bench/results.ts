@@ -227,9 +227,9 @@ export interface Cell extends CellConfig {
    * gave to other guests. Null where unreadable, absent in older runs.
    */
   readonly stealCores?: number | null;
-  /** The cluster the cell targeted (`bench --target` only). */
   /** The load workers of a distributed load (`--loadgen`), each with its share. */
   readonly loadWorkers?: readonly LoadWorkerShare[];
+  /** The cluster the cell targeted (`bench --target` only). */
   readonly topology?: CellTopology;
   /** What each optimization did over the measured window (raftlab cells; absent in older runs). */
   readonly mechanism?: CellMechanism | null;

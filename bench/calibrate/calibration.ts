@@ -45,6 +45,18 @@ export interface Calibration {
   readonly followerCpuUsPerWrite: Cost;
   /** CPU per acknowledged write of the load generator in that run. */
   readonly loadgenCpuUsPerWrite: Cost;
+  /**
+   * Entries per AppendEntries the leader of that run sent: the batching its CPU per write was
+   * measured at. Absent in calibrations taken before it was recorded.
+   */
+  readonly entriesPerAppend?: EntriesPerAppend;
+}
+
+export interface EntriesPerAppend {
+  readonly mean: number;
+  /** AppendEntries messages counted. */
+  readonly samples: number;
+  readonly method: string;
 }
 
 const DISTRIBUTIONS = ["fsyncUs", "peerRttUs"] as const;

@@ -11,7 +11,7 @@ import { ENVIRONMENTS } from "../environments.ts";
 import type { LoadRunner } from "../load/loadgen.ts";
 import type { Cell, CellConfig } from "../results.ts";
 import { round3, type SystemUnderTest } from "../systems/system.ts";
-import type { Cost } from "./calibration.ts";
+import type { Cost, EntriesPerAppend } from "./calibration.ts";
 
 const CONNECTIONS = 128;
 // Generous: a calibration may run while other work loads the machine (a fresh-clone test run once
@@ -23,6 +23,7 @@ export interface ClusterCosts {
   readonly leaderCpuUsPerWrite: Cost;
   readonly followerCpuUsPerWrite: Cost;
   readonly loadgenCpuUsPerWrite: Cost;
+  readonly entriesPerAppend: EntriesPerAppend;
 }
 
 export interface ClusterRunOptions {
@@ -57,6 +58,19 @@ export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCo
     leaderCpuUsPerWrite: cost(three, "leader", "the leader"),
     followerCpuUsPerWrite: cost(three, "follower", "a follower (mean of the two)"),
     loadgenCpuUsPerWrite: cost(three, "loadgen", "the load generator"),
+    entriesPerAppend: entriesPerAppend(three),
+  };
+}
+
+/** The batching the 3-node run's CPU was measured at, from its leader's mechanism counters. */
+function entriesPerAppend(cell: Cell): EntriesPerAppend {
+  const appends = cell.mechanism?.nodes.find((n) => n.role === "leader")?.counters.appendEntries;
+  if (!appends || !(appends.count > 0))
+    throw new Error("the 3-node calibration run counted no AppendEntries on its leader");
+  return {
+    mean: round3(appends.mean),
+    samples: appends.count,
+    method: `entries per AppendEntries its leader sent over ${cell.durationS} s of measured load (3-node cluster, flags all, ${CONNECTIONS} connections)`,
   };
 }
 

@@ -2,20 +2,24 @@
 // `raftlab whatif --validate` and `bench --validate-model` simulate a measured run with.
 //
 // The calibration measures round trips and fsyncs directly, but CPU only as totals per write (leader,
-// follower, load generator at 128 connections, where an AppendEntries carries about ENTRIES_PER_APPEND
-// entries). The model charges CPU per operation; the split of each total into its operations keeps
-// the default model's proportions: the follower's total scales appending, applying and messages, and
-// what the leader pays beyond those is its HTTP request.
+// follower, load generator at 128 connections, with the entries per AppendEntries that run sent).
+// The model charges CPU per operation; the split of each total into its operations keeps the default
+// model's proportions: the follower's total scales appending, applying and messages, and what the
+// leader pays beyond those is its HTTP request.
 
 import { DEFAULT_PERF_MODEL, type PerfModel } from "../../src/sim/perf-model.ts";
 import type { Calibration } from "./calibration.ts";
 
-/** Entries per AppendEntries in the calibration's 3-node run at 128 connections (as measured there). */
-const ENTRIES_PER_APPEND = 46;
+/**
+ * Entries per AppendEntries for a calibration that did not record them (taken before they were):
+ * what the same run sent on this project's VM when the default model was made.
+ */
+export const UNRECORDED_ENTRIES_PER_APPEND = 46;
 
 export function perfModelFromCalibration(cal: Calibration): PerfModel {
   const d = DEFAULT_PERF_MODEL.cpu;
-  const msgsPerEntry = (n: number): number => (n * d.messageUs) / ENTRIES_PER_APPEND;
+  const perAppend = cal.entriesPerAppend?.mean ?? UNRECORDED_ENTRIES_PER_APPEND;
+  const msgsPerEntry = (n: number): number => (n * d.messageUs) / perAppend;
   // Per write: a follower receives an AppendEntries and answers it; the leader sends and hears two each.
   const followerDefault = d.appendUsPerEntry + d.applyUsPerEntry + msgsPerEntry(2);
   const scale = cal.followerCpuUsPerWrite.us / followerDefault;

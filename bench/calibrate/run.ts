@@ -71,7 +71,8 @@ export async function calibrate(o: CalibrateOptions): Promise<Calibration> {
     });
     o.log(
       `  CPU per write: 1 node ${cpu.httpUs.us} µs; 3 nodes: leader ${cpu.leaderCpuUsPerWrite.us} µs, ` +
-        `follower ${cpu.followerCpuUsPerWrite.us} µs, load generator ${cpu.loadgenCpuUsPerWrite.us} µs`,
+        `follower ${cpu.followerCpuUsPerWrite.us} µs, load generator ${cpu.loadgenCpuUsPerWrite.us} µs ` +
+        `(${cpu.entriesPerAppend.mean} entries per AppendEntries)`,
     );
     return { kind: o.kind, takenAt, machine: machineInfo(), fsyncUs, peerRttUs, applyUs, ...cpu };
   } finally {

@@ -62,20 +62,21 @@ export function percent(share: number): string {
   return `${Math.round(share * 100)} %`;
 }
 
-/** The calibration's figures as table rows: name, µs (p50 of a distribution), samples, method. */
+/** The calibration's figures as table rows: name with its unit, value (p50 of a distribution), samples, method. */
 export function calibrationRows(cal: Calibration): [string, number, number, string][] {
   const d = (name: string, x: Calibration["fsyncUs" | "peerRttUs"]): [string, number, number, string] => [
-    `${name} (p50)`,
+    `${name}, p50 (µs)`,
     x.p50,
     x.samples,
     `p90 ${x.p90} µs, p99 ${x.p99} µs, mean ${x.mean} µs; ${x.method}`,
   ];
   const c = (name: string, x: Calibration["httpUs"]): [string, number, number, string] => [
-    name,
+    `${name} (µs)`,
     x.us,
     x.samples,
     x.method,
   ];
+  const batching = cal.entriesPerAppend;
   return [
     d("fsync", cal.fsyncUs),
     d("peer round trip", cal.peerRttUs),
@@ -84,5 +85,15 @@ export function calibrationRows(cal: Calibration): [string, number, number, stri
     c("leader CPU per write", cal.leaderCpuUsPerWrite),
     c("follower CPU per write", cal.followerCpuUsPerWrite),
     c("load generator CPU per write", cal.loadgenCpuUsPerWrite),
+    ...(batching
+      ? [
+          ["entries per AppendEntries", batching.mean, batching.samples, batching.method] as [
+            string,
+            number,
+            number,
+            string,
+          ],
+        ]
+      : []),
   ];
 }

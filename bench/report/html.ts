@@ -58,6 +58,11 @@ function simulatedNote(results: Results): string {
           `HTTP request ${model.cpu.httpUsPerRequest} µs, append ${model.cpu.appendUsPerEntry} µs and apply ${model.cpu.applyUsPerEntry} µs per entry, peer message ${model.cpu.messageUs} µs; load generator ${model.cpu.loadgenUsPerRequest} µs per request`,
         ],
         ["CPU speed", `×${formatNumber(model.cpuScale)} (the CPU costs are divided by it)`],
+        [
+          "cores",
+          // Older simulated runs have no `cores`: they gave every process a core of its own.
+          model.cores ? `${model.cores}, shared by the nodes and the load generator` : "one per process",
+        ],
         ["apply hold per command", `${formatNumber(model.applyHoldUs)} µs`],
       ]
     : [];
@@ -326,7 +331,7 @@ ${escapeHtml(cal.takenAt)}, ${escapeHtml(cal.kind)}), the cell's environment and
 ${bounded.length} cells have bounds; ${flagged.length} of them reached under ${percent(OVERHEAD_SHARE)} of a bound:
 implementation overhead worth profiling.</p>
 ${farthest.length ? `<p>Farthest from their bounds:</p>${list(farthest)}` : ""}
-<details><summary>Calibration</summary>${htmlTable(["figure", "µs", "samples", "method"], calibrationRows(cal))}</details>
+<details><summary>Calibration</summary>${htmlTable(["figure", "value", "samples", "method"], calibrationRows(cal))}</details>
 <div class="scroll">${htmlTable(headers, rows, "bounds")}</div>`;
 }
 

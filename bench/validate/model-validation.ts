@@ -31,6 +31,8 @@ export interface ValidatedCell {
   /** `net +Xms, fsync +Yµs, apply Zµs`: the emulation the real cells ran under. */
   readonly env: string;
   readonly reps: number;
+  /** The cores the simulation shared between the cell's processes (null: one each). */
+  readonly cores: number | null;
   readonly measured: { readonly throughput: number; readonly p50Ms: number; readonly spread: number };
   readonly predicted: { readonly throughput: number; readonly p50Ms: number };
   /** (predicted − measured) / measured. */
@@ -57,22 +59,29 @@ export interface ModelValidation {
 }
 
 interface Group {
-  readonly config: CellConfig;
+  readonly config: Cell;
   readonly cells: Cell[];
 }
 
 const envOf = (c: CellConfig): string => `net +${c.netDelayMs}ms, fsync +${c.fsyncDelayUs}µs, apply ${c.applyCostUs}µs`;
 
-/** The model as the cell's environment changes it: emulated delays add to the machine's own. */
-export function modelForCell(model: PerfModel, c: CellConfig): PerfModel {
+/**
+ * The model as the cell's environment and placement change it: emulated delays add to the machine's
+ * own, and a cell whose nodes and load generator all ran on the bench's machine shares its cores.
+ */
+export function modelForCell(model: PerfModel, c: Cell, machineCores: number): PerfModel {
   const fsyncAddMs = c.fsyncDelayUs / 1000;
   return {
     ...model,
+    cores: ranOnOneMachine(c) ? machineCores : null,
     rttMs: model.rttMs + 2 * c.netDelayMs,
     fsyncMs: { p50: model.fsyncMs.p50 + fsyncAddMs, p99: model.fsyncMs.p99 + fsyncAddMs },
     applyHoldUs: model.applyHoldUs + c.applyCostUs,
   };
 }
+
+/** No process elsewhere: not a cluster of `--target`, not a load of `--loadgen` workers. */
+const ranOnOneMachine = (c: Cell): boolean => c.topology === undefined && (c.loadWorkers?.length ?? 0) === 0;
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0) / xs.length;
 
@@ -109,13 +118,14 @@ export function validateModel(
   const gs = groups(results);
   const cells = gs.map((g, i): ValidatedCell => {
     const c = g.config;
+    const cellModel = modelForCell(model, c, cores);
     const sim = runWhatifCell(
       { ...c, rep: 0, durationS: o.durationS, warmupS: o.warmupS },
       {
         sizes: [c.size],
         flags: [parseFlags(c.flags)],
         connections: [c.connections!],
-        model: modelForCell(model, c),
+        model: cellModel,
         durationS: o.durationS,
         warmupS: o.warmupS,
         valueSize: c.valueSize,
@@ -141,6 +151,7 @@ export function validateModel(
       connections: c.connections!,
       env: envOf(c),
       reps: g.cells.length,
+      cores: cellModel.cores,
       measured,
       predicted,
       error: {
@@ -210,11 +221,11 @@ export function validationMarkdown(v: ModelValidation): string {
     `Ranking: of ${v.ranking.pairs} pairs of combinations the measurement separates (difference above ` +
       `both spreads), the simulator orders ${v.ranking.agree} alike.`,
     "",
-    "| flags | nodes | conns | environment | reps | ops/s measured | predicted | error | p50 ms measured | predicted | error | CPU share | waited (cores) |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| flags | nodes | conns | environment | cores | reps | ops/s measured | predicted | error | p50 ms measured | predicted | error | CPU share | waited (cores) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...v.cells.map(
       (c) =>
-        `| ${c.flags} | ${c.size} | ${c.connections} | ${c.env} | ${c.reps} | ${c.measured.throughput.toFixed(0)} | ` +
+        `| ${c.flags} | ${c.size} | ${c.connections} | ${c.env} | ${c.cores === null ? "one each" : `${c.cores} shared`} | ${c.reps} | ${c.measured.throughput.toFixed(0)} | ` +
         `${c.predicted.throughput.toFixed(0)} | ${pct(c.error.throughput)} | ${c.measured.p50Ms.toFixed(3)} | ` +
         `${c.predicted.p50Ms.toFixed(3)} | ${pct(c.error.p50)} | ${(100 * c.cpuShare).toFixed(0)} %${c.contended === "saturated" ? " (saturated)" : ""} | ` +
         `${c.waitCores.toFixed(2)}${c.contended === "waited" ? " (contended)" : ""} |`,

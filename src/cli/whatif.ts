@@ -40,6 +40,9 @@ Options:
                         (default 1). Per operation (µs): HTTP request ${D.cpu.httpUsPerRequest}, log append
                         ${D.cpu.appendUsPerEntry} per entry, apply ${D.cpu.applyUsPerEntry} per entry, peer message ${D.cpu.messageUs} sent or
                         received; the load generator's ${D.cpu.loadgenUsPerRequest} per request, on one loop
+  --cores N             the nodes and the load generator share N cores, as when every process of
+                        a cell runs on one machine: n busy processes run at N/n of a core each
+                        (default: each has a core of its own, as on machines of their own)
   --apply-cost-us US    time each applied command holds the applying thread, mostly waiting, as
                         bench's --apply-cost-us: the event loop's with async-apply off, the apply
                         thread's with it on; not scaled by --cpu-scale (default ${D.applyHoldUs})
@@ -53,13 +56,14 @@ Options:
                         added to the model's, and compare: throughput and p50 errors, and whether
                         the simulator orders the combinations as the measurement does. Writes
                         RUN_DIR/model-validation.md and .json. The model is the run's own
-                        calibration when it has one (bench --calibrate), else the options above
+                        calibration when it has one (bench --calibrate), else the options above;
+                        a cell whose processes all ran on the bench's machine shares its cores
   --model KIND          with --validate: calibration (default when the run has one) or options
   -h, --help            show this help
 
-Lists are comma-separated. What the simulation leaves out: each node and the load generator has a
-core and a disk of its own (on this machine they share two cores and one disk), garbage collection
-and the kernel's network stack cost nothing beyond the costs above, and nothing fails.`;
+Lists are comma-separated. What the simulation leaves out: each node has a disk of its own (on this
+machine they share one), garbage collection and the kernel's network stack cost nothing beyond the
+costs above, a shared core's scheduler is fair and switches for free, and nothing fails.`;
 
 /** `2` or `2:5`: an fsync's median and 99th percentile, ms. */
 function fsyncOption(raw: string): PerfModel["fsyncMs"] {
@@ -98,6 +102,7 @@ export function parseWhatifOptions(
       "bandwidth-mbps": { type: "string", default: String(D.bandwidthMbps) },
       "client-rtt-ms": { type: "string", default: String(D.clientRttMs) },
       "cpu-scale": { type: "string", default: String(D.cpuScale) },
+      cores: { type: "string" },
       "apply-cost-us": { type: "string", default: String(D.applyHoldUs) },
       "value-size": { type: "string", default: "64" },
       duration: { type: "string", default: "3" },
@@ -110,6 +115,9 @@ export function parseWhatifOptions(
     },
   });
   if (v.help) return "help";
+  if (v.validate !== undefined && v.cores !== undefined) {
+    throw new UsageError("--cores goes with a sweep: a validation shares cores as each measured cell's processes did");
+  }
   return {
     sizes: listOption("--nodes", v.nodes, ints(1, 99)),
     flags: flagListOption(v.flags),
@@ -122,6 +130,7 @@ export function parseWhatifOptions(
       fsyncMs: fsyncOption(v["fsync-ms"]),
       applyHoldUs: intOption("--apply-cost-us", v["apply-cost-us"], 0, 10_000_000),
       cpuScale: numberOption("--cpu-scale", v["cpu-scale"], 0.01, 1000),
+      cores: v.cores === undefined ? null : intOption("--cores", v.cores, 1, 1024),
     },
     durationS: numberOption("--duration", v.duration, 0.1, 3600),
     warmupS: numberOption("--warmup", v.warmup, 0, 3600),
@@ -139,7 +148,7 @@ function describeModel(m: PerfModel): string {
     m.fsyncMs.p99 === m.fsyncMs.p50 ? `${m.fsyncMs.p50} ms` : `p50 ${m.fsyncMs.p50} ms p99 ${m.fsyncMs.p99} ms`;
   return (
     `rtt ${m.rttMs} ms, ${m.bandwidthMbps} Mbit/s; fsync ${fsync}; client rtt ${m.clientRttMs} ms; ` +
-    `CPU ×${m.cpuScale}; apply hold ${m.applyHoldUs} µs`
+    `CPU ×${m.cpuScale}${m.cores === null ? "" : ` on ${m.cores} shared cores`}; apply hold ${m.applyHoldUs} µs`
   );
 }
 
@@ -191,7 +200,7 @@ async function validateRun(
   const summary = writeModelValidation(
     runDir,
     results,
-    o.model,
+    model,
     (done, total) => {
       if (done === total || done % 8 === 0) io.out(`  simulated ${done}/${total} cells\n`);
     },

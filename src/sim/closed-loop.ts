@@ -44,7 +44,7 @@ export class ClosedLoop {
     private readonly observer: LoadObserver,
   ) {
     this.value = new Uint8Array(o.valueBytes).fill(0x78);
-    this.loop = new EventLoop(sched);
+    this.loop = new EventLoop(sched, cluster.cpu);
   }
 
   /** Opens every connection against `leader`. */

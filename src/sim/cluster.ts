@@ -35,6 +35,7 @@ import { type LinkShape, type MessageFilter, Network } from "./network.ts";
 import { ObservedStateMachine, ObservedStore } from "./observed.ts";
 import type { CpuCosts } from "./perf-model.ts";
 import { MS, type Nanos, type Scheduler, US } from "./scheduler.ts";
+import { type Cpu, DedicatedCpu, SharedCpu } from "./shared-cpu.ts";
 
 export interface ClusterOptions {
   /** Voters of the initial configuration, nodes 1..nodes. */
@@ -58,8 +59,12 @@ export interface ClusterOptions {
   readonly clockDrift: number;
   /** Node i's clock rate, given instead of drawn (a scripted scenario). */
   readonly clockRates?: readonly number[];
-  /** Performance mode: the CPU costs each node's event loop pays, divided by `cpuScale`. */
-  readonly loop?: { readonly cpu: CpuCosts; readonly cpuScale: number };
+  /**
+   * Performance mode: the CPU costs each node's event loop pays, divided by `cpuScale`; `cores`,
+   * when set, the cores every loop of the run (the load generator's too) shares, else each loop
+   * has a core of its own.
+   */
+  readonly loop?: { readonly cpu: CpuCosts; readonly cpuScale: number; readonly cores?: number | null };
 }
 
 /** One process's lifetime: rebuilt from the store on every restart. */
@@ -95,7 +100,7 @@ export class SimNode {
     readonly clockRate: number,
   ) {
     const perf = cluster.o.loop;
-    this.loop = perf ? new EventLoop(cluster.sched) : null;
+    this.loop = perf ? new EventLoop(cluster.sched, cluster.cpu) : null;
     this.stages = perf ? new StageStats() : null;
     this.cpu = perf?.cpu ?? null;
     this.nsPerUs = US / (perf?.cpuScale ?? 1);
@@ -168,7 +173,7 @@ export class SimNode {
     // Inline: the hold keeps the event loop busy (performance mode; elsewhere it costs nothing).
     const inlineApplier: Applier<ApplyResult> = {
       apply: (entries, done) => {
-        this.loop?.charge(o.applyNsPerEntry * entries.length);
+        this.loop?.hold(o.applyNsPerEntry * entries.length);
         done(applyAll(entries));
       },
     };
@@ -238,6 +243,8 @@ export class Cluster implements FaultTarget, ClientGateway {
   memberChanges = 0;
   /** The safety checks every node event goes through. */
   readonly inv: Invariants;
+  /** Performance mode: what the event loops run their tasks' CPU on. */
+  readonly cpu: Cpu;
 
   constructor(
     readonly sched: Scheduler,
@@ -251,6 +258,8 @@ export class Cluster implements FaultTarget, ClientGateway {
     this.nodeIds = Array.from({ length: o.nodes + o.spares }, (_, i) => i + 1);
     this.initialVoters = this.nodeIds.slice(0, o.nodes);
     this.network = new Network(sched, o.link, (to, msg) => this.deliver(to, msg));
+    const cores = o.loop?.cores;
+    this.cpu = cores ? new SharedCpu(sched, cores) : new DedicatedCpu(sched);
     for (const id of this.nodeIds) {
       const rate = o.clockRates?.[id - 1] ?? (o.clockDrift === 0 ? 1 : 1 + (sched.rng.next() * 2 - 1) * o.clockDrift);
       this.nodes.set(id, new SimNode(id, this, rate));

@@ -1,7 +1,10 @@
 // A node's one event loop in performance mode, modelled as a single server: every callback into the
 // node (a message, a tick, an fsync or apply completion, a client request) is a task that waits for
 // the loop, runs, and keeps the loop busy for the CPU cost it was charged while it ran. Work queues
-// behind a busy loop, which is how CPU saturation shows.
+// behind a busy loop, which is how CPU saturation shows. The CPU a task is charged runs on the loop's
+// Cpu (shared-cpu.ts): a core of its own, or cores shared with the machine's other processes, where
+// it takes longer while they are busy too. A hold (a synchronous wait, like `--apply-cost-us`) keeps
+// the loop busy without taking CPU from anyone.
 //
 // What a task hands out leaves when the task has got that far: an fsync, an apply handed to the
 // apply thread or a client's answer at the task's start plus what it had been charged by then (as
@@ -9,6 +12,7 @@
 // task is paid for (as the real transport flushes its queues once per loop turn).
 
 import type { Nanos, Scheduler } from "./scheduler.ts";
+import { type Cpu, DedicatedCpu } from "./shared-cpu.ts";
 
 export class EventLoop {
   private readonly queue: (() => void)[] = [];
@@ -16,11 +20,15 @@ export class EventLoop {
   private busy = false;
   private inTask = false;
   private costNs = 0;
+  private holdNs = 0;
   private atEnd: (() => void)[] = [];
-  /** Virtual time the loop has been busy, over its whole life. */
+  /** What the loop's tasks were charged, CPU and holds, over its whole life (a shared CPU's waits excluded). */
   busyNs: Nanos = 0;
 
-  constructor(private readonly sched: Scheduler) {}
+  constructor(
+    private readonly sched: Scheduler,
+    private readonly cpu: Cpu = new DedicatedCpu(sched),
+  ) {}
 
   /** Runs `task` when the loop is free (at once if it is), after every task submitted before it. */
   submit(task: () => void): void {
@@ -28,14 +36,22 @@ export class EventLoop {
     if (!this.busy) this.drain();
   }
 
-  /** Keeps the loop busy `ns` longer for the running task (nothing outside a task: that work is off the loop). */
+  /** Charges the running task `ns` more CPU (nothing outside a task: that work is off the loop). */
   charge(ns: Nanos): void {
     if (this.inTask) this.costNs += ns;
   }
 
-  /** Runs `fn` once the running task has paid what it was charged so far (at once outside a task). */
+  /** Keeps the loop `ns` longer for the running task, waiting rather than computing. */
+  hold(ns: Nanos): void {
+    if (this.inTask) this.holdNs += ns;
+  }
+
+  /**
+   * Runs `fn` once the running task has paid what it was charged so far (at once outside a task),
+   * its CPU at the pace the loop's Cpu would give a task starting now.
+   */
   issue(fn: () => void): void {
-    const at = this.inTask ? Math.round(this.costNs) : 0;
+    const at = this.inTask ? Math.round(this.costNs * this.cpu.slowdown() + this.holdNs) : 0;
     if (at === 0) fn();
     else this.sched.after(at, fn);
   }
@@ -51,20 +67,25 @@ export class EventLoop {
     for (let task = this.queue.shift(); task !== undefined; task = this.queue.shift()) {
       this.inTask = true;
       this.costNs = 0;
+      this.holdNs = 0;
       try {
         task();
       } finally {
         this.inTask = false;
       }
       const cost = Math.round(this.costNs);
+      const hold = Math.round(this.holdNs);
       const atEnd = this.atEnd;
       this.atEnd = [];
-      if (cost > 0) {
-        this.busyNs += cost;
-        this.sched.after(cost, () => {
+      if (cost > 0 || hold > 0) {
+        this.busyNs += cost + hold;
+        const finish = (): void => {
           for (const fn of atEnd) fn();
           this.drain();
-        });
+        };
+        const afterCpu = hold > 0 ? () => this.sched.after(hold, finish) : finish;
+        if (cost > 0) this.cpu.run(cost, afterCpu);
+        else afterCpu();
         return;
       }
       for (const fn of atEnd) fn();

@@ -38,6 +38,11 @@ export interface PerfModel {
   readonly applyHoldUs: number;
   /** The CPU's speed relative to the one the costs describe: every CPU cost is divided by it. */
   readonly cpuScale: number;
+  /**
+   * The cores the nodes and the load generator share, as when a bench cell runs every process on
+   * one machine (see shared-cpu.ts); null: each has a core of its own, as on machines of their own.
+   */
+  readonly cores: number | null;
 }
 
 /**
@@ -60,4 +65,5 @@ export const DEFAULT_PERF_MODEL: PerfModel = {
   cpu: { httpUsPerRequest: 14, appendUsPerEntry: 5, applyUsPerEntry: 2, messageUs: 12, loadgenUsPerRequest: 20 },
   applyHoldUs: 0,
   cpuScale: 1,
+  cores: null,
 };

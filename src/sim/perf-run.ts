@@ -75,7 +75,7 @@ function perfWorld(o: PerfRunOptions): ClusterOptions {
     disk: { fsyncP50Ns: Math.round(m.fsyncMs.p50 * MS), fsyncP99Ns: Math.round(m.fsyncMs.p99 * MS) },
     applyNsPerEntry: Math.round(m.applyHoldUs * US),
     snapshotEvery: SNAPSHOT_EVERY,
-    loop: { cpu: m.cpu, cpuScale: m.cpuScale },
+    loop: { cpu: m.cpu, cpuScale: m.cpuScale, cores: m.cores },
   };
 }
 

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { perfModelFromCalibration } from "../../bench/calibrate/perf-model.ts";
 import { planCells } from "../../bench/plan.ts";
 import {
   modelForCell,
@@ -18,6 +19,7 @@ import type { CommandIo } from "../../src/cli/command.ts";
 import { whatifCommand } from "../../src/cli/whatif.ts";
 import { DEFAULT_PERF_MODEL, type PerfModel } from "../../src/sim/perf-model.ts";
 import { makeCell, makeResults } from "../report/support/sample-results.ts";
+import { SAMPLE_CALIBRATION } from "../support/calibration.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "raftlab-validate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,12 +45,22 @@ const cell = (flags: string, tput: number, spread: number, predicted: number): V
   cpuShare: 0.5,
   waitCores: 0,
   contended: null,
+  cores: 2,
 });
 
 describe("model validation", () => {
   it("adds a cell's emulated delays to the model's own", () => {
-    const m = modelForCell(EXACT, { ...makeCell({}, 1, 1), netDelayMs: 2, fsyncDelayUs: 1000, applyCostUs: 50 });
+    const m = modelForCell(EXACT, { ...makeCell({}, 1, 1), netDelayMs: 2, fsyncDelayUs: 1000, applyCostUs: 50 }, 2);
     expect([m.rttMs, m.fsyncMs.p50, m.fsyncMs.p99, m.applyHoldUs]).toEqual([5, 3, 3, 50]);
+  });
+
+  it("shares the machine's cores between a cell's processes only when they all ran on it", () => {
+    const local = makeCell({}, 1, 1);
+    expect(modelForCell(EXACT, local, 2).cores).toBe(2);
+    const topology = { target: "c.json", nodes: ["http://a:1"], leader: 1, rttMs: 1 };
+    expect(modelForCell(EXACT, { ...local, topology }, 2).cores).toBeNull();
+    const worker = { url: "http://w:1", mode: { kind: "closed", connections: 1 }, ok: 1, errors: 0, cpu: 0.1 } as const;
+    expect(modelForCell(EXACT, { ...local, loadWorkers: [worker] }, 2).cores).toBeNull();
   });
 
   it("counts only the pairs the measurement separates beyond both spreads, and those ordered alike", () => {
@@ -97,6 +109,21 @@ describe("model validation", () => {
     const json = JSON.parse(readFileSync(path.join(run, "model-validation.json"), "utf8"));
     expect(json.model.rttMs).toBe(1);
     expect(json.cells).toHaveLength(2);
+    // Every process of these cells ran on the run's machine: the simulation shared its cores.
+    expect(json.cells.map((c: ValidatedCell) => c.cores)).toEqual([
+      results.run.machine.cores,
+      results.run.machine.cores,
+    ]);
+    expect(md).toMatch(/\| none \| 3 \| 1 \| [^|]+ \| \d+ shared \|/);
+
+    // A run with a calibration is simulated with the model taken from it, not the options'.
+    writeFileSync(path.join(run, "results.json"), JSON.stringify({ ...results, calibration: SAMPLE_CALIBRATION }));
+    const said: string[] = [];
+    const quiet: CommandIo = { out: (t) => void said.push(t), err: (t) => void said.push(t) };
+    expect(await whatifCommand(argv, quiet)).toBe(0);
+    expect(said.join("")).toMatch(/the run's calibration: rtt 0.1 ms/);
+    const calibrated = JSON.parse(readFileSync(path.join(run, "model-validation.json"), "utf8"));
+    expect(calibrated.model).toEqual(perfModelFromCalibration(SAMPLE_CALIBRATION));
     const bad: string[] = [];
     expect(
       await whatifCommand(["--validate", path.join(dir, "missing")], {

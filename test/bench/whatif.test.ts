@@ -47,6 +47,8 @@ describe("raftlab whatif", () => {
     [["--flags", "turbo"], /--flags: unknown flag "turbo"/],
     [["--cpu-scale", "0"], /--cpu-scale must be a number from 0.01/],
     [["--rtt-ms", "-1"], /--rtt-ms/],
+    [["--cores", "0"], /--cores must be an integer from 1/],
+    [["--validate", "x", "--cores", "2"], /--cores goes with a sweep/],
     [["--bogus"], /bogus/],
   ])("rejects %j with a one-line error and exit code 64", async (argv, pattern) => {
     const io = capture();
@@ -68,6 +70,7 @@ describe("raftlab whatif", () => {
       "--bandwidth-mbps",
       "--client-rtt-ms",
       "--cpu-scale",
+      "--cores",
       "--apply-cost-us",
       "--value-size",
       "--duration",
@@ -118,6 +121,19 @@ describe("raftlab whatif", () => {
     expect(csv).toContain("loop_busy_node-1");
     expect(csv).not.toContain("cpu_node-1");
     expect(await readFile(join(dir, "..", "index.html"), "utf8")).toContain("(simulated)");
+  });
+
+  it("--cores N shares N cores between the nodes and the load generator: CPU-bound cells slow down (seed 1)", async () => {
+    const cpuBound = ["--flags", "all", "--connections", "128", "--rtt-ms", "0.05", "--fsync-ms", "0.05"];
+    const own = await sweep(cpuBound, join(root, "own"));
+    const shared = await sweep([...cpuBound, "--cores", "1"], join(root, "shared"));
+    expect(own.results.run.model!.cores).toBeNull();
+    expect(shared.results.run.model!.cores).toBe(1);
+    expect(shared.io.stdout).toMatch(/on 1 shared cores/);
+    // Four processes' CPU per write on one core against the busiest one's alone: well under half.
+    expect(shared.results.cells[0]!.throughput).toBeLessThan(0.5 * own.results.cells[0]!.throughput);
+    const html = await readFile(join(shared.dir, "index.html"), "utf8");
+    expect(html).toMatch(/cores<\/td><td[^>]*>1, shared by the nodes and the load generator/);
   });
 
   it("gives the same cells for the same seed", async () => {

@@ -65,6 +65,9 @@ describe("calibration measurements", () => {
       }
       expect(c.leaderCpuUsPerWrite.method).toMatch(/^CPU of the leader .* \(3-node cluster/);
       expect(c.httpUs.method).toMatch(/\(1-node cluster/);
+      // The leader sent AppendEntries, each with at least one entry.
+      expect(c.entriesPerAppend.samples).toBeGreaterThan(0);
+      expect(c.entriesPerAppend.mean).toBeGreaterThanOrEqual(1);
     } finally {
       await loadgen.close();
     }

@@ -151,6 +151,25 @@ describe("performance mode: latency and throughput worked out by hand", () => {
     expect(faster.throughput).toBeGreaterThan(3 * m.throughput);
   });
 
+  it("processes sharing cores split them: leader and load generator on one core halve the cap", () => {
+    const bound = {
+      ...HAND,
+      rttMs: 0.1,
+      fsyncMs: { p50: 0.1, p99: 0.1 },
+      cpu: { ...FREE_CPU, httpUsPerRequest: 50, loadgenUsPerRequest: 50 },
+    };
+    const cap = 1e6 / 50;
+    const own = measure("batch", 512, bound, { durationMs: 1000 });
+    expect(own.throughput).toBeGreaterThan(0.9 * cap);
+    // The followers cost nothing here, so two cores hold both busy processes at full speed.
+    const two = measure("batch", 512, { ...bound, cores: 2 }, { durationMs: 1000 });
+    expect(two.throughput).toBeGreaterThan(0.9 * cap);
+    // One core: each write costs 50 + 50 µs of the same core.
+    const one = measure("batch", 512, { ...bound, cores: 1 }, { durationMs: 1000 });
+    expect(one.throughput).toBeLessThanOrEqual(cap / 2);
+    expect(one.throughput).toBeGreaterThan(0.9 * (cap / 2));
+  });
+
   it("a link's bandwidth shows: a 100 kB value at 100 Mbit/s is 8 ms on the wire", () => {
     const narrow = { ...HAND, rttMs: 0, fsyncMs: { p50: 0.001, p99: 0.001 }, bandwidthMbps: 100 };
     const m = measure("none", 1, narrow, { valueBytes: 100_000 });
