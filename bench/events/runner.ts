@@ -15,8 +15,6 @@ export interface EventTarget extends FaultTarget {
   isRunning(id: number): boolean;
   /** Resolves false when the node did not accept the change. */
   setFsyncDelay(id: number, us: number): Promise<boolean>;
-  /** Leader `id` hands over to its most up-to-date follower: who leads then and how long it took, or why not. */
-  transferLeader(id: number): Promise<{ leader: number; ms: number } | { refused: string }>;
   /** Starts a new node and adds it as a learner: its id and how long until the change committed, or why not. */
   addLearner(): Promise<{ id: number; ms: number } | { refused: string }>;
   /** Removes member `id` through leader `leader`: how long until the change committed, or why not. */

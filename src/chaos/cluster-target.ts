@@ -80,19 +80,6 @@ export class ClusterTarget extends LinkTarget implements FaultTarget {
     }
   }
 
-  /**
-   * Asks leader `id` to hand leadership to its most up-to-date follower (`POST
-   * /admin/transfer-leader`); the new leader and how long it took, or why it did not happen.
-   */
-  async transferLeader(id: number): Promise<{ leader: number; ms: number } | { refused: string }> {
-    if (!this.local.isRunning(id)) return { refused: `node ${id} is not running` };
-    try {
-      return await this.local.client(id).transferLeader(undefined, { timeoutMs: ADMIN_TIMEOUT_MS });
-    } catch (err) {
-      return { refused: (err as Error).message };
-    }
-  }
-
   /** Starts the next node and adds it as a learner (not promoted); its id and the time to commit. */
   async addLearner(): Promise<{ id: number; ms: number } | { refused: string }> {
     const asked = performance.now();

@@ -30,13 +30,13 @@ export class FaultInjector {
   async inject(f: PlannedFault): Promise<ActiveFault> {
     const t = this.target;
     const others = (id: number): number[] => t.ids.filter((n) => n !== id);
-    const record = (nodes: readonly number[], detail: string): FaultEvent => {
+    const record = (nodes: readonly number[], detail: string, startMs = this.nowMs()): FaultEvent => {
       const event: FaultEvent = {
         lane: f.lane,
         kind: f.kind,
         nodes,
         detail,
-        startMs: this.nowMs(),
+        startMs,
         endMs: Number.NaN,
         missed: [],
       };
@@ -96,6 +96,17 @@ export class FaultInjector {
             ? `node ${f.node} cannot send (it still hears the others)`
             : `node ${f.node} cannot hear (it still sends)`;
         return this.cutLinks(record([f.node], detail), cuts);
+      }
+      case "transfer-leader": {
+        const asked = this.nowMs();
+        const from = await t.leader();
+        if (from === null) return { event: record([], "no leader to hand over from", asked), heal: async () => {} };
+        const r = await t.transferLeader(from);
+        const detail =
+          "refused" in r
+            ? `node ${from} did not hand over: ${r.refused}`
+            : `node ${from} handed leadership to node ${r.leader} in ${r.ms.toFixed(1)} ms`;
+        return { event: record("refused" in r ? [from] : [from, r.leader], detail, asked), heal: async () => {} };
       }
       case "delay":
       case "loss": {

@@ -15,9 +15,11 @@ export type FaultKind =
   | "split"
   | "one-way"
   | "delay"
-  | "loss";
+  | "loss"
+  | "transfer-leader";
 
-export type Lane = "process" | "network";
+/** process: signals; network: link shaping; operations: what an operator does (a leadership hand-over). */
+export type Lane = "process" | "network" | "operations";
 
 export interface PlannedFault {
   readonly lane: Lane;
@@ -46,6 +48,11 @@ export interface NetworkTarget {
   leader(): Promise<number | null>;
   /** Applies a link change on node `id`; resolves false when the node did not accept it. */
   shape(id: number, change: LinkChangeBody): Promise<boolean>;
+  /**
+   * Asks leader `id` to hand leadership to its most up-to-date follower (`POST
+   * /admin/transfer-leader`); the new leader and how long it took, or why it did not happen.
+   */
+  transferLeader(id: number): Promise<{ leader: number; ms: number } | { refused: string }>;
 }
 
 /** Every hand, process faults too: signals, so only where the node processes are this machine's children. */

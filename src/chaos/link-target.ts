@@ -1,5 +1,6 @@
 // The nemesis's network hands on any cluster it can reach (src/node/cluster-view.ts): the leader
-// from the nodes' /status, link changes through their `POST /admin/links` (nodes run with `--admin`).
+// from the nodes' /status, link changes through their `POST /admin/links` and leadership hand-overs
+// through `POST /admin/transfer-leader` (nodes run with `--admin`).
 // That is all a cluster on other hosts offers; ClusterTarget adds the process hands for a cluster of
 // this machine's node processes.
 
@@ -9,6 +10,9 @@ import type { NetworkTarget } from "./faults.ts";
 
 /** How long an admin or status request may take: a paused or cut-off node never answers. */
 export const ADMIN_TIMEOUT_MS = 1000;
+
+/** A hand-over answers once it completed or was given up, within an election timeout of the target's. */
+const TRANSFER_TIMEOUT_MS = 5000;
 
 const CLEAR_LINKS: LinkChangeBody = { partitioned: false, delayMs: 0, jitterMs: 0, lossRate: 0 };
 
@@ -46,6 +50,15 @@ export class LinkTarget implements NetworkTarget {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  async transferLeader(id: number): Promise<{ leader: number; ms: number } | { refused: string }> {
+    if (!this.runs(id)) return { refused: `node ${id} is not running` };
+    try {
+      return await this.cluster.client(id).transferLeader(undefined, { timeoutMs: TRANSFER_TIMEOUT_MS });
+    } catch (err) {
+      return { refused: (err as Error).message };
     }
   }
 

@@ -5,13 +5,14 @@
 // directories, or pauses a node or the leader with SIGSTOP (some pauses shorter than the 150 ms minimum
 // election timeout, some well past the 300 ms maximum: a leader that wakes up stale); the network lane
 // shapes links through each node's `/admin/links`: the leader isolated, a majority/minority split, a
-// one-way cut (a node that can send but not hear, or the reverse), delay with jitter, and loss. Each lane
-// deals its fault categories like a shuffled deck, so the first two faults of a lane always include one
-// of each (a kill and a pause; a partition and a link fault), even in a short run. Every fault is healed
-// after its duration, or when the nemesis stops.
+// one-way cut (a node that can send but not hear, or the reverse), delay with jitter, and loss; the
+// operations lane asks the leader to hand leadership over (`POST /admin/transfer-leader`), so hand-overs
+// meet the other lanes' kills and cuts. Each lane deals its fault categories like a shuffled deck, so
+// the first two faults of a lane always include one of each (a kill and a pause; a partition and a link
+// fault), even in a short run. Every fault is healed after its duration, or when the nemesis stops.
 //
-// A cluster on other hosts takes the network lane only (`lanes`), which is then the same plan that
-// lane has beside the process lane.
+// A cluster on other hosts takes no process faults (`lanes`); each lane's plan is the same with or
+// without the others.
 //
 // The plan depends only on the seed, the cluster size and the duration; which node is "the leader" is
 // resolved when the fault starts (the planned node stands in when no leader is known).
@@ -35,7 +36,7 @@ export interface PlanOptions {
   readonly lanes?: readonly Lane[];
 }
 
-export const LANES: readonly Lane[] = ["process", "network"];
+export const LANES: readonly Lane[] = ["process", "network", "operations"];
 
 /** Quiet time between two faults of a lane, and the range of each fault's length, in ms. */
 const GAP_MS: readonly [number, number] = [300, 1000];
@@ -51,6 +52,8 @@ const LENGTH_MS: Record<FaultKind, readonly [number, number]> = {
   "one-way": [500, 1500],
   delay: [400, 1200],
   loss: [400, 1200],
+  // The hand-over itself is over when its request answers; this is the lane's quiet time after it.
+  "transfer-leader": [200, 800],
 };
 
 const DECKS: Record<Lane, readonly (readonly FaultKind[])[]> = {
@@ -62,6 +65,7 @@ const DECKS: Record<Lane, readonly (readonly FaultKind[])[]> = {
     ["isolate-leader", "split", "one-way"],
     ["delay", "loss"],
   ],
+  operations: [["transfer-leader"]],
 };
 
 /** The fault schedule for `seed`: the same seed, size and duration always give the same plan. */

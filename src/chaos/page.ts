@@ -186,8 +186,8 @@ function timelineChart(data: RunData, endMs: number): Chart {
               x: { field: "start", ...x },
               x2: { field: "end" },
               y: { field: "lane", type: "nominal", title: "node" },
-              // Process faults above network faults within a node's lane, so overlapping faults both show.
-              yOffset: { field: "kindLane", type: "nominal", sort: ["process", "network"] },
+              // Process faults above network faults above hand-overs within a node's lane, so overlapping faults all show.
+              yOffset: { field: "kindLane", type: "nominal", sort: ["process", "network", "operations"] },
               color: { field: "kind", type: "nominal", title: "fault", scale: { scheme: "tableau10" } },
               tooltip: [
                 { field: "kind" },
@@ -217,7 +217,7 @@ function timelineChart(data: RunData, endMs: number): Chart {
     id: "timeline",
     title: "Operations and faults over time",
     description:
-      "Top: each client's operations (green ok; grey certainly not applied, or a cas whose comparison failed; orange outcome unknown, drawn until the client gave up). Bottom: the faults, one lane per node they hit (process faults on top, network faults below); a red cross is a node exiting on its own. Hover for details.",
+      "Top: each client's operations (green ok; grey certainly not applied, or a cas whose comparison failed; orange outcome unknown, drawn until the client gave up). Bottom: the faults, one lane per node they hit (process faults on top, network faults below them, leadership hand-overs at the bottom); a red cross is a node exiting on its own. Hover for details.",
     spec,
   };
 }

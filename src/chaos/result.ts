@@ -26,6 +26,8 @@ export interface ChaosResult {
   readonly acknowledgedWrites: number;
   readonly faults: number;
   readonly faultKinds: Readonly<Record<string, number>>;
+  /** Leadership hand-overs the operations lane asked for that completed (the others were refused or given up). */
+  readonly handOvers: number;
   readonly checkerMs: number;
   readonly finalWrite: string;
   readonly convergence: string;

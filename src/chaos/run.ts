@@ -148,6 +148,8 @@ export function finishRun(
       .length,
     faults: data.faults.length,
     faultKinds,
+    // A completed hand-over's event names both nodes, the old leader and the new.
+    handOvers: data.faults.filter((f) => f.kind === "transfer-leader" && f.nodes.length === 2).length,
     checkerMs: check.elapsedMs,
     finalWrite: data.finalWrite?.detail ?? "not attempted",
     convergence: data.convergence?.detail ?? "not checked",

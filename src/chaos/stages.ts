@@ -76,7 +76,7 @@ export async function localStage(o: LocalStageOptions, dir: string, nowMs: () =>
   return {
     view: cluster,
     target: hands,
-    lanes: ["process", "network"],
+    lanes: ["process", "network", "operations"],
     skipped: null,
     crashes: hands.crashes,
     async ready() {
@@ -102,7 +102,7 @@ export function remoteStage(access: ClusterAccess, flags: Flags): Stage {
   return {
     view: cluster,
     target: hands,
-    lanes: ["network"],
+    lanes: ["network", "operations"],
     skipped: REMOTE_SKIPS,
     crashes: [],
     async ready() {

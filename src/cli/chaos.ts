@@ -17,14 +17,15 @@ const CHAOS_USAGE = `Usage: raftlab chaos [options]
 Starts a real cluster with the link-shaping admin endpoint, runs concurrent clients (reads, writes of
 unique values, compare-and-set on a small key set; some pinned to one node, some following redirects)
 while a seeded nemesis kills nodes with SIGKILL and restarts them, pauses them with SIGSTOP, partitions
-them (leader isolated, majority/minority, one-way) and delays or drops their messages. Then it heals
+them (leader isolated, majority/minority, one-way), delays or drops their messages, and asks the
+leader to hand leadership over (POST /admin/transfer-leader). Then it heals
 everything and checks that a final write succeeds, that every node applied the same state, that no
 acknowledged write is lost, and that the history is linearizable.
 
 With --target FILE the run uses the cluster that cluster file describes instead (nodes started with
 --admin, the file's secretFile holding their secret, ids 1..N): it switches every node to the run's
 combination (POST /admin/flags) and applies only what reaches another host, link faults through
-/admin/links (leader isolated, splits, one-way cuts, delay, loss). Kills and pauses need the node
+/admin/links (leader isolated, splits, one-way cuts, delay, loss), and hand-overs. Kills and pauses need the node
 processes on this machine, so they are skipped, and the summary says so. The clients use keys of
 their own per run; the cluster keeps running, healed, on the last combination.
 
@@ -144,8 +145,10 @@ export function summaryLine(r: ChaosResult): string {
           .map(([k, n]) => `${k} ×${n}`)
           .join(", ")})`;
   const verdict = r.outcome === "pass" ? "PASS" : r.outcome === "fail" ? "FAIL" : "UNDECIDED";
+  const asked = r.faultKinds["transfer-leader"] ?? 0;
+  const handOvers = asked === 0 ? "" : `, ${r.handOvers} of ${asked} hand-overs completed`;
   return (
-    `${r.combo} seed ${r.seed}: ${r.ops} ops, ${r.acknowledgedWrites} acknowledged writes, ${r.faults} faults${kinds}, ` +
+    `${r.combo} seed ${r.seed}: ${r.ops} ops, ${r.acknowledgedWrites} acknowledged writes, ${r.faults} faults${kinds}${handOvers}, ` +
     `${r.verdict} (checker ${r.checkerMs.toFixed(0)} ms) ${verdict}`
   );
 }

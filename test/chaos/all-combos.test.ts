@@ -73,6 +73,15 @@ describe(`chaos pass over all 16 combinations (base seed ${BASE_SEED})`, () => {
         "a partition",
       ).toBe(true);
       expect(r.acknowledgedWrites).toBeGreaterThan(0);
+      expect(r.faultKinds["transfer-leader"], "a leadership hand-over asked for").toBeGreaterThan(0);
     }, 120_000);
   });
+
+  it("hands leadership over amid the faults: some hand-overs complete", async () => {
+    const results = await Promise.all(startRuns());
+    const asked = results.reduce((n, r) => n + (r.faultKinds["transfer-leader"] ?? 0), 0);
+    const done = results.reduce((n, r) => n + r.handOvers, 0);
+    console.log(`hand-overs over the 16 runs: ${done} of ${asked} completed`);
+    expect(done).toBeGreaterThan(0);
+  }, 600_000);
 });

@@ -52,6 +52,19 @@ describe("planFaults", () => {
     }
   });
 
+  it("plans leadership hand-overs in a lane of their own, in every 4-second run", () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const plan = planFaults(seed, { nodes: 3, durationMs: 4000 });
+      const ops = plan.filter((f) => f.lane === "operations");
+      expect(ops.length, `seed ${seed}`).toBeGreaterThan(0);
+      for (const f of ops) expect(f.kind).toBe("transfer-leader");
+      // The other lanes' plans are what they were without it.
+      expect(plan.filter((f) => f.lane !== "operations")).toEqual(
+        planFaults(seed, { nodes: 3, durationMs: 4000, lanes: ["process", "network"] }),
+      );
+    }
+  });
+
   it("splits five nodes into a minority of two and a majority of three", () => {
     const splits = Array.from({ length: 50 }, (_, s) => planFaults(s, { nodes: 5, durationMs: 20_000 }))
       .flat()
@@ -75,6 +88,11 @@ function fakeTarget(leader: number | null): FaultTarget & { calls: string[] } {
     shape: async (id: number, change: LinkChangeBody) => {
       calls.push(`shape ${id} ${JSON.stringify(change)}`);
       return id !== 3 || change.partitioned !== false; // node 3 "is paused" when the heal comes
+    },
+    // Node 1 hands over to node 2; any other leader's hand-over fails.
+    transferLeader: async (id: number) => {
+      calls.push(`transfer from ${id}`);
+      return id === 1 ? { leader: 2, ms: 12.5 } : { refused: "timed out" };
     },
   };
 }
@@ -161,6 +179,27 @@ describe("Nemesis", () => {
       "pause 3",
       "resume 3",
     ]);
+  });
+
+  it("asks the current leader to hand over, and records who took over, or why not", async () => {
+    const handed = fakeTarget(1);
+    const nemesis = new Nemesis(handed, [fault({ lane: "operations", kind: "transfer-leader", node: 3 })], clock());
+    await nemesis.run();
+    expect(handed.calls).toEqual(["transfer from 1"]);
+    expect(nemesis.events[0]).toMatchObject({
+      lane: "operations",
+      nodes: [1, 2],
+      detail: "node 1 handed leadership to node 2 in 12.5 ms",
+    });
+    const refused = fakeTarget(3);
+    const second = new Nemesis(refused, [fault({ lane: "operations", kind: "transfer-leader" })], clock());
+    await second.run();
+    expect(second.events[0]).toMatchObject({ nodes: [3], detail: "node 3 did not hand over: timed out" });
+    const leaderless = fakeTarget(null);
+    const third = new Nemesis(leaderless, [fault({ lane: "operations", kind: "transfer-leader" })], clock());
+    await third.run();
+    expect(leaderless.calls).toEqual([]);
+    expect(third.events[0]).toMatchObject({ nodes: [], detail: "no leader to hand over from" });
   });
 
   it("heals the active fault and skips the rest when stopped early", async () => {
