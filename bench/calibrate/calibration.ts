@@ -50,6 +50,19 @@ export interface Calibration {
    * measured at. Absent in calibrations taken before it was recorded.
    */
   readonly entriesPerAppend?: EntriesPerAppend;
+  /**
+   * The 3-node cluster again with no flags and one connection: every hop wakes a sleeping process.
+   * Absent in calibrations taken before it was measured.
+   */
+  readonly oneConnection?: OneConnectionCosts;
+}
+
+export interface OneConnectionCosts {
+  /** Acknowledged writes per second. */
+  readonly throughput: number;
+  readonly leaderCpuUsPerWrite: Cost;
+  readonly followerCpuUsPerWrite: Cost;
+  readonly loadgenCpuUsPerWrite: Cost;
 }
 
 export interface EntriesPerAppend {

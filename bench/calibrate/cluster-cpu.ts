@@ -4,14 +4,16 @@
 // on and 128 connections, the most batching a cell of the bench's presets gets: the cheapest writes,
 // so ceilings computed from these costs hold for every combination up to that load (a less batched
 // cell pays more per write: on this VM the 3-node leader paid 31–37 µs per write at 32 connections,
-// 21 µs at 128).
+// 21 µs at 128). Then the other end: the 3-node cluster with no flags and one connection, where
+// every message and fsync wakes a sleeping process and nothing shares the cost (on this VM 10–20
+// times as much CPU per write); the model's wake-up cost is fitted to it (perf-model.ts).
 
 import { type CellContext, runCell } from "../cell.ts";
 import { ENVIRONMENTS } from "../environments.ts";
 import type { LoadRunner } from "../load/loadgen.ts";
 import type { Cell, CellConfig } from "../results.ts";
 import { round3, type SystemUnderTest } from "../systems/system.ts";
-import type { Cost, EntriesPerAppend } from "./calibration.ts";
+import type { Cost, EntriesPerAppend, OneConnectionCosts } from "./calibration.ts";
 
 const CONNECTIONS = 128;
 // Generous: a calibration may run while other work loads the machine (a fresh-clone test run once
@@ -24,6 +26,7 @@ export interface ClusterCosts {
   readonly followerCpuUsPerWrite: Cost;
   readonly loadgenCpuUsPerWrite: Cost;
   readonly entriesPerAppend: EntriesPerAppend;
+  readonly oneConnection: OneConnectionCosts;
 }
 
 export interface ClusterRunOptions {
@@ -34,19 +37,29 @@ export interface ClusterRunOptions {
   /** `raftlab node` options for every node. */
   readonly nodeArgs: readonly string[];
   /** Told before each run starts. */
-  readonly onRun: (size: number) => void;
+  readonly onRun: (run: RunPlan) => void;
   /** Told about each cluster as soon as it exists, so an abort can stop it. */
   readonly onSystem?: (system: SystemUnderTest) => void;
 }
 
+/** One of the calibration's cluster runs. */
+export interface RunPlan {
+  readonly size: number;
+  readonly flags: string;
+  readonly connections: number;
+}
+
+const SINGLE: RunPlan = { size: 1, flags: "all", connections: CONNECTIONS };
+const THREE: RunPlan = { size: 3, flags: "all", connections: CONNECTIONS };
+const LONE: RunPlan = { size: 3, flags: "none", connections: 1 };
+
 export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCosts> {
-  o.onRun(1);
-  const single = await run(1, o);
-  o.onRun(3);
-  const three = await run(3, o);
+  const single = await run(SINGLE, o);
+  const three = await run(THREE, o);
+  const lone = await run(LONE, o);
   const method = (what: string, cell: Cell): string =>
     `CPU of ${what} over ${cell.durationS} s of measured load ÷ the ${acknowledged(cell)} writes acknowledged ` +
-    `(${cell.size}-node cluster, flags all, ${CONNECTIONS} connections, ${cell.valueSize}-byte values)`;
+    `(${cell.size}-node cluster, flags ${cell.flags}, ${cell.connections} connection${cell.connections === 1 ? "" : "s"}, ${cell.valueSize}-byte values)`;
   const cost = (cell: Cell, role: string, what: string): Cost => {
     const per = cell.cpu.filter((u) => u.role === role).map((u) => u.cpuUsPerOp ?? 0);
     const us = round3(per.reduce((a, b) => a + b, 0) / per.length);
@@ -59,6 +72,12 @@ export async function measureClusterCpu(o: ClusterRunOptions): Promise<ClusterCo
     followerCpuUsPerWrite: cost(three, "follower", "a follower (mean of the two)"),
     loadgenCpuUsPerWrite: cost(three, "loadgen", "the load generator"),
     entriesPerAppend: entriesPerAppend(three),
+    oneConnection: {
+      throughput: round3(lone.throughput),
+      leaderCpuUsPerWrite: cost(lone, "leader", "the leader"),
+      followerCpuUsPerWrite: cost(lone, "follower", "a follower (mean of the two)"),
+      loadgenCpuUsPerWrite: cost(lone, "loadgen", "the load generator"),
+    },
   };
 }
 
@@ -70,18 +89,20 @@ function entriesPerAppend(cell: Cell): EntriesPerAppend {
   return {
     mean: round3(appends.mean),
     samples: appends.count,
-    method: `entries per AppendEntries its leader sent over ${cell.durationS} s of measured load (3-node cluster, flags all, ${CONNECTIONS} connections)`,
+    method: `entries per AppendEntries its leader sent over ${cell.durationS} s of measured load (3-node cluster, flags ${cell.flags}, ${cell.connections} connections)`,
   };
 }
 
 const acknowledged = (cell: Cell): number => cell.requests - cell.errors;
 
-async function run(size: number, o: ClusterRunOptions): Promise<Cell> {
+async function run(plan: RunPlan, o: ClusterRunOptions): Promise<Cell> {
+  o.onRun(plan);
+  const { size, flags, connections } = plan;
   const config: CellConfig = {
     system: "raftlab",
-    flags: "all",
+    flags,
     size,
-    connections: CONNECTIONS,
+    connections,
     rate: null,
     rep: 0,
     durationS: o.durationS,
@@ -97,13 +118,15 @@ async function run(size: number, o: ClusterRunOptions): Promise<Cell> {
   const ctx: CellContext = {
     loadgen: o.loadgen,
     leaderTimeoutMs: LEADER_TIMEOUT_MS,
-    maxOutstanding: CONNECTIONS,
+    maxOutstanding: connections,
     nodeArgs: o.nodeArgs,
     verbose: false,
     target: null,
     onSystem: (s) => o.onSystem?.(s),
   };
   const cell = await runCell(config, ctx);
-  if (cell.status !== "ok") throw new Error(`the ${size}-node calibration run failed: ${cell.error}`);
+  if (cell.status !== "ok") {
+    throw new Error(`the calibration run (${size} nodes, ${flags}, ${connections} connections) failed: ${cell.error}`);
+  }
   return cell;
 }

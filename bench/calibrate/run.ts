@@ -66,13 +66,20 @@ export async function calibrate(o: CalibrateOptions): Promise<Calibration> {
         current = s;
         o.onSystem?.(s);
       },
-      onRun: (size) =>
-        o.log(`calibrate (${o.kind}): CPU per write, ${size}-node cluster, ${plan.warmupS + plan.durationS} s of load`),
+      onRun: (r) =>
+        o.log(
+          `calibrate (${o.kind}): CPU per write, ${r.size}-node cluster, ${r.flags}, ${r.connections} connection${r.connections === 1 ? "" : "s"}, ${plan.warmupS + plan.durationS} s of load`,
+        ),
     });
     o.log(
       `  CPU per write: 1 node ${cpu.httpUs.us} µs; 3 nodes: leader ${cpu.leaderCpuUsPerWrite.us} µs, ` +
         `follower ${cpu.followerCpuUsPerWrite.us} µs, load generator ${cpu.loadgenCpuUsPerWrite.us} µs ` +
         `(${cpu.entriesPerAppend.mean} entries per AppendEntries)`,
+    );
+    const lone = cpu.oneConnection;
+    o.log(
+      `  one connection, no flags: ${lone.throughput} writes/s; CPU per write: leader ${lone.leaderCpuUsPerWrite.us} µs, ` +
+        `follower ${lone.followerCpuUsPerWrite.us} µs, load generator ${lone.loadgenCpuUsPerWrite.us} µs`,
     );
     return { kind: o.kind, takenAt, machine: machineInfo(), fsyncUs, peerRttUs, applyUs, ...cpu };
   } finally {

@@ -62,22 +62,20 @@ export function percent(share: number): string {
   return `${Math.round(share * 100)} %`;
 }
 
+type CalibrationRow = [name: string, value: number, samples: number, method: string];
+
 /** The calibration's figures as table rows: name with its unit, value (p50 of a distribution), samples, method. */
-export function calibrationRows(cal: Calibration): [string, number, number, string][] {
-  const d = (name: string, x: Calibration["fsyncUs" | "peerRttUs"]): [string, number, number, string] => [
+export function calibrationRows(cal: Calibration): CalibrationRow[] {
+  const d = (name: string, x: Calibration["fsyncUs" | "peerRttUs"]): CalibrationRow => [
     `${name}, p50 (µs)`,
     x.p50,
     x.samples,
     `p90 ${x.p90} µs, p99 ${x.p99} µs, mean ${x.mean} µs; ${x.method}`,
   ];
-  const c = (name: string, x: Calibration["httpUs"]): [string, number, number, string] => [
-    `${name} (µs)`,
-    x.us,
-    x.samples,
-    x.method,
-  ];
+  const c = (name: string, x: Calibration["httpUs"]): CalibrationRow => [`${name} (µs)`, x.us, x.samples, x.method];
   const batching = cal.entriesPerAppend;
-  return [
+  const lone = cal.oneConnection;
+  const rows: CalibrationRow[] = [
     d("fsync", cal.fsyncUs),
     d("peer round trip", cal.peerRttUs),
     c("request CPU, 1 node", cal.httpUs),
@@ -85,15 +83,20 @@ export function calibrationRows(cal: Calibration): [string, number, number, stri
     c("leader CPU per write", cal.leaderCpuUsPerWrite),
     c("follower CPU per write", cal.followerCpuUsPerWrite),
     c("load generator CPU per write", cal.loadgenCpuUsPerWrite),
-    ...(batching
-      ? [
-          ["entries per AppendEntries", batching.mean, batching.samples, batching.method] as [
-            string,
-            number,
-            number,
-            string,
-          ],
-        ]
-      : []),
   ];
+  if (batching) rows.push(["entries per AppendEntries", batching.mean, batching.samples, batching.method]);
+  if (lone) {
+    rows.push(
+      [
+        "one connection: writes per second",
+        lone.throughput,
+        lone.leaderCpuUsPerWrite.samples,
+        "3-node cluster, flags none",
+      ],
+      c("one connection: leader CPU per write", lone.leaderCpuUsPerWrite),
+      c("one connection: follower CPU per write", lone.followerCpuUsPerWrite),
+      c("one connection: load generator CPU per write", lone.loadgenCpuUsPerWrite),
+    );
+  }
+  return rows;
 }

@@ -57,6 +57,11 @@ function simulatedNote(results: Results): string {
           "CPU per operation",
           `HTTP request ${model.cpu.httpUsPerRequest} µs, append ${model.cpu.appendUsPerEntry} µs and apply ${model.cpu.applyUsPerEntry} µs per entry, peer message ${model.cpu.messageUs} µs; load generator ${model.cpu.loadgenUsPerRequest} µs per request`,
         ],
+        // Older simulated runs have no wake-up costs: they had none.
+        [
+          "an idle loop's wake-up",
+          `${formatNumber(model.cpu.wakeUs ?? 0)} µs of CPU, after ${formatNumber(model.wakeLatencyUs ?? 0)} µs`,
+        ],
         ["CPU speed", `×${formatNumber(model.cpuScale)} (the CPU costs are divided by it)`],
         [
           "cores",

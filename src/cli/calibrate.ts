@@ -16,7 +16,9 @@ Measures this machine's primitive costs, in under a minute, and writes them as J
   - apply: the key-value state machine's CPU per command;
   - CPU per write of a 1-node cluster (the request's cost without replication), and of the leader,
     a follower and the load generator of a 3-node cluster, from short closed-loop runs of the real
-    node (flags all, 128 connections), as the bench accounts a cell's CPU.
+    node (flags all, 128 connections), as the bench accounts a cell's CPU;
+  - the same 3-node cluster with no flags and one connection, where every hop wakes a sleeping
+    process: the simulator's wake-up cost is fitted to it (raftlab whatif --validate).
 The bench report computes each cell's latency floor and throughput ceiling from these figures
 (README, "Calibration and bounds"); every bench run also stores a calibration of its own
 (bench --calibrate).

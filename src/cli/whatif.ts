@@ -40,6 +40,10 @@ Options:
                         (default 1). Per operation (µs): HTTP request ${D.cpu.httpUsPerRequest}, log append
                         ${D.cpu.appendUsPerEntry} per entry, apply ${D.cpu.applyUsPerEntry} per entry, peer message ${D.cpu.messageUs} sent or
                         received; the load generator's ${D.cpu.loadgenUsPerRequest} per request, on one loop
+  --wake-us US          CPU an idle event loop pays to wake for a task, any loop's (default
+                        ${D.cpu.wakeUs}); scaled by --cpu-scale
+  --wake-latency-us US  how long an idle loop takes to start on a task that arrives: the scheduler
+                        waking a sleeping process (default ${D.wakeLatencyUs}); not scaled
   --cores N             the nodes and the load generator share N cores, as when every process of
                         a cell runs on one machine: n busy processes run at N/n of a core each
                         (default: each has a core of its own, as on machines of their own)
@@ -103,6 +107,8 @@ export function parseWhatifOptions(
       "client-rtt-ms": { type: "string", default: String(D.clientRttMs) },
       "cpu-scale": { type: "string", default: String(D.cpuScale) },
       cores: { type: "string" },
+      "wake-us": { type: "string", default: String(D.cpu.wakeUs) },
+      "wake-latency-us": { type: "string", default: String(D.wakeLatencyUs) },
       "apply-cost-us": { type: "string", default: String(D.applyHoldUs) },
       "value-size": { type: "string", default: "64" },
       duration: { type: "string", default: "3" },
@@ -130,6 +136,8 @@ export function parseWhatifOptions(
       fsyncMs: fsyncOption(v["fsync-ms"]),
       applyHoldUs: intOption("--apply-cost-us", v["apply-cost-us"], 0, 10_000_000),
       cpuScale: numberOption("--cpu-scale", v["cpu-scale"], 0.01, 1000),
+      cpu: { ...D.cpu, wakeUs: numberOption("--wake-us", v["wake-us"], 0, 1_000_000) },
+      wakeLatencyUs: numberOption("--wake-latency-us", v["wake-latency-us"], 0, 1_000_000),
       cores: v.cores === undefined ? null : intOption("--cores", v.cores, 1, 1024),
     },
     durationS: numberOption("--duration", v.duration, 0.1, 3600),
@@ -142,13 +150,16 @@ export function parseWhatifOptions(
   };
 }
 
+const round = (x: number): number => Math.round(x * 10) / 10;
+
 /** The model in one line, as the run starts. */
 function describeModel(m: PerfModel): string {
   const fsync =
     m.fsyncMs.p99 === m.fsyncMs.p50 ? `${m.fsyncMs.p50} ms` : `p50 ${m.fsyncMs.p50} ms p99 ${m.fsyncMs.p99} ms`;
   return (
     `rtt ${m.rttMs} ms, ${m.bandwidthMbps} Mbit/s; fsync ${fsync}; client rtt ${m.clientRttMs} ms; ` +
-    `CPU ×${m.cpuScale}${m.cores === null ? "" : ` on ${m.cores} shared cores`}; apply hold ${m.applyHoldUs} µs`
+    `CPU ×${m.cpuScale}${m.cores === null ? "" : ` on ${m.cores} shared cores`}; ` +
+    `wake-up ${round(m.cpu.wakeUs)} µs CPU, ${round(m.wakeLatencyUs)} µs latency; apply hold ${m.applyHoldUs} µs`
   );
 }
 

@@ -10,7 +10,7 @@ import type { NodeId } from "../core/types.ts";
 import type { ProposalOutcome } from "../node/driver.ts";
 import { type ApplyResult, encodeCommand } from "../node/kv-command.ts";
 import type { Cluster } from "./cluster.ts";
-import { EventLoop } from "./event-loop.ts";
+import { EventLoop, type WakeCost } from "./event-loop.ts";
 import { MS, type Nanos, type Scheduler } from "./scheduler.ts";
 
 /** Where each outcome goes: times and latencies in virtual ns. */
@@ -26,6 +26,8 @@ export interface ClosedLoopOptions {
   readonly clientOneWayNs: Nanos;
   /** The load generator's loop time per request: sending it and reading its answer. */
   readonly nsPerRequest: Nanos;
+  /** What its loop pays to wake from idle (see event-loop.ts). */
+  readonly wake: WakeCost;
 }
 
 /** A connection waits this long after a failed request before its next one. */
@@ -35,7 +37,8 @@ export class ClosedLoop {
   private stopped = false;
   private seq = 0;
   private readonly value: Uint8Array;
-  private readonly loop: EventLoop;
+  /** The load generator's one event loop. */
+  readonly loop: EventLoop;
 
   constructor(
     private readonly sched: Scheduler,
@@ -44,7 +47,7 @@ export class ClosedLoop {
     private readonly observer: LoadObserver,
   ) {
     this.value = new Uint8Array(o.valueBytes).fill(0x78);
-    this.loop = new EventLoop(sched, cluster.cpu);
+    this.loop = new EventLoop(sched, cluster.cpu, o.wake);
   }
 
   /** Opens every connection against `leader`. */

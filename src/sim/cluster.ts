@@ -28,7 +28,7 @@ import { MemoryStore } from "../storage/memory-store.ts";
 import type { ClientGateway } from "./clients.ts";
 import type { Digest } from "./digest.ts";
 import { type DiskShape, SimDisk } from "./disk.ts";
-import { EventLoop } from "./event-loop.ts";
+import { EventLoop, type WakeCost } from "./event-loop.ts";
 import { Invariants } from "./invariants.ts";
 import type { FaultTarget } from "./nemesis.ts";
 import { type LinkShape, type MessageFilter, Network } from "./network.ts";
@@ -64,7 +64,13 @@ export interface ClusterOptions {
    * when set, the cores every loop of the run (the load generator's too) shares, else each loop
    * has a core of its own.
    */
-  readonly loop?: { readonly cpu: CpuCosts; readonly cpuScale: number; readonly cores?: number | null };
+  readonly loop?: {
+    readonly cpu: CpuCosts;
+    readonly cpuScale: number;
+    readonly cores?: number | null;
+    /** What every loop pays to wake from idle (the CPU part already divided by `cpuScale`). */
+    readonly wake: WakeCost;
+  };
 }
 
 /** One process's lifetime: rebuilt from the store on every restart. */
@@ -100,7 +106,7 @@ export class SimNode {
     readonly clockRate: number,
   ) {
     const perf = cluster.o.loop;
-    this.loop = perf ? new EventLoop(cluster.sched, cluster.cpu) : null;
+    this.loop = perf ? new EventLoop(cluster.sched, cluster.cpu, perf.wake) : null;
     this.stages = perf ? new StageStats() : null;
     this.cpu = perf?.cpu ?? null;
     this.nsPerUs = US / (perf?.cpuScale ?? 1);

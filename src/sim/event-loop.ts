@@ -4,7 +4,10 @@
 // behind a busy loop, which is how CPU saturation shows. The CPU a task is charged runs on the loop's
 // Cpu (shared-cpu.ts): a core of its own, or cores shared with the machine's other processes, where
 // it takes longer while they are busy too. A hold (a synchronous wait, like `--apply-cost-us`) keeps
-// the loop busy without taking CPU from anyone.
+// the loop busy without taking CPU from anyone. A loop that was idle starts `wake.latencyNs` after its
+// first task arrives (the scheduler's wake-up of a sleeping process: what arrives meanwhile runs in
+// the same turn) and pays `wake.cpuNs` of CPU before it (the wake-up, the poll, the turn's own
+// bookkeeping): costs a busy loop's tasks share and a lone request pays at every hop.
 //
 // What a task hands out leaves when the task has got that far: an fsync, an apply handed to the
 // apply thread or a client's answer at the task's start plus what it had been charged by then (as
@@ -13,6 +16,14 @@
 
 import type { Nanos, Scheduler } from "./scheduler.ts";
 import { type Cpu, DedicatedCpu } from "./shared-cpu.ts";
+
+/** What an idle loop pays to wake for a task: time before it runs, and CPU once it does. */
+export interface WakeCost {
+  readonly latencyNs: Nanos;
+  readonly cpuNs: Nanos;
+}
+
+export const NO_WAKE_COST: WakeCost = { latencyNs: 0, cpuNs: 0 };
 
 export class EventLoop {
   private readonly queue: (() => void)[] = [];
@@ -24,16 +35,23 @@ export class EventLoop {
   private atEnd: (() => void)[] = [];
   /** What the loop's tasks were charged, CPU and holds, over its whole life (a shared CPU's waits excluded). */
   busyNs: Nanos = 0;
+  /** Times the loop woke from idle, over its whole life. */
+  wakes = 0;
 
   constructor(
     private readonly sched: Scheduler,
     private readonly cpu: Cpu = new DedicatedCpu(sched),
+    private readonly wake: WakeCost = NO_WAKE_COST,
   ) {}
 
-  /** Runs `task` when the loop is free (at once if it is), after every task submitted before it. */
+  /** Runs `task` when the loop is free (after its wake-up if it slept), after every task submitted before it. */
   submit(task: () => void): void {
     this.queue.push(task);
-    if (!this.busy) this.drain();
+    if (this.busy) return;
+    this.wakes++;
+    this.busy = true;
+    if (this.wake.latencyNs > 0) this.sched.after(this.wake.latencyNs, () => this.drain(this.wake.cpuNs));
+    else this.drain(this.wake.cpuNs);
   }
 
   /** Charges the running task `ns` more CPU (nothing outside a task: that work is off the loop). */
@@ -62,11 +80,14 @@ export class EventLoop {
     else fn();
   }
 
-  private drain(): void {
+  /** Runs the queued tasks; the first pays `wakeNs` first. */
+  private drain(wakeNs: Nanos = 0): void {
     this.busy = true;
+    let wake = wakeNs;
     for (let task = this.queue.shift(); task !== undefined; task = this.queue.shift()) {
       this.inTask = true;
-      this.costNs = 0;
+      this.costNs = wake;
+      wake = 0;
       this.holdNs = 0;
       try {
         task();

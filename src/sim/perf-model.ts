@@ -18,6 +18,12 @@ export interface CpuCosts {
    * connection (as autocannon's), so a burst of answers goes back out as a trickle of requests.
    */
   readonly loadgenUsPerRequest: number;
+  /**
+   * Any event loop, the load generator's too: CPU to wake from idle for a task (the kernel's wake-up,
+   * the poll, the turn's bookkeeping). Under load a loop rarely sleeps and the cost is shared; one
+   * request at a time pays it at every hop.
+   */
+  readonly wakeUs: number;
 }
 
 export interface PerfModel {
@@ -36,6 +42,11 @@ export interface PerfModel {
    * thread with it on. A wait, not CPU: `cpuScale` leaves it alone.
    */
   readonly applyHoldUs: number;
+  /**
+   * How long an idle event loop takes to start on a task that arrives, µs: the scheduler waking a
+   * sleeping process (on a VM, its virtual CPU too). A wait, not CPU: `cpuScale` leaves it alone.
+   */
+  readonly wakeLatencyUs: number;
   /** The CPU's speed relative to the one the costs describe: every CPU cost is divided by it. */
   readonly cpuScale: number;
   /**
@@ -62,8 +73,16 @@ export const DEFAULT_PERF_MODEL: PerfModel = {
   bandwidthMbps: 10_000,
   clientRttMs: 0.1,
   fsyncMs: { p50: 0.085, p99: 1.2 },
-  cpu: { httpUsPerRequest: 14, appendUsPerEntry: 5, applyUsPerEntry: 2, messageUs: 12, loadgenUsPerRequest: 20 },
+  cpu: {
+    httpUsPerRequest: 14,
+    appendUsPerEntry: 5,
+    applyUsPerEntry: 2,
+    messageUs: 12,
+    loadgenUsPerRequest: 20,
+    wakeUs: 0,
+  },
   applyHoldUs: 0,
+  wakeLatencyUs: 0,
   cpuScale: 1,
   cores: null,
 };

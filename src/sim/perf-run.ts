@@ -11,6 +11,7 @@ import type { Stage, StageSummary } from "../node/stage-stats.ts";
 import { ClosedLoop, type LoadObserver } from "./closed-loop.ts";
 import { Cluster, type ClusterOptions } from "./cluster.ts";
 import { Digest } from "./digest.ts";
+import type { WakeCost } from "./event-loop.ts";
 import type { PerfModel } from "./perf-model.ts";
 import { MS, type Nanos, Scheduler, US } from "./scheduler.ts";
 
@@ -40,12 +41,21 @@ export interface PerfNode {
   readonly countersAfter: CounterSnapshot;
   /** The fraction of the window the node's event loop was busy. */
   readonly loopBusy: number;
+  /** Times the node's event loop woke from idle within the window. */
+  readonly wakes: number;
+}
+
+/** The load generator's loop over the window: what it was charged, and how often it woke. */
+export interface PerfLoadgen {
+  readonly busyNs: Nanos;
+  readonly wakes: number;
 }
 
 export interface PerfResult {
   /** The leader when the window closed (0 if none). */
   readonly leader: NodeId;
   readonly nodes: readonly PerfNode[];
+  readonly loadgen: PerfLoadgen;
   /** The stages of the proposals the leader took through to apply within the window. */
   readonly stagesUs: Record<Stage, StageSummary>;
   /** Fingerprint of the run's message trace: equal for equal options. */
@@ -62,6 +72,11 @@ const ELECTION_DEADLINE_NS = 10_000 * MS;
 /** As `raftlab node`'s default. */
 const SNAPSHOT_EVERY = 100_000;
 
+/** What every loop of the model pays to wake from idle. */
+function wakeCost(m: PerfModel): WakeCost {
+  return { latencyNs: Math.round(m.wakeLatencyUs * US), cpuNs: (m.cpu.wakeUs * US) / m.cpuScale };
+}
+
 function perfWorld(o: PerfRunOptions): ClusterOptions {
   const m = o.model;
   return {
@@ -75,7 +90,7 @@ function perfWorld(o: PerfRunOptions): ClusterOptions {
     disk: { fsyncP50Ns: Math.round(m.fsyncMs.p50 * MS), fsyncP99Ns: Math.round(m.fsyncMs.p99 * MS) },
     applyNsPerEntry: Math.round(m.applyHoldUs * US),
     snapshotEvery: SNAPSHOT_EVERY,
-    loop: { cpu: m.cpu, cpuScale: m.cpuScale, cores: m.cores },
+    loop: { cpu: m.cpu, cpuScale: m.cpuScale, cores: m.cores, wake: wakeCost(m) },
   };
 }
 
@@ -92,6 +107,7 @@ export function runPerf(o: PerfRunOptions, observer: WindowObserver): PerfResult
       valueBytes: o.valueBytes,
       clientOneWayNs: Math.round((o.model.clientRttMs * MS) / 2),
       nsPerRequest: (o.model.cpu.loadgenUsPerRequest * US) / o.model.cpuScale,
+      wake: wakeCost(o.model),
     },
     {
       success: (at, latency) => measuring && observer.success(at, latency),
@@ -110,7 +126,9 @@ export function runPerf(o: PerfRunOptions, observer: WindowObserver): PerfResult
   const before = ids.map((id) => ({
     counters: cluster.node(id).counters.snapshot(),
     busy: cluster.node(id).loop!.busyNs,
+    wakes: cluster.node(id).loop!.wakes,
   }));
+  const loadgenBefore = { busyNs: load.loop.busyNs, wakes: load.loop.wakes };
   for (const id of ids) cluster.node(id).stages!.reset();
   measuring = true;
   observer.begin(opened);
@@ -128,11 +146,14 @@ export function runPerf(o: PerfRunOptions, observer: WindowObserver): PerfResult
       countersBefore: before[i]!.counters,
       countersAfter: n.counters.snapshot(),
       loopBusy: (n.loop!.busyNs - before[i]!.busy) / o.durationNs,
+      wakes: n.loop!.wakes - before[i]!.wakes,
     };
   });
+  const loadgen = { busyNs: load.loop.busyNs - loadgenBefore.busyNs, wakes: load.loop.wakes - loadgenBefore.wakes };
   return {
     leader,
     nodes,
+    loadgen,
     stagesUs: cluster.node(leader || first).stages!.summary().stagesUs,
     digest: trace.hex(),
     virtualNs: sched.now,

@@ -30,7 +30,14 @@ const EXACT: PerfModel = {
   rttMs: 1,
   clientRttMs: 1,
   fsyncMs: { p50: 2, p99: 2 },
-  cpu: { httpUsPerRequest: 0, appendUsPerEntry: 0, applyUsPerEntry: 0, messageUs: 0, loadgenUsPerRequest: 0 },
+  cpu: {
+    httpUsPerRequest: 0,
+    appendUsPerEntry: 0,
+    applyUsPerEntry: 0,
+    messageUs: 0,
+    loadgenUsPerRequest: 0,
+    wakeUs: 0,
+  },
 };
 
 const cell = (flags: string, tput: number, spread: number, predicted: number): ValidatedCell => ({

@@ -48,6 +48,7 @@ describe("raftlab whatif", () => {
     [["--cpu-scale", "0"], /--cpu-scale must be a number from 0.01/],
     [["--rtt-ms", "-1"], /--rtt-ms/],
     [["--cores", "0"], /--cores must be an integer from 1/],
+    [["--wake-latency-us", "soon"], /--wake-latency-us must be a number/],
     [["--validate", "x", "--cores", "2"], /--cores goes with a sweep/],
     [["--bogus"], /bogus/],
   ])("rejects %j with a one-line error and exit code 64", async (argv, pattern) => {
@@ -71,6 +72,8 @@ describe("raftlab whatif", () => {
       "--client-rtt-ms",
       "--cpu-scale",
       "--cores",
+      "--wake-us",
+      "--wake-latency-us",
       "--apply-cost-us",
       "--value-size",
       "--duration",
@@ -134,6 +137,16 @@ describe("raftlab whatif", () => {
     expect(shared.results.cells[0]!.throughput).toBeLessThan(0.5 * own.results.cells[0]!.throughput);
     const html = await readFile(join(shared.dir, "index.html"), "utf8");
     expect(html).toMatch(/cores<\/td><td[^>]*>1, shared by the nodes and the load generator/);
+  });
+
+  it("--wake-latency-us makes each hop of a lone request wait for its process (seed 1)", async () => {
+    const lone = ["--flags", "none", "--connections", "1", "--rtt-ms", "0.1", "--fsync-ms", "0.1"];
+    const awake = await sweep(lone, join(root, "awake"));
+    const sleepy = await sweep([...lone, "--wake-latency-us", "200", "--wake-us", "20"], join(root, "sleepy"));
+    expect(sleepy.results.run.model).toMatchObject({ wakeLatencyUs: 200, cpu: { wakeUs: 20 } });
+    expect(sleepy.io.stdout).toMatch(/wake-up 20 µs CPU, 200 µs latency/);
+    // A write crosses at least four sleeping loops (leader, follower, leader, load generator).
+    expect(sleepy.results.cells[0]!.latencyMs.p50).toBeGreaterThan(awake.results.cells[0]!.latencyMs.p50 + 4 * 0.22);
   });
 
   it("gives the same cells for the same seed", async () => {

@@ -48,7 +48,7 @@ describe("calibration measurements", () => {
 
   it("accounts CPU per write to the 1-node leader, the 3-node leader, a follower and the load generator", async () => {
     const loadgen = new Loadgen();
-    const runs: number[] = [];
+    const runs: string[] = [];
     try {
       const c = await measureClusterCpu({
         loadgen,
@@ -56,9 +56,9 @@ describe("calibration measurements", () => {
         warmupS: 0.2,
         valueSize: 64,
         nodeArgs: [],
-        onRun: (size) => runs.push(size),
+        onRun: (r) => runs.push(`${r.size} nodes ${r.flags} ×${r.connections}`),
       });
-      expect(runs).toEqual([1, 3]);
+      expect(runs).toEqual(["1 nodes all ×128", "3 nodes all ×128", "3 nodes none ×1"]);
       for (const cost of [c.httpUs, c.leaderCpuUsPerWrite, c.followerCpuUsPerWrite, c.loadgenCpuUsPerWrite]) {
         expect(cost.us).toBeGreaterThan(0);
         expect(cost.samples).toBeGreaterThan(0);
@@ -68,6 +68,12 @@ describe("calibration measurements", () => {
       // The leader sent AppendEntries, each with at least one entry.
       expect(c.entriesPerAppend.samples).toBeGreaterThan(0);
       expect(c.entriesPerAppend.mean).toBeGreaterThanOrEqual(1);
+      const lone = c.oneConnection;
+      expect(lone.throughput).toBeGreaterThan(0);
+      for (const cost of [lone.leaderCpuUsPerWrite, lone.followerCpuUsPerWrite, lone.loadgenCpuUsPerWrite]) {
+        expect(cost.us).toBeGreaterThan(0);
+      }
+      expect(lone.followerCpuUsPerWrite.method).toMatch(/\(3-node cluster, flags none, 1 connection,/);
     } finally {
       await loadgen.close();
     }

@@ -57,7 +57,9 @@ describe("the run page", () => {
       "<li>none × 3, 32 conn, rep 0: reached 33 % of its throughput ceiling (909 ops/s); binding limit: the replication window",
     );
     expect(page).toContain("the replication window");
-    expect(page).toContain("leader CPU per write");
+    expect(page).toContain("leader CPU per write (µs)");
+    expect(page).toContain("one connection: follower CPU per write (µs)");
+    expect(page).toContain("entries per AppendEntries");
   });
 
   it("says there are no bounds without a calibration", () => {

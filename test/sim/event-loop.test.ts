@@ -56,4 +56,25 @@ describe("EventLoop", () => {
     expect(left).toEqual(["issued", "sent"]);
     expect(loop.busyNs).toBe(0);
   });
+
+  it.each([
+    [0, ["a issues at 60", "b issues at 70", "c issues at 1060"]],
+    // It starts 100 ns late after sleeping; b, arriving meanwhile, runs in the same turn.
+    [100, ["a issues at 160", "b issues at 170", "c issues at 1160"]],
+  ])("pays the wake-up (latency %i ns, 50 ns of CPU) only when it was idle", (latencyNs, expected) => {
+    const sched = new Scheduler(1);
+    const loop = new EventLoop(sched, undefined, { latencyNs, cpuNs: 50 });
+    const log: string[] = [];
+    const task = (name: string) => () => {
+      loop.charge(10);
+      loop.issue(() => log.push(`${name} issues at ${sched.now}`));
+    };
+    sched.at(0, () => loop.submit(task("a")));
+    sched.at(latencyNs / 2, () => loop.submit(task("b"))); // a runs, or waits to: no wake of its own
+    sched.at(1000, () => loop.submit(task("c"))); // idle again
+    sched.runUntil(10_000);
+    expect(log).toEqual(expected);
+    expect(loop.wakes).toBe(2);
+    expect(loop.busyNs).toBe(50 + 10 + 10 + 50 + 10);
+  });
 });
