@@ -57,6 +57,8 @@ export function nodeArgsFor(c: CellConfig): string[] {
     "--net-loss",
     String(c.netLoss),
     ...KNOB_NAMES.flatMap((k) => (c[k] === undefined ? [] : [KNOB_OPTIONS[k].option, String(c[k])])),
+    // A stale read is the client's choice; the nodes' own mode is readindex (their default) or lease.
+    ...(c.readMode === "lease" ? ["--read-mode", "lease"] : []),
     // Events cut links and change the fsync delay through /admin.
     ...(c.events?.length ? ["--admin"] : []),
   ];
@@ -68,7 +70,12 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
     c.system === "etcd"
       ? new EtcdSystem({ size: c.size, leaderTimeoutMs: ctx.leaderTimeoutMs })
       : ctx.target
-        ? new RemoteSystem({ target: ctx.target, flags: parseFlags(c.flags), leaderTimeoutMs: ctx.leaderTimeoutMs })
+        ? new RemoteSystem({
+            target: ctx.target,
+            flags: parseFlags(c.flags),
+            leaderTimeoutMs: ctx.leaderTimeoutMs,
+            readMode: c.readMode,
+          })
         : new RaftlabSystem({
             size: c.size,
             flags: parseFlags(c.flags),
@@ -99,6 +106,7 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       keys: c.keys,
       keyDist: c.keyDist,
       readRatio: c.readRatio,
+      ...(c.readMode === "stale" ? { staleReads: true } : {}),
       seed: c.rep + 1,
       ...(runner ? { intervalMs: EVENT_INTERVAL_MS, logSuccesses: true } : {}),
     };
@@ -132,11 +140,14 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       status: failure ? "failed" : "ok",
       ...(failure ? { error: failure } : {}),
       ...(load.workers ? { loadWorkers: load.workers } : {}),
-      throughput: Math.round(load.throughput * 10) / 10,
+      throughput: round1(load.throughput),
       latencyMs: load.latency.latencyMs,
       percentiles: load.latency.percentiles,
       errors: load.errors,
       requests: load.requests,
+      ...(load.reads
+        ? { reads: { throughput: round1(load.reads.throughput), latencyMs: load.reads.latency.latencyMs } }
+        : {}),
       stagesMs: scrape!.stagesMs,
       cpu: usage,
       elu: Object.fromEntries(usage.map((u) => [u.process, u.elu])),
@@ -154,6 +165,8 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
     await system.stop();
   }
 }
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 type Outcomes = Pick<LoadResult, "ok" | "errors" | "requests" | "errorKinds">;
 

@@ -83,8 +83,9 @@ export function planCells(o: SweepOptions): CellConfig[] {
   for (let rep = 0; rep < reps; rep++) {
     const repCells: CellConfig[] = [];
     for (const s of all.filter((s) => rep < repsOf(o, s))) {
+      const readModes = o.readModes.length > 0 ? o.readModes.map((readMode) => ({ readMode })) : [{}];
       const systems = [
-        ...o.flags.map((f) => ({ system: "raftlab", flags: formatFlags(f) })),
+        ...o.flags.flatMap((f) => readModes.map((r) => ({ system: "raftlab", flags: formatFlags(f), ...r }))),
         ...(o.peer && peerComparable(o, s) ? [{ system: o.peer, flags: o.peer }] : []),
       ];
       for (const size of o.sizes) {

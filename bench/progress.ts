@@ -13,7 +13,7 @@ export function clock(ms: number): string {
 
 /** Simulated cells share one model, printed once, so their environment fields are not repeated. */
 function describeCell(c: CellConfig, simulated: boolean): string {
-  const what = c.system === "raftlab" ? c.flags : c.system;
+  const what = c.system === "raftlab" ? `${c.flags}${c.readMode ? ` (${c.readMode} reads)` : ""}` : c.system;
   const load = c.connections !== null ? `${c.connections} conn` : `${c.rate} req/s`;
   if (simulated) return `${what} × ${c.size}, ${load}, simulated`;
   const env = [
@@ -44,11 +44,17 @@ export function resultLine(cell: Cell): string {
   const figures =
     cell.requests > 0
       ? `${Math.round(cell.throughput).toLocaleString("en-US")} ops/s  p50 ${cell.latencyMs.p50.toFixed(2)} ms  p99 ${cell.latencyMs.p99.toFixed(2)} ms  ` +
-        `errors ${cell.errors}  ${usage(cell)}`
+        `errors ${cell.errors}  ${usage(cell)}${reads(cell)}`
       : "";
   return cell.status === "ok"
     ? `      ok  ${figures}`
     : `      FAILED: ${cell.error}${figures ? `  (${figures})` : ""}`;
+}
+
+/** The reads' own rate and p50, in cells with reads. */
+function reads(cell: Cell): string {
+  if (!cell.reads) return "";
+  return `  reads ${Math.round(cell.reads.throughput).toLocaleString("en-US")}/s p50 ${cell.reads.latencyMs.p50.toFixed(2)} ms`;
 }
 
 /** The leader's and load generator's CPU; for a simulated cell, how busy its busiest modelled loop was. */

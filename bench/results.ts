@@ -2,6 +2,7 @@
 // `results.json`: change these types only compatibly (add fields; never rename or remove one).
 
 import type { Mechanism, MechanismWindow } from "../src/node/mechanism-counters.ts";
+import type { ReadMode } from "../src/node/read-mode.ts";
 import type { PerfModel } from "../src/sim/perf-model.ts";
 import type { Calibration } from "./calibrate/calibration.ts";
 import type { MachineInfo } from "./machine.ts";
@@ -32,6 +33,19 @@ export interface ProcessUsage {
    */
   readonly runQueueWait?: number | null;
 }
+
+/** A cell's reads alone, over the measured window. */
+export interface ReadFigures {
+  /** Successful reads per second. */
+  readonly throughput: number;
+  readonly latencyMs: LatencyMs;
+}
+
+/**
+ * How a cell's reads are served (`bench --read-mode`): by the leader, through ReadIndex or its lease
+ * (`raftlab node --read-mode`), or `stale`: by every node from its own state (`GET /kv/K?stale=1`).
+ */
+export type BenchReadMode = ReadMode | "stale";
 
 /** Per-stage latency on the leader, in ms (see src/node/stage-stats.ts for the stage definitions). */
 export interface StageTimings {
@@ -130,6 +144,8 @@ export interface CellConfig {
   readonly keys: number;
   readonly keyDist: "uniform" | "zipf";
   readonly readRatio: number;
+  /** raftlab cells of a run given `--read-mode`; absent: the nodes' default, ReadIndex (and for a peer). */
+  readonly readMode?: BenchReadMode;
   readonly netDelayMs: number;
   readonly netJitterMs: number;
   readonly netLoss: number;
@@ -216,6 +232,8 @@ export interface Cell extends CellConfig {
   /** Requests that failed (non-2xx other than 404 reads, socket errors, timeouts). */
   readonly errors: number;
   readonly requests: number;
+  /** The reads alone, in cells with successful reads: reads per second and their latency. */
+  readonly reads?: ReadFigures;
   readonly stagesMs: StageTimings | null;
   readonly cpu: readonly ProcessUsage[];
   /** ELU per process, keyed by process name (the same numbers as in `cpu`, kept for scripts). */

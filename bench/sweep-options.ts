@@ -3,13 +3,17 @@
 
 import type { KnobName } from "../src/core/config.ts";
 import { type Flags, formatFlags } from "../src/core/flags.ts";
+import { READ_MODES } from "../src/node/read-mode.ts";
 import type { ClusterAccess } from "../src/node/remote-cluster.ts";
 import type { StateMachineKind } from "../src/node/state-machines.ts";
 import type { Calibration } from "./calibrate/calibration.ts";
 import type { EnvName } from "./environments.ts";
 import type { KeyDist } from "./load/keys.ts";
+import type { BenchReadMode } from "./results.ts";
 
 export type Preset = "quick" | "full" | "events" | "validate";
+
+export const BENCH_READ_MODES: readonly BenchReadMode[] = [...READ_MODES, "stale"];
 
 export interface EnvChoice {
   readonly name: EnvName;
@@ -32,6 +36,8 @@ export interface SweepOptions {
   readonly keys: number;
   readonly keyDist: KeyDist;
   readonly readRatio: number;
+  /** Read modes crossed with raftlab's combinations (`--read-mode`); empty: the nodes' default, unrecorded. */
+  readonly readModes: readonly BenchReadMode[];
   readonly netDelayMs: readonly number[];
   readonly netJitterMs: number;
   readonly netLoss: number;

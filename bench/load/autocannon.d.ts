@@ -4,13 +4,14 @@ declare module "autocannon" {
   import type { EventEmitter } from "node:events";
 
   interface AutocannonOptions {
-    url: string;
+    /** One target, or several: connection i goes to url[i % url.length]. */
+    url: string | string[];
     connections?: number;
     pipelining?: number;
     timeout?: number;
     duration?: number;
     /** Called with each connection's client as it is created. */
-    setupClient?(client: { getRequestBuffer(): Buffer }): void;
+    setupClient?(client: { getRequestBuffer(): Buffer; readonly opts: { readonly host: string } }): void;
   }
   interface Instance extends EventEmitter {
     stop(): void;

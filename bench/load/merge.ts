@@ -6,7 +6,8 @@
 
 import type { TimeSeries } from "../results.ts";
 import { LatencyRecorder } from "./latency.ts";
-import type { LoadMode, LoadResult, LoadSpec } from "./spec.ts";
+import { staleReaders } from "./reader-split.ts";
+import type { EncodedHistograms, LoadMode, LoadResult, LoadSpec, ReadsResult } from "./spec.ts";
 
 /** `total` split into `n` near-equal whole parts, larger parts first. */
 function splitWhole(total: number, n: number): number[] {
@@ -16,18 +17,37 @@ function splitWhole(total: number, n: number): number[] {
 /**
  * The spec each of `n` generators runs: connections (or the open loop's rate and outstanding cap)
  * split between them, each with its own seed so their keys and read choices differ. A generator
- * whose share is empty (fewer connections than generators) gets none.
+ * whose share is empty (fewer connections than generators) gets none. A closed loop of stale reads
+ * splits its writers and its readers each (bench/load/reader-split.ts), so the generators together
+ * run the split one generator would; each one's read ratio is then its own share of readers.
  */
 export function splitLoad(spec: LoadSpec, n: number): (LoadSpec | null)[] {
-  const modes: (LoadMode | null)[] =
-    spec.mode.kind === "closed"
-      ? splitWhole(spec.mode.connections, n).map((c) => (c === 0 ? null : { kind: "closed", connections: c }))
-      : splitWhole(spec.mode.maxOutstanding, n).map((m) =>
-          m === 0 ? null : { kind: "open", rate: (spec.mode as { rate: number }).rate / n, maxOutstanding: m },
-        );
-  return modes.map((mode, i) =>
-    mode === null ? null : { ...spec, mode, seed: spec.seed + i * 7919, shareHistograms: true },
-  );
+  const part = (mode: LoadMode, i: number, readRatio = spec.readRatio): LoadSpec => ({
+    ...spec,
+    mode,
+    readRatio,
+    seed: spec.seed + i * 7919,
+    shareHistograms: true,
+  });
+  if (spec.mode.kind === "open") {
+    const rate = spec.mode.rate / n;
+    return splitWhole(spec.mode.maxOutstanding, n).map((m, i) =>
+      m === 0 ? null : part({ kind: "open", rate, maxOutstanding: m }, i),
+    );
+  }
+  if (!spec.staleReads) {
+    return splitWhole(spec.mode.connections, n).map((c, i) =>
+      c === 0 ? null : part({ kind: "closed", connections: c }, i),
+    );
+  }
+  const readers = staleReaders(spec.mode.connections, spec.readRatio);
+  const writerShares = splitWhole(spec.mode.connections - readers, n);
+  // Readers from the last generator back, so that a load of few connections still spreads.
+  const readerShares = splitWhole(readers, n).reverse();
+  return writerShares.map((w, i) => {
+    const c = w + readerShares[i]!;
+    return c === 0 ? null : part({ kind: "closed", connections: c }, i, readerShares[i]! / c);
+  });
 }
 
 /** The results of the generators at `urls` (each run with `shareHistograms`) as one result. */
@@ -44,6 +64,7 @@ export function mergeLoadResults(parts: readonly { url: string; mode: LoadMode; 
     for (const [kind, n] of Object.entries(r.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + n;
   }
   const successes = results.every((r) => r.successes) ? mergeSuccesses(results) : undefined;
+  const reads = mergeReads(results, encoded);
   return {
     requests: sum((r) => r.requests),
     ok: sum((r) => r.ok),
@@ -53,6 +74,7 @@ export function mergeLoadResults(parts: readonly { url: string; mode: LoadMode; 
     // Each generator's rate over its own window: the windows coincide, so the rates add.
     throughput: sum((r) => r.throughput),
     latency: LatencyRecorder.merged(encoded.map((h) => h.whole)).summary(),
+    ...(reads ? { reads } : {}),
     series: mergeSeries(
       results.map((r) => r.series),
       encoded.map((h) => h.intervals),
@@ -67,6 +89,22 @@ export function mergeLoadResults(parts: readonly { url: string; mode: LoadMode; 
       errors: p.result.errors,
       cpu: p.result.cpu,
     })),
+  };
+}
+
+/** The reads of every generator that had some: counts and rates add, latency from the summed histograms. */
+function mergeReads(results: readonly LoadResult[], encoded: readonly EncodedHistograms[]): ReadsResult | null {
+  const withReads = results.flatMap((r, i) => (r.reads ? [{ reads: r.reads, histogram: encoded[i]!.reads }] : []));
+  if (withReads.length === 0) return null;
+  return {
+    ok: withReads.reduce((a, p) => a + p.reads.ok, 0),
+    throughput: withReads.reduce((a, p) => a + p.reads.throughput, 0),
+    latency: LatencyRecorder.merged(
+      withReads.map((p) => {
+        if (p.histogram === undefined) throw new Error("a load worker's result lacks its reads' histogram");
+        return p.histogram;
+      }),
+    ).summary(),
   };
 }
 

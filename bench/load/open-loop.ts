@@ -7,7 +7,8 @@
 // earlier ones have been answered, and its latency runs from that due time.
 //
 // The load follows the leader (leader-follower.ts): a leader that dies or steps down leaves the
-// offered load unchanged, so its cost shows as failed requests and a gap in the successes.
+// offered load unchanged, so its cost shows as failed requests and a gap in the successes. Stale
+// reads go to every node in turn instead, and their failures move nothing.
 
 import http from "node:http";
 import { performance } from "node:perf_hooks";
@@ -33,7 +34,9 @@ export async function runOpenLoop(
 ): Promise<Tally> {
   const tally = new Tally(spec.intervalMs, spec.logSuccesses, spec.shareHistograms);
   const nextKey = keyGenerator({ keys: spec.keys, dist: spec.keyDist, seed: spec.seed, prefix: `o${spec.seed}-` });
-  const requests = requestFactory(spec.protocol, spec.valueSize);
+  const requests = requestFactory(spec.protocol, spec.valueSize, spec.staleReads);
+  const readNodes = (spec.nodes ?? [spec.target]).map((n) => new URL(n));
+  let nextReader = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.min(MAX_SOCKETS, maxOutstanding) });
   const follower = new LeaderFollower(spec.nodes ?? [spec.target], spec.target);
   let outstanding = 0;
@@ -42,17 +45,18 @@ export async function runOpenLoop(
 
   const send = (dueMs: number, read: boolean): void => {
     const r = requests.make(nextKey(), read);
-    const target = follower.current;
+    const spread = read && spec.staleReads === true;
+    const target = spread ? readNodes[nextReader++ % readNodes.length]! : follower.current;
     outstanding++;
     let settled = false;
     const settle = (outcome: { ok: true } | { ok: false; kind: string; location?: string }): void => {
       if (settled) return;
       settled = true;
       outstanding--;
-      if (outcome.ok) tally.success(performance.now() - dueMs);
+      if (outcome.ok) tally.success(performance.now() - dueMs, read);
       else {
         tally.failure(outcome.kind);
-        if (MOVE_ON.has(outcome.kind)) follower.moveFrom(target, outcome.location);
+        if (!spread && MOVE_ON.has(outcome.kind)) follower.moveFrom(target, outcome.location);
       }
       if (outstanding === 0) drained?.();
     };

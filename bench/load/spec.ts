@@ -31,6 +31,12 @@ export interface LoadSpec {
   readonly keyDist: KeyDist;
   /** Probability that a request is a read (GET) rather than a write (PUT). */
   readonly readRatio: number;
+  /**
+   * Reads are stale reads (raftlab's `GET /kv/K?stale=1`) spread over every node in `nodes`; writes
+   * stay on `target`. Closed loop: the connections split in the read ratio into writers and readers
+   * (bench/load/reader-split.ts); open loop: each read goes to the next node.
+   */
+  readonly staleReads?: boolean;
   readonly seed: number;
   /** The series' interval (default bench/load/intervals.ts's INTERVAL_MS). */
   readonly intervalMs?: number;
@@ -44,6 +50,15 @@ export interface LoadSpec {
 export interface EncodedHistograms {
   readonly whole: string;
   readonly intervals: readonly string[];
+  /** The reads alone, when the window had successful reads. */
+  readonly reads?: string;
+}
+
+/** A load's reads alone: successes, their rate over the measured window, and their latency. */
+export interface ReadsResult {
+  readonly ok: number;
+  readonly throughput: number;
+  readonly latency: LatencySummary;
 }
 
 /** Successes in completion order, as columns: ms since the measured window opened, and latency in ms. */
@@ -64,6 +79,8 @@ export interface LoadResult {
   /** Successful requests per second over the measured window. */
   readonly throughput: number;
   readonly latency: LatencySummary;
+  /** The reads alone, timed apart from the writes (absent when no read succeeded). */
+  readonly reads?: ReadsResult;
   /** Outcomes per interval of the measured window. */
   readonly series: TimeSeries;
   /** The load generator's own CPU (cores) and event-loop utilization over the measured window. */
@@ -106,16 +123,17 @@ export interface RequestFactory {
 const JSON_HEADERS = { "content-type": "application/json" };
 
 /**
- * raftlab: PUT/GET /kv/{key}. etcd 3.4: its gRPC-gateway
+ * raftlab: PUT/GET /kv/{key} (`stale`: GET /kv/{key}?stale=1). etcd 3.4: its gRPC-gateway
  * JSON API, POST /v3/kv/put and /v3/kv/range with base64 keys and values.
  */
-export function requestFactory(protocol: Protocol, valueSize: number): RequestFactory {
+export function requestFactory(protocol: Protocol, valueSize: number, stale = false): RequestFactory {
   const value = Buffer.alloc(valueSize, "x");
   if (protocol === "raftlab") {
+    const query = stale ? "?stale=1" : "";
     return {
       make: (key, read) =>
         read
-          ? { method: "GET", path: `/kv/${encodeURIComponent(key)}`, body: undefined, headers: {} }
+          ? { method: "GET", path: `/kv/${encodeURIComponent(key)}${query}`, body: undefined, headers: {} }
           : { method: "PUT", path: `/kv/${encodeURIComponent(key)}`, body: value, headers: {} },
       // Only a read can answer 404 from /kv/ (the key is absent): an answer, not an error.
       ok: (status) => (status >= 200 && status < 300) || status === 404,

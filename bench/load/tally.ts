@@ -13,6 +13,8 @@ export class Tally {
   private errors = 0;
   private readonly errorKinds: Record<string, number> = {};
   private readonly latency = new LatencyRecorder();
+  /** The reads alone (null until one succeeds: a load without reads reports none). */
+  private reads: { ok: number; latency: LatencyRecorder } | null = null;
   private readonly intervals: IntervalRecorder;
   /** Each success's completion time and latency, when asked for (the event metrics need them exactly). */
   private readonly successes: { atMs: number[]; latencyMs: number[] } | null;
@@ -67,10 +69,16 @@ export class Tally {
     this.elu = performance.eventLoopUtilization(this.elu0).utilization;
   }
 
-  success(latencyMs: number): void {
+  /** A success; `read`: it was a read, also counted and timed with the reads alone. */
+  success(latencyMs: number, read = false): void {
     if (!this.measuring) return;
     this.ok++;
     this.latency.recordMs(latencyMs);
+    if (read) {
+      this.reads ??= { ok: 0, latency: new LatencyRecorder() };
+      this.reads.ok++;
+      this.reads.latency.recordMs(latencyMs);
+    }
     const now = this.now();
     this.intervals.success(now, latencyMs);
     if (this.successes) {
@@ -97,12 +105,21 @@ export class Tally {
       windowS,
       throughput: this.ok / windowS,
       latency: this.latency.summary(),
+      ...(this.reads
+        ? { reads: { ok: this.reads.ok, throughput: this.reads.ok / windowS, latency: this.reads.latency.summary() } }
+        : {}),
       series: this.intervals.series(),
       cpu: this.cpu,
       elu: this.elu,
       ...(this.successes ? { successes: this.successes satisfies SuccessLog } : {}),
       ...(this.keepHistograms
-        ? { histograms: { whole: this.latency.encode(), intervals: this.intervals.histograms()! } }
+        ? {
+            histograms: {
+              whole: this.latency.encode(),
+              intervals: this.intervals.histograms()!,
+              ...(this.reads ? { reads: this.reads.latency.encode() } : {}),
+            },
+          }
         : {}),
     };
   }

@@ -52,7 +52,8 @@ export async function startLoadWorkerServer(o: {
     if (busy) return json(res, 409, { error: "this worker is already running a load" });
     busy = true;
     const mode = spec.mode.kind === "closed" ? `${spec.mode.connections} connections` : `${spec.mode.rate} req/s`;
-    o.log(`load: ${mode} against ${spec.target} for ${spec.warmupS}+${spec.durationS} s`);
+    const reads = spec.staleReads ? `, stale reads over ${spec.nodes?.length ?? 1} nodes` : "";
+    o.log(`load: ${mode} against ${spec.target}${reads} for ${spec.warmupS}+${spec.durationS} s`);
     res.writeHead(200, { "content-type": "application/x-ndjson" });
     const send = (msg: FromWorker): void => {
       res.write(`${JSON.stringify(msg)}\n`);
@@ -140,5 +141,12 @@ export function parseLoadSpec(text: string): LoadSpec {
   for (const f of ["warmupS", "durationS", "valueSize", "keys", "readRatio", "seed"]) need(f, num, "a number >= 0");
   if ((v.readRatio as number) > 1) throw new Error("readRatio: expected a number in [0, 1]");
   need("keyDist", (x) => x === "uniform" || x === "zipf", `"uniform" or "zipf"`);
+  need(
+    "nodes",
+    (x) =>
+      x === undefined || (Array.isArray(x) && x.length > 0 && x.every((u) => typeof u === "string" && URL.canParse(u))),
+    "a non-empty list of URLs",
+  );
+  need("staleReads", (x) => x === undefined || typeof x === "boolean", "true or false");
   return v as unknown as LoadSpec;
 }

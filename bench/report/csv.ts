@@ -2,8 +2,8 @@
 // fields with a comma, quote or line break quoted, quotes doubled). The percentile points are left
 // out (results.json has them), as are the per-interval time series; CPU and ELU get one column per
 // process name found in the run (a simulated run: `loop_busy_*`, the modelled event loops' busy
-// fraction); the mechanism summary gets a `mechanism_*` column per figure; a run with a calibration
-// gets each cell's bounds.
+// fraction); the mechanism summary gets a `mechanism_*` column per figure; the reads alone get
+// `reads_*` columns (empty in cells without reads); a run with a calibration gets each cell's bounds.
 
 import type { Cell, Results } from "../results.ts";
 import { ENV_KNOBS } from "./aggregate.ts";
@@ -36,6 +36,8 @@ export function toCsv(results: Results): string {
     ["requests", (c) => c.requests],
     ["errors", (c) => c.errors],
     ...LATENCY.map((q): Column => [`latency_ms_${q}`, (c) => c.latencyMs[q]]),
+    ["reads_throughput", (c) => c.reads?.throughput],
+    ...LATENCY.map((q): Column => [`reads_latency_ms_${q}`, (c) => c.reads?.latencyMs[q]]),
     ...STAGES.flatMap((s) => STAGE_FIGURES.map((f): Column => [`stage_ms_${s}_${f}`, (c) => c.stagesMs?.[s][f]])),
     ...processes.flatMap((p): Column[] => [
       [`cpu_${p}`, (c) => c.cpu.find((u) => u.process === p)?.cpu],

@@ -224,6 +224,8 @@ const ENV_SPELLING: Record<EnvKnob, (v: Cell[EnvKnob]) => string> = {
   keys: (v) => `keys=${String(v)}`,
   keyDist: (v) => `dist=${String(v)}`,
   readRatio: (v) => `reads=${String(v)}`,
+  // Only where the sweep set it (absent = the nodes' default, ReadIndex).
+  readMode: (v) => (v === undefined ? "" : `readMode=${String(v)}`),
   // Replication knobs: only those the sweep set (absent = the node's default).
   maxInflight: (v) => (v === undefined ? "" : `inflight=${String(v)}`),
   maxInflightBytes: (v) => (v === undefined ? "" : `inflightBytes=${String(v)}`),

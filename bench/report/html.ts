@@ -5,7 +5,7 @@
 import { chartSection, escapeHtml, formatNumber, htmlPage, htmlTable, type TableCell } from "../../src/page/page.ts";
 import type { Cell, Results } from "../results.ts";
 import { HEAVY_STEAL_CORES } from "../sched-window.ts";
-import { loadOf, scenarioOf, sharedEnvironment, varyingKnobs } from "./aggregate.ts";
+import { loadOf, RAFTLAB, scenarioOf, sharedEnvironment, varyingKnobs } from "./aggregate.ts";
 import { calibrationRows, cellVsBounds, limitName, OVERHEAD_SHARE, percent } from "./bounds.ts";
 import { heavySteal, roleCpu } from "./cpu-per-op.ts";
 import { type FlagVerdict, summarizeEffects } from "./effects-summary.ts";
@@ -347,7 +347,9 @@ function microSection(results: Results): string {
 }
 
 function cellsSection(results: Results): string {
-  const varying = varyingKnobs(results.cells);
+  // In a run with reads the read mode has a column of its own, beside the reads' own figures.
+  const withReads = results.cells.some((c) => c.readRatio > 0);
+  const varying = varyingKnobs(results.cells).filter((k) => !(withReads && k === "readMode"));
   const rows = results.cells.map((c): TableCell[] => [
     c.system,
     c.flags,
@@ -361,6 +363,7 @@ function cellsSection(results: Results): string {
       : [null, null, null, null, null, null]),
     c.errors,
     c.requests,
+    ...(withReads ? readColumns(c) : []),
     ...(results.run.simulated ? simulatedColumns(c) : cpuColumns(c)),
   ]);
   const headers = [
@@ -379,6 +382,7 @@ function cellsSection(results: Results): string {
     "max",
     "errors",
     "requests",
+    ...(withReads ? ["read mode", "reads/s", "read p50 (ms)", "read p99"] : []),
     "leader CPU (µs/op)",
     "follower CPU (µs/op, busiest)",
     "leader run-queue wait (cores)",
@@ -392,6 +396,13 @@ function cellsSection(results: Results): string {
       `runnable but waiting for a core, steal the CPU the hypervisor gave to other guests, both per second of the ` +
       `measured window.${stolen > 0 ? ` <span class="failed">${stolen} cell(s) measured under heavy steal (≥ ${HEAVY_STEAL_CORES} cores)</span>, marked: their figures are suspect.` : ""}</p>`;
   return `<h2>All cells (${results.cells.length})</h2>${note}<div class="scroll">${htmlTable(headers, rows, "all-cells")}</div>`;
+}
+
+/** How the cell's reads were served (a raftlab node's default: readindex) and their own figures. */
+function readColumns(c: Cell): TableCell[] {
+  if (c.readRatio === 0) return [null, null, null, null];
+  const mode = c.readMode ?? (c.system === RAFTLAB ? "readindex" : null);
+  return [mode, c.reads?.throughput ?? null, c.reads?.latencyMs.p50 ?? null, c.reads?.latencyMs.p99 ?? null];
 }
 
 function cpuColumns(c: Cell): TableCell[] {

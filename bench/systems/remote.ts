@@ -2,12 +2,13 @@
 // (`raftlab bench --target FILE`): nothing is started or stopped here. Each cell switches every
 // node to the cell's combination (POST /admin/flags, taken at a safe point), finds the leader, and
 // measures the round trip from the load generator to it; the statistics are read as for a local
-// cluster. The nodes stay on the last combination measured.
+// cluster. The nodes stay on the last combination measured. Their read mode is the one they were
+// started with: a cell that names the leader's read mode fails when they run another.
 
 import type { Flags } from "../../src/core/flags.ts";
 import type { NodeClient } from "../../src/node/api-client.ts";
 import { type ClusterAccess, RemoteCluster } from "../../src/node/remote-cluster.ts";
-import type { CellTopology } from "../results.ts";
+import type { BenchReadMode, CellTopology } from "../results.ts";
 import { NodeStatsWindow } from "./node-stats.ts";
 import type { Scrape, SystemUnderTest } from "./system.ts";
 
@@ -22,7 +23,13 @@ export class RemoteSystem implements SystemUnderTest {
   private rttMs: number | null = null;
 
   constructor(
-    private readonly o: { readonly target: ClusterAccess; readonly flags: Flags; readonly leaderTimeoutMs: number },
+    private readonly o: {
+      readonly target: ClusterAccess;
+      readonly flags: Flags;
+      readonly leaderTimeoutMs: number;
+      /** The cell's read mode (`bench --read-mode`), if any. */
+      readonly readMode?: BenchReadMode;
+    },
   ) {
     this.cluster = new RemoteCluster(o.target);
     this.window = new NodeStatsWindow(new Map(this.cluster.ids.map((id) => [id, this.cluster.client(id)])));
@@ -31,8 +38,20 @@ export class RemoteSystem implements SystemUnderTest {
   async start(): Promise<string> {
     await this.cluster.switchFlags(this.o.flags);
     this.leader = await this.cluster.waitForLeader(this.o.leaderTimeoutMs);
+    await this.checkReadMode();
     this.rttMs = await medianRoundTrip(this.cluster.client(this.leader));
     return this.cluster.clientUrl(this.leader);
+  }
+
+  /** A cell of leader reads measures the mode the nodes run: the leader's must be the cell's. */
+  private async checkReadMode(): Promise<void> {
+    const wanted = this.o.readMode;
+    if (wanted === undefined || wanted === "stale") return;
+    const { readMode } = await this.cluster.client(this.leader).status();
+    if (readMode !== wanted)
+      throw new Error(
+        `the cell measures ${wanted} reads, but the targeted nodes serve reads by ${readMode} (the mode they were started with)`,
+      );
   }
 
   clientUrls(): readonly string[] {

@@ -91,11 +91,15 @@ function median(xs: readonly number[]): number {
   return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** The measured cells of `results` that a closed-loop simulation can stand beside: raftlab, no events. */
+/**
+ * The measured cells of `results` that a closed-loop simulation can stand beside: raftlab, no events,
+ * reads (if any) by ReadIndex, the simulated nodes' only mode.
+ */
 function groups(results: Results): Group[] {
   const byKey = new Map<string, Group>();
   for (const c of results.cells) {
     if (c.system !== "raftlab" || c.status !== "ok" || c.connections === null || (c.events?.length ?? 0) > 0) continue;
+    if ((c.readMode ?? "readindex") !== "readindex") continue;
     const key = [c.flags, c.size, c.connections, envOf(c), c.valueSize, c.readRatio].join("|");
     const g = byKey.get(key) ?? { config: c, cells: [] };
     g.cells.push(c);

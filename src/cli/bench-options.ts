@@ -5,7 +5,8 @@ import { randomInt } from "node:crypto";
 import { readCalibration } from "../../bench/calibrate/calibration.ts";
 import { ENVIRONMENTS, isEnvName } from "../../bench/environments.ts";
 import { type BenchEvent, formatEvent, parseEvent } from "../../bench/events/event.ts";
-import type { EnvChoice, Preset, SweepOptions } from "../../bench/sweep-options.ts";
+import type { BenchReadMode } from "../../bench/results.ts";
+import { BENCH_READ_MODES, type EnvChoice, type Preset, type SweepOptions } from "../../bench/sweep-options.ts";
 import { KNOB_NAMES, KNOB_OPTIONS, type KnobName } from "../core/config.ts";
 import type { ClusterAccess } from "../node/remote-cluster.ts";
 import { STATE_MACHINE_KINDS } from "../node/state-machines.ts";
@@ -147,7 +148,17 @@ Options:
   --value-size BYTES     value size of each write (default 64)
   --keys N               key space; 0 = a fresh key for every request (default 0)
   --key-dist DIST        uniform or zipf (θ = 0.99) over --keys (default uniform)
-  --read-ratio P         fraction of requests that are linearizable reads, 0..1 (default 0)
+  --read-ratio P         fraction of requests that are reads, 0..1 (default 0)
+  --read-mode LIST       how reads are served, crossed with --flags (default: readindex, not
+                         recorded): readindex (the nodes' default: a heartbeat round per read on
+                         the leader), lease (the leader's lease: nodes started with 'raftlab node
+                         --read-mode lease'), stale (GET ?stale=1 from every node's own state).
+                         Closed loop with stale: the connections split in the read ratio into
+                         writers on the leader and readers spread over all nodes; open loop: each
+                         read goes to the next node in turn. Needs --read-ratio above 0. Cells
+                         record the reads' own throughput and latency. With --target: not lease
+                         (the nodes run in the mode they were started with); readindex checks
+                         that they do; stale reads from every node in the cluster file
   --net-delay LIST       one-way delay per peer message, ms
   --net-jitter MS        delay varies uniformly by ± this much (default 0)
   --net-loss P           peer message loss probability, 0..1 (default 0)
@@ -261,6 +272,31 @@ function targetOption(v: Record<string, unknown>, nodeOptions: number): ClusterA
   return { spec, adminToken: clusterSecretOption("--target", spec) };
 }
 
+/**
+ * `--read-mode` values, refused where they would measure nothing or cannot be run: without reads,
+ * stale with a closed loop too small to split into writers and readers, lease on a cluster the bench
+ * did not start.
+ */
+function readModesOption(
+  raw: string | undefined,
+  o: { readRatio: number; connections: readonly number[]; target: ClusterAccess | null },
+): BenchReadMode[] {
+  if (raw === undefined) return [];
+  const modes = [...new Set(raw.split(",").map((s) => choiceOption("--read-mode", s.trim(), BENCH_READ_MODES)))];
+  if (o.readRatio === 0)
+    throw new UsageError("--read-mode compares how reads are served: give --read-ratio above 0 (e.g. 0.9)");
+  if (o.target && modes.includes("lease"))
+    throw new UsageError(
+      "--read-mode lease starts the nodes with --read-mode lease; with --target the nodes serve reads in the mode they were started with (readindex checks it; stale reads from every node)",
+    );
+  const few = o.connections.find((c) => c < 2);
+  if (modes.includes("stale") && o.readRatio < 1 && few !== undefined)
+    throw new UsageError(
+      `--read-mode stale splits each closed-loop level's connections into writers and readers: --connections ${few} is too few (at least 2, or --read-ratio 1)`,
+    );
+  return modes;
+}
+
 /** `--loadgen URLS [--loadgen-secret-file FILE]`: the load workers and the secret they take. */
 function loadWorkersOption(
   raw: string | undefined,
@@ -344,6 +380,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
       keys: { type: "string", default: "0" },
       "key-dist": { type: "string", default: "uniform" },
       "read-ratio": { type: "string", default: "0" },
+      "read-mode": { type: "string" },
       "net-delay": { type: "string" },
       "net-jitter": { type: "string", default: "0" },
       "net-loss": { type: "string", default: "0" },
@@ -413,6 +450,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
   const sizes = target ? [target.spec.nodes.length] : listOption("--sizes", v.sizes ?? p.sizes, int(1, 99));
   const durationS = numberOption("--duration", v.duration ?? p.duration, 0.1, 86_400);
   const events = eventsOption(v.event ?? p.event, { rates, connections, sizes, durationS, target, peer: v.peer });
+  const readModes = readModesOption(v["read-mode"], { readRatio, connections, target });
 
   return {
     preset,
@@ -429,6 +467,7 @@ export function parseBenchOptions(argv: readonly string[]): SweepOptions | "help
     keys,
     keyDist: v["key-dist"],
     readRatio,
+    readModes,
     netDelayMs: listOption("--net-delay", v["net-delay"] ?? p["net-delay"], num(0, 60_000)),
     netJitterMs: numberOption("--net-jitter", v["net-jitter"], 0, 60_000),
     netLoss: numberOption("--net-loss", v["net-loss"], 0, 1),

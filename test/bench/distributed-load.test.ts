@@ -13,6 +13,7 @@ import { IntervalRecorder } from "../../bench/load/intervals.ts";
 import { LatencyRecorder } from "../../bench/load/latency.ts";
 import { mergeLoadResults, splitLoad } from "../../bench/load/merge.ts";
 import type { LoadResult, LoadSpec } from "../../bench/load/spec.ts";
+import { parseLoadSpec } from "../../bench/load/worker-server.ts";
 import { runSweep } from "../../bench/sweep.ts";
 import { parseBenchOptions } from "../../src/cli/bench-options.ts";
 import { main } from "../../src/cli/main.ts";
@@ -39,20 +40,37 @@ const SPEC: LoadSpec = {
   seed: 1,
 };
 
-/** A worker's result whose successes all have latency `ms`, `n` per 100 ms interval over `intervals`. */
-function resultOf(ms: number, n: number, intervals: number): LoadResult {
+/**
+ * A worker's result whose successes all have latency `ms`, `n` per 100 ms interval over `intervals`;
+ * with `reads`, that many of them were reads, each at `reads.ms` instead.
+ */
+function resultOf(ms: number, n: number, intervals: number, reads?: { n: number; ms: number }): LoadResult {
   const whole = new LatencyRecorder();
+  const readLatency = new LatencyRecorder();
   const series = new IntervalRecorder(100, true);
   series.begin(0);
   series.failure(10);
   for (let i = 0; i < intervals; i++) {
     for (let k = 0; k < n; k++) {
-      series.success(i * 100 + 50, ms);
-      whole.recordMs(ms);
+      const read = reads !== undefined && k < reads.n;
+      const latency = read ? reads.ms : ms;
+      series.success(i * 100 + 50, latency);
+      whole.recordMs(latency);
+      if (read) readLatency.recordMs(latency);
     }
   }
   series.end(intervals * 100);
+  const windowS = intervals / 10;
   return {
+    ...(reads
+      ? {
+          reads: {
+            ok: readLatency.count,
+            throughput: readLatency.count / windowS,
+            latency: readLatency.summary(),
+          },
+        }
+      : {}),
     requests: n * intervals + 1,
     ok: n * intervals,
     errors: 1,
@@ -63,7 +81,11 @@ function resultOf(ms: number, n: number, intervals: number): LoadResult {
     series: series.series(),
     cpu: 0.25,
     elu: 0.5,
-    histograms: { whole: whole.encode(), intervals: series.histograms()! },
+    histograms: {
+      whole: whole.encode(),
+      intervals: series.histograms()!,
+      ...(reads ? { reads: readLatency.encode() } : {}),
+    },
   };
 }
 
@@ -83,6 +105,73 @@ describe("splitting and merging a load", () => {
     ]);
     const open = splitLoad({ ...SPEC, mode: { kind: "open", rate: 900, maxOutstanding: 100 } }, 3);
     expect(open.map((p) => p!.mode)).toEqual([34, 33, 33].map((m) => ({ kind: "open", rate: 300, maxOutstanding: m })));
+  });
+
+  it("splits a stale closed loop's writers and readers each, passing the nodes on", () => {
+    const stale: LoadSpec = {
+      ...SPEC,
+      nodes: ["http://n1:1", "http://n2:1", "http://n3:1"],
+      readRatio: 0.9,
+      staleReads: true,
+      mode: { kind: "closed", connections: 32 },
+    };
+    // 29 readers and 3 writers in all, as one generator would run them.
+    const parts = splitLoad(stale, 3).map((p) => ({
+      connections: (p!.mode as { connections: number }).connections,
+      readers: Math.round((p!.mode as { connections: number }).connections * p!.readRatio),
+    }));
+    expect(parts).toEqual([
+      { connections: 10, readers: 9 },
+      { connections: 11, readers: 10 },
+      { connections: 11, readers: 10 },
+    ]);
+    for (const p of splitLoad(stale, 3)) expect([p!.staleReads, p!.nodes]).toEqual([true, stale.nodes]);
+    // Two connections over two generators: one writes, the other reads.
+    const two = splitLoad({ ...stale, mode: { kind: "closed", connections: 2 } }, 2);
+    expect(two.map((p) => [p!.mode, p!.readRatio])).toEqual([
+      [{ kind: "closed", connections: 1 }, 0],
+      [{ kind: "closed", connections: 1 }, 1],
+    ]);
+  });
+
+  it("merges the reads' own figures from their histograms, whichever generators had reads", () => {
+    const fast = resultOf(5, 10, 5, { n: 8, ms: 1 }); // 40 reads at 1 ms
+    const slow = resultOf(5, 10, 4, { n: 5, ms: 50 }); // 20 reads at 50 ms
+    const writer = resultOf(5, 10, 5); // no reads
+    const merged = mergeLoadResults(
+      [fast, slow, writer].map((result, i) => ({
+        url: `http://w${i}:1`,
+        mode: { kind: "closed", connections: 1 },
+        result,
+      })),
+    );
+    expect(merged.reads!.ok).toBe(60);
+    expect(merged.reads!.throughput).toBeCloseTo(fast.reads!.throughput + slow.reads!.throughput);
+    expect(merged.reads!.latency.latencyMs.p50).toBe(1);
+    // A third of the reads took 50 ms: the merged p90 is theirs (the mean of the p90s would be 25.5).
+    expect(merged.reads!.latency.latencyMs.p90).toBeCloseTo(50, 0);
+    expect(merged.reads!.latency.latencyMs.max).toBeCloseTo(50, 0);
+    const writes = mergeLoadResults([{ url: "http://w:1", mode: { kind: "closed", connections: 1 }, result: writer }]);
+    expect(writes.reads).toBeUndefined();
+    const { histograms, ...rest } = fast;
+    const { reads: _, ...noReadHistogram } = histograms!;
+    expect(() =>
+      mergeLoadResults([
+        {
+          url: "http://w:1",
+          mode: { kind: "closed", connections: 1 },
+          result: { ...rest, histograms: noReadHistogram },
+        },
+      ]),
+    ).toThrow(/lacks its reads' histogram/);
+  });
+
+  it("a worker takes a spec's nodes and stale reads, and refuses bad ones", () => {
+    const spec = { ...SPEC, nodes: ["http://n1:1", "http://n2:1"], staleReads: true };
+    expect(parseLoadSpec(JSON.stringify(spec))).toEqual(spec);
+    expect(() => parseLoadSpec(JSON.stringify({ ...spec, staleReads: "yes" }))).toThrow(/^staleReads: expected/);
+    expect(() => parseLoadSpec(JSON.stringify({ ...spec, nodes: ["not a url"] }))).toThrow(/^nodes: expected/);
+    expect(() => parseLoadSpec(JSON.stringify({ ...spec, nodes: [] }))).toThrow(/^nodes: expected/);
   });
 
   it("adds counts and histograms: the merged p99 is the slow worker's, not the mean of the p99s", () => {
@@ -166,6 +255,35 @@ describe("raftlab loadgen and bench --loadgen", () => {
     expect(result.ok).toBe(result.workers!.reduce((a, w) => a + w.ok, 0));
     expect(result.series.ok.reduce((a, n) => a + n, 0)).toBe(result.ok);
     expect(result.latency.latencyMs.p50).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("passes stale reads and the nodes to every worker, and merges their reads", async () => {
+    const load = new DistributedLoad(
+      workers.map((w) => w.url),
+      SECRET,
+    );
+    const url = t.cluster.clientUrl(1);
+    const result = await load.run(
+      {
+        ...SPEC,
+        target: url,
+        nodes: [url],
+        readRatio: 0.5,
+        staleReads: true,
+        mode: { kind: "closed", connections: 2 },
+      },
+      { onMeasureStart: () => {}, onMeasureEnd: () => {} },
+    );
+    // One worker writes, the other reads stale: only the merged result has both.
+    expect(result.errors).toBe(0);
+    expect(result.workers!.map((w) => w.mode)).toEqual([
+      { kind: "closed", connections: 1 },
+      { kind: "closed", connections: 1 },
+    ]);
+    for (const w of result.workers!) expect(w.ok).toBeGreaterThan(0);
+    expect(result.reads!.ok).toBe(result.workers![1]!.ok);
+    expect(result.reads!.ok).toBeLessThan(result.ok);
+    expect(result.reads!.latency.latencyMs.p50).toBeGreaterThan(0);
   }, 60_000);
 
   it("refuses a caller without the secret, revealing nothing, and starts no load", async () => {

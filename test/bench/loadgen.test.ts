@@ -4,7 +4,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectionGroups } from "../../bench/load/closed-loop.ts";
 import { Loadgen } from "../../bench/load/loadgen.ts";
+import { staleReaders } from "../../bench/load/reader-split.ts";
 import type { LoadSpec } from "../../bench/load/spec.ts";
 
 let server: http.Server;
@@ -79,6 +81,21 @@ describe("load generator process", () => {
     expect(bodies.filter((b) => b !== "")).toHaveLength(puts.length);
     expect(r.cpu).toBeGreaterThan(0);
     expect(r.elu).toBeGreaterThan(0);
+    // The reads are also counted and timed on their own; leader reads carry no ?stale=1.
+    expect(r.reads!.ok).toBeGreaterThan(r.ok * 0.3);
+    expect(r.reads!.ok).toBeLessThan(r.ok * 0.7);
+    expect(r.reads!.throughput).toBeCloseTo(r.reads!.ok / r.windowS);
+    expect(r.reads!.latency.latencyMs.p50).toBeGreaterThan(0);
+    expect(gets.some((s) => s.url.includes("stale"))).toBe(false);
+  });
+
+  it("a load without reads reports no reads' figures", async () => {
+    const r = await loadgen.run(
+      { ...base(), mode: { kind: "closed", connections: 2 } },
+      { onMeasureStart() {}, onMeasureEnd() {} },
+    );
+    expect(r.ok).toBeGreaterThan(0);
+    expect(r.reads).toBeUndefined();
   });
 
   it("open loop: latency runs from the intended start, and requests over the bound are counted late", async () => {
@@ -111,6 +128,83 @@ describe("load generator process", () => {
       });
     } finally {
       failStatus = 0;
+    }
+  });
+});
+
+describe("stale reads", () => {
+  it("split a closed loop's connections in the read ratio, at least one writer and one reader", () => {
+    expect([0, 0.1, 0.5, 0.9, 0.99, 1].map((r) => staleReaders(32, r))).toEqual([0, 3, 16, 29, 31, 32]);
+    expect([0.01, 0.99].map((r) => staleReaders(2, r))).toEqual([1, 1]);
+    const spec: LoadSpec = {
+      ...base(),
+      target: "http://n1:1",
+      nodes: ["http://n1:1", "http://n2:1", "http://n3:1"],
+      readRatio: 0.75,
+      mode: { kind: "closed", connections: 8 },
+    };
+    const groups = (s: LoadSpec) =>
+      connectionGroups(s, 8).map((g) => ({
+        urls: g.urls,
+        connections: g.connections,
+        reads: Array.from({ length: 200 }, g.isRead).filter(Boolean).length,
+      }));
+    expect(groups({ ...spec, staleReads: true })).toEqual([
+      { urls: ["http://n1:1"], connections: 2, reads: 0 },
+      { urls: spec.nodes, connections: 6, reads: 200 },
+    ]);
+    // Leader reads: every connection on the leader, each request drawn.
+    const [leader, ...none] = groups(spec);
+    expect(none).toEqual([]);
+    expect(leader!.urls).toEqual(["http://n1:1"]);
+    expect(leader!.reads).toBeGreaterThan(120);
+    expect(leader!.reads).toBeLessThan(180);
+  });
+
+  /** Three "nodes", each recording what it was sent; node 0 plays the leader. */
+  const nodes: { server: http.Server; url: string; seen: { method: string; url: string }[] }[] = [];
+  const loadgen = new Loadgen();
+  beforeAll(async () => {
+    for (let i = 0; i < 3; i++) {
+      const seen: { method: string; url: string }[] = [];
+      const server = http.createServer((req, res) => {
+        seen.push({ method: req.method!, url: req.url! });
+        req.resume();
+        req.on("end", () => res.writeHead(req.method === "GET" ? 200 : 204).end());
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      nodes.push({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen });
+    }
+  });
+  afterAll(async () => {
+    await loadgen.close();
+    for (const n of nodes) {
+      n.server.closeAllConnections();
+      await new Promise((r) => n.server.close(r));
+    }
+  });
+
+  it.each([
+    ["closed loop: writers on the leader, readers over every node", { kind: "closed", connections: 4 }],
+    ["open loop: each read to the next node, writes to the leader", { kind: "open", rate: 300, maxOutstanding: 1000 }],
+  ] as const)("%s", async (_name, mode) => {
+    for (const n of nodes) n.seen.length = 0;
+    const r = await loadgen.run(
+      { ...base(), target: nodes[0]!.url, nodes: nodes.map((n) => n.url), readRatio: 0.75, staleReads: true, mode },
+      { onMeasureStart() {}, onMeasureEnd() {} },
+    );
+    expect(r.errorKinds).toEqual({});
+    expect(r.reads!.ok).toBeGreaterThan(r.ok * 0.5);
+    expect(r.reads!.ok).toBeLessThan(r.ok);
+    // Every node got stale reads, and only the leader got writes.
+    for (const [i, n] of nodes.entries()) {
+      const gets = n.seen.filter((s) => s.method === "GET");
+      expect(gets.length, `reads on node ${i}`).toBeGreaterThan(10);
+      expect(gets.every((s) => s.url.startsWith("/kv/") && s.url.endsWith("?stale=1"))).toBe(true);
+      expect(
+        n.seen.some((s) => s.method === "PUT"),
+        `writes on node ${i}`,
+      ).toBe(i === 0);
     }
   });
 });

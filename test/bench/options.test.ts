@@ -4,6 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeArgsFor } from "../../bench/cell.ts";
 import { planCells, scenarios } from "../../bench/plan.ts";
+import { measurementKey } from "../../bench/report/aggregate.ts";
+import { envKey } from "../../bench/report/effects.ts";
 import { optionsRecord, type SweepOptions } from "../../bench/sweep-options.ts";
 import { benchCommand } from "../../src/cli/bench.ts";
 import { BENCH_USAGE, parseBenchOptions } from "../../src/cli/bench-options.ts";
@@ -234,9 +236,57 @@ describe("bench options", () => {
     expect(() => parse(["--calibrate", "/nonexistent/c.json"])).toThrow(/cannot read calibration/);
   });
 
+  it("crosses --read-mode with raftlab's combinations: lease reaches the nodes, stale the load generator", () => {
+    const o = parse([
+      ...["--flags", "none,all", "--sizes", "3", "--connections", "32", "--read-ratio", "0.9"],
+      ...["--read-mode", "readindex, lease,stale,lease", "--peer", "etcd", "--env", "loopback"],
+    ]);
+    expect(o.readModes).toEqual(["readindex", "lease", "stale"]);
+    const cells = planCells(o);
+    const raftlab = cells.filter((c) => c.system === "raftlab");
+    const all = "batch+pipeline+parallel-append+async-apply";
+    expect(raftlab.map((c) => `${c.flags} ${c.readMode}`).sort()).toEqual([
+      `${all} lease`,
+      `${all} readindex`,
+      `${all} stale`,
+      "none lease",
+      "none readindex",
+      "none stale",
+    ]);
+    // Every read mode is a measurement and an environment of its own: its repetitions and effects
+    // are never pooled with another mode's.
+    expect(new Set(raftlab.map(measurementKey)).size).toBe(6);
+    expect(new Set(raftlab.map((c) => envKey(c))).size).toBe(3);
+    // A peer runs once, with its own reads.
+    expect(cells.filter((c) => c.system === "etcd").map((c) => c.readMode)).toEqual([undefined]);
+    const args = (mode: string) => nodeArgsFor(raftlab.find((c) => c.readMode === mode)!);
+    expect(args("lease").join(" ")).toContain("--read-mode lease");
+    expect(args("readindex")).not.toContain("--read-mode");
+    expect(args("stale")).not.toContain("--read-mode");
+    // The nodes take what the bench passes them.
+    const node = parseNodeOptions(["--id", "1", "--peers", "1=127.0.0.1:1:2", "--data-dir", "x", ...args("lease")]);
+    expect(node !== "help" && node.readMode).toBe("lease");
+    // Without --read-mode, cells record none (the nodes' default).
+    const plain = parse(["--flags", "all", "--sizes", "3", "--read-ratio", "0.5"]);
+    expect(plain.readModes).toEqual([]);
+    expect("readMode" in planCells(plain)[0]!).toBe(false);
+    // Stale with reads only needs no writer connection.
+    expect(parse(["--read-mode", "stale", "--read-ratio", "1", "--connections", "1"]).readModes).toEqual(["stale"]);
+  });
+
+  it.each([
+    [["--read-mode", "fast", "--read-ratio", "0.5"], /--read-mode: "fast" is not one of readindex, lease, stale/],
+    [["--read-mode", "lease"], /--read-mode compares how reads are served: give --read-ratio above 0/],
+    [["--read-mode", "stale", "--read-ratio", "0.5", "--connections", "1,32"], /--connections 1 is too few/],
+  ])("refuses %j", (argv, pattern) => {
+    expect(() => parse(argv)).toThrow(UsageError);
+    expect(() => parse(argv)).toThrow(pattern);
+  });
+
   it("prints help, naming the environments, the order and the seed", () => {
     expect(parseBenchOptions(["--help"])).toBe("help");
-    for (const option of ["--env LIST", "--order ORDER", "--seed N"]) expect(BENCH_USAGE).toContain(option);
+    for (const option of ["--env LIST", "--order ORDER", "--seed N", "--read-mode LIST"])
+      expect(BENCH_USAGE).toContain(option);
     expect(BENCH_USAGE).toContain("dc (net 0.25 ms one way, fsync +1000 µs, apply 100 µs)");
   });
 

@@ -62,6 +62,29 @@ describe("bench --target", () => {
     }
   }, 120_000);
 
+  it("with --read-mode, reads stale from every node of the file, and checks the nodes' own mode", async () => {
+    const t = await startCluster(3, "all", ["--admin", "--read-mode", "lease"]);
+    try {
+      const parsed = parseBenchOptions([
+        ...["--target", t.cluster.clusterFile, "--flags", "all", "--connections", "4", "--keys", "100"],
+        ...["--read-ratio", "0.75", "--read-mode", "readindex,stale", "--order", "grouped"],
+        ...["--warmup", "0.3", "--duration", "1", "--out", out],
+      ]);
+      if (parsed === "help") throw new Error("unexpected help");
+      const { results } = await runSweep(parsed, { log: () => {} });
+      const [readindex, stale] = results.cells;
+      expect([readindex!.readMode, stale!.readMode]).toEqual(["readindex", "stale"]);
+      // The nodes run lease reads: a cell of ReadIndex reads would measure something else.
+      expect(readindex!.status).toBe("failed");
+      expect(readindex!.error).toMatch(/measures readindex reads, but the targeted nodes serve reads by lease/);
+      expect(stale!.status).toBe("ok");
+      expect(stale!.reads!.throughput).toBeGreaterThan(0);
+      expect(stale!.reads!.throughput).toBeLessThan(stale!.throughput);
+    } finally {
+      await t.stop();
+    }
+  }, 120_000);
+
   it("refuses options that set up nodes, and says what is wrong with the file", () => {
     const dir = mkdtempSync(path.join(out, "file-"));
     const file = path.join(dir, "cluster.yaml");
@@ -75,6 +98,12 @@ describe("bench --target", () => {
     expect(parse("--sizes", "3")).toThrow(/--sizes sets up the nodes the bench starts/);
     expect(parse("--fsync-delay-us", "1000")).toThrow(/--fsync-delay-us sets up/);
     expect(parse("--net-loss", "0.1")).toThrow(/--net-loss sets up/);
+    expect(parse("--read-ratio", "0.5", "--read-mode", "stale,lease")).toThrow(
+      /--read-mode lease starts the nodes with --read-mode lease; with --target the nodes serve reads in the mode they were started with/,
+    );
+    expect(parse("--read-ratio", "0.5", "--read-mode", "readindex,stale")()).toMatchObject({
+      readModes: ["readindex", "stale"],
+    });
     expect(parse("--", "--max-inflight", "4")).toThrow(/after "--"/);
     expect(() => parseBenchOptions(["--target", path.join(dir, "missing.yaml")])).toThrow(
       /--target: cannot read .*missing\.yaml: ENOENT/,

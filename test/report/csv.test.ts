@@ -96,4 +96,21 @@ describe("results.csv", () => {
     const etcd = rows.find((r) => r[header.indexOf("system")] === "etcd")!;
     expect(etcd[header.indexOf("mechanism_bytes_per_write")]).toBe("");
   });
+  it("writes each cell's read mode and its reads' own figures, empty in cells without", () => {
+    const base = { flags: "all", size: 3, connections: 32, readRatio: 0.9 } as const;
+    const reads = { throughput: 13_500, latencyMs: { p50: 0.5, p90: 0.75, p99: 1.5, p999: 2, max: 2.5, mean: 0.6 } };
+    const rows = parseCsv(
+      toCsv(makeResults([{ ...makeCell({ ...base, readMode: "stale" }, 15_000, 1), reads }, makeCell(base, 9_000, 3)])),
+    );
+    const header = rows[0]!;
+    const [stale, plain] = rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+    expect(stale).toMatchObject({
+      readMode: "stale",
+      reads_throughput: "13500",
+      reads_latency_ms_p50: "0.5",
+      reads_latency_ms_p99: "1.5",
+      reads_latency_ms_mean: "0.6",
+    });
+    expect([plain!.readMode, plain!.reads_throughput, plain!.reads_latency_ms_p50]).toEqual(["", "", ""]);
+  });
 });

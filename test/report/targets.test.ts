@@ -101,4 +101,32 @@ describe("the all-cells table", () => {
     expect(page).toContain('<td class="failed">0.6 heavy</td>');
     expect(page).toContain("1 cell(s) measured under heavy steal");
   });
+  it("shows each cell's read mode and its reads' own figures in a run with reads", () => {
+    const reads = (throughput: number, p50: number) => ({
+      reads: { throughput, latencyMs: { p50, p90: p50, p99: p50 * 3, p999: p50 * 4, max: p50 * 5, mean: p50 } },
+    });
+    const base = { flags: ALL, size: 3, connections: 32, readRatio: 0.9 } as const;
+    const page = renderRunPage(
+      makeResults([
+        { ...makeCell({ ...base, readMode: "readindex" }, 9_000, 3), ...reads(8_100, 2.75) },
+        { ...makeCell({ ...base, readMode: "lease" }, 12_000, 2), ...reads(10_800, 1.25) },
+        { ...makeCell({ ...base, readMode: "stale" }, 15_000, 1), ...reads(13_500, 0.5) },
+      ]),
+    );
+    expect(page).toContain("<th>read mode</th><th>reads/s</th><th>read p50 (ms)</th><th>read p99</th>");
+    for (const [mode, p50, p99] of [
+      ["readindex", "2.75", "8.25"],
+      ["lease", "1.25", "3.75"],
+      ["stale", "0.5", "1.5"],
+    ] as const) {
+      expect(page).toMatch(
+        new RegExp(
+          `<td>${mode}</td><td class="num">[\\d,.k]+</td><td class="num">${p50}</td><td class="num">${p99}</td>`,
+        ),
+      );
+    }
+    // A run without reads has no such columns; one with reads but no --read-mode shows the nodes' default.
+    expect(renderRunPage(makeResults([makeCell(base, 9_000, 3)]))).toMatch(/<td>readindex<\/td>/);
+    expect(renderRunPage(makeResults([makeCell({ ...base, readRatio: 0 }, 9_000, 3)]))).not.toContain("read mode");
+  });
 });
