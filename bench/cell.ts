@@ -153,6 +153,7 @@ export async function runCell(c: CellConfig, ctx: CellContext): Promise<Cell> {
       elu: Object.fromEntries(usage.map((u) => [u.process, u.elu])),
       series: load.series,
       stealCores: sched!.stealCores,
+      machineBusyCores: sched!.busyCores,
       ...(system.topology ? { topology: system.topology() } : {}),
       ...(scrape!.mechanism ? { mechanism: scrape!.mechanism } : {}),
       ...(runner ? { eventCosts: injected.map((inj) => eventCost(inj, load.successes!, load.series)) } : {}),

@@ -245,6 +245,11 @@ export interface Cell extends CellConfig {
    * gave to other guests. Null where unreadable, absent in older runs.
    */
   readonly stealCores?: number | null;
+  /**
+   * The whole machine's mean busy CPU over the measured window, in cores (/proc/stat): beyond the
+   * cell's own processes' CPU, other work on this machine. Null where unreadable, absent in older runs.
+   */
+  readonly machineBusyCores?: number | null;
   /** The load workers of a distributed load (`--loadgen`), each with its share. */
   readonly loadWorkers?: readonly LoadWorkerShare[];
   /** The cluster the cell targeted (`bench --target` only). */

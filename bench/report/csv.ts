@@ -46,6 +46,7 @@ export function toCsv(results: Results): string {
       [`run_queue_wait_${p}`, (c) => c.cpu.find((u) => u.process === p)?.runQueueWait],
     ]),
     ["steal_cores", (c) => c.stealCores],
+    ["machine_busy_cores", (c) => c.machineBusyCores],
     ...modelled.map((p): Column => [`loop_busy_${p}`, (c) => c.loopBusy?.[p]]),
     ...MECHANISM_FIGURES.map(
       ([field]): Column => [

@@ -3,9 +3,10 @@
 // run's emulated network delay, fsync delay and apply cost added to the model's), and the prediction
 // set beside the measurement. Two questions are answered per cell and overall:
 //   - error: predicted throughput and p50 against the measured means (over repetitions), as a
-//     fraction of the measurement, for the cells that did not contend for the CPU (saturated by
-//     their own processes, or made to wait for a core by other work or the host: there the sharing
-//     of the machine, which the model does not have, dominates);
+//     fraction of the measurement, for the cells that neither saturated the CPU with their own
+//     processes nor shared it with others (other work on this machine, or the host's steal): the
+//     model shares cores between the cell's own processes, but has no neighbours. A run without the
+//     machine's busy CPU (older) falls back to the cell's processes' run-queue wait;
 //   - ranking: within each group of cells that differ only in their combination, for every pair of
 //     combinations whose measured throughputs differ by more than both cells' spreads (max − min over
 //     repetitions), whether the simulator orders them the same way.
@@ -21,7 +22,11 @@ import { runWhatifCell } from "../whatif/cell.ts";
 export const TARGETS = { throughput: 0.25, p50: 0.3 } as const;
 /** A cell whose processes used at least this share of the machine's cores is CPU-saturated. */
 export const SATURATED_SHARE = 0.8;
-/** A cell whose processes waited this many cores' worth for a core (run queue), or lost it to steal, contended. */
+/**
+ * A cell that shared the machine with this many cores' worth of other work or steal contended; so
+ * did, in an older run without the machine's busy CPU, one whose processes waited this long for a
+ * core (run queue) or to steal.
+ */
 export const CONTENDED_WAIT_CORES = 0.25;
 
 export interface ValidatedCell {
@@ -41,8 +46,13 @@ export interface ValidatedCell {
   readonly cpuShare: number;
   /** Cores' worth of time the cell's processes waited for a core (run queue) plus host steal. */
   readonly waitCores: number;
-  /** Why the cell is left out of the error figures: its CPU saturated, or it waited for cores. */
-  readonly contended: "saturated" | "waited" | null;
+  /** The machine's busy CPU beyond the cell's processes', plus steal, in cores; null in older runs. */
+  readonly otherCores: number | null;
+  /**
+   * Why the cell is left out of the error figures: its CPU saturated, it shared the machine with
+   * other work or the host, or (older runs) its processes waited for cores.
+   */
+  readonly contended: "saturated" | "shared" | "waited" | null;
 }
 
 export interface ModelValidation {
@@ -78,6 +88,13 @@ export function modelForCell(model: PerfModel, c: Cell, machineCores: number): P
     fsyncMs: { p50: model.fsyncMs.p50 + fsyncAddMs, p99: model.fsyncMs.p99 + fsyncAddMs },
     applyHoldUs: model.applyHoldUs + c.applyCostUs,
   };
+}
+
+/** The machine's busy CPU beyond the cell's processes', plus steal, in cores; null when not recorded. */
+function otherWork(c: Cell): number | null {
+  if (c.machineBusyCores === undefined || c.machineBusyCores === null) return null;
+  const own = c.cpu.reduce((a, u) => a + u.cpu, 0);
+  return Math.max(0, c.machineBusyCores - own) + (c.stealCores ?? 0);
 }
 
 /** No process elsewhere: not a cluster of `--target`, not a load of `--loadgen` workers. */
@@ -149,6 +166,8 @@ export function validateModel(
     const waitCores = mean(
       g.cells.map((x) => (x.stealCores ?? 0) + x.cpu.reduce((a, u) => a + (u.runQueueWait ?? 0), 0)),
     );
+    const others = g.cells.map(otherWork);
+    const otherCores = others.every((x) => x !== null) ? mean(others as number[]) : null;
     return {
       flags: c.flags,
       size: c.size,
@@ -164,7 +183,17 @@ export function validateModel(
       },
       cpuShare,
       waitCores,
-      contended: cpuShare >= SATURATED_SHARE ? "saturated" : waitCores >= CONTENDED_WAIT_CORES ? "waited" : null,
+      otherCores,
+      contended:
+        cpuShare >= SATURATED_SHARE
+          ? "saturated"
+          : otherCores === null
+            ? waitCores >= CONTENDED_WAIT_CORES
+              ? "waited"
+              : null
+            : otherCores >= CONTENDED_WAIT_CORES
+              ? "shared"
+              : null,
     };
   });
   const calm = cells.filter((c) => c.contended === null);
@@ -218,20 +247,21 @@ export function validationMarkdown(v: ModelValidation): string {
   const within = (n: number, target: number, err: number): string =>
     a.cells === 0 ? "—" : `${n}/${a.cells} within ±${target * 100} % (median |error| ${(100 * err).toFixed(0)} %)`;
   const lines = [
-    `Cells that did not contend for the CPU (under ${SATURATED_SHARE * 100} % of the cores busy, under ` +
-      `${CONTENDED_WAIT_CORES} cores' worth of run-queue wait and steal): ${a.cells} of ${v.cells.length}. ` +
+    `Cells that did not contend for the CPU (their processes under ${SATURATED_SHARE * 100} % of the cores, ` +
+      `under ${CONTENDED_WAIT_CORES} cores' worth of other work and steal): ${a.cells} of ${v.cells.length}. ` +
       `Throughput: ${within(a.throughputWithin, TARGETS.throughput, a.medianAbsError.throughput)}; ` +
       `p50: ${within(a.p50Within, TARGETS.p50, a.medianAbsError.p50)}.`,
     `Ranking: of ${v.ranking.pairs} pairs of combinations the measurement separates (difference above ` +
       `both spreads), the simulator orders ${v.ranking.agree} alike.`,
     "",
-    "| flags | nodes | conns | environment | cores | reps | ops/s measured | predicted | error | p50 ms measured | predicted | error | CPU share | waited (cores) |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| flags | nodes | conns | environment | cores | reps | ops/s measured | predicted | error | p50 ms measured | predicted | error | CPU share | other work (cores) | waited (cores) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...v.cells.map(
       (c) =>
         `| ${c.flags} | ${c.size} | ${c.connections} | ${c.env} | ${c.cores === null ? "one each" : `${c.cores} shared`} | ${c.reps} | ${c.measured.throughput.toFixed(0)} | ` +
         `${c.predicted.throughput.toFixed(0)} | ${pct(c.error.throughput)} | ${c.measured.p50Ms.toFixed(3)} | ` +
         `${c.predicted.p50Ms.toFixed(3)} | ${pct(c.error.p50)} | ${(100 * c.cpuShare).toFixed(0)} %${c.contended === "saturated" ? " (saturated)" : ""} | ` +
+        `${c.otherCores === null ? "—" : c.otherCores.toFixed(2)}${c.contended === "shared" ? " (contended)" : ""} | ` +
         `${c.waitCores.toFixed(2)}${c.contended === "waited" ? " (contended)" : ""} |`,
     ),
   ];

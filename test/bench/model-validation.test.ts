@@ -51,6 +51,7 @@ const cell = (flags: string, tput: number, spread: number, predicted: number): V
   error: { throughput: 0, p50: 0 },
   cpuShare: 0.5,
   waitCores: 0,
+  otherCores: 0,
   contended: null,
   cores: 2,
 });
@@ -94,9 +95,20 @@ describe("model validation", () => {
     // The same cell, its processes kept waiting for a core by other work: left out of the errors.
     const waited = makeCell({ ...base, rep: 0 }, 190, 5);
     const busy = { ...waited, cpu: waited.cpu.map((u) => ({ ...u, runQueueWait: 0.2 })) };
-    const w = validateModel(makeResults([busy]), EXACT, { durationS: 0.5, warmupS: 0.1, seed: 1 });
+    const run = { durationS: 0.5, warmupS: 0.1, seed: 1 };
+    const w = validateModel(makeResults([busy]), EXACT, run);
     expect(w.cells[0]!.contended).toBe("waited");
+    expect(w.cells[0]!.otherCores).toBeNull();
     expect(w.accuracy.cells).toBe(0);
+    // With the machine's busy CPU recorded, waits behind the cell's own processes (which the model
+    // shares cores between) no longer count; other work on the machine, or steal, does.
+    const own = busy.cpu.reduce((a, u) => a + u.cpu, 0);
+    const alone = validateModel(makeResults([{ ...busy, machineBusyCores: own + 0.1 }]), EXACT, run);
+    expect(alone.cells[0]!.otherCores).toBeCloseTo(0.1, 9);
+    expect(alone.cells[0]!.contended).toBeNull();
+    const crowded = validateModel(makeResults([{ ...busy, machineBusyCores: own + 0.2, stealCores: 0.1 }]), EXACT, run);
+    expect(crowded.cells[0]!.otherCores).toBeCloseTo(0.3, 9);
+    expect(crowded.cells[0]!.contended).toBe("shared");
   });
 
   it("raftlab whatif --validate RUN_DIR writes the comparison beside the run", async () => {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import { parseRunDelaySeconds, parseStealSeconds, SchedWindow } from "../../bench/sched-window.ts";
+import { parseBusySeconds, parseRunDelaySeconds, parseStealSeconds, SchedWindow } from "../../bench/sched-window.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const PROC_STAT = `cpu  10132153 290696 3084719 46828483 16683 0 25195 175628 0 0
@@ -13,6 +13,12 @@ describe("scheduler readings", () => {
   it("reads the host's steal from /proc/stat's cpu line, in seconds", () => {
     expect(parseStealSeconds(PROC_STAT)).toBe(1756.28);
     expect(parseStealSeconds("intr 1\n")).toBeNull();
+  });
+
+  it("reads the machine's busy CPU from /proc/stat's cpu line: user, nice, system, irq, softirq", () => {
+    expect(parseBusySeconds(PROC_STAT)).toBeCloseTo((10132153 + 290696 + 3084719 + 0 + 25195) / 100, 6);
+    expect(parseBusySeconds("cpu  1 2 3\n")).toBeNull();
+    expect(parseBusySeconds("intr 1\n")).toBeNull();
   });
 
   it("reads the run-queue wait from a schedstat line, in seconds", () => {
@@ -38,6 +44,8 @@ describe("scheduler readings", () => {
       expect(r.runQueueWait.gone).toBeNull();
       expect(kids.every((_, i) => r.runQueueWait[`spinner-${i}`]! >= 0)).toBe(true);
       expect(r.stealCores).toBeGreaterThanOrEqual(0);
+      // The spinners keep every core busy.
+      expect(r.busyCores).toBeGreaterThan(0.5 * availableParallelism());
     } finally {
       for (const k of kids) k.kill("SIGKILL");
     }

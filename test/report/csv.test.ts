@@ -82,6 +82,8 @@ describe("results.csv", () => {
       "cpu_etcd-1",
       "correctness",
       "fsyncDelayUs",
+      "steal_cores",
+      "machine_busy_cores",
     ]) {
       expect(header).toContain(col);
     }
@@ -95,6 +97,8 @@ describe("results.csv", () => {
     expect(Number(first.mechanism_inflight_max)).toBe(results.cells[0]!.mechanism!.summary!.inflightMax);
     const etcd = rows.find((r) => r[header.indexOf("system")] === "etcd")!;
     expect(etcd[header.indexOf("mechanism_bytes_per_write")]).toBe("");
+    const busy = parseCsv(toCsv({ ...results, cells: [{ ...results.cells[0]!, machineBusyCores: 1.25 }] }));
+    expect(busy[1]![busy[0]!.indexOf("machine_busy_cores")]).toBe("1.25");
   });
   it("writes each cell's read mode and its reads' own figures, empty in cells without", () => {
     const base = { flags: "all", size: 3, connections: 32, readRatio: 0.9 } as const;
