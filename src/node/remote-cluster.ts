@@ -15,6 +15,9 @@ export interface ClusterAccess {
   readonly adminToken: string | null;
 }
 
+/** A node answers a flag switch at its next safe point, which a loaded machine can put off for seconds. */
+const SWITCH_TIMEOUT_MS = 30_000;
+
 export class RemoteCluster implements ClusterView {
   private readonly clients: ReadonlyMap<number, NodeClient>;
 
@@ -56,7 +59,7 @@ export class RemoteCluster implements ClusterView {
     const wanted = formatFlags(flags);
     await Promise.all(
       [...this.clients].map(async ([id, client]) => {
-        const now = await client.setFlags(wanted).catch((err: unknown) => {
+        const now = await client.setFlags(wanted, { timeoutMs: SWITCH_TIMEOUT_MS }).catch((err: unknown) => {
           throw this.adminFailure(id, err);
         });
         if (now.flags !== wanted) throw new Error(`node ${id} answered flags ${now.flags}, not ${wanted}`);

@@ -8,7 +8,9 @@ import { waitUntil } from "../support/wait.ts";
 describe.concurrent("all 16 flag combinations in real processes", () => {
   for (const combo of allCombos().map(formatFlags)) {
     it(`${combo}: concurrent writes are acknowledged, readable, and replicated`, async () => {
-      const t = await startCluster(3, combo);
+      // Elections well beyond a loaded machine's stalls: 16 clusters start at once here, and a
+      // needless election would turn the reads below into "no leader" answers.
+      const t = await startCluster(3, combo, ["--election-ticks", "60"]);
       try {
         const base = t.cluster.clientUrl(t.leader);
         const writes = await Promise.all(Array.from({ length: 40 }, (_, i) => put(base, `key-${i}`, `value-${i}`)));
