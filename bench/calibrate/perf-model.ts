@@ -52,7 +52,7 @@ export function perfModelFromCalibration(cal: Calibration): PerfModel {
 }
 
 /** Simulated time of the fit's run: enough one-connection writes for stable per-write means. */
-const FIT_WINDOW_NS = 1000 * MS;
+export const FIT_WINDOW_NS = 1000 * MS;
 
 /**
  * The wake-up cost that makes the simulated one-connection run (3 nodes, no flags) pay the CPU per
@@ -91,8 +91,8 @@ export function fitWakeLatencyUs(model: PerfModel, lone: OneConnectionCosts): nu
   return slope > 0 ? Math.max(0, (measured - base) / slope) : 0;
 }
 
-/** The calibration's one-connection configuration in the simulator: 3 nodes, no flags. */
-function loneRun(model: PerfModel): { run: PerfResult; writes: number } {
+/** The calibration's one-connection configuration in the simulator (3 nodes, no flags), for FIT_WINDOW_NS. */
+export function loneRun(model: PerfModel): { run: PerfResult; writes: number } {
   let writes = 0;
   const run = runPerf(
     {

@@ -20,6 +20,7 @@ import { whatifCommand } from "../../src/cli/whatif.ts";
 import { DEFAULT_PERF_MODEL, type PerfModel } from "../../src/sim/perf-model.ts";
 import { makeCell, makeResults } from "../report/support/sample-results.ts";
 import { SAMPLE_CALIBRATION } from "../support/calibration.ts";
+import { FREE_CPU } from "../support/perf-models.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "raftlab-validate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,14 +31,7 @@ const EXACT: PerfModel = {
   rttMs: 1,
   clientRttMs: 1,
   fsyncMs: { p50: 2, p99: 2 },
-  cpu: {
-    httpUsPerRequest: 0,
-    appendUsPerEntry: 0,
-    applyUsPerEntry: 0,
-    messageUs: 0,
-    loadgenUsPerRequest: 0,
-    wakeUs: 0,
-  },
+  cpu: FREE_CPU,
 };
 
 const cell = (flags: string, tput: number, spread: number, predicted: number): ValidatedCell => ({

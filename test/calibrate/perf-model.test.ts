@@ -2,11 +2,13 @@
 // costs that add up again to the leader's and a follower's measured CPU per write.
 
 import { describe, expect, it } from "vitest";
-import { perfModelFromCalibration, UNRECORDED_ENTRIES_PER_APPEND } from "../../bench/calibrate/perf-model.ts";
-import { parseFlags } from "../../src/core/flags.ts";
+import {
+  FIT_WINDOW_NS,
+  loneRun,
+  perfModelFromCalibration,
+  UNRECORDED_ENTRIES_PER_APPEND,
+} from "../../bench/calibrate/perf-model.ts";
 import type { PerfModel } from "../../src/sim/perf-model.ts";
-import { runPerf } from "../../src/sim/perf-run.ts";
-import { MS } from "../../src/sim/scheduler.ts";
 import { SAMPLE_CALIBRATION as CAL } from "../support/calibration.ts";
 
 /** Per write at `perAppend` entries per AppendEntries: what a node's operations add up to under `m`. */
@@ -14,25 +16,6 @@ const perWrite = (m: PerfModel, perAppend: number, messages: number, http: numbe
   http + m.cpu.appendUsPerEntry + m.cpu.applyUsPerEntry + (messages * m.cpu.messageUs) / perAppend;
 
 const cost = (us: number) => ({ us, samples: 1, method: "test" });
-
-/** Writes acknowledged in a second of the one-connection run under `model` without wake-up costs. */
-function writesWithout(model: PerfModel): number {
-  let writes = 0;
-  runPerf(
-    {
-      seed: 1,
-      flags: parseFlags("none"),
-      nodes: 3,
-      connections: 1,
-      valueBytes: 64,
-      model: { ...model, wakeLatencyUs: 0, cpu: { ...model.cpu, wakeUs: 0 } },
-      warmupNs: 200 * MS,
-      durationNs: 1000 * MS,
-    },
-    { begin: () => {}, end: () => {}, success: () => writes++, failure: () => {} },
-  );
-  return writes;
-}
 
 describe("perfModelFromCalibration", () => {
   const m = perfModelFromCalibration(CAL);
@@ -58,21 +41,8 @@ describe("perfModelFromCalibration", () => {
   it("fits the wake-up cost so that the one-connection run costs in the simulator what it cost measured", () => {
     expect(m.cpu.wakeUs).toBeGreaterThan(0);
     // Simulate that run with the fitted model: the four processes' CPU per write adds up as measured.
-    let writes = 0;
-    const windowNs = 1000 * MS;
-    const run = runPerf(
-      {
-        seed: 1,
-        flags: parseFlags("none"),
-        nodes: 3,
-        connections: 1,
-        valueBytes: 64,
-        model: m,
-        warmupNs: 200 * MS,
-        durationNs: windowNs,
-      },
-      { begin: () => {}, end: () => {}, success: () => writes++, failure: () => {} },
-    );
+    const { run, writes } = loneRun(m);
+    const windowNs = FIT_WINDOW_NS;
     const simulated = (run.nodes.reduce((a, n) => a + n.loopBusy * windowNs, 0) + run.loadgen.busyNs) / 1000 / writes;
     const lone = CAL.oneConnection!;
     const measured = lone.leaderCpuUsPerWrite.us + 2 * lone.followerCpuUsPerWrite.us + lone.loadgenCpuUsPerWrite.us;
@@ -82,7 +52,7 @@ describe("perfModelFromCalibration", () => {
     expect(m.wakeLatencyUs).toBeGreaterThan(0);
     expect(writes / (windowNs / 1e9) / lone.throughput).toBeGreaterThan(0.97);
     expect(writes / (windowNs / 1e9) / lone.throughput).toBeLessThan(1.03);
-    expect(writes).toBeLessThan(writesWithout(m));
+    expect(writes).toBeLessThan(loneRun({ ...m, wakeLatencyUs: 0, cpu: { ...m.cpu, wakeUs: 0 } }).writes);
   });
 
   it("fits no wake-up cost where the per-operation costs already account for the one-connection run", () => {

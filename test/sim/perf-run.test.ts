@@ -9,15 +9,8 @@ import { parseFlags } from "../../src/core/flags.ts";
 import { DEFAULT_PERF_MODEL, type PerfModel } from "../../src/sim/perf-model.ts";
 import { type PerfResult, runPerf } from "../../src/sim/perf-run.ts";
 import { MS } from "../../src/sim/scheduler.ts";
+import { FREE_CPU } from "../support/perf-models.ts";
 
-const FREE_CPU = {
-  httpUsPerRequest: 0,
-  appendUsPerEntry: 0,
-  applyUsPerEntry: 0,
-  messageUs: 0,
-  loadgenUsPerRequest: 0,
-  wakeUs: 0,
-};
 /** Round trip R = 1 ms, fsync F = 2 ms (every one alike), nothing else costs anything. */
 const HAND: PerfModel = {
   ...DEFAULT_PERF_MODEL,
