@@ -194,6 +194,11 @@ export function confEntry(index: number, term: number, conf: ConfState): Entry {
   return { index, term, data: encodeConfState(conf), type: EntryType.ConfChange };
 }
 
+/** Whether `e` is a configuration entry. */
+export function isConfEntry(e: Entry): boolean {
+  return e.type === EntryType.ConfChange;
+}
+
 interface ConfAt {
   /** The entry that put `conf` in force (or the snapshot's index, or 0 for the initial one). */
   readonly index: number;
@@ -243,7 +248,7 @@ export class ConfLog {
     const from = ents[0]!.index;
     while (this.later.length > 0 && this.later[this.later.length - 1]!.index >= from) this.later.pop();
     for (const e of ents) {
-      if (e.type === EntryType.ConfChange) this.later.push({ index: e.index, conf: decodeConfState(e.data) });
+      if (isConfEntry(e)) this.later.push({ index: e.index, conf: decodeConfState(e.data) });
     }
   }
 

@@ -17,7 +17,7 @@
 
 import type { RaftConfig } from "../core/config.ts";
 import type { Flags } from "../core/flags.ts";
-import type { ConfChange } from "../core/membership.ts";
+import { type ConfChange, isConfEntry } from "../core/membership.ts";
 import type { RawNode } from "../core/raw-node.ts";
 import { type ConfState, type Entry, type Message, MessageType, type Ready, type Snapshot } from "../core/types.ts";
 import type { RaftStore } from "../storage/store.ts";
@@ -34,8 +34,18 @@ import type { StateMachine } from "./state-machine.ts";
 
 export type { Applier } from "./appliers.ts";
 
-/** Crash-test points in the driver (see src/node/failpoints.ts). */
-export type DriverFailpoint = "after-fsync" | "before-apply" | "after-apply";
+/**
+ * Crash-test points in the driver (see src/node/failpoints.ts). The `conf` ones fire only for a
+ * write or an apply batch that holds a configuration entry.
+ */
+export type DriverFailpoint =
+  | "after-fsync"
+  | "before-apply"
+  | "after-apply"
+  | "before-conf-persist"
+  | "after-conf-persist"
+  | "before-conf-apply"
+  | "after-conf-apply";
 
 export type FailCode =
   /** Not the leader; nothing was proposed. */
@@ -451,6 +461,10 @@ export class RaftDriver<R = unknown> {
   private startPersist(): void {
     if (this.persisting || this.flagSwitch || this.persistJobs.length === 0 || this.stopped) return;
     const jobs = this.flags.batch ? this.persistJobs.splice(0) : this.persistJobs.splice(0, 1);
+    // Whether the write holds a configuration entry (in force already, since its Ready); looked for
+    // only when a failpoint is armed.
+    const conf = this.o.failpoint !== undefined && jobs.some(({ ready }) => ready.entries.some(isConfEntry));
+    if (conf) this.o.failpoint?.("before-conf-persist");
     let mustSync = false;
     let entries = 0;
     let bytes = 0;
@@ -494,6 +508,7 @@ export class RaftDriver<R = unknown> {
         return;
       }
       this.o.failpoint?.("after-fsync");
+      if (conf) this.o.failpoint?.("after-conf-persist");
       finish();
     });
   }
@@ -534,12 +549,15 @@ export class RaftDriver<R = unknown> {
       this.applying = true;
       this.o.counters?.applyBatch.observe(item.entries.length);
       this.o.failpoint?.("before-apply");
+      const conf = this.o.failpoint !== undefined && item.entries.some(isConfEntry);
+      if (conf) this.o.failpoint?.("before-conf-apply");
       // The applier and the policy of the batch it runs, as they were when it started.
       const async = this.flags.asyncApply;
       this.applier.apply(item.entries, (results) => {
         this.applying = false;
         if (this.stopped) return;
         this.o.failpoint?.("after-apply");
+        if (conf) this.o.failpoint?.("after-conf-apply");
         this.finishApply(item.entries, results, async);
         this.maybeSwitchFlags();
         if (async) this.runApply();

@@ -2,7 +2,8 @@
 // durability tests. A failpoint is armed only by an explicit `--failpoint NAME[:N]` or the
 // environment variable RAFTLAB_FAILPOINT=NAME[:N]; the node then kills itself with SIGKILL on the
 // N-th time it reaches NAME (default the first): no cleanup, no flush, like a power cut for the
-// process. (The page cache survives a kill -9; `--storage-mode buffered` makes unsynced log bytes
+// process. The `conf` points fire only where a configuration entry (a membership change) is written
+// or applied. (The page cache survives a kill -9; `--storage-mode buffered` makes unsynced log bytes
 // die with the process too.) Unarmed, the hook is undefined and costs one optional call per site.
 
 import type { StoreFailpoint } from "../storage/file-store.ts";
@@ -25,6 +26,11 @@ export const FAILPOINTS: Readonly<Record<FailpointName, string>> = {
   "after-snapshot-write": "after a snapshot file is durable, before the segments it supersedes are removed",
   "before-hardstate-write": "before the hard-state file (a term or vote change) is written",
   "after-hardstate-write": "after the hard-state file is durable, before the vote or message it guards goes out",
+  "before-conf-persist":
+    "a configuration entry is in force (appended in memory; a leader may have sent it), before its log write",
+  "after-conf-persist": "after the fsync of a log write holding a configuration entry, before the core is told",
+  "before-conf-apply": "before a batch of committed entries holding a configuration entry is applied",
+  "after-conf-apply": "after a batch holding a configuration entry is applied, before its proposer is answered",
 };
 
 export const FAILPOINT_NAMES = Object.keys(FAILPOINTS) as FailpointName[];

@@ -12,24 +12,37 @@
 //   hard-state points — the leader's link to the node is cut, so it times out and campaigns
 //                       (PreVote off for that start, or it would not bump its term);
 //   reply points — the node is made leader by a handover that leaves it the only electable node
-//                  (see handOver), then answers writes.
+//                  (see handOver), then answers writes;
+//   conf points — membership changes go through the leader (a learner with a spare address where
+//                 nothing runs is added, removed, added, ...) while the node follows; for one of
+//                 them (see confLeaderPoint) the node is made leader and proposes the changes itself.
+// At the end every node must hold the configuration the leader reports committed, no older than the
+// last acknowledged change (the same, when its entry is that change's).
 // One more case runs once, outside the combinations: a diverged old leader (see runDiverged).
 // Env: RAFTLAB_CRASH_COMBOS=none,batch+pipeline and RAFTLAB_CRASH_POINTS=mid-batch,… narrow the run;
 // RAFTLAB_CRASH_LANES (default 3) sets how many clusters run at once; RAFTLAB_TEST_VERBOSE=1 shows
 // node output.
 
 import { rmSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { allCombos, type Flags, formatFlags, parseFlags } from "../../src/core/flags.ts";
 import { NodeClient } from "../../src/node/api-client.ts";
-import type { LinkChangeBody, NodeStatus } from "../../src/node/api-types.ts";
+import type {
+  LinkChangeBody,
+  MemberInfo,
+  MembersChangeBody,
+  MembersChanged,
+  NodeStatus,
+} from "../../src/node/api-types.ts";
+import { clientUrlOf, type MemberAddress, peerUrlOf } from "../../src/node/cluster-file.ts";
 import { FAILPOINT_NAMES, type FailpointName } from "../../src/node/failpoints.ts";
 import { LocalCluster } from "../../src/node/local-cluster.ts";
 import { freeBasePort } from "../support/cluster.ts";
 import { waitUntil } from "../support/wait.ts";
 import { AckingWriter } from "./support/writer.ts";
 
-type Kind = "follower" | "hardstate" | "leader";
+type Kind = "follower" | "hardstate" | "leader" | "conf" | "conf-leader";
 const KIND: Record<FailpointName, Kind> = {
   "before-log-write": "follower",
   "after-log-write": "follower",
@@ -44,7 +57,32 @@ const KIND: Record<FailpointName, Kind> = {
   "after-hardstate-write": "hardstate",
   "before-reply": "leader",
   "after-reply": "leader",
+  "before-conf-persist": "conf",
+  "after-conf-persist": "conf",
+  "before-conf-apply": "conf",
+  "after-conf-apply": "conf",
 };
+
+/**
+ * The conf point the node reaches as the leader proposing the changes, alternating by pairs of
+ * combinations (so each meets both storage modes): the entry in force but not yet written, and the
+ * change applied but its proposer not yet answered.
+ */
+const confLeaderPoint = (comboIndex: number): FailpointName =>
+  (comboIndex >> 1) % 2 === 0 ? "before-conf-persist" : "after-conf-apply";
+
+/**
+ * `points` with the combination's conf leader point moved first of the conf points: no
+ * configuration entry is pending on the node then, so its first hit is its own, as leader, not a
+ * replay of an earlier change while it catches up.
+ */
+function pointOrder(points: readonly FailpointName[], leaderPoint: FailpointName): FailpointName[] {
+  const rest = points.filter((p) => p !== leaderPoint);
+  if (rest.length === points.length) return rest;
+  const at = rest.findIndex((p) => KIND[p] === "conf");
+  rest.splice(at === -1 ? rest.length : at, 0, leaderPoint);
+  return rest;
+}
 
 const envList = (name: string): string[] | null => process.env[name]?.split(",").filter(Boolean) ?? null;
 const COMBOS: Flags[] = envList("RAFTLAB_CRASH_COMBOS")?.map(parseFlags) ?? allCombos();
@@ -103,7 +141,8 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
   const cluster = new LocalCluster({
     nodes: 3,
     flags,
-    basePort: await freeBasePort(3),
+    // A fourth member's ports: the address of the learner the conf points add, where nothing runs.
+    basePort: await freeBasePort(4),
     nodeArgs: ["--admin", "--snapshot-every", "25", "--storage-mode", mode],
     stdio: process.env.RAFTLAB_TEST_VERBOSE ? "inherit" : "ignore",
     onExit: (id, code, signal) => {
@@ -113,6 +152,7 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
     },
   });
   const writer = new AckingWriter(cluster, `c${comboIndex}`);
+  const churn: Churn = { spare: cluster.address(4), last: null, acked: 0 };
   const crashes: string[] = [];
   let slowest = { point: "", ms: 0 };
   try {
@@ -125,18 +165,15 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
     const x = cluster.ids.find((id) => id !== leader)!;
     await cluster.kill(x);
 
-    for (const point of POINTS) {
-      const hit = KIND[point] === "follower" ? 1 + (comboIndex % 3) : 1;
-      const extra = KIND[point] === "hardstate" ? ["--no-pre-vote"] : [];
+    const leaderPoint = confLeaderPoint(comboIndex);
+    for (const point of pointOrder(POINTS, leaderPoint)) {
+      const kind = point === leaderPoint ? "conf-leader" : KIND[point];
+      const hit = kind === "follower" || kind === "conf" ? 1 + (comboIndex % 3) : 1;
+      const extra = kind === "hardstate" ? ["--no-pre-vote"] : [];
       const pointStarted = Date.now();
       const exited = new Promise<Exit>((resolve) => exits.set(x, resolve));
       cluster.startNode(x, ["--failpoint", `${point}:${hit}`, ...extra]);
-      const driven =
-        KIND[point] === "hardstate"
-          ? isolateUntilExit(cluster, x, exited)
-          : KIND[point] === "leader"
-            ? leadUntilExit(cluster, x, writer, exited)
-            : exited;
+      const driven = driveToCrash(kind, cluster, x, writer, churn, exited);
       const exit = await deadline(
         Promise.all([exited, driven]).then(([e]) => e),
         CRASH_TIMEOUT_MS,
@@ -166,12 +203,13 @@ async function runCombo(flags: Flags, comboIndex: number, mode: "direct" | "buff
       );
     }
     await expectAllAcked(cluster.clientUrl(leader), writer.acked);
+    await expectOneConfiguration(cluster, leader, churn);
 
     totalCrashes += crashes.length;
     totalAcked += writer.acked.size;
     summary.push(
-      `  ${formatFlags(flags).padEnd(42)} ${mode.padEnd(8)} crashes ${crashes.length}/${POINTS.length} on node ${x}, ` +
-        `${writer.acked.size} acked writes verified, ${((Date.now() - started) / 1000).toFixed(1)} s (slowest point ${slowest.point}, ${(slowest.ms / 1000).toFixed(1)} s)`,
+      `  ${formatFlags(flags).padEnd(42)} ${mode.padEnd(8)} crashes ${crashes.length}/${POINTS.length} on node ${x} (leading at ${leaderPoint}), ` +
+        `${writer.acked.size} acked writes and ${churn.acked} membership changes, ${((Date.now() - started) / 1000).toFixed(1)} s (slowest point ${slowest.point}, ${(slowest.ms / 1000).toFixed(1)} s)`,
     );
   } finally {
     await writer.stop();
@@ -314,6 +352,11 @@ async function currentLeader(cluster: LocalCluster, among: readonly number[]): P
   return leaders.reduce<NodeStatus | null>((best, s) => (best === null || s!.term > best.term ? s : best), null);
 }
 
+/** Resolves once `x` answers /status or died (it may die before it answers). */
+async function answering(cluster: LocalCluster, x: number, crashed: () => boolean): Promise<void> {
+  await waitUntil(async () => crashed() || (await cluster.status(x, 500)), `node ${x} to answer /status`, 20_000);
+}
+
 /** Turns true once `exited` has resolved, for waits that must end when the node dies. */
 function exitFlag(exited: Promise<Exit>): () => boolean {
   let done = false;
@@ -328,24 +371,61 @@ function exitFlag(exited: Promise<Exit>): () => boolean {
 async function isolateUntilExit(cluster: LocalCluster, x: number, exited: Promise<Exit>): Promise<void> {
   const others = cluster.ids.filter((id) => id !== x);
   const crashed = exitFlag(exited);
-  await waitUntil(async () => crashed() || (await cluster.status(x, 500)), `node ${x} to answer /status`, 20_000);
+  await answering(cluster, x, crashed);
   if (crashed()) return;
   for (const id of others) await links(cluster, id, { to: [x], partitioned: true });
   await exited;
   for (const id of others) await links(cluster, id, { to: [x], partitioned: false });
 }
 
+/** What reaches `x`'s failpoint of kind `kind`; resolves once `x` died (see the header). */
+function driveToCrash(
+  kind: Kind,
+  cluster: LocalCluster,
+  x: number,
+  writer: AckingWriter,
+  churn: Churn,
+  exited: Promise<Exit>,
+): Promise<unknown> {
+  const crashed = exitFlag(exited);
+  const deposed = async (): Promise<boolean> => crashed() || !(await leads(cluster, x));
+  switch (kind) {
+    case "follower":
+      return exited;
+    case "hardstate":
+      return isolateUntilExit(cluster, x, exited);
+    case "leader":
+      // The paused writes reach `x` once it leads; its first reply kills it.
+      return leadUntilExit(cluster, x, writer, crashed, () =>
+        waitUntil(deposed, `node ${x} to crash or lose the lead`, 20_000),
+      );
+    case "conf":
+      // Not while `x` starts: changes it cannot receive yet only load the machine.
+      return answering(cluster, x, crashed).then(() =>
+        churnMembers(cluster, churn, null, crashed, `node ${x} to crash during membership changes`),
+      );
+    case "conf-leader":
+      return leadUntilExit(cluster, x, writer, crashed, () =>
+        churnMembers(cluster, churn, x, deposed, `node ${x} to crash or lose the lead during membership changes`),
+      );
+  }
+}
+
+async function leads(cluster: LocalCluster, id: number): Promise<boolean> {
+  return (await cluster.status(id, 500))?.role === "leader";
+}
+
 /**
- * Reply points: make `x` the leader, then let the paused writes reach it; its first reply kills it.
- * If `x` loses the lead before a write reaches it, hand over again.
+ * Leader points: makes `x` the leader, then runs `whileLeading` (which returns once `x` died or lost
+ * the lead); if `x` lost it, hands over again.
  */
 async function leadUntilExit(
   cluster: LocalCluster,
   x: number,
   writer: AckingWriter,
-  exited: Promise<Exit>,
+  crashed: () => boolean,
+  whileLeading: () => Promise<unknown>,
 ): Promise<void> {
-  const crashed = exitFlag(exited);
   while (!crashed()) {
     await writer.pause();
     try {
@@ -354,11 +434,90 @@ async function leadUntilExit(
     } finally {
       writer.resume();
     }
+    await whileLeading();
+  }
+}
+
+/** The membership changes of one run: the spare learner's address, and what was acknowledged. */
+interface Churn {
+  readonly spare: MemberAddress;
+  /** The last change acknowledged (its index, and the configuration the leader then reported). */
+  last: MembersChanged | null;
+  acked: number;
+}
+
+/**
+ * Membership changes until `done()`: the spare learner is added if it is not a member, removed if it
+ * is, through node `via` (null: whichever leads). A POST does not follow a redirect, so only that
+ * node proposes; one refused, busy or unanswered is left to the next round, which rereads the
+ * configuration.
+ */
+async function churnMembers(
+  cluster: LocalCluster,
+  churn: Churn,
+  via: number | null,
+  done: () => boolean | Promise<boolean>,
+  what: string,
+): Promise<void> {
+  const { spare } = churn;
+  const change = async (): Promise<void> => {
+    const id = via ?? (await currentLeader(cluster, cluster.ids))?.id;
+    if (id === undefined) return;
+    const m = await cluster.client(id).members({ timeoutMs: 2000 });
+    // Only a leader with no change in progress takes one.
+    if (m.leader !== id || !m.committed) return;
+    const body: MembersChangeBody = m.members.some((s) => s.id === spare.id)
+      ? { op: "remove", id: spare.id }
+      : { op: "add-learner", id: spare.id, client: clientUrlOf(spare), peer: peerUrlOf(spare) };
+    const res = await cluster
+      .client(id)
+      .send("POST", "/admin/members", { body: JSON.stringify(body), timeoutMs: 3000 });
+    if (res.status !== 200) return;
+    churn.last = JSON.parse(res.body) as MembersChanged;
+    churn.acked++;
+  };
+  await waitUntil(
+    async () => {
+      if (await done()) return true;
+      await change().catch(() => undefined);
+      return done();
+    },
+    what,
+    CRASH_TIMEOUT_MS,
+  );
+}
+
+/**
+ * Every node holds the configuration the leader reports committed, and it is no older than the last
+ * acknowledged change (or is that change). A node's `confIndex` is its configuration entry's, or
+ * the snapshot's it restored the configuration from: only "at least" compares across nodes.
+ */
+async function expectOneConfiguration(cluster: LocalCluster, leader: number, churn: Churn): Promise<void> {
+  const final = await waitUntil(
+    async () => {
+      const m = await cluster.client(leader).members({ timeoutMs: 2000 });
+      return m.committed && m;
+    },
+    `leader ${leader} to report its configuration committed`,
+    20_000,
+  );
+  const last = churn.last;
+  if (last !== null) {
+    expect(final.confIndex, "the last acknowledged membership change is kept").toBeGreaterThanOrEqual(last.index);
+    if (final.confIndex === last.index) expect(final.members).toEqual(last.members.members);
+  }
+  for (const id of cluster.ids) {
+    // It applied up to the leader's commit index already; the wait only covers a change in flight.
+    let seen: readonly MemberInfo[] | null = null;
     await waitUntil(
-      async () => crashed() || (await cluster.status(x, 500))?.role !== "leader",
-      `node ${x} to crash or lose the lead`,
+      async () => {
+        seen = (await cluster.client(id).members({ timeoutMs: 2000 })).members;
+        return isDeepStrictEqual(seen, final.members);
+      },
+      `node ${id} to hold the leader's configuration`,
       20_000,
-    );
+    ).catch(() => undefined);
+    expect(seen, `node ${id}'s configuration`).toEqual(final.members);
   }
 }
 
@@ -372,7 +531,6 @@ async function leadUntilExit(
  */
 async function handOver(cluster: LocalCluster, from: number, x: number, crashed: () => boolean): Promise<void> {
   const y = cluster.ids.find((id) => id !== from && id !== x)!;
-  const leads = async () => (await cluster.status(from, 500))?.role === "leader";
   const caughtUp = await waitUntil(
     async () => {
       const [l, s] = await Promise.all([cluster.status(from, 500), cluster.status(x, 500)]);
@@ -393,7 +551,7 @@ async function handOver(cluster: LocalCluster, from: number, x: number, crashed:
           .send("PUT", `/kv/handover-${x}-${Date.now()}`, { body: "x", timeoutMs: 3000 })
           .catch(() => null);
         if (res?.status === 204) return "yes";
-        return (crashed() || !(await leads())) && "lost";
+        return (crashed() || !(await leads(cluster, from))) && "lost";
       },
       `a write through leader ${from} that node ${y} does not see`,
       20_000,

@@ -1,7 +1,7 @@
 // Real drivers (core + memory store + KV state machine) driven by hand: every callback, fsync and
 // message waits in one queue that the test runs, so who leads, which messages arrive and which
 // entries commit is decided step by step. Fsyncs and async apply batches can be held back, to
-// catch a driver with work in flight.
+// catch a driver with work in flight; the drivers' failpoint hits can be recorded.
 
 import { expect } from "vitest";
 import { configFromFlags, type RaftConfig } from "../../../src/core/config.ts";
@@ -9,7 +9,7 @@ import { type Flags, parseFlags } from "../../../src/core/flags.ts";
 import { RawNode } from "../../../src/core/raw-node.ts";
 import type { Message, NodeId } from "../../../src/core/types.ts";
 import { inlineApplier } from "../../../src/node/appliers.ts";
-import { type ProposalOutcome, RaftDriver } from "../../../src/node/driver.ts";
+import { type DriverFailpoint, type ProposalOutcome, RaftDriver } from "../../../src/node/driver.ts";
 import { type ApplyResult, encodeCommand } from "../../../src/node/kv-command.ts";
 import { KvStateMachine } from "../../../src/node/kv-state-machine.ts";
 import { MemoryStore } from "../../../src/storage/memory-store.ts";
@@ -31,7 +31,8 @@ export class HandCluster {
   /** Async apply batches started, per node. */
   readonly asyncApplies = new Map<NodeId, number>();
 
-  constructor(flags: string, nodes: number) {
+  /** `failpoint` hears every failpoint hit of every node (arming the drivers' hooks). */
+  constructor(flags: string, nodes: number, failpoint?: (id: NodeId, name: DriverFailpoint) => void) {
     const schedule = (fn: () => void): void => void this.tasks.push(fn);
     const VOTERS = Array.from({ length: nodes }, (_, i) => i + 1);
     for (const id of VOTERS) {
@@ -63,6 +64,7 @@ export class HandCluster {
           onFatal: (err) => {
             throw err;
           },
+          failpoint: failpoint && ((name) => failpoint(id, name)),
         }),
       );
     }
