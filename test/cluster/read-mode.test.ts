@@ -9,7 +9,8 @@ import { get, put, startCluster, type TestCluster } from "../support/cluster.ts"
 describe("--read-mode lease", () => {
   let t: TestCluster;
   beforeAll(async () => {
-    t = await startCluster(3, "all", ["--read-mode", "lease"]);
+    // Elections well beyond a loaded machine's stalls, so the writes below meet a leader.
+    t = await startCluster(3, "all", ["--read-mode", "lease", "--election-ticks", "60"]);
   }, 60_000);
   afterAll(() => t?.stop());
 
