@@ -35,6 +35,7 @@ export interface ValidatedCell {
   readonly connections: number;
   /** `net +Xms, fsync +Yµs, apply Zµs`: the emulation the real cells ran under. */
   readonly env: string;
+  /** The repetitions measured: those alone on the machine if any were, else all of them. */
   readonly reps: number;
   /** The cores the simulation shared between the cell's processes (null: one each). */
   readonly cores: number | null;
@@ -155,25 +156,30 @@ export function validateModel(
       },
     );
     onCell(i + 1, gs.length);
+    // The repetitions that had the machine to themselves stand for the group when there are any;
+    // the spread is over every repetition (a pair of combinations counts only beyond it).
+    const alone = g.cells.filter((x) => {
+      const other = otherWork(x);
+      return other !== null && other < CONTENDED_WAIT_CORES;
+    });
+    const reps = alone.length > 0 ? alone : g.cells;
     const tputs = g.cells.map((x) => x.throughput);
     const measured = {
-      throughput: mean(tputs),
-      p50Ms: mean(g.cells.map((x) => x.latencyMs.p50)),
+      throughput: mean(reps.map((x) => x.throughput)),
+      p50Ms: mean(reps.map((x) => x.latencyMs.p50)),
       spread: Math.max(...tputs) - Math.min(...tputs),
     };
     const predicted = { throughput: sim.throughput, p50Ms: sim.latencyMs.p50 };
-    const cpuShare = mean(g.cells.map((x) => x.cpu.reduce((a, u) => a + u.cpu, 0))) / cores;
-    const waitCores = mean(
-      g.cells.map((x) => (x.stealCores ?? 0) + x.cpu.reduce((a, u) => a + (u.runQueueWait ?? 0), 0)),
-    );
-    const others = g.cells.map(otherWork);
+    const cpuShare = mean(reps.map((x) => x.cpu.reduce((a, u) => a + u.cpu, 0))) / cores;
+    const waitCores = mean(reps.map((x) => (x.stealCores ?? 0) + x.cpu.reduce((a, u) => a + (u.runQueueWait ?? 0), 0)));
+    const others = reps.map(otherWork);
     const otherCores = others.every((x) => x !== null) ? mean(others as number[]) : null;
     return {
       flags: c.flags,
       size: c.size,
       connections: c.connections!,
       env: envOf(c),
-      reps: g.cells.length,
+      reps: reps.length,
       cores: cellModel.cores,
       measured,
       predicted,

@@ -103,6 +103,17 @@ describe("model validation", () => {
     const crowded = validateModel(makeResults([{ ...busy, machineBusyCores: own + 0.2, stealCores: 0.1 }]), EXACT, run);
     expect(crowded.cells[0]!.otherCores).toBeCloseTo(0.3, 9);
     expect(crowded.cells[0]!.contended).toBe("shared");
+    // Of two repetitions, the one that had the machine to itself stands for the configuration.
+    const busyAs = (c: ReturnType<typeof makeCell>, others: number) => ({
+      ...c,
+      machineBusyCores: c.cpu.reduce((a, u) => a + u.cpu, 0) + others,
+    });
+    const quiet = busyAs(makeCell({ ...base, rep: 0 }, 200, 5), 0);
+    const noisy = busyAs(makeCell({ ...base, rep: 1 }, 100, 9), 1);
+    const mixed = validateModel(makeResults([quiet, noisy]), EXACT, run);
+    expect(mixed.cells[0]!.reps).toBe(1);
+    expect(mixed.cells[0]!.measured).toMatchObject({ throughput: 200, p50Ms: 5, spread: 100 });
+    expect(mixed.cells[0]!.contended).toBeNull();
   });
 
   it("raftlab whatif --validate RUN_DIR writes the comparison beside the run", async () => {
