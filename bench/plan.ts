@@ -127,3 +127,24 @@ function shuffle<T>(items: T[], rng: Rng): T[] {
   }
   return items;
 }
+
+/**
+ * A cell of closed-loop writes to a raftlab cluster under `env`, outside a sweep's plan: the
+ * calibration's cluster runs and the what-if's simulated cells.
+ */
+export function writeCell(
+  c: Pick<CellConfig, "flags" | "size" | "connections" | "durationS" | "warmupS" | "valueSize" | "keys">,
+  env: Environment,
+): CellConfig {
+  return {
+    system: "raftlab",
+    rate: null,
+    rep: 0,
+    keyDist: "uniform",
+    readRatio: 0,
+    netJitterMs: 0,
+    netLoss: 0,
+    ...c,
+    ...env,
+  };
+}

@@ -11,7 +11,8 @@
 import { type CellContext, runCell } from "../cell.ts";
 import { ENVIRONMENTS } from "../environments.ts";
 import type { LoadRunner } from "../load/loadgen.ts";
-import type { Cell, CellConfig } from "../results.ts";
+import { writeCell } from "../plan.ts";
+import type { Cell } from "../results.ts";
 import { round3, type SystemUnderTest } from "../systems/system.ts";
 import type { Cost, EntriesPerAppend, OneConnectionCosts } from "./calibration.ts";
 
@@ -98,23 +99,10 @@ const acknowledged = (cell: Cell): number => cell.requests - cell.errors;
 async function run(plan: RunPlan, o: ClusterRunOptions): Promise<Cell> {
   o.onRun(plan);
   const { size, flags, connections } = plan;
-  const config: CellConfig = {
-    system: "raftlab",
-    flags,
-    size,
-    connections,
-    rate: null,
-    rep: 0,
-    durationS: o.durationS,
-    warmupS: o.warmupS,
-    valueSize: o.valueSize,
-    keys: 1000,
-    keyDist: "uniform",
-    readRatio: 0,
-    netJitterMs: 0,
-    netLoss: 0,
-    ...ENVIRONMENTS.loopback,
-  };
+  const config = writeCell(
+    { flags, size, connections, durationS: o.durationS, warmupS: o.warmupS, valueSize: o.valueSize, keys: 1000 },
+    ENVIRONMENTS.loopback,
+  );
   const ctx: CellContext = {
     loadgen: o.loadgen,
     leaderTimeoutMs: LEADER_TIMEOUT_MS,

@@ -10,31 +10,22 @@ import { MS } from "../../src/sim/scheduler.ts";
 import { errorFailure, failedCell } from "../cell.ts";
 import { Tally } from "../load/tally.ts";
 import { cellMechanism, nodeMechanism } from "../mechanism.ts";
+import { writeCell } from "../plan.ts";
 import type { Cell, CellConfig } from "../results.ts";
 import { stagesMs } from "../systems/node-stats.ts";
 import type { WhatifOptions } from "./options.ts";
 
 /** The cell's configuration; its environment fields describe the model (see docs/DESIGN.md "What-if"). */
 export function whatifCellConfig(o: WhatifOptions, flags: string, size: number, connections: number): CellConfig {
-  return {
-    system: "raftlab",
-    flags,
-    size,
-    connections,
-    rate: null,
-    rep: 0,
-    durationS: o.durationS,
-    warmupS: o.warmupS,
-    valueSize: o.valueSize,
-    keys: 0,
-    keyDist: "uniform",
-    readRatio: 0,
-    netDelayMs: o.model.rttMs / 2,
-    netJitterMs: 0,
-    netLoss: 0,
-    fsyncDelayUs: Math.round(o.model.fsyncMs.p50 * 1000),
-    applyCostUs: o.model.applyHoldUs,
-  };
+  const { durationS, warmupS, valueSize } = o;
+  return writeCell(
+    { flags, size, connections, durationS, warmupS, valueSize, keys: 0 },
+    {
+      netDelayMs: o.model.rttMs / 2,
+      fsyncDelayUs: Math.round(o.model.fsyncMs.p50 * 1000),
+      applyCostUs: o.model.applyHoldUs,
+    },
+  );
 }
 
 export function runWhatifCell(c: CellConfig, o: WhatifOptions): Cell {

@@ -10,6 +10,7 @@ import { writeModelValidation } from "../../bench/validate/model-validation.ts";
 import { DEFAULT_PERF_MODEL } from "../sim/perf-model.ts";
 import { BENCH_USAGE, parseBenchOptions } from "./bench-options.ts";
 import { command } from "./command.ts";
+import { interruptible } from "./interrupt.ts";
 
 /** Start-up, election and tear-down of a cell on a 2-core machine (seconds), for the up-front estimate. */
 const cellOverheadS = (size: number): number => 2 + 0.7 * size;
@@ -26,18 +27,12 @@ export const benchCommand = command("bench", async (argv, io) => {
   io.out(
     `bench: ${n} cells (preset ${opts.preset}), about ${clock(estimate)}; Ctrl-C stops and keeps what was measured\n`,
   );
-  const abort = new AbortController();
-  const stop = (): void => {
-    io.out("\nbench: stopping (the current cell is dropped)\n");
-    abort.abort();
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  try {
+  const stopping = (): void => void io.out("\nbench: stopping (the current cell is dropped)\n");
+  return interruptible(async (signal) => {
     const t0 = Date.now();
     const { dir, results, interrupted } = await runSweep(opts, {
       log: (line) => io.out(`${line}\n`),
-      signal: abort.signal,
+      signal,
     });
     const failed = results.cells.filter((c) => c.status === "failed").length;
     io.out(
@@ -56,8 +51,5 @@ export const benchCommand = command("bench", async (argv, io) => {
       io.out(`${summary}\nvalidation: ${path.resolve(dir, "model-validation.md")}\n`);
     }
     return interrupted ? 130 : 0;
-  } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-  }
+  }, stopping);
 });

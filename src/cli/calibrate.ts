@@ -5,6 +5,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { calibrate } from "../../bench/calibrate/run.ts";
 import { command } from "./command.ts";
+import { exitOnInterrupt } from "./interrupt.ts";
 import { choiceOption, intOption, parseOptions, UsageError } from "./options.ts";
 
 const CALIBRATE_USAGE = `Usage: raftlab calibrate [options]
@@ -49,20 +50,10 @@ export const calibrateCommand = command("calibrate", async (argv, io) => {
   if (!existsSync(path.dirname(path.resolve(v.out)))) {
     throw new UsageError(`--out: the folder of ${v.out} does not exist`);
   }
-  const abort = new AbortController();
-  const stop = (): void => abort.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  try {
-    const cal = await calibrate({ kind, valueSize, log: (line) => io.out(`${line}\n`), signal: abort.signal });
+  return exitOnInterrupt(async (signal) => {
+    const cal = await calibrate({ kind, valueSize, log: (line) => io.out(`${line}\n`), signal });
     writeFileSync(v.out, `${JSON.stringify(cal, null, 2)}\n`);
     io.out(`calibration: ${path.resolve(v.out)}\n`);
     return 0;
-  } catch (err) {
-    if (abort.signal.aborted) return 130;
-    throw err;
-  } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-  }
+  });
 });

@@ -3,6 +3,7 @@
 import path from "node:path";
 import { PROFILE_TOOLS, type ProfileTool, runProfile } from "../../bench/profile.ts";
 import { command } from "./command.ts";
+import { exitOnInterrupt } from "./interrupt.ts";
 import { flagsOption, intOption, numberOption, parseOptions, UsageError } from "./options.ts";
 
 const PROFILE_USAGE = `Usage: raftlab profile --tool doctor|flame|bubbleprof [options] [-- node options]
@@ -46,11 +47,7 @@ export const profileCommand = command("profile", async (argv, io) => {
     throw new UsageError(`--tool must be one of ${PROFILE_TOOLS.join(", ")}, got "${v.tool ?? ""}"`);
   }
   const flags = flagsOption(v.flags);
-  const abort = new AbortController();
-  const stop = (): void => abort.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  try {
+  return exitOnInterrupt(async (signal) => {
     const { dir } = await runProfile(
       {
         flags,
@@ -64,15 +61,9 @@ export const profileCommand = command("profile", async (argv, io) => {
         nodeArgs: dash < 0 ? [] : argv.slice(dash + 1),
       },
       (line) => io.out(`${line}\n`),
-      abort.signal,
+      signal,
     );
     io.out(`report: ${path.resolve(dir, "index.html")}\n`);
     return 0;
-  } catch (err) {
-    if (abort.signal.aborted) return 130;
-    throw err;
-  } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-  }
+  });
 });

@@ -5,19 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Results } from "../../bench/results.ts";
-import type { CommandIo } from "../../src/cli/command.ts";
 import { whatifCommand } from "../../src/cli/whatif.ts";
-
-function capture(): CommandIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    tty: false,
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
+import { captureIo, expectUsageError } from "../support/capture.ts";
 
 let root: string;
 beforeEach(async () => {
@@ -30,7 +19,7 @@ afterEach(async () => {
 /** Runs a small sweep into its own reports root; returns its results.json and what it printed. */
 async function sweep(extra: string[] = [], out = join(root, "a")) {
   const argv = ["--flags", "none,batch", "--connections", "1,8", "--duration", "0.3", "--warmup", "0.1", "--out", out];
-  const io = capture();
+  const io = captureIo();
   expect(await whatifCommand([...argv, ...extra], io)).toBe(0);
   const [dir] = (await readdir(out, { withFileTypes: true })).filter((e) => e.isDirectory());
   const results = JSON.parse(await readFile(join(out, dir!.name, "results.json"), "utf8")) as Results;
@@ -51,16 +40,12 @@ describe("raftlab whatif", () => {
     [["--wake-latency-us", "soon"], /--wake-latency-us must be a number/],
     [["--validate", "x", "--cores", "2"], /--cores goes with a sweep/],
     [["--bogus"], /bogus/],
-  ])("rejects %j with a one-line error and exit code 64", async (argv, pattern) => {
-    const io = capture();
-    expect(await whatifCommand(argv, io)).toBe(64);
-    expect(io.stderr).toMatch(pattern);
-    expect(io.stderr.trim().split("\n")).toHaveLength(1);
-    expect(io.stderr).not.toMatch(/\n\s+at /);
-  });
+  ])("rejects %j with a one-line error and exit code 64", (argv, pattern) =>
+    expectUsageError(whatifCommand, argv, pattern),
+  );
 
   it("--help documents every option", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await whatifCommand(["--help"], io)).toBe(0);
     for (const opt of [
       "--nodes",

@@ -2,19 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { CommandIo } from "../../src/cli/command.ts";
 import { simCommand } from "../../src/cli/sim.ts";
-
-function capture(): CommandIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    tty: false,
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
+import { captureIo, expectUsageError } from "../support/capture.ts";
 
 describe("raftlab sim", () => {
   it.each([
@@ -25,16 +14,12 @@ describe("raftlab sim", () => {
     [["--ops", "-3"], /--ops/],
     [["--bogus"], /bogus/],
     [["--seeds", "2", "--history", "h.jsonl"], /--history needs exactly one run/],
-  ])("rejects %j with a one-line error and exit code 64", async (argv, pattern) => {
-    const io = capture();
-    expect(await simCommand(argv, io)).toBe(64);
-    expect(io.stderr).toMatch(pattern);
-    expect(io.stderr.trim().split("\n")).toHaveLength(1);
-    expect(io.stderr).not.toMatch(/\n\s+at /);
-  });
+  ])("rejects %j with a one-line error and exit code 64", (argv, pattern) =>
+    expectUsageError(simCommand, argv, pattern),
+  );
 
   it("--help documents every option", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await simCommand(["--help"], io)).toBe(0);
     for (const opt of ["--seeds", "--seed", "--flags", "--nodes", "--ops", "--no-faults", "--history", "--jobs"]) {
       expect(io.stdout).toContain(opt);
@@ -43,8 +28,8 @@ describe("raftlab sim", () => {
 
   it("--jobs 2 runs on worker threads with the same results as one process", async () => {
     const argv = ["--seeds", "3", "--flags", "batch,async-apply", "--ops", "40"];
-    const serial = capture();
-    const parallel = capture();
+    const serial = captureIo();
+    const parallel = captureIo();
     expect(await simCommand(argv, serial)).toBe(0);
     expect(await simCommand([...argv, "--jobs", "2"], parallel)).toBe(0);
     const withoutTime = (s: string) => s.replace(/, [\d.]+s\n$/, "");
@@ -55,7 +40,9 @@ describe("raftlab sim", () => {
     const dir = mkdtempSync(join(tmpdir(), "raftlab-sim-"));
     try {
       const file = join(dir, "h.jsonl");
-      expect(await simCommand(["--seed", "3", "--flags", "all", "--ops", "30", "--history", file], capture())).toBe(0);
+      expect(await simCommand(["--seed", "3", "--flags", "all", "--ops", "30", "--history", file], captureIo())).toBe(
+        0,
+      );
       const events = readFileSync(file, "utf8")
         .trim()
         .split("\n")
@@ -67,7 +54,7 @@ describe("raftlab sim", () => {
   });
 
   it("runs seeds × combinations and prints one summary line", async () => {
-    const io = capture();
+    const io = captureIo();
     const code = await simCommand(["--seeds", "2", "--flags", "none,all", "--ops", "40"], io);
     expect(code).toBe(0);
     const lines = io.stdout.trim().split("\n");
