@@ -16,7 +16,8 @@ interface Owner {
   start: string | null;
 }
 
-function signalable(pid: number): boolean {
+/** Whether a process with this pid exists (one of another user's counts too). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -26,7 +27,7 @@ function signalable(pid: number): boolean {
 }
 
 function isRunning(owner: Owner): boolean {
-  if (!signalable(owner.pid)) return false;
+  if (!processExists(owner.pid)) return false;
   const stat = readProcStat(owner.pid);
   if (stat === null) return true; // no /proc here: the signal check is all there is
   return !hasExited(stat) && (owner.start === null || owner.start === stat.startTicks);

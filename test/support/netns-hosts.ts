@@ -12,7 +12,7 @@ import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from "node:
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { tryLockFile } from "../../src/storage/lock.ts";
+import { processExists, tryLockFile } from "../../src/storage/lock.ts";
 
 export interface NetnsHost {
   /** The namespace's name (for `ip netns exec`). */
@@ -103,11 +103,11 @@ export function createNetnsHosts(count: number): NetnsHosts {
 export function sweepStaleHosts(): void {
   for (const name of netnsNames()) {
     const m = STALE_NETNS.exec(name);
-    if (m && !alive(Number(m[1]))) tryIp("netns", "del", name);
+    if (m && !processExists(Number(m[1]))) tryIp("netns", "del", name);
   }
   for (const link of linkNames()) {
     const m = STALE_LINK.exec(link);
-    if (m && !alive(Number(m[1]))) tryIp("link", "del", link);
+    if (m && !processExists(Number(m[1]))) tryIp("link", "del", link);
   }
 }
 
@@ -140,15 +140,6 @@ function claimSubnet(): { subnet: string; release: () => void } {
     if (release) return { subnet, release };
   }
   throw new Error("no free 10.77.X.0/24 subnet for namespace hosts");
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function ip(...args: string[]): string {
