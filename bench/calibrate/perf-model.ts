@@ -59,7 +59,7 @@ export const FIT_WINDOW_NS = 1000 * MS;
  * write the real one measured: the measured CPU beyond the per-operation costs, summed over the
  * leader, both followers and the load generator, ÷ the wake-ups they had per write; never below 0.
  */
-export function fitWakeUs(perOperation: PerfModel, lone: OneConnectionCosts): number {
+function fitWakeUs(perOperation: PerfModel, lone: OneConnectionCosts): number {
   const { run, writes } = loneRun({ ...perOperation, cpu: { ...perOperation.cpu, wakeUs: 0 } });
   const simulatedUs = (busyNs: number): number => busyNs / 1000 / writes;
   let unexplainedUs = 0;
@@ -82,7 +82,7 @@ const LATENCY_PROBE_US = 100;
  * write's time grows by the wake-ups on its path times the latency, so two runs (none and a probe)
  * give the slope; never below 0.
  */
-export function fitWakeLatencyUs(model: PerfModel, lone: OneConnectionCosts): number {
+function fitWakeLatencyUs(model: PerfModel, lone: OneConnectionCosts): number {
   const perWriteNs = (latencyUs: number): number =>
     FIT_WINDOW_NS / loneRun({ ...model, wakeLatencyUs: latencyUs }).writes;
   const base = perWriteNs(0);

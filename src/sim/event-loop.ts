@@ -23,7 +23,7 @@ export interface WakeCost {
   readonly cpuNs: Nanos;
 }
 
-export const NO_WAKE_COST: WakeCost = { latencyNs: 0, cpuNs: 0 };
+const NO_WAKE_COST: WakeCost = { latencyNs: 0, cpuNs: 0 };
 
 export class EventLoop {
   private readonly queue: (() => void)[] = [];
